@@ -1,0 +1,165 @@
+"""The `gis-outage` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .network import NetworkError, build_network, read_layers
+from .trace import TraceEngine, UnknownIdError
+
+
+class CliError(Exception):
+    """A user-facing error: printed on one line, exit status 2."""
+
+
+def _trace(args: argparse.Namespace) -> int:
+    try:
+        net = build_network(read_layers(args.network), snap_tolerance=args.snap_tolerance)
+    except NetworkError as exc:
+        raise CliError(f"{args.network}: {exc}") from None
+    engine = TraceEngine(net)
+    try:
+        if args.break_link:
+            result = engine.break_trace(args.break_link)
+        else:
+            result = engine.operate_trace(args.operate)
+    except UnknownIdError as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        print(f"devices to operate: {', '.join(result.devices_to_operate) or '-'}")
+        print(f"isolated links:     {len(result.isolated_links)}")
+        print(f"affected links:     {len(result.affected_links)}")
+        print(f"service points:     {len(result.affected_service_points)}")
+        print(f"addresses:          {len(result.affected_addresses)}")
+        print(f"customers:          {result.customers}")
+    return 0
+
+
+def _import_network(args: argparse.Namespace) -> int:
+    from .importers import import_network
+
+    try:
+        summary = import_network(args.file, args.service, snap_tolerance=args.snap_tolerance)
+    except NetworkError as exc:
+        print(f"error: {args.file}: nothing was imported, {len(exc.problems)} problem(s):",
+              file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    print(summary)
+    return 0
+
+
+def _import_addresses(args: argparse.Namespace) -> int:
+    from .importers import import_addresses
+
+    print(import_addresses(args.file))
+    return 0
+
+
+def _import_directory(args: argparse.Namespace) -> int:
+    from .importers import import_directory
+
+    print(import_directory(args.file, source=args.source))
+    return 0
+
+
+def _convert_epanet(args: argparse.Namespace) -> int:
+    from .convert.epanet import convert_epanet
+
+    counts = convert_epanet(args.input, args.output, valves=args.valves, seed=args.seed)
+    print(f"wrote {args.output}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def _convert_pandapower(args: argparse.Namespace) -> int:
+    from .convert.pandapower import convert_pandapower
+
+    counts = convert_pandapower(args.input, args.output)
+    print(f"wrote {args.output}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from .config import get_settings
+    from .storage.db import make_engine, migrate
+
+    url = get_settings().effective_database_url
+    migrate(make_engine(url))
+    print("database is at the newest schema")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo.run import run_demo
+
+    return run_demo(host=args.host, port=args.port, data_dir=args.data_dir)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gis-outage", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], text: str):
+        p = sub.add_parser(name, help=text, description=text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("trace", _trace, "Trace a fault or a device operation on a network file")
+    p.add_argument("--network", type=Path, required=True, help="GeoPackage in the interchange")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--break", dest="break_link", action="append", metavar="LINK_ID")
+    what.add_argument("--operate", action="append", metavar="DEVICE_ID")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--snap-tolerance", type=float, default=0.01)
+
+    p = command("import-network", _import_network, "Import a network GeoPackage into storage")
+    p.add_argument("file", type=Path)
+    p.add_argument("--service", required=True,
+                   choices=["water", "district_heating", "electricity"])
+    p.add_argument("--snap-tolerance", type=float, default=0.01)
+
+    p = command("import-addresses", _import_addresses, "Import addresses (GeoPackage/CSV)")
+    p.add_argument("file", type=Path)
+
+    p = command("import-directory", _import_directory, "Import an operator directory extract")
+    p.add_argument("file", type=Path)
+    p.add_argument("--source", default="operator", help="name of the directory's operator")
+
+    p = command("convert-epanet", _convert_epanet, "EPANET .inp → interchange GeoPackage")
+    p.add_argument("input", type=Path)
+    p.add_argument("output", type=Path)
+    p.add_argument("--valves", default="strategic", choices=["strategic", "random"])
+    p.add_argument("--seed", type=int, default=0)
+
+    p = command("convert-pandapower", _convert_pandapower,
+                "pandapower JSON → interchange GeoPackage")
+    p.add_argument("input", type=Path)
+    p.add_argument("output", type=Path)
+
+    command("migrate", _migrate, "Create or upgrade the database schema")
+
+    p = command("demo", _demo, "Build the demo city and start the product on it")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data-dir", type=Path, default=Path("data/demo"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

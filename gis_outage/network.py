@@ -1,0 +1,462 @@
+"""The network model: read interchange layers, validate them, build topology.
+
+`read_layers` reads the GeoPackage (or a folder of Shapefiles/GeoJSON) into
+GeoDataFrames; `build_network` checks every feature and turns the layers into
+the compact index arrays the trace engine works on. Every problem found is
+reported at once, by layer and feature id, so an engineer can fix a file in
+one round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from scipy.cluster.hierarchy import DisjointSet
+from scipy.spatial import cKDTree
+
+LAYERS = ("links", "devices", "sources", "service_points", "addresses")
+REQUIRED_LAYERS = ("links",)
+FOLDER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
+DEVICE_KINDS = ("valve", "switch", "breaker", "fuse")
+NO_NODE = -1
+
+
+@dataclass(frozen=True)
+class Problem:
+    layer: str
+    feature_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.layer} {self.feature_id!r}" if self.feature_id is not None else self.layer
+        return f"{where}: {self.message}"
+
+
+class NetworkError(Exception):
+    """The input cannot be used; `problems` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        shown = "; ".join(str(p) for p in problems[:20])
+        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
+        super().__init__(f"{len(problems)} problem(s): {shown}{more}")
+
+
+@dataclass
+class Network:
+    """Topology as index arrays; ids stay text, positions are ints."""
+
+    node_ids: list[str]
+    link_ids: list[str]
+    link_from: np.ndarray
+    link_to: np.ndarray
+    device_ids: list[str]
+    device_link: np.ndarray  # link index or NO_NODE for a device at a node
+    device_node: np.ndarray  # the node end it sits at
+    device_passes: np.ndarray  # bool: passes supply in normal operation
+    device_operable: np.ndarray  # bool
+    source_ids: list[str]
+    source_node: np.ndarray
+    sp_ids: list[str]
+    sp_link: np.ndarray  # link index or NO_NODE
+    sp_node: np.ndarray  # node index or NO_NODE
+    sp_address: list[str | None]
+    sp_customers: np.ndarray
+    layers: dict[str, gpd.GeoDataFrame] = field(repr=False, default_factory=dict)
+    link_index: dict[str, int] = field(init=False, repr=False)
+    device_index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.link_index = {lid: i for i, lid in enumerate(self.link_ids)}
+        self.device_index = {did: i for i, did in enumerate(self.device_ids)}
+
+    @property
+    def crs(self):
+        return self.layers["links"].crs if "links" in self.layers else None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_layers(path: str | Path) -> dict[str, gpd.GeoDataFrame]:
+    """Read the interchange layers from a GeoPackage or a folder of files named by layer."""
+    path = Path(path)
+    if not path.exists():
+        raise NetworkError([Problem(str(path), None, "file not found")])
+    try:
+        if path.is_dir():
+            return _read_folder(path)
+        names = {row[0] for row in pyogrio.list_layers(path)}
+        return {name: _read(path, layer=name) for name in LAYERS if name in names}
+    except NetworkError:
+        raise
+    except Exception as exc:  # GDAL's messages are clear enough to pass on
+        raise NetworkError([Problem(str(path), None, f"cannot read: {exc}")]) from None
+
+
+def _read_folder(folder: Path) -> dict[str, gpd.GeoDataFrame]:
+    layers = {}
+    for name in LAYERS:
+        for suffix in FOLDER_SUFFIXES:
+            candidate = folder / f"{name}{suffix}"
+            if candidate.exists():
+                layers[name] = _read(candidate)
+                break
+    return layers
+
+
+def _read(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    return gpd.read_file(path, layer=layer, engine="pyogrio")
+
+
+# --------------------------------------------------------------------------- building
+
+
+class _Checker:
+    """Collects problems so that all of them are reported together."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, layer: str, fid: object, message: str) -> None:
+        self.problems.append(Problem(layer, None if fid is None else str(fid), message))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise NetworkError(self.problems)
+
+
+def build_network(
+    layers: dict[str, gpd.GeoDataFrame], snap_tolerance: float = 0.01
+) -> Network:
+    """Validate the layers and build the topology the trace engine needs."""
+    check = _Checker()
+    for name in REQUIRED_LAYERS:
+        if name not in layers or layers[name].empty:
+            check.add(name, None, "layer is missing or empty")
+    check.raise_if_any()
+
+    layers = {name: _normalise_ids(gdf, name, check) for name, gdf in layers.items()}
+    links = layers["links"]
+    _check_geometries(links, "links", ("LineString",), check)
+    for name in ("devices", "sources", "service_points", "addresses"):
+        if name in layers:
+            _check_geometries(layers[name], name, ("Point",), check)
+    check.raise_if_any()
+
+    node_ids, link_from, link_to = _link_topology(links, snap_tolerance, check)
+    check.raise_if_any()
+    node_index = {nid: i for i, nid in enumerate(node_ids)}
+    link_index = {lid: i for i, lid in enumerate(links["id"])}
+    endpoints = _node_points(links, link_from, link_to, len(node_ids))
+
+    devices = layers.get("devices", _empty())
+    dev_link, dev_node = _place_devices(
+        devices, link_index, node_index, link_from, link_to, endpoints, check
+    )
+    passes = _bool_column(devices, "normally_passes", True, "devices", check)
+    operable = _bool_column(devices, "operable", True, "devices", check)
+    if "kind" in devices and len(devices):
+        bad = ~devices["kind"].isna() & ~devices["kind"].astype(str).str.lower().isin(DEVICE_KINDS)
+        for fid, kind in zip(devices["id"][bad], devices["kind"][bad], strict=True):
+            check.add("devices", fid, f"kind {kind!r} is not one of {', '.join(DEVICE_KINDS)}")
+
+    sources = layers.get("sources", _empty())
+    source_node = _place_sources(sources, node_index, endpoints, snap_tolerance, check)
+
+    addresses = layers.get("addresses")
+    sps = layers.get("service_points", _empty())
+    sp_link, sp_node, sp_address, sp_customers = _place_service_points(
+        sps, link_index, node_index, addresses, check
+    )
+    check.raise_if_any()
+
+    return Network(
+        node_ids=node_ids,
+        link_ids=list(links["id"]),
+        link_from=link_from,
+        link_to=link_to,
+        device_ids=list(devices["id"]) if len(devices) else [],
+        device_link=dev_link,
+        device_node=dev_node,
+        device_passes=passes,
+        device_operable=operable,
+        source_ids=list(sources["id"]) if len(sources) else [],
+        source_node=source_node,
+        sp_ids=list(sps["id"]) if len(sps) else [],
+        sp_link=sp_link,
+        sp_node=sp_node,
+        sp_address=sp_address,
+        sp_customers=sp_customers,
+        layers=layers,
+    )
+
+
+def _empty() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"id": pd.Series([], dtype=str)}, geometry=gpd.GeoSeries([]))
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Ids as text: 12.0 read from a float column is "12", empty is None."""
+
+    def one(v: object) -> str | None:
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            return None
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        text = str(v).strip()
+        return text or None
+
+    return values.map(one).astype(object)
+
+
+def _normalise_ids(gdf: gpd.GeoDataFrame, layer: str, check: _Checker) -> gpd.GeoDataFrame:
+    gdf = gdf.copy()
+    if "id" not in gdf.columns:
+        check.add(layer, None, "column 'id' is missing")
+        return gdf
+    gdf["id"] = _text(gdf["id"])
+    for position in np.flatnonzero(gdf["id"].isna().to_numpy()):
+        check.add(layer, f"#{position + 1}", "feature has no id")
+    dupes = gdf["id"][gdf["id"].duplicated(keep="first") & gdf["id"].notna()]
+    for fid in sorted(set(dupes)):
+        check.add(layer, fid, "id is used by more than one feature")
+    for column in ("from_node", "to_node", "link_id", "node_id", "address_id"):
+        if column in gdf.columns:
+            gdf[column] = _text(gdf[column])
+    return gdf
+
+
+def _check_geometries(
+    gdf: gpd.GeoDataFrame, layer: str, kinds: tuple[str, ...], check: _Checker
+) -> None:
+    if "id" not in gdf.columns or gdf.empty:
+        return
+    if layer == "links":
+        # A MultiLineString that is really one line (common from Shapefiles) is accepted.
+        geoms = gdf.geometry.to_numpy().copy()
+        multi = shapely.get_type_id(geoms) == 5
+        if multi.any():
+            geoms[multi] = shapely.line_merge(geoms[multi])
+            gdf[gdf.geometry.name] = geoms
+    geoms = gdf.geometry
+    for fid, geom in zip(gdf["id"], geoms, strict=True):
+        if geom is None or geom.is_empty:
+            check.add(layer, fid, "geometry is missing or empty")
+        elif geom.geom_type not in kinds:
+            check.add(layer, fid, f"geometry is {geom.geom_type}, expected {' or '.join(kinds)}")
+        elif layer == "links" and geom.length == 0:
+            check.add(layer, fid, "line has zero length")
+
+
+def _link_topology(
+    links: gpd.GeoDataFrame, tolerance: float, check: _Checker
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    has_from = "from_node" in links.columns and links["from_node"].notna().any()
+    has_to = "to_node" in links.columns and links["to_node"].notna().any()
+    if has_from or has_to:
+        for column in ("from_node", "to_node"):
+            if column not in links.columns:
+                check.add("links", None, f"column {column!r} is missing while the other is given")
+                return [], np.empty(0, int), np.empty(0, int)
+            for fid in links["id"][links[column].isna()]:
+                check.add("links", fid, f"{column} is empty")
+        if check.problems:
+            return [], np.empty(0, int), np.empty(0, int)
+        codes, uniques = pd.factorize(pd.concat([links["from_node"], links["to_node"]]))
+        n = len(links)
+        return [str(u) for u in uniques], codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+    return _snap_endpoints(links, tolerance)
+
+
+def _snap_endpoints(
+    links: gpd.GeoDataFrame, tolerance: float
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Endpoints within `tolerance` of each other become one node."""
+    geoms = links.geometry.to_numpy()
+    starts = shapely.get_coordinates(shapely.get_point(geoms, 0))
+    ends = shapely.get_coordinates(shapely.get_point(geoms, -1))
+    points = np.vstack([starts, ends])
+    groups = DisjointSet(range(len(points)))
+    for a, b in cKDTree(points).query_pairs(tolerance, output_type="ndarray"):
+        groups.merge(int(a), int(b))
+    roots = np.fromiter((groups[i] for i in range(len(points))), dtype=np.int64, count=len(points))
+    codes, _ = pd.factorize(roots)
+    n = len(links)
+    node_ids = [f"N{i + 1}" for i in range(codes.max() + 1)]
+    return node_ids, codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+
+
+def _node_points(
+    links: gpd.GeoDataFrame, link_from: np.ndarray, link_to: np.ndarray, n_nodes: int
+) -> np.ndarray:
+    """A coordinate per node, taken from the link ends that meet there."""
+    geoms = links.geometry.to_numpy()
+    coords = np.full((n_nodes, 2), np.nan)
+    coords[link_to] = shapely.get_coordinates(shapely.get_point(geoms, -1))
+    coords[link_from] = shapely.get_coordinates(shapely.get_point(geoms, 0))
+    return coords
+
+
+def _lookup(
+    values: Iterable[str | None], index: dict[str, int]
+) -> tuple[np.ndarray, list[int]]:
+    """Positions of ids (NO_NODE when empty) and the rows whose id is unknown."""
+    out, unknown = [], []
+    for row, value in enumerate(values):
+        if value is None:
+            out.append(NO_NODE)
+        elif value in index:
+            out.append(index[value])
+        else:
+            out.append(NO_NODE)
+            unknown.append(row)
+    return np.asarray(out, dtype=np.int64), unknown
+
+
+def _place_devices(
+    devices: gpd.GeoDataFrame,
+    link_index: dict[str, int],
+    node_index: dict[str, int],
+    link_from: np.ndarray,
+    link_to: np.ndarray,
+    node_xy: np.ndarray,
+    check: _Checker,
+) -> tuple[np.ndarray, np.ndarray]:
+    n = len(devices)
+    if n == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    ids = list(devices["id"])
+    link_col = devices["link_id"] if "link_id" in devices else pd.Series([None] * n)
+    node_col = devices["node_id"] if "node_id" in devices else pd.Series([None] * n)
+    dev_link, bad_links = _lookup(link_col, link_index)
+    dev_node, bad_nodes = _lookup(node_col, node_index)
+    for row in bad_links:
+        check.add("devices", ids[row], f"link_id {link_col.iloc[row]!r} is not a link")
+    for row in bad_nodes:
+        check.add("devices", ids[row], f"node_id {node_col.iloc[row]!r} is not a node")
+    xy = shapely.get_coordinates(devices.geometry.to_numpy())
+    for row in range(n):
+        link, node = dev_link[row], dev_node[row]
+        if row in bad_links or row in bad_nodes:
+            continue
+        if link == NO_NODE and node == NO_NODE:
+            check.add("devices", ids[row], "needs link_id or node_id")
+        elif link != NO_NODE and node == NO_NODE:
+            # On the link at the end nearest the device's point.
+            a, b = link_from[link], link_to[link]
+            da = np.hypot(*(node_xy[a] - xy[row]))
+            db = np.hypot(*(node_xy[b] - xy[row]))
+            dev_node[row] = a if da <= db else b
+        elif link != NO_NODE and node not in (link_from[link], link_to[link]):
+            check.add(
+                "devices",
+                ids[row],
+                f"node_id {node_col.iloc[row]!r} is not an end of link {link_col.iloc[row]!r}",
+            )
+    return dev_link, dev_node
+
+
+def _bool_column(
+    gdf: gpd.GeoDataFrame, column: str, default: bool, layer: str, check: _Checker
+) -> np.ndarray:
+    if column not in gdf.columns or len(gdf) == 0:
+        return np.full(len(gdf), default, dtype=bool)
+    truthy = {"true", "t", "yes", "y", "1", "1.0"}
+    falsy = {"false", "f", "no", "n", "0", "0.0"}
+    out = np.empty(len(gdf), dtype=bool)
+    for row, (fid, value) in enumerate(zip(gdf["id"], gdf[column], strict=True)):
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            out[row] = default
+            continue
+        text = str(value).strip().lower()
+        if text in truthy:
+            out[row] = True
+        elif text in falsy:
+            out[row] = False
+        else:
+            out[row] = default
+            check.add(layer, fid, f"{column} must be true or false, not {value!r}")
+    return out
+
+
+def _place_sources(
+    sources: gpd.GeoDataFrame,
+    node_index: dict[str, int],
+    node_xy: np.ndarray,
+    tolerance: float,
+    check: _Checker,
+) -> np.ndarray:
+    n = len(sources)
+    if n == 0:
+        return np.empty(0, np.int64)
+    ids = list(sources["id"])
+    node_col = sources["node_id"] if "node_id" in sources else pd.Series([None] * n)
+    nodes, unknown = _lookup(node_col, node_index)
+    for row in unknown:
+        check.add("sources", ids[row], f"node_id {node_col.iloc[row]!r} is not a node")
+    missing = np.flatnonzero(nodes == NO_NODE)
+    missing = missing[~np.isin(missing, unknown)]
+    if len(missing):
+        # A source without node_id is placed on the node at its point.
+        xy = shapely.get_coordinates(sources.geometry.to_numpy()[missing])
+        dist, nearest = cKDTree(node_xy).query(xy)
+        for row, d, node in zip(missing, dist, nearest, strict=True):
+            if d <= tolerance:
+                nodes[row] = node
+            else:
+                check.add("sources", ids[row], "has no node_id and is not on a link end")
+    return nodes
+
+
+def _place_service_points(
+    sps: gpd.GeoDataFrame,
+    link_index: dict[str, int],
+    node_index: dict[str, int],
+    addresses: gpd.GeoDataFrame | None,
+    check: _Checker,
+) -> tuple[np.ndarray, np.ndarray, list[str | None], np.ndarray]:
+    n = len(sps)
+    if n == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), [], np.empty(0, np.int64)
+    ids = list(sps["id"])
+    link_col = sps["link_id"] if "link_id" in sps else pd.Series([None] * n)
+    node_col = sps["node_id"] if "node_id" in sps else pd.Series([None] * n)
+    sp_link, bad_links = _lookup(link_col, link_index)
+    sp_node, bad_nodes = _lookup(node_col, node_index)
+    for row in bad_links:
+        check.add("service_points", ids[row], f"link_id {link_col.iloc[row]!r} is not a link")
+    for row in bad_nodes:
+        check.add("service_points", ids[row], f"node_id {node_col.iloc[row]!r} is not a node")
+    for row in np.flatnonzero((sp_link == NO_NODE) & (sp_node == NO_NODE)):
+        if row not in bad_links and row not in bad_nodes:
+            check.add("service_points", ids[row], "needs link_id or node_id")
+    address_col = list(sps["address_id"]) if "address_id" in sps else [None] * n
+    if addresses is not None and "id" in addresses:
+        known = set(addresses["id"])
+        for fid, address in zip(ids, address_col, strict=True):
+            if address is not None and address not in known:
+                check.add("service_points", fid, f"address_id {address!r} is not an address")
+    customers = np.ones(n, dtype=np.int64)
+    if "customers" in sps:
+        for row, (fid, value) in enumerate(zip(ids, sps["customers"], strict=True)):
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                continue
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                number = -1.0
+            if number < 0 or not number.is_integer():
+                check.add(
+                    "service_points", fid, f"customers must be a whole number ≥ 0, not {value!r}"
+                )
+            else:
+                customers[row] = int(number)
+    return sp_link, sp_node, address_col, customers
