@@ -1,0 +1,89 @@
+"""Bad network files get every problem named by layer and feature id."""
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString, Point
+
+from gis_outage.network import NetworkError, build_network, read_layers
+
+from .networks import small_water
+
+
+def write(layers, path):
+    for name, gdf in layers.items():
+        gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    return path
+
+
+def problems_of(layers) -> list[str]:
+    with pytest.raises(NetworkError) as err:
+        build_network(layers)
+    return [str(p) for p in err.value.problems]
+
+
+def test_a_good_file_round_trips_through_geopackage(tmp_path):
+    layers = read_layers(write(small_water(), tmp_path / "net.gpkg"))
+    assert set(layers) == {"links", "devices", "sources", "service_points"}
+    net = build_network(layers)
+    assert len(net.link_ids) == 6 and len(net.device_ids) == 6
+    assert not net.device_passes[net.device_index["V6"]]
+    assert not net.device_operable[net.device_index["V4"]]
+    assert net.crs.to_epsg() == 3067
+
+
+def test_every_problem_is_reported_at_once():
+    layers = small_water()
+    links = layers["links"]
+    links.loc[1, "id"] = "L1"  # duplicate
+    links.loc[2, "geometry"] = LineString()
+    layers["devices"].loc[0, "link_id"] = "nope"
+    layers["devices"].loc[1, "node_id"] = "n3"  # not an end of L2
+    layers["devices"]["normally_passes"] = layers["devices"]["normally_passes"].astype(object)
+    layers["devices"].loc[2, "normally_passes"] = "maybe"
+    layers["devices"].loc[3, "kind"] = "tap"
+    layers["sources"].loc[0, "node_id"] = "n99"
+    layers["service_points"].loc[0, "customers"] = -2
+    layers["addresses"] = gpd.GeoDataFrame(
+        {"id": ["A1"], "street": ["Mannerheimintie"], "house_number": ["1"],
+         "postal_code": ["00100"], "municipality": ["Helsinki"]},
+        geometry=[Point(0, 0)], crs="EPSG:3067",
+    )
+    found = problems_of(layers)
+    assert "links 'L1': id is used by more than one feature" in found
+    assert "links 'L3': geometry is missing or empty" in found
+    # Geometry problems stop the build before topology is checked; fix and look again.
+    layers["links"] = small_water()["links"]
+    found = problems_of(layers)
+    assert "devices 'V1': link_id 'nope' is not a link" in found
+    assert "devices 'V2': node_id 'n3' is not an end of link 'L2'" in found
+    assert "devices 'V3': normally_passes must be true or false, not 'maybe'" in found
+    assert "devices 'V4': kind 'tap' is not one of valve, switch, breaker, fuse" in found
+    assert "sources 'S1': node_id 'n99' is not a node" in found
+    assert "service_points 'SP1': customers must be a whole number ≥ 0, not -2" in found
+    assert "service_points 'SP2': address_id 'A2' is not an address" in found
+
+
+def test_missing_links_layer_and_unreadable_files(tmp_path):
+    assert problems_of({}) == ["links: layer is missing or empty"]
+    garbage = tmp_path / "broken.gpkg"
+    garbage.write_bytes(b"this is not a geopackage")
+    with pytest.raises(NetworkError, match="cannot read"):
+        read_layers(garbage)
+    with pytest.raises(NetworkError, match="file not found"):
+        read_layers(tmp_path / "missing.gpkg")
+
+
+def test_wrong_geometry_type_and_missing_ids():
+    layers = small_water()
+    layers["sources"].loc[0, "geometry"] = LineString([(0, 0), (1, 1)])
+    layers["service_points"].loc[1, "id"] = None
+    found = problems_of(layers)
+    assert "sources 'S1': geometry is LineString, expected Point" in found
+    assert "service_points '#2': feature has no id" in found
+
+
+def test_a_folder_of_geojson_files_is_read_like_a_geopackage(tmp_path):
+    for name, gdf in small_water().items():
+        gdf.to_file(tmp_path / f"{name}.geojson", driver="GeoJSON", engine="pyogrio")
+    net = build_network(read_layers(tmp_path))
+    assert sorted(net.link_ids) == ["L1", "L2", "L3", "L4", "L5", "L6"]
