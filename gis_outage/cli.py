@@ -73,7 +73,9 @@ def _import_directory(args: argparse.Namespace) -> int:
 def _convert_epanet(args: argparse.Namespace) -> int:
     from .convert.epanet import convert_epanet
 
-    counts = convert_epanet(args.input, args.output, valves=args.valves, seed=args.seed)
+    counts = convert_epanet(
+        args.input, args.output, valves=args.valves, valves_per_node=args.valves_n, seed=args.seed
+    )
     print(f"wrote {args.output}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
@@ -93,6 +95,32 @@ def _migrate(args: argparse.Namespace) -> int:
     url = get_settings().effective_database_url
     migrate(make_engine(url))
     print("database is at the newest schema")
+    return 0
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    from .importers import open_store
+    from .storage.errors import ConflictError
+    from .storage.users import create_user
+
+    try:
+        create_user(open_store(), args.name, args.role)
+    except ConflictError as exc:
+        raise CliError(str(exc)) from None
+    print(f"created {args.role} {args.name!r}")
+    return 0
+
+
+def _create_token(args: argparse.Namespace) -> int:
+    from .importers import open_store
+    from .storage.errors import NotFound
+    from .storage.users import create_token
+
+    try:
+        token = create_token(open_store(), args.name)
+    except NotFound as exc:
+        raise CliError(str(exc)) from None
+    print(token)
     return 0
 
 
@@ -135,7 +163,10 @@ def _parser() -> argparse.ArgumentParser:
     p = command("convert-epanet", _convert_epanet, "EPANET .inp → interchange GeoPackage")
     p.add_argument("input", type=Path)
     p.add_argument("output", type=Path)
-    p.add_argument("--valves", default="strategic", choices=["strategic", "random"])
+    p.add_argument("--valves", default="strategic",
+                   help="strategic, random, none, or a CSV of link,node valve positions")
+    p.add_argument("--valves-n", type=int, default=2,
+                   help="valves per node (strategic) or in all (random)")
     p.add_argument("--seed", type=int, default=0)
 
     p = command("convert-pandapower", _convert_pandapower,
@@ -144,6 +175,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("output", type=Path)
 
     command("migrate", _migrate, "Create or upgrade the database schema")
+
+    p = command("create-user", _create_user, "Add an engineer-API user")
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=["viewer", "engineer", "admin"])
+
+    p = command("create-token", _create_token, "Print a new API token for a user (shown once)")
+    p.add_argument("name")
 
     p = command("demo", _demo, "Build the demo city and start the product on it")
     p.add_argument("--host", default="127.0.0.1")
