@@ -80,3 +80,31 @@ def _unique(frame: gpd.GeoDataFrame | None, column: str) -> list[str]:
         return []
     values = frame[column].dropna().astype(str).str.strip()
     return sorted(set(values[values != ""]))
+
+
+def polygon_trace(net: Network, polygon: BaseGeometry) -> TraceResult:
+    """An area outage where topology is missing: what lies inside a drawn polygon (WGS84)."""
+    if net.crs is None:
+        raise ValueError("the network has no coordinate reference system to place a polygon in")
+    if polygon.is_empty or not polygon.is_valid or polygon.geom_type not in (
+        "Polygon", "MultiPolygon"
+    ):
+        raise ValueError("the area must be a valid Polygon or MultiPolygon")
+    area = gpd.GeoSeries([polygon], crs=WGS84).to_crs(net.crs).iloc[0]
+    links = net.layers["links"]
+    hit_links = links["id"][links.intersects(area)]
+    sps = net.layers.get("service_points")
+    if sps is None or sps.empty:
+        inside = sps if sps is not None else gpd.GeoDataFrame({"id": []})
+    else:
+        inside = sps[sps.within(area)]
+    addresses = inside["address_id"].dropna() if "address_id" in inside else []
+    customers = inside["customers"].fillna(1).astype(int).sum() if "customers" in inside else 0
+    return TraceResult(
+        devices_to_operate=[],
+        isolated_links=[],
+        affected_links=sorted(hit_links.astype(str)),
+        affected_service_points=sorted(inside["id"].astype(str)),
+        affected_addresses=sorted(set(map(str, addresses))),
+        customers=int(customers if "customers" in inside else len(inside)),
+    )

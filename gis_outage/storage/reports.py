@@ -1,0 +1,46 @@
+"""Delivery figures per outage: what an engineer and a regulator ask for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from gis_outage.storage.db import Bind, read_connection
+from gis_outage.storage.schema import deliveries, outage_events
+
+
+def delivery_stats(bind: Bind, outage_id: int) -> dict[str, dict[str, int]]:
+    """{channel: {status: count}} over every event of the outage."""
+    query = (
+        sa.select(deliveries.c.channel, deliveries.c.status, sa.func.count())
+        .join(outage_events, outage_events.c.id == deliveries.c.event_id)
+        .where(outage_events.c.outage_id == outage_id)
+        .group_by(deliveries.c.channel, deliveries.c.status)
+    )
+    out: dict[str, dict[str, int]] = {}
+    with read_connection(bind) as conn:
+        for channel, status, count in conn.execute(query):
+            out.setdefault(str(channel), {})[str(status)] = int(count)
+    return out
+
+
+def delivery_rows(bind: Bind, outage_id: int) -> list[dict[str, Any]]:
+    """Every delivery of the outage, for the regulator's CSV (destinations included)."""
+    query = (
+        sa.select(
+            outage_events.c.kind.label("event"),
+            deliveries.c.channel,
+            deliveries.c.destination,
+            deliveries.c.status,
+            deliveries.c.provider,
+            deliveries.c.created_at,
+            deliveries.c.sent_at,
+            deliveries.c.updated_at,
+        )
+        .join(outage_events, outage_events.c.id == deliveries.c.event_id)
+        .where(outage_events.c.outage_id == outage_id)
+        .order_by(deliveries.c.id)
+    )
+    with read_connection(bind) as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]

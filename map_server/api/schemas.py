@@ -1,0 +1,94 @@
+"""Request and response bodies of the engineer API."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from gis_outage.model import OutageKind, Service
+
+Language = Literal["fi", "sv", "en", "lt"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Selection(Strict):
+    """What the engineer selected: broken links, operated devices, or a drawn area."""
+
+    break_links: list[str] = Field(default_factory=list, max_length=10_000)
+    operate_devices: list[str] = Field(default_factory=list, max_length=10_000)
+    polygon: dict[str, Any] | None = Field(
+        default=None, description="GeoJSON Polygon or MultiPolygon in WGS84 (area outage)"
+    )
+
+    @model_validator(mode="after")
+    def one_kind(self) -> Selection:
+        given = [bool(self.break_links), bool(self.operate_devices), self.polygon is not None]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of break_links, operate_devices or polygon")
+        if self.polygon is not None:
+            self.area()  # validates
+        return self
+
+    def area(self) -> BaseGeometry:
+        try:
+            geometry = shape(self.polygon)
+        except Exception:
+            raise ValueError("polygon is not a GeoJSON geometry") from None
+        if geometry.geom_type not in ("Polygon", "MultiPolygon") or not geometry.is_valid:
+            raise ValueError("polygon must be a valid GeoJSON Polygon or MultiPolygon")
+        return geometry
+
+
+class TraceRequest(Selection):
+    service: Service
+
+
+class TraceResponse(BaseModel):
+    service: Service
+    network_version: int
+    devices_to_operate: list[str]
+    isolated_links: list[str]
+    affected_links: list[str]
+    affected_service_points: list[str]
+    affected_addresses: list[str]
+    customers: int
+    streets: list[str]
+    public_area: dict[str, Any] | None = Field(description="GeoJSON in WGS84")
+
+
+class OutageCreate(Strict):
+    service: Service
+    kind: OutageKind
+    starts_at: AwareDatetime
+    estimated_end_at: AwareDatetime | None = None
+    cause: str | None = Field(default=None, max_length=500)
+    texts: dict[Language, str] = Field(default_factory=dict)
+    selection: Selection
+
+    @model_validator(mode="after")
+    def end_after_start(self) -> OutageCreate:
+        if self.estimated_end_at is not None and self.estimated_end_at < self.starts_at:
+            raise ValueError("estimated_end_at is before starts_at")
+        return self
+
+
+class OutageUpdate(Strict):
+    kind: OutageKind | None = None
+    starts_at: AwareDatetime | None = None
+    estimated_end_at: AwareDatetime | None = None
+    cause: str | None = Field(default=None, max_length=500)
+    texts: dict[Language, str] | None = None
+    expected_version: int | None = Field(
+        default=None, description="fail with 409 if someone changed the outage meanwhile"
+    )
+
+
+class StatusChange(Strict):
+    expected_version: int | None = None
+    at: AwareDatetime | None = Field(default=None, description="when it ended (resolve only)")

@@ -1,0 +1,182 @@
+"""The engineer API over a real app and a real database file."""
+
+from datetime import UTC, datetime, timedelta
+
+import geopandas as gpd
+import pytest
+from fastapi.testclient import TestClient
+from map_server.app import create_app
+from shapely.geometry import Point, box, mapping
+
+from gis_outage.config import Settings
+from gis_outage.storage.audit import audit_entries
+from gis_outage.storage.db import make_engine, migrate
+from gis_outage.storage.networks import save_network
+from gis_outage.storage.outages import outage_events_for, public_outages
+from gis_outage.storage.outbox import pending_outbox
+from gis_outage.storage.users import create_token, create_user
+from tests.gis_outage.networks import small_water
+
+START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+def helsinki_water():
+    """The small network moved to Helsinki, with its addresses."""
+    layers = small_water()
+    for name in layers:
+        layers[name] = layers[name].set_geometry(layers[name].translate(385_000, 6_672_000))
+    streets = {"A1": "Mannerheimintie", "A2": "Aleksanterinkatu", "A3": "Bulevardi"}
+    sps = layers["service_points"]
+    layers["addresses"] = gpd.GeoDataFrame(
+        {"id": list(streets), "street": list(streets.values()), "house_number": ["1", "2", "3"],
+         "postal_code": ["00100"] * 3, "municipality": ["Helsinki"] * 3},
+        geometry=[sps.geometry[sps["address_id"] == a].iloc[0] for a in streets], crs=sps.crs,
+    )
+    return layers
+
+
+@pytest.fixture
+def api(tmp_path):
+    db = make_engine(f"sqlite:///{tmp_path / 'api.sqlite'}")
+    migrate(db)
+    from gis_outage.storage.addresses import upsert_addresses
+
+    layers = helsinki_water()
+    upsert_addresses(db, layers["addresses"])
+    save_network(db, "water", layers, source_name="test.gpkg")
+    tokens = {}
+    for role in ("viewer", "engineer", "admin"):
+        create_user(db, f"{role}-user", role)
+        tokens[role] = {"Authorization": f"Bearer {create_token(db, f'{role}-user')}"}
+    app = create_app(Settings(data_dir=tmp_path), engine=db)
+    with TestClient(app) as client:
+        yield client, db, tokens
+
+
+def draft(client, headers, **extra):
+    body = {"service": "water", "kind": "unplanned", "starts_at": START.isoformat(),
+            "estimated_end_at": (START + timedelta(hours=4)).isoformat(),
+            "cause": "Pipe burst", "texts": {"fi": "Vesikatko", "en": "Water outage"},
+            "selection": {"break_links": ["L2"]}} | extra
+    return client.post("/api/v1/outages", json=body, headers=headers)
+
+
+def test_tokens_and_roles_are_enforced(api):
+    client, _, tokens = api
+    assert client.post("/api/v1/trace", json={}).status_code == 401
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert client.post("/api/v1/trace", json={}, headers=bad).status_code == 401
+    assert draft(client, tokens["viewer"]).status_code == 403
+    assert client.get("/api/v1/outages/1/deliveries.csv",
+                      headers=tokens["engineer"]).status_code == 403
+
+
+def test_trace_answers_with_a_public_area_and_streets(api):
+    client, _, tokens = api
+    r = client.post("/api/v1/trace", headers=tokens["viewer"],
+                    json={"service": "water", "break_links": ["L5"]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["devices_to_operate"] == ["V3", "V5"]
+    assert body["affected_links"] == ["L4", "L5", "L6"]
+    assert body["streets"] == ["Bulevardi"]
+    assert body["public_area"]["type"] in ("Polygon", "MultiPolygon")
+    assert body["network_version"] >= 1
+
+
+def test_area_outage_by_polygon(api):
+    client, _, tokens = api
+    sp3 = Point(385_000 + 250, 6_672_000 - 100)  # on L6
+    polygon = gpd.GeoSeries([sp3.buffer(30)], crs="EPSG:3067").to_crs("EPSG:4326").iloc[0]
+    r = client.post("/api/v1/trace", headers=tokens["viewer"],
+                    json={"service": "water", "polygon": mapping(polygon)})
+    assert r.status_code == 200, r.text
+    assert r.json()["affected_service_points"] == ["SP3"]
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"service": "water", "break_links": ["nope"]}, "break_links"),
+    ({"service": "water", "operate_devices": ["nope"]}, "operate_devices"),
+    ({"service": "gas", "break_links": ["L1"]}, "service"),
+    ({"service": "water", "break_links": ["L1"], "operate_devices": ["V1"]}, None),
+    ({"service": "water", "polygon": {"type": "Point", "coordinates": [1, 2]}}, None),
+])
+def test_bad_trace_input_is_422_naming_the_field(api, body, field):
+    client, _, tokens = api
+    r = client.post("/api/v1/trace", headers=tokens["viewer"], json=body)
+    assert r.status_code == 422, r.text
+    if field:
+        assert field in str(r.json()["detail"])
+
+
+def test_trace_of_a_service_without_network_is_404(api):
+    client, _, tokens = api
+    r = client.post("/api/v1/trace", headers=tokens["viewer"],
+                    json={"service": "electricity", "break_links": ["x"]})
+    assert r.status_code == 404
+    assert "no electricity network" in r.json()["detail"]
+
+
+def test_outage_life_cycle_writes_events_outbox_and_audit(api):
+    client, db, tokens = api
+    r = draft(client, tokens["engineer"])
+    assert r.status_code == 201, r.text
+    outage = r.json()
+    assert outage["status"] == "draft"
+    assert outage["affected"]["links"] == ["L2", "L3"]
+    assert outage["affected"]["customers"] == 3
+    assert outage_events_for(db, outage["id"]) == []
+    assert public_outages(db) == []
+
+    r = client.post(f"/api/v1/outages/{outage['id']}/publish", headers=tokens["engineer"])
+    assert r.status_code == 200, r.text
+    assert [p["id"] for p in public_outages(db)] == [outage["id"]]
+    events = outage_events_for(db, outage["id"])
+    assert [e["kind"] for e in events] == ["published"]
+    assert [o["event_id"] for o in pending_outbox(db)] == [events[0]["id"]]
+
+    new_end = (START + timedelta(hours=6)).isoformat()
+    r = client.patch(f"/api/v1/outages/{outage['id']}", headers=tokens["engineer"],
+                     json={"estimated_end_at": new_end, "expected_version": 2})
+    assert r.status_code == 200, r.text
+    r = client.patch(f"/api/v1/outages/{outage['id']}", headers=tokens["engineer"],
+                     json={"cause": "x", "expected_version": 2})
+    assert r.status_code == 409
+
+    r = client.post(f"/api/v1/outages/{outage['id']}/resolve", headers=tokens["engineer"])
+    assert r.json()["status"] == "resolved" and r.json()["ended_at"]
+    r = client.post(f"/api/v1/outages/{outage['id']}/cancel", headers=tokens["engineer"])
+    assert r.status_code == 409
+    assert "resolved" in r.json()["detail"]
+    kinds = [e["kind"] for e in outage_events_for(db, outage["id"])]
+    assert kinds == ["published", "updated", "resolved"]
+    actions = [(a["actor"], a["action"]) for a in audit_entries(db, f"outage:{outage['id']}")]
+    assert ("engineer-user", "outage.create") in actions
+    assert ("engineer-user", "outage.resolved") in actions
+
+    listed = client.get("/api/v1/outages", headers=tokens["viewer"]).json()
+    assert [o["id"] for o in listed] == [outage["id"]]
+    assert "deliveries" in listed[0]
+    csv = client.get(f"/api/v1/outages/{outage['id']}/deliveries.csv", headers=tokens["admin"])
+    assert csv.status_code == 200
+    assert csv.text.splitlines()[0].startswith("event,channel,destination,status")
+
+
+def test_bad_outage_input_is_422(api):
+    client, _, tokens = api
+    r = draft(client, tokens["engineer"], estimated_end_at=(START - timedelta(hours=1)).isoformat())
+    assert r.status_code == 422
+    r = draft(client, tokens["engineer"], starts_at="2026-11-24T08:00:00")  # no timezone
+    assert r.status_code == 422
+    assert "starts_at" in str(r.json()["detail"])
+    r = client.post("/api/v1/outages/999/publish", headers=tokens["engineer"])
+    assert r.status_code == 404
+
+
+def test_drawn_area_outage_is_created_from_a_polygon(api):
+    client, _, tokens = api
+    area = gpd.GeoSeries([box(385_000, 6_671_800, 385_400, 6_672_100)], crs="EPSG:3067")
+    polygon = mapping(area.to_crs("EPSG:4326").iloc[0])
+    r = draft(client, tokens["engineer"], selection={"polygon": polygon}, kind="planned")
+    assert r.status_code == 201, r.text
+    assert r.json()["affected"]["customers"] == 3 + 2 + 1 + 1
