@@ -125,7 +125,8 @@ def _create_token(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo.run import run_demo
+    # The demo is the one command that runs the whole product, web app included.
+    from map_server.demo import run_demo
 
     return run_demo(host=args.host, port=args.port, data_dir=args.data_dir)
 

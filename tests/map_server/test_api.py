@@ -28,9 +28,15 @@ def helsinki_water():
     streets = {"A1": "Mannerheimintie", "A2": "Aleksanterinkatu", "A3": "Bulevardi"}
     sps = layers["service_points"]
     layers["addresses"] = gpd.GeoDataFrame(
-        {"id": list(streets), "street": list(streets.values()), "house_number": ["1", "2", "3"],
-         "postal_code": ["00100"] * 3, "municipality": ["Helsinki"] * 3},
-        geometry=[sps.geometry[sps["address_id"] == a].iloc[0] for a in streets], crs=sps.crs,
+        {
+            "id": list(streets),
+            "street": list(streets.values()),
+            "house_number": ["1", "2", "3"],
+            "postal_code": ["00100"] * 3,
+            "municipality": ["Helsinki"] * 3,
+        },
+        geometry=[sps.geometry[sps["address_id"] == a].iloc[0] for a in streets],
+        crs=sps.crs,
     )
     return layers
 
@@ -54,10 +60,15 @@ def api(tmp_path):
 
 
 def draft(client, headers, **extra):
-    body = {"service": "water", "kind": "unplanned", "starts_at": START.isoformat(),
-            "estimated_end_at": (START + timedelta(hours=4)).isoformat(),
-            "cause": "Pipe burst", "texts": {"fi": "Vesikatko", "en": "Water outage"},
-            "selection": {"break_links": ["L2"]}} | extra
+    body = {
+        "service": "water",
+        "kind": "unplanned",
+        "starts_at": START.isoformat(),
+        "estimated_end_at": (START + timedelta(hours=4)).isoformat(),
+        "cause": "Pipe burst",
+        "texts": {"fi": "Vesikatko", "en": "Water outage"},
+        "selection": {"break_links": ["L2"]},
+    } | extra
     return client.post("/api/v1/outages", json=body, headers=headers)
 
 
@@ -67,14 +78,17 @@ def test_tokens_and_roles_are_enforced(api):
     bad = {"Authorization": "Bearer not-a-token"}
     assert client.post("/api/v1/trace", json={}, headers=bad).status_code == 401
     assert draft(client, tokens["viewer"]).status_code == 403
-    assert client.get("/api/v1/outages/1/deliveries.csv",
-                      headers=tokens["engineer"]).status_code == 403
+    assert (
+        client.get("/api/v1/outages/1/deliveries.csv", headers=tokens["engineer"]).status_code
+        == 403
+    )
 
 
 def test_trace_answers_with_a_public_area_and_streets(api):
     client, _, tokens = api
-    r = client.post("/api/v1/trace", headers=tokens["viewer"],
-                    json={"service": "water", "break_links": ["L5"]})
+    r = client.post(
+        "/api/v1/trace", headers=tokens["viewer"], json={"service": "water", "break_links": ["L5"]}
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["devices_to_operate"] == ["V3", "V5"]
@@ -88,19 +102,25 @@ def test_area_outage_by_polygon(api):
     client, _, tokens = api
     sp3 = Point(385_000 + 250, 6_672_000 - 100)  # on L6
     polygon = gpd.GeoSeries([sp3.buffer(30)], crs="EPSG:3067").to_crs("EPSG:4326").iloc[0]
-    r = client.post("/api/v1/trace", headers=tokens["viewer"],
-                    json={"service": "water", "polygon": mapping(polygon)})
+    r = client.post(
+        "/api/v1/trace",
+        headers=tokens["viewer"],
+        json={"service": "water", "polygon": mapping(polygon)},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["affected_service_points"] == ["SP3"]
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"service": "water", "break_links": ["nope"]}, "break_links"),
-    ({"service": "water", "operate_devices": ["nope"]}, "operate_devices"),
-    ({"service": "gas", "break_links": ["L1"]}, "service"),
-    ({"service": "water", "break_links": ["L1"], "operate_devices": ["V1"]}, None),
-    ({"service": "water", "polygon": {"type": "Point", "coordinates": [1, 2]}}, None),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"service": "water", "break_links": ["nope"]}, "break_links"),
+        ({"service": "water", "operate_devices": ["nope"]}, "operate_devices"),
+        ({"service": "gas", "break_links": ["L1"]}, "service"),
+        ({"service": "water", "break_links": ["L1"], "operate_devices": ["V1"]}, None),
+        ({"service": "water", "polygon": {"type": "Point", "coordinates": [1, 2]}}, None),
+    ],
+)
 def test_bad_trace_input_is_422_naming_the_field(api, body, field):
     client, _, tokens = api
     r = client.post("/api/v1/trace", headers=tokens["viewer"], json=body)
@@ -111,8 +131,11 @@ def test_bad_trace_input_is_422_naming_the_field(api, body, field):
 
 def test_trace_of_a_service_without_network_is_404(api):
     client, _, tokens = api
-    r = client.post("/api/v1/trace", headers=tokens["viewer"],
-                    json={"service": "electricity", "break_links": ["x"]})
+    r = client.post(
+        "/api/v1/trace",
+        headers=tokens["viewer"],
+        json={"service": "electricity", "break_links": ["x"]},
+    )
     assert r.status_code == 404
     assert "no electricity network" in r.json()["detail"]
 
@@ -136,11 +159,17 @@ def test_outage_life_cycle_writes_events_outbox_and_audit(api):
     assert [o["event_id"] for o in pending_outbox(db)] == [events[0]["id"]]
 
     new_end = (START + timedelta(hours=6)).isoformat()
-    r = client.patch(f"/api/v1/outages/{outage['id']}", headers=tokens["engineer"],
-                     json={"estimated_end_at": new_end, "expected_version": 2})
+    r = client.patch(
+        f"/api/v1/outages/{outage['id']}",
+        headers=tokens["engineer"],
+        json={"estimated_end_at": new_end, "expected_version": 2},
+    )
     assert r.status_code == 200, r.text
-    r = client.patch(f"/api/v1/outages/{outage['id']}", headers=tokens["engineer"],
-                     json={"cause": "x", "expected_version": 2})
+    r = client.patch(
+        f"/api/v1/outages/{outage['id']}",
+        headers=tokens["engineer"],
+        json={"cause": "x", "expected_version": 2},
+    )
     assert r.status_code == 409
 
     r = client.post(f"/api/v1/outages/{outage['id']}/resolve", headers=tokens["engineer"])
