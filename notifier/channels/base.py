@@ -1,0 +1,85 @@
+"""Types every channel client shares.
+
+Personal data (numbers, addresses, message text) sits in fields left out of repr(), so
+a result or message that ends up in a log line or a traceback does not carry it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """What happened to one send attempt."""
+
+    ACCEPTED = "accepted"  # the provider took it; delivery is reported later
+    TEMPORARY_FAILURE = "temporary-failure"  # try again later or with another provider
+    PERMANENT_FAILURE = "permanent-failure"  # retrying this destination will not help
+
+
+class DeliveryStatus(StrEnum):
+    """Final state of a delivery as the provider reports it (GOV.UK Notify's names)."""
+
+    DELIVERED = "delivered"
+    TEMPORARY_FAILURE = "temporary-failure"  # e.g. phone off until the validity expired
+    PERMANENT_FAILURE = "permanent-failure"  # e.g. number not in use
+    TECHNICAL_FAILURE = "technical-failure"  # the provider's fault
+    PENDING = "pending"  # an intermediate report (ENROUTE, ACCEPTD); not final
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    provider: str
+    provider_message_id: str | None = None
+    part_ids: tuple[str, ...] = ()  # one per SMS part; receipts come per part
+    error: str | None = None  # provider code and description; never personal data
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome is Outcome.ACCEPTED
+
+
+@dataclass(frozen=True)
+class SmsMessage:
+    to: str = field(repr=False)  # E.164, "+358401234567"
+    text: str = field(repr=False)
+    sender: str | None = None  # overrides the client's configured sender id
+    reference: str | None = None  # the caller's id for this delivery, echoed in callbacks
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    provider: str
+    provider_message_id: str
+    status: DeliveryStatus
+    provider_status: str  # as reported: DELIVRD, UNDELIV, …
+    error_code: str | None = None
+    done_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    provider: str
+    source: str = field(repr=False)  # the resident's number
+    destination: str = field(repr=False)
+    text: str = field(repr=False)
+    opt_out_keyword: str | None = None  # STOP / LOPETA / SLUTA when the text is an opt-out
+
+    @property
+    def is_opt_out(self) -> bool:
+        return self.opt_out_keyword is not None
+
+
+OPT_OUT_KEYWORDS = frozenset({"STOP", "LOPETA", "SLUTA"})
+
+
+def opt_out_keyword(text: str, keywords: frozenset[str] = OPT_OUT_KEYWORDS) -> str | None:
+    """The keyword when the message's first word is one ('stop', 'Lopeta!', ' SLUTA ')."""
+    words = text.strip().split(maxsplit=1)
+    if not words:
+        return None
+    word = words[0].strip(".,!?;:\"'").upper()
+    return word if word in keywords else None

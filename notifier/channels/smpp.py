@@ -1,0 +1,580 @@
+"""SMS over SMPP 3.4 (bind_transceiver), with smpplib as the PDU codec.
+
+The socket, framing and threads are ours rather than smpplib.Client's: its send/read
+helpers log every PDU in hex at DEBUG level, numbers and bind password included, and
+read one PDU per call. One reader thread parses what arrives; callers submit from any
+thread. At most `window` submit_sm wait for their response at once, and a token bucket
+keeps to `max_per_second` submit_sm PDUs (the unit providers count).
+
+Callbacks (`on_receipt`, `on_inbound`, and the per-message result callback) run on the
+reader thread and must return quickly. When a receipt or inbound callback raises, the
+deliver_sm is answered with ESME_RX_T_APPN so the SMSC delivers it again later: a
+receipt is only acknowledged once it has been recorded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import random
+import re
+import select
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from smpplib import consts, smpp
+
+from ..sms_text import Encoding, decode, encode, is_gsm7, sanitise, split
+from .base import (
+    OPT_OUT_KEYWORDS,
+    DeliveryReceipt,
+    DeliveryStatus,
+    InboundMessage,
+    Outcome,
+    SendResult,
+    SmsMessage,
+    opt_out_keyword,
+)
+from .ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+
+ResultCallback = Callable[[SmsMessage, SendResult], None]
+
+_SUBMIT_SM_RESP = 0x80000004
+_DELIVER_SM = 0x00000005
+_ENQUIRE_LINK = 0x00000015
+_ENQUIRE_LINK_RESP = 0x80000015
+_UNBIND = 0x00000006
+_UNBIND_RESP = 0x80000006
+_GENERIC_NACK = 0x80000000
+_BIND_TRANSCEIVER_RESP = 0x80000009
+
+_ESM_UDHI = 0x40
+_ESM_RECEIPT = 0x04  # SMSC delivery receipt, in esm_class bits 2-5
+_DC_DEFAULT, _DC_LATIN1, _DC_UCS2 = 0x00, 0x03, 0x08
+
+# submit_sm_resp errors worth trying again (later, or through another provider);
+# anything else is a fault in the message or destination and retrying will not help.
+TEMPORARY_ERRORS = frozenset({
+    consts.SMPP_ESME_RSYSERR, consts.SMPP_ESME_RMSGQFUL, consts.SMPP_ESME_RTHROTTLED,
+    consts.SMPP_ESME_RSUBMITFAIL, consts.SMPP_ESME_RX_T_APPN, consts.SMPP_ESME_RINVBNDSTS,
+    consts.SMPP_ESME_RUNKNOWNERR, consts.SMPP_ESME_RDELIVERYFAILURE,
+})
+
+# message_state TLV values and the stat: words of a receipt's text
+_STATE_NAMES = {1: "ENROUTE", 2: "DELIVRD", 3: "EXPIRED", 4: "DELETED", 5: "UNDELIV",
+                6: "ACCEPTD", 7: "UNKNOWN", 8: "REJECTD"}
+_STAT_STATUS = {
+    "DELIVRD": DeliveryStatus.DELIVERED,
+    "EXPIRED": DeliveryStatus.TEMPORARY_FAILURE,
+    "UNDELIV": DeliveryStatus.PERMANENT_FAILURE,
+    "REJECTD": DeliveryStatus.PERMANENT_FAILURE,
+    "DELETED": DeliveryStatus.TECHNICAL_FAILURE,
+    "UNKNOWN": DeliveryStatus.TECHNICAL_FAILURE,
+    "ENROUTE": DeliveryStatus.PENDING,
+    "ACCEPTD": DeliveryStatus.PENDING,
+}
+_RECEIPT_FIELD = re.compile(r"(id|sub|dlvrd|submit date|done date|stat|err):(\S*)", re.I)
+
+
+class SmppError(Exception):
+    """Connecting or binding failed."""
+
+
+@dataclass(frozen=True)
+class SmppConfig:
+    host: str
+    port: int
+    system_id: str
+    password: str = ""
+    system_type: str = ""
+    sender: str = "Notice"  # alphanumeric (≤ 11 characters) or a number
+    source_ton: int | None = None  # override what the sender's form implies
+    source_npi: int | None = None
+    window: int = 10
+    max_per_second: float | None = None
+    registered_delivery: bool = True
+    response_timeout: float = 10.0
+    enquire_link_interval: float = 30.0
+    connect_timeout: float = 5.0
+    name: str = "smpp"
+    opt_out_keywords: frozenset[str] = OPT_OUT_KEYWORDS
+
+
+def source_address(sender: str) -> tuple[int, int, str]:
+    """(TON, NPI, address) for a sender id.
+
+    '+358401234567' → international/E.164; all digits → a short code or national number
+    (unknown TON, E.164 plan); anything with letters → alphanumeric, at most 11.
+    """
+    if sender.startswith("+") and sender[1:].isdigit():
+        return consts.SMPP_TON_INTL, consts.SMPP_NPI_ISDN, sender[1:]
+    if sender.isdigit():
+        return consts.SMPP_TON_UNK, consts.SMPP_NPI_ISDN, sender
+    if not 0 < len(sender) <= 11 or not sender.isascii() or not is_gsm7(sender):
+        raise ValueError("an alphanumeric sender id has 1–11 plain characters")
+    return consts.SMPP_TON_ALNUM, consts.SMPP_NPI_UNK, sender
+
+
+def destination_address(number: str) -> tuple[int, int, str]:
+    if number.startswith("+"):
+        return consts.SMPP_TON_INTL, consts.SMPP_NPI_ISDN, number[1:]
+    return consts.SMPP_TON_UNK, consts.SMPP_NPI_ISDN, number
+
+
+def parse_receipt_text(text: str) -> dict[str, str]:
+    """Fields of the standard receipt text 'id:… sub:… dlvrd:… submit date:… stat:… err:…'."""
+    return {m.group(1).lower(): m.group(2) for m in _RECEIPT_FIELD.finditer(text)}
+
+
+def _receipt_time(value: str | None) -> datetime | None:
+    for fmt in ("%y%m%d%H%M%S", "%y%m%d%H%M"):
+        try:
+            return datetime.strptime(value or "", fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return str(value)
+
+
+def _message_text(data: bytes, data_coding: int, esm_class: int) -> str:
+    if esm_class & _ESM_UDHI and data:
+        data = data[1 + data[0] :]  # skip the user data header
+    coding = data_coding & 0x0F if data_coding & 0xF0 in (0x00, 0xF0) else data_coding
+    if coding == _DC_UCS2:
+        return decode(data, Encoding.UCS2)
+    if coding == _DC_LATIN1:
+        return data.decode("latin-1")
+    return decode(data, Encoding.GSM7)
+
+
+class _Sequence:
+    """smpplib asks its 'client' for sequence numbers; next() on a count is atomic."""
+
+    def __init__(self) -> None:
+        self._count = itertools.count(1)
+        self.sequence = 0
+
+    def next_sequence(self) -> int:
+        self.sequence = (next(self._count) - 1) % 0x7FFFFFFF + 1
+        return self.sequence
+
+
+class _Job:
+    """One message: its parts' message ids as the responses arrive."""
+
+    __slots__ = ("message", "callback", "ids", "remaining", "error", "outcome")
+
+    def __init__(self, message: SmsMessage, callback: ResultCallback, parts: int) -> None:
+        self.message, self.callback = message, callback
+        self.ids: list[str | None] = [None] * parts
+        self.remaining = parts
+        self.error: str | None = None
+        self.outcome = Outcome.ACCEPTED
+
+
+class SmppClient:
+    """One SMPP transceiver bind. Thread-safe for callers of submit/send/send_many."""
+
+    def __init__(
+        self,
+        config: SmppConfig,
+        *,
+        on_receipt: Callable[[DeliveryReceipt], None] | None = None,
+        on_inbound: Callable[[InboundMessage], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.on_receipt = on_receipt
+        self.on_inbound = on_inbound
+        self._source = source_address(config.sender)
+        self._limiter = RateLimiter(config.max_per_second)
+        self._sequence = _Sequence()
+        self._parse_sequence = _Sequence()  # smpplib takes a number even when parsing
+        self._udh_ref = itertools.count(random.randrange(256))
+        self._sock: socket.socket | None = None
+        self._send_lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _pending and job state
+        self._pending: dict[int, tuple[_Job, int, float]] = {}
+        self._window = threading.Semaphore(config.window)
+        self._alive = threading.Event()
+        self._unbound = threading.Event()
+        self._reader: threading.Thread | None = None
+        self._last_sent = time.monotonic()
+        self.submitted = 0  # submit_sm PDUs written, for reports and tests
+
+    # -- connection ------------------------------------------------------------------
+
+    @property
+    def bound(self) -> bool:
+        return self._alive.is_set()
+
+    def connect(self) -> None:
+        """Open the TCP connection and bind as a transceiver."""
+        if self.bound:
+            return
+        cfg = self.config
+        try:
+            sock = socket.create_connection((cfg.host, cfg.port), timeout=cfg.connect_timeout)
+        except OSError as exc:
+            raise SmppError(f"{cfg.name}: cannot connect ({exc.__class__.__name__})") from None
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        bind = smpp.make_pdu(
+            "bind_transceiver", client=self._sequence, system_id=cfg.system_id,
+            password=cfg.password, system_type=cfg.system_type,
+            interface_version=0x34, addr_ton=0, addr_npi=0, address_range="",
+        )
+        buffer = bytearray()
+        try:
+            sock.sendall(bind.generate())
+            while True:
+                raw = self._read_one(sock, buffer)
+                command, status = struct.unpack(">LL", raw[4:12])
+                if command in (_BIND_TRANSCEIVER_RESP, _GENERIC_NACK):
+                    break
+        except OSError as exc:
+            sock.close()
+            raise SmppError(f"{cfg.name}: bind failed ({exc.__class__.__name__})") from None
+        if status != consts.SMPP_ESME_ROK:
+            sock.close()
+            raise SmppError(f"{cfg.name}: bind refused, status 0x{status:08X}")
+        sock.settimeout(None)
+        self._sock = sock
+        self._window = threading.Semaphore(cfg.window)
+        self._unbound.clear()
+        self._alive.set()
+        self._reader = threading.Thread(
+            target=self._read_loop, args=(sock, buffer), name=f"{cfg.name}-reader", daemon=True
+        )
+        self._reader.start()
+        log.info("%s: bound to %s:%s", cfg.name, cfg.host, cfg.port)
+
+    @staticmethod
+    def _read_one(sock: socket.socket, buffer: bytearray) -> bytes:
+        while True:
+            if len(buffer) >= 4:
+                length = int.from_bytes(buffer[:4], "big")
+                if len(buffer) >= length:
+                    raw = bytes(buffer[:length])
+                    del buffer[:length]
+                    return raw
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed by peer")
+            buffer += chunk
+
+    def close(self, drain_timeout: float = 5.0) -> None:
+        """Wait for outstanding responses (up to drain_timeout), unbind and disconnect."""
+        if not self.bound:
+            self._disconnect()
+            return
+        deadline = time.monotonic() + drain_timeout
+        while self._pending and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with contextlib.suppress(OSError):
+            self._send(smpp.make_pdu("unbind", client=self._sequence))
+            self._unbound.wait(2.0)
+        self._disconnect()
+
+    def _disconnect(self) -> None:
+        self._alive.clear()
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        if self._reader is not None and self._reader is not threading.current_thread():
+            self._reader.join(timeout=2.0)
+        self._fail_pending("connection closed")
+
+    def __enter__(self) -> SmppClient:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- sending ---------------------------------------------------------------------
+
+    def _send(self, pdu: object) -> None:
+        data = pdu.generate()  # type: ignore[attr-defined]
+        sock = self._sock
+        if sock is None:
+            raise ConnectionError("not connected")
+        with self._send_lock:
+            sock.sendall(data)
+        self._last_sent = time.monotonic()
+
+    def submit(self, message: SmsMessage, callback: ResultCallback) -> None:
+        """Send one message (all its parts); `callback` gets its result exactly once.
+
+        Blocks while the window is full or the rate limit says wait. Never raises for a
+        provider or connection problem: those become a temporary-failure result.
+        """
+        text = sanitise(message.text)
+        encoding = Encoding.GSM7 if is_gsm7(text) else Encoding.UCS2
+        parts = split(text, encoding)
+        try:
+            source = source_address(message.sender) if message.sender else self._source
+        except ValueError as exc:
+            callback(message, self._result(Outcome.PERMANENT_FAILURE, error=str(exc)))
+            return
+        if not self.bound:
+            try:
+                self.connect()
+            except SmppError as exc:
+                callback(message, self._result(Outcome.TEMPORARY_FAILURE, error=str(exc)))
+                return
+        job = _Job(message, callback, len(parts))
+        ton, npi, addr = destination_address(message.to)
+        ref = next(self._udh_ref) % 256
+        data_coding = _DC_DEFAULT if encoding is Encoding.GSM7 else _DC_UCS2
+        src_ton = self.config.source_ton if self.config.source_ton is not None else source[0]
+        src_npi = self.config.source_npi if self.config.source_npi is not None else source[1]
+        for index, part in enumerate(parts):
+            payload = encode(part, encoding)
+            esm_class = 0
+            if len(parts) > 1:
+                payload = bytes((5, 0, 3, ref, len(parts), index + 1)) + payload
+                esm_class = _ESM_UDHI
+            if not self._acquire_window():
+                self._part_failed(job, index, Outcome.TEMPORARY_FAILURE, "connection lost")
+                continue
+            self._limiter.acquire()
+            pdu = smpp.make_pdu(
+                "submit_sm", client=self._sequence,
+                source_addr_ton=src_ton, source_addr_npi=src_npi, source_addr=source[2],
+                dest_addr_ton=ton, dest_addr_npi=npi, destination_addr=addr,
+                esm_class=esm_class, data_coding=data_coding, short_message=payload,
+                registered_delivery=1 if self.config.registered_delivery else 0,
+            )
+            data = pdu.generate()
+            # Registered before writing: the response may arrive before sendall returns.
+            with self._lock:
+                self._pending[pdu.sequence] = (job, index, time.monotonic())
+            try:
+                with self._send_lock:
+                    sock = self._sock
+                    if sock is None:
+                        raise ConnectionError("not connected")
+                    sock.sendall(data)
+                    self.submitted += 1
+                self._last_sent = time.monotonic()
+            except OSError:
+                self._connection_lost()
+
+    def _acquire_window(self) -> bool:
+        while self._alive.is_set():
+            if self._window.acquire(timeout=0.2):
+                if self._alive.is_set():
+                    return True
+                self._window.release()
+        return False
+
+    def send(self, message: SmsMessage, timeout: float | None = None) -> SendResult:
+        """Submit one message and wait for its result."""
+        return self.send_many([message], timeout=timeout)[0]
+
+    def send_many(
+        self, messages: Iterable[SmsMessage], timeout: float | None = None
+    ) -> list[SendResult]:
+        """Submit messages pipelined within the window; results in the same order."""
+        results: dict[int, SendResult] = {}
+        done = threading.Condition()
+
+        def collect(index: int) -> ResultCallback:
+            def callback(_message: SmsMessage, result: SendResult) -> None:
+                with done:
+                    results[index] = result
+                    done.notify_all()
+
+            return callback
+
+        count = 0
+        for count, message in enumerate(messages, start=1):
+            self.submit(message, collect(count - 1))
+        limit = timeout if timeout is not None else self.config.response_timeout * 2 + 5
+        with done:
+            done.wait_for(lambda: len(results) == count, timeout=limit)
+            missing = self._result(Outcome.TEMPORARY_FAILURE, error="no response")
+            return [results.get(i, missing) for i in range(count)]
+
+    def _result(
+        self, outcome: Outcome, ids: tuple[str, ...] = (), error: str | None = None
+    ) -> SendResult:
+        return SendResult(outcome, self.config.name, ids[0] if ids else None, ids, error)
+
+    def _part_done(self, job: _Job, index: int, message_id: str) -> None:
+        with self._lock:
+            job.ids[index] = message_id
+            job.remaining -= 1
+            finished = job.remaining == 0
+        if finished:
+            self._finish(job)
+
+    def _part_failed(self, job: _Job, index: int, outcome: Outcome, error: str) -> None:
+        with self._lock:
+            job.remaining -= 1
+            if job.outcome is not Outcome.PERMANENT_FAILURE:
+                job.outcome, job.error = outcome, error
+            finished = job.remaining == 0
+        if finished:
+            self._finish(job)
+
+    def _finish(self, job: _Job) -> None:
+        ids = tuple(i for i in job.ids if i)
+        # Parts the provider accepted stay listed even when another part failed.
+        result = self._result(job.outcome, ids, job.error)
+        try:
+            job.callback(job.message, result)
+        except Exception:
+            log.exception("%s: result callback failed", self.config.name)
+
+    def _fail_pending(self, error: str) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        for job, index, _sent in pending.values():
+            self._part_failed(job, index, Outcome.TEMPORARY_FAILURE, error)
+            self._window.release()
+
+    def _connection_lost(self) -> None:
+        if self._alive.is_set():
+            log.warning("%s: connection lost", self.config.name)
+        self._alive.clear()
+        self._fail_pending("connection lost")
+
+    # -- receiving -------------------------------------------------------------------
+
+    def _read_loop(self, sock: socket.socket, buffer: bytearray) -> None:
+        cfg = self.config
+        try:
+            while self._alive.is_set():
+                while len(buffer) >= 4:
+                    length = int.from_bytes(buffer[:4], "big")
+                    if len(buffer) < length:
+                        break
+                    raw = bytes(buffer[:length])
+                    del buffer[:length]
+                    self._dispatch(raw)
+                readable, _, _ = select.select([sock], [], [], 0.5)
+                if readable:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    buffer += chunk
+                now = time.monotonic()
+                if now - self._last_sent > cfg.enquire_link_interval:
+                    self._send(smpp.make_pdu("enquire_link", client=self._sequence))
+                self._expire(now)
+        except (OSError, ValueError):
+            pass
+        finally:
+            self._connection_lost()
+
+    def _expire(self, now: float) -> None:
+        limit = self.config.response_timeout
+        with self._lock:
+            late = [seq for seq, (_j, _i, sent) in self._pending.items() if now - sent > limit]
+            expired = [self._pending.pop(seq) for seq in late]
+        for job, index, _sent in expired:
+            # The SMSC may still have taken it; the outbox treats this as "unknown, retry".
+            self._part_failed(job, index, Outcome.TEMPORARY_FAILURE, "no response in time")
+            self._window.release()
+
+    def _dispatch(self, raw: bytes) -> None:
+        command, status, sequence = struct.unpack(">LLL", raw[4:16])
+        if command in (_SUBMIT_SM_RESP, _GENERIC_NACK):
+            with self._lock:
+                entry = self._pending.pop(sequence, None)
+            if entry is None:
+                return  # answered after it timed out; already reported
+            self._window.release()
+            job, index, _sent = entry
+            if status == consts.SMPP_ESME_ROK and command == _SUBMIT_SM_RESP:
+                pdu = self._parse(raw)
+                self._part_done(job, index, _text(pdu.message_id))
+            else:
+                outcome = (
+                    Outcome.TEMPORARY_FAILURE if status in TEMPORARY_ERRORS
+                    else Outcome.PERMANENT_FAILURE
+                )
+                description = consts.DESCRIPTIONS.get(status, "unknown status")
+                self._part_failed(job, index, outcome, f"0x{status:08X} {description}")
+        elif command == _DELIVER_SM:
+            self._deliver_sm(raw, sequence)
+        elif command == _ENQUIRE_LINK:
+            self._respond("enquire_link_resp", sequence)
+        elif command == _UNBIND:
+            self._respond("unbind_resp", sequence)
+            self._alive.clear()
+        elif command == _UNBIND_RESP:
+            self._unbound.set()
+            self._alive.clear()
+
+    def _parse(self, raw: bytes) -> Any:
+        return smpp.parse_pdu(raw, client=self._parse_sequence, allow_unknown_opt_params=True)
+
+    def _respond(self, command: str, sequence: int, status: int = consts.SMPP_ESME_ROK) -> None:
+        pdu = smpp.make_pdu(command, client=self._sequence, sequence=sequence, status=status)
+        self._send(pdu)
+
+    def _deliver_sm(self, raw: bytes, sequence: int) -> None:
+        status = consts.SMPP_ESME_ROK
+        try:
+            pdu = self._parse(raw)
+            esm_class = pdu.esm_class or 0
+            if esm_class & 0x3C == _ESM_RECEIPT:
+                receipt = self._receipt(pdu)
+                if receipt is not None and self.on_receipt is not None:
+                    self.on_receipt(receipt)
+            else:
+                text = _message_text(pdu.short_message or b"", pdu.data_coding or 0, esm_class)
+                inbound = InboundMessage(
+                    provider=self.config.name,
+                    source=_text(pdu.source_addr),
+                    destination=_text(pdu.destination_addr),
+                    text=text,
+                    opt_out_keyword=opt_out_keyword(text, self.config.opt_out_keywords),
+                )
+                log.info(
+                    "%s: inbound message%s", self.config.name,
+                    " (opt-out)" if inbound.is_opt_out else "",
+                )
+                if self.on_inbound is not None:
+                    self.on_inbound(inbound)
+        except Exception:
+            # Not recorded: let the SMSC deliver it again rather than lose it.
+            log.exception("%s: deliver_sm not handled", self.config.name)
+            status = consts.SMPP_ESME_RX_T_APPN
+        self._respond("deliver_sm_resp", sequence, status)
+
+    def _receipt(self, pdu: object) -> DeliveryReceipt | None:
+        fields = parse_receipt_text(_text(getattr(pdu, "short_message", b"")))
+        message_id = _text(getattr(pdu, "receipted_message_id", None)) or fields.get("id", "")
+        state = getattr(pdu, "message_state", None)
+        stat = _STATE_NAMES.get(state, "") if state else fields.get("stat", "").upper()
+        if not message_id or not stat:
+            log.warning("%s: receipt without id or state", self.config.name)
+            return None
+        return DeliveryReceipt(
+            provider=self.config.name,
+            provider_message_id=message_id,
+            status=_STAT_STATUS.get(stat, DeliveryStatus.TECHNICAL_FAILURE),
+            provider_status=stat,
+            error_code=fields.get("err"),
+            done_at=_receipt_time(fields.get("done date")),
+        )
