@@ -28,6 +28,19 @@ class Settings(BaseSettings):
         default=75.0, description="Buffer around affected service points in the public area"
     )
 
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Where the public reaches the map server"
+    )
+    utility_name: str = "gis-outage"
+    map_tile_url: str | None = Field(
+        default=None, description="Base-map tile URL template; none draws a plain background"
+    )
+    map_tile_attribution: str = ""
+    lookup_weeks: int = Field(default=4, description="Address search looks this far ahead")
+    template_dir: Path | None = Field(
+        default=None, description="Message templates that override the built-in ones"
+    )
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -9,7 +9,6 @@ may extend a built-in one as "builtin/{language}/{kind}.j2" to change a single p
 from __future__ import annotations
 
 import html
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -84,12 +83,12 @@ class RenderConfig:
 
     @classmethod
     def from_settings(cls, settings: Any | None = None) -> RenderConfig:
-        """From gis_outage settings; the override directory from GIS_OUTAGE_TEMPLATE_DIR."""
+        """From gis_outage settings (template_dir is GIS_OUTAGE_TEMPLATE_DIR)."""
         if settings is None:
             from gis_outage.config import get_settings
 
             settings = get_settings()
-        override = os.environ.get("GIS_OUTAGE_TEMPLATE_DIR")
+        override = settings.template_dir
         return cls(
             timezone=settings.timezone,
             default_language=settings.default_language,

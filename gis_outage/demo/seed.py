@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine
 
+from gis_outage.affected import affected_snapshot
 from gis_outage.area import area_of_trace
 from gis_outage.demo.city import DemoCity, build_demo_city
 from gis_outage.importers import import_addresses, import_directory, import_network
@@ -78,16 +79,9 @@ def _demo_outages(db: Engine, seed: int) -> list[int]:
             estimated_end_at=starts + duration,
             cause=cause["en"],
             texts=cause,
-            affected={
-                "network_version": loaded.version,
-                "devices_to_operate": result.devices_to_operate,
-                "isolated_links": result.isolated_links,
-                "links": result.affected_links,
-                "service_points": result.affected_service_points,
-                "addresses": result.affected_addresses,
-                "customers": result.customers,
-                "streets": area.streets,
-            },
+            affected=affected_snapshot(
+                result, network_version=loaded.version, streets=area.streets
+            ),
             public_area=area.polygon,
             area_description=area.description() or None,
             created_by=ENGINEER,

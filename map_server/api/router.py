@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.concurrency import run_in_threadpool
 from shapely.geometry import mapping, shape
 
+from gis_outage.affected import affected_snapshot
 from gis_outage.area import area_of_trace, polygon_trace
 from gis_outage.model import OutageStatus, Role, Service
 from gis_outage.storage import outages as store
@@ -22,7 +23,7 @@ from gis_outage.storage.addresses import load_addresses
 from gis_outage.storage.errors import ConflictError, NotFound
 from gis_outage.storage.reports import delivery_rows, delivery_stats
 from gis_outage.storage.users import User
-from gis_outage.trace import UnknownIdError
+from gis_outage.trace import TraceResult, UnknownIdError
 from gis_outage.tracing import TraceEngines
 
 from .auth import require
@@ -103,6 +104,13 @@ def _json(outage: dict[str, Any], stats: dict | None = None) -> dict[str, Any]:
     return out
 
 
+def _changed(request: Request) -> None:
+    """Public views re-read the outages now instead of within their check interval."""
+    snapshots = getattr(request.app.state, "snapshots", None)
+    if snapshots is not None:
+        snapshots.invalidate()
+
+
 def _guard(call, *args, **kwargs) -> dict[str, Any]:
     """Storage errors as HTTP answers: 404 unknown, 409 conflict, 422 bad value."""
     try:
@@ -119,17 +127,13 @@ def _guard(call, *args, **kwargs) -> dict[str, Any]:
 def create_outage(body: OutageCreate, request: Request, user: User = engineer) -> dict[str, Any]:
     # The affected set is traced here, on the stored network, never taken from the client.
     traced = _trace(request, body.service, body.selection)
-    affected = {
-        "network_version": traced.network_version,
-        "selection": body.selection.model_dump(exclude_defaults=True),
-        "devices_to_operate": traced.devices_to_operate,
-        "isolated_links": traced.isolated_links,
-        "links": traced.affected_links,
-        "service_points": traced.affected_service_points,
-        "addresses": traced.affected_addresses,
-        "customers": traced.customers,
-        "streets": traced.streets,
-    }
+    result = TraceResult(**traced.model_dump(include=set(TraceResult.__dataclass_fields__)))
+    affected = affected_snapshot(
+        result,
+        network_version=traced.network_version,
+        streets=traced.streets,
+        selection=body.selection.model_dump(exclude_defaults=True),
+    )
     db = request.app.state.db
     outage_id = _guard(
         store.create_outage,
@@ -181,6 +185,7 @@ def update_outage(
         store.update_outage, request.app.state.db, outage_id, user.name,
         expected_version=body.expected_version, **changes,
     )
+    _changed(request)
     return _json(updated)
 
 
@@ -191,6 +196,7 @@ def _change(outage_id: int, new: OutageStatus, body: StatusChange | None, reques
         store.change_status, request.app.state.db, outage_id, new.value, user.name,
         expected_version=body.expected_version, **extra,
     )
+    _changed(request)
     return _json(updated)
 
 

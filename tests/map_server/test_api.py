@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 import geopandas as gpd
 import pytest
 from fastapi.testclient import TestClient
-from map_server.app import create_app
 from shapely.geometry import Point, box, mapping
 
 from gis_outage.config import Settings
@@ -15,6 +14,7 @@ from gis_outage.storage.networks import save_network
 from gis_outage.storage.outages import outage_events_for, public_outages
 from gis_outage.storage.outbox import pending_outbox
 from gis_outage.storage.users import create_token, create_user
+from map_server.app import create_app
 from tests.gis_outage.networks import small_water
 
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)

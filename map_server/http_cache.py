@@ -1,0 +1,223 @@
+"""ETag, Last-Modified, Cache-Control and 304s for every public GET, plus a response cache.
+
+pygeoapi sends none of these, so they are added here, around everything:
+- data paths (`/`, `/oapi/...`, `/feeds/...`) depend only on the stored outages, the URL
+  and the Accept/Accept-Language headers. Their ETag is derived from the snapshot token
+  and those inputs *before* the handler runs, so a revalidation (304) costs no
+  rendering, and a full 200 is served from an in-memory copy while the outages are
+  unchanged — what keeps the map up under a storm.
+- look-up paths (`/lookup/...`) also depend on the clock (planned works "in the next N
+  weeks"), so their ETag is a hash of the body.
+- static files get Starlette's own ETag/Last-Modified; only Cache-Control is added.
+Everything else (the engineer API, the docs) passes through untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+import anyio.to_thread
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from map_server.config import MapSettings
+from map_server.snapshot import Snapshot, SnapshotCache
+
+DATA_PREFIXES = ("/oapi", "/feeds/")
+STATIC_PREFIXES = ("/static/", "/oapi/static/")
+BODY_PREFIXES = ("/lookup/",)
+MAX_CACHED_BODY = 4 * 1024 * 1024
+VARY = "Accept, Accept-Language"
+
+
+def classify(path: str) -> str | None:
+    if path.startswith(STATIC_PREFIXES):
+        return "static"
+    if path == "/" or path.startswith(DATA_PREFIXES):
+        return "data"
+    if path.startswith(BODY_PREFIXES):
+        return "body"
+    return None
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """Weak comparison (RFC 9110 13.1.2), as If-None-Match requires."""
+    if if_none_match.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == bare for tag in if_none_match.split(","))
+
+
+def not_modified(headers: Headers, etag: str, last_modified: datetime | None) -> bool:
+    if_none_match = headers.get("if-none-match")
+    if if_none_match is not None:  # takes precedence over If-Modified-Since
+        return etag_matches(if_none_match, etag)
+    since = headers.get("if-modified-since")
+    if since is None or last_modified is None:
+        return False
+    try:
+        return last_modified.replace(microsecond=0) <= parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+
+
+class PublicCacheMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        snapshots: SnapshotCache,
+        settings: MapSettings,
+        max_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
+        self.app = app
+        self.snapshots = snapshots
+        # A byte budget, not a count: every distinct URL (?x=random) makes an entry.
+        self.max_bytes = max_bytes
+        self._bytes = 0
+        self.public = (
+            f"public, max-age={settings.public_max_age}, "
+            f"stale-while-revalidate={settings.public_stale_while_revalidate}"
+        )
+        self.static = (
+            f"public, max-age={settings.static_max_age}, "
+            f"stale-while-revalidate={settings.static_max_age * 12}"
+        )
+        # etag -> (status, raw headers, body); all entries share the current token.
+        self._entries: OrderedDict[str, tuple[int, list[tuple[bytes, bytes]], bytes]] = (
+            OrderedDict()
+        )
+        self._token: str | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = None
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            kind = classify(scope["path"])
+        if kind == "data":
+            await self._data(scope, receive, send)
+        elif kind == "body":
+            await self._body(scope, receive, send)
+        elif kind == "static":
+            await self.app(scope, receive, self._with_cache_control(send, self.static))
+        else:
+            await self.app(scope, receive, send)
+
+    async def _snapshot(self) -> Snapshot:
+        snapshot = self.snapshots.fresh()
+        if snapshot is None:  # the database is read off the event loop
+            snapshot = await anyio.to_thread.run_sync(self.snapshots.current)
+        if snapshot.token != self._token:
+            self._entries.clear()
+            self._bytes = 0
+            self._token = snapshot.token
+        return snapshot
+
+    async def _data(self, scope: Scope, receive: Receive, send: Send) -> None:
+        snapshot = await self._snapshot()
+        headers = Headers(scope=scope)
+        variant = "\n".join(
+            (
+                scope["path"],
+                scope["query_string"].decode("latin-1"),
+                headers.get("accept", ""),
+                headers.get("accept-language", ""),
+            )
+        )
+        digest = hashlib.blake2b(variant.encode(), digest_size=8).hexdigest()
+        etag = f'W/"{snapshot.token}-{digest}"'
+        validators = {
+            "etag": etag,
+            "last-modified": format_datetime(snapshot.last_modified, usegmt=True),
+            "cache-control": self.public,
+            "vary": VARY,
+        }
+        if not_modified(headers, etag, snapshot.last_modified):
+            await _send_304(send, validators)
+            return
+        cached = self._entries.get(etag)
+        if cached is not None:
+            self._entries.move_to_end(etag)
+            await _send(send, *cached, head=scope["method"] == "HEAD")
+            return
+        status, raw, body = await _capture(self.app, scope, receive)
+        if status == 200:
+            raw = _set(raw, validators)
+            if scope["method"] == "GET" and len(body) <= MAX_CACHED_BODY:
+                self._store(etag, (status, raw, body))
+        else:
+            raw = _set(raw, {"cache-control": "no-cache"}, replace=False)
+        await _send(send, status, raw, body)
+
+    def _store(self, etag: str, entry: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
+        if etag in self._entries:
+            return
+        self._entries[etag] = entry
+        self._bytes += len(entry[2])
+        while self._bytes > self.max_bytes:
+            _, (_, _, body) = self._entries.popitem(last=False)
+            self._bytes -= len(body)
+
+    async def _body(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status, raw, body = await _capture(self.app, scope, receive)
+        if status != 200:
+            await _send(send, status, _set(raw, {"cache-control": "no-cache"}, False), body)
+            return
+        etag = f'W/"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+        validators = {"etag": etag, "cache-control": self.public, "vary": VARY}
+        if not_modified(Headers(scope=scope), etag, None):
+            await _send_304(send, validators)
+            return
+        await _send(send, status, _set(raw, validators), body)
+
+    def _with_cache_control(self, send: Send, value: str) -> Send:
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (200, 304):
+                MutableHeaders(scope=message).setdefault("cache-control", value)
+            await send(message)
+
+        return wrapped
+
+
+async def _capture(
+    app: ASGIApp, scope: Scope, receive: Receive
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Run `app` and collect its whole response (public responses are small)."""
+    start: Message = {}
+    chunks: list[bytes] = []
+
+    async def collect(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, collect)
+    return start["status"], list(start.get("headers", [])), b"".join(chunks)
+
+
+def _set(
+    raw: list[tuple[bytes, bytes]], values: dict[str, str], replace: bool = True
+) -> list[tuple[bytes, bytes]]:
+    headers = MutableHeaders(raw=list(raw))
+    for name, value in values.items():
+        if replace:
+            headers[name] = value
+        else:
+            headers.setdefault(name, value)
+    return headers.raw
+
+
+async def _send(
+    send: Send, status: int, raw: list[tuple[bytes, bytes]], body: bytes, head: bool = False
+) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+async def _send_304(send: Send, validators: dict[str, str]) -> None:
+    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in validators.items()]
+    await send({"type": "http.response.start", "status": 304, "headers": raw})
+    await send({"type": "http.response.body", "body": b""})

@@ -1,0 +1,1 @@
+"""OGC API - Features through pygeoapi, over the in-memory public outages."""

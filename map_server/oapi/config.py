@@ -1,0 +1,115 @@
+"""The pygeoapi configuration and its OpenAPI document, written into the data dir.
+
+pygeoapi reads both from files named by PYGEOAPI_CONFIG / PYGEOAPI_OPENAPI, so the app
+writes them at start from the settings (the public URL goes into every link).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from map_server.config import MapSettings
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+SUPPORTED_CRS = [
+    CRS84,
+    "http://www.opengis.net/def/crs/EPSG/0/4326",
+    "http://www.opengis.net/def/crs/EPSG/0/3067",  # ETRS-TM35FIN, Finland's national grid
+]
+PROVIDER = "map_server.oapi.provider.OutageProvider"
+COLLECTION = "outages"
+# pygeoapi's HTML views want a tile URL; with none configured it gets a blank pixel.
+BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="
+
+
+def pygeoapi_config(
+    settings: MapSettings, snapshot_key: str, templates: Path | None = None
+) -> dict[str, Any]:
+    languages = [lang for lang in settings.languages if lang in ("fi", "sv", "en")] or ["en"]
+    return {
+        "server": {
+            "bind": {"host": "127.0.0.1", "port": 8000},  # unused: the app is mounted
+            "url": settings.oapi_url,
+            "mimetype": "application/json; charset=UTF-8",
+            "encoding": "utf-8",
+            "languages": [settings.default_language]
+            + [lang for lang in languages if lang != settings.default_language],
+            "limits": {"default_items": 100, "max_items": 1000},
+            "pretty_print": False,
+            **({"templates": {"path": str(templates)}} if templates else {}),
+            "map": {
+                "url": settings.map_tile_url or BLANK_TILE,
+                "attribution": settings.map_tile_attribution,
+            },
+        },
+        "logging": {"level": "ERROR"},
+        "metadata": {
+            "identification": {
+                "title": {
+                    "fi": f"{settings.utility_name}: käyttökatkot",
+                    "sv": f"{settings.utility_name}: avbrott",
+                    "en": f"{settings.utility_name}: outages",
+                },
+                "description": {
+                    "fi": "Veden, kaukolämmön ja sähkön käynnissä olevat ja suunnitellut katkot",
+                    "sv": "Pågående och planerade avbrott i vatten, fjärrvärme och el",
+                    "en": "Current and planned water, district heating and electricity outages",
+                },
+                "keywords": ["outages", "water", "district heating", "electricity"],
+                "keywords_type": "theme",
+                "terms_of_service": "https://creativecommons.org/licenses/by/4.0/",
+                "url": settings.public_url,
+            },
+            "license": {
+                "name": "CC-BY 4.0",
+                "url": "https://creativecommons.org/licenses/by/4.0/",
+            },
+            "provider": {"name": settings.utility_name, "url": settings.public_url},
+            "contact": {"name": settings.utility_name, "url": settings.public_url},
+        },
+        "resources": {COLLECTION: _collection(snapshot_key)},
+    }
+
+
+def _collection(snapshot_key: str) -> dict[str, Any]:
+    return {
+        "type": "collection",
+        "title": {"fi": "Käyttökatkot", "sv": "Avbrott", "en": "Outages"},
+        "description": {
+            "fi": "Julkaistut katkot ja tulevat suunnitellut työt, yleistetty alue",
+            "sv": "Publicerade avbrott och kommande planerade arbeten, generaliserat område",
+            "en": "Published outages and upcoming planned works, generalised area",
+        },
+        "keywords": ["outage", "planned works"],
+        "links": [],
+        "extents": {"spatial": {"bbox": [-180, -90, 180, 90], "crs": CRS84}},
+        "providers": [
+            {
+                "type": "feature",
+                "name": PROVIDER,
+                "data": snapshot_key,
+                "id_field": "id",
+                "title_field": "area_description",
+                "time_field": "starts_at",
+                "crs": SUPPORTED_CRS,
+                "storage_crs": CRS84,
+            }
+        ],
+    }
+
+
+def write_config(config: dict[str, Any], directory: Path) -> tuple[Path, Path]:
+    """Write the config YAML and its generated OpenAPI document; return both paths."""
+    from pygeoapi.openapi import get_oas
+
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / "pygeoapi-config.yml"
+    openapi_path = directory / "pygeoapi-openapi.yml"
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    # get_oas may fill in defaults in place; give it a copy so the file stays as written.
+    oas = get_oas(yaml.safe_load(config_path.read_text()))
+    openapi_path.write_text(yaml.safe_dump(oas, allow_unicode=True, sort_keys=False))
+    return config_path, openapi_path

@@ -1,0 +1,50 @@
+"""pygeoapi's Starlette app, configured from our files.
+
+`pygeoapi.starlette_app` reads PYGEOAPI_CONFIG and PYGEOAPI_OPENAPI once, when first
+imported, and keeps one `API` object in a module global for the whole process. So:
+the variables are set before the first import, and a later `create_app` in the same
+process (tests, a reload) rebinds that global to an `API` built from its own files —
+pygeoapi serves the configuration of the most recently created app.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+def pygeoapi_app(config_path: Path, openapi_path: Path) -> ASGIApp:
+    os.environ["PYGEOAPI_CONFIG"] = str(config_path)
+    os.environ["PYGEOAPI_OPENAPI"] = str(openapi_path)
+    already = "pygeoapi.starlette_app" in sys.modules
+    module = importlib.import_module("pygeoapi.starlette_app")
+    if already:
+        from pygeoapi.api import API
+        from pygeoapi.config import get_config
+        from pygeoapi.openapi import load_openapi_document
+
+        module.CONFIG = get_config()
+        module.OPENAPI = load_openapi_document()
+        module.api_ = API(module.CONFIG, module.OPENAPI)
+    return module.APP
+
+
+class OapiRoot:
+    """Serve the landing page at `/oapi` itself, not through a redirect to `/oapi/`.
+
+    pygeoapi's own links name the landing page `.../oapi`; a redirect there would cost
+    every client a round trip (and one not every client follows).
+    """
+
+    def __init__(self, app: ASGIApp, prefix: str = "/oapi") -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == self.prefix:
+            scope = {**scope, "path": self.prefix + "/", "raw_path": (self.prefix + "/").encode()}
+        await self.app(scope, receive, send)

@@ -1,0 +1,1 @@
+"""The public map page and the address look-up."""

@@ -1,0 +1,114 @@
+"""Feeds: CAP 1.2 per outage (valid against the OASIS schema), Atom index, GeoJSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from lxml import etree
+
+from gis_outage.storage.outages import change_status, update_outage
+from tests.map_server.data import ENGINEER, new_outage
+
+CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
+ATOM = "{http://www.w3.org/2005/Atom}"
+SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "schemas" / "CAP-v1.2.xsd")))
+
+
+def cap(client: TestClient, outage_id: int) -> etree._Element:
+    response = client.get(f"/feeds/cap/{outage_id}.xml")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/cap+xml")
+    document = etree.fromstring(response.content)
+    SCHEMA.assertValid(document)
+    return document
+
+
+def text(element: etree._Element, path: str) -> str:
+    return element.findtext(path.replace("cap:", CAP))
+
+
+def test_alert_update_cancel_chain_with_references(client: TestClient, engine) -> None:
+    outage_id = new_outage(engine)
+    alert = cap(client, outage_id)
+    assert text(alert, "cap:msgType") == "Alert"
+    assert alert.find(f"{CAP}references") is None
+    first = (text(alert, "cap:sender"), text(alert, "cap:identifier"), text(alert, "cap:sent"))
+
+    update_outage(engine, outage_id, ENGINEER, cause="Valve failure")
+    update = cap(client, outage_id)
+    assert text(update, "cap:msgType") == "Update"
+    assert text(update, "cap:references") == ",".join(first)
+    assert text(update, "cap:identifier") != first[1]
+    second = (text(update, "cap:sender"), text(update, "cap:identifier"), text(update, "cap:sent"))
+
+    change_status(engine, outage_id, "cancelled", ENGINEER)
+    cancel = cap(client, outage_id)
+    assert text(cancel, "cap:msgType") == "Cancel"
+    assert text(cancel, "cap:references").split(" ") == [",".join(first), ",".join(second)]
+    english = cancel.findall(f"{CAP}info")[2]
+    assert text(english, "cap:description").startswith("Cancelled")
+
+
+def test_resolution_is_an_all_clear_update(client: TestClient, engine) -> None:
+    outage_id = new_outage(engine)
+    change_status(engine, outage_id, "resolved", ENGINEER)
+    message = cap(client, outage_id)
+    assert text(message, "cap:msgType") == "Update"
+    infos = message.findall(f"{CAP}info")
+    assert [text(i, "cap:language") for i in infos] == ["fi-FI", "sv-FI", "en-US"]
+    assert {text(i, "cap:responseType") for i in infos} == {"AllClear"}
+    assert {text(i, "cap:urgency") for i in infos} == {"Past"}
+
+
+def test_cap_content(client: TestClient, engine) -> None:
+    outage_id = new_outage(engine, cause="Pipe burst", description="Kluuvi")
+    english = cap(client, outage_id).findall(f"{CAP}info")[2]
+    assert text(english, "cap:category") == "Infra"
+    assert text(english, "cap:event") == "Water: unplanned"
+    assert "Pipe burst" in text(english, "cap:description")
+    assert "Customers: 20" in text(english, "cap:description")
+    assert text(english, "cap:onset").endswith(("+02:00", "+03:00"))  # Europe/Helsinki
+    area = english.find(f"{CAP}area")
+    assert text(area, "cap:areaDesc") == "Kluuvi"
+    pairs = text(area, "cap:polygon").split(" ")
+    assert pairs[0] == pairs[-1] and len(pairs) >= 4
+    lat, lon = map(float, pairs[0].split(","))
+    assert 59 < lat < 61 and 24 < lon < 26  # latitude first
+
+
+@pytest.mark.parametrize("missing", ["draft", "unknown"])
+def test_no_cap_for_drafts(client: TestClient, engine, missing: str) -> None:
+    outage_id = new_outage(engine, publish=False) if missing == "draft" else 4040
+    assert client.get(f"/feeds/cap/{outage_id}.xml").status_code == 404
+
+
+def test_atom_index(client: TestClient, engine) -> None:
+    ongoing = new_outage(engine)
+    closed = new_outage(engine, service="electricity")
+    change_status(engine, closed, "resolved", ENGINEER)
+    new_outage(engine, publish=False)
+    response = client.get("/feeds/outages.atom", params={"lang": "en"})
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    feed = etree.fromstring(response.content)
+    assert feed.tag == f"{ATOM}feed"
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 2  # the draft is not announced
+    assert entries[0].findtext(f"{ATOM}title").startswith("Electricity")  # newest change first
+    caps = [e.find(f"{ATOM}link[@type='application/cap+xml']").get("href") for e in entries]
+    assert caps == [
+        f"http://testserver/feeds/cap/{closed}.xml",
+        f"http://testserver/feeds/cap/{ongoing}.xml",
+    ]
+    for entry in entries:
+        assert entry.findtext(f"{ATOM}id") and entry.findtext(f"{ATOM}updated")
+
+
+def test_geojson_feed(client: TestClient, engine) -> None:
+    outage_id = new_outage(engine)
+    response = client.get("/feeds/outages.geojson")
+    assert response.headers["content-type"].startswith("application/geo+json")
+    collection = response.json()
+    assert collection["type"] == "FeatureCollection"
+    assert [f["id"] for f in collection["features"]] == [outage_id]

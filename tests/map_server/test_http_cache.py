@@ -1,0 +1,130 @@
+"""Caching headers and 304s on every public GET; the engineer API left alone."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import anyio
+import pytest
+from fastapi.testclient import TestClient
+
+from gis_outage.config import Settings
+from map_server.app import create_app
+from map_server.http_cache import PublicCacheMiddleware
+from tests.map_server.data import new_outage
+
+DATA_PATHS = [
+    "/",
+    "/?lang=sv",
+    "/oapi",
+    "/oapi/collections/outages?f=json",
+    "/oapi/collections/outages/items?f=json",
+    "/oapi/collections/outages/items?f=html",
+    "/feeds/outages.atom",
+    "/feeds/outages.geojson",
+]
+STATIC_PATHS = ["/static/map.js", "/static/map.css", "/static/vendor/leaflet/leaflet.js"]
+
+
+@pytest.mark.parametrize("path", DATA_PATHS + STATIC_PATHS + ["/lookup/addresses?q=Hämeen"])
+def test_public_get_has_validators_and_answers_304(client: TestClient, engine, path: str) -> None:
+    new_outage(engine)
+    first = client.get(path)
+    assert first.status_code == 200
+    assert first.headers["etag"]
+    assert "public" in first.headers["cache-control"]
+    assert "max-age" in first.headers["cache-control"]
+    again = client.get(path, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    if "last-modified" in first.headers:
+        since = client.get(path, headers={"If-Modified-Since": first.headers["last-modified"]})
+        assert since.status_code == 304
+
+
+@pytest.mark.parametrize("path", DATA_PATHS)
+def test_etag_of_every_data_path_follows_the_outages(client: TestClient, engine, path) -> None:
+    before = client.get(path).headers["etag"]
+    new_outage(engine)
+    after = client.get(path)
+    assert after.headers["etag"] != before
+    assert client.get(path, headers={"If-None-Match": before}).status_code == 200
+
+
+def test_repeated_requests_are_served_from_memory(client: TestClient, engine) -> None:
+    new_outage(engine)
+    first = client.get("/oapi/collections/outages/items?f=json")
+    second = client.get("/oapi/collections/outages/items?f=json")
+    assert second.content == first.content  # same bytes, timeStamp included
+    assert second.headers["etag"] == first.headers["etag"]
+
+
+def test_response_cache_keeps_to_its_byte_budget(app) -> None:
+    async def big(scope, receive, send) -> None:  # every URL a new 600-byte body
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"x" * 600})
+
+    cache = PublicCacheMiddleware(
+        big, snapshots=app.state.snapshots, settings=app.state.map_settings, max_bytes=1000
+    )
+
+    async def get(query: str) -> None:
+        scope = {"type": "http", "method": "GET", "path": "/", "query_string": query.encode(),
+                 "headers": []}  # fmt: skip
+
+        async def send(message: dict) -> None:
+            pass
+
+        await cache(scope, None, send)
+
+    for i in range(5):
+        anyio.run(get, f"x={i}")
+    assert cache._bytes <= 1000 and len(cache._entries) == 1
+
+
+def test_language_variants_have_their_own_etags(client: TestClient) -> None:
+    fi = client.get("/", headers={"Accept-Language": "fi"})
+    sv = client.get("/", headers={"Accept-Language": "sv"})
+    assert fi.headers["etag"] != sv.headers["etag"]
+    assert "Accept-Language" in fi.headers["vary"]
+    assert 'lang="sv"' in sv.text
+
+
+def test_head_gets_the_validators_without_a_body(client: TestClient, engine) -> None:
+    new_outage(engine)
+    url = "/oapi/collections/outages/items?f=json"
+    get = client.get(url)
+    head = client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == get.headers["etag"]
+    assert client.head(url, headers={"If-None-Match": get.headers["etag"]}).status_code == 304
+
+
+def test_errors_are_not_cached(client: TestClient) -> None:
+    missing = client.get("/oapi/collections/outages/items/12345?f=json")
+    assert missing.status_code == 404
+    assert "etag" not in missing.headers
+    assert missing.headers["cache-control"] == "no-cache"
+
+
+def test_engineer_api_is_not_given_public_caching(client: TestClient) -> None:
+    response = client.get("/api/v1/openapi.json")
+    assert "public" not in response.headers.get("cache-control", "")
+    assert "etag" not in response.headers
+
+
+def test_publish_shows_within_a_second_with_the_default_ttl(tmp_path: Path, engine) -> None:
+    app = create_app(Settings(data_dir=tmp_path), engine, public_url="http://testserver")
+    with TestClient(app) as client:
+        url = "/oapi/collections/outages/items?f=json"
+        etag = client.get(url).headers["etag"]
+        outage_id = new_outage(engine)
+        published_at = time.monotonic()
+        while True:
+            response = client.get(url, headers={"If-None-Match": etag})
+            if response.status_code == 200:
+                break
+            assert time.monotonic() - published_at < 1.5, "publish not visible within the TTL"
+            time.sleep(0.05)
+        assert [f["id"] for f in response.json()["features"]] == [outage_id]
+        assert time.monotonic() - published_at <= 1.2

@@ -1,0 +1,101 @@
+"""Address autocomplete and "is this address affected now or within N weeks?"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gis_outage.storage.outages import change_status
+from map_server.web.lookup import parse_query
+from tests.map_server.data import ENGINEER, new_outage
+
+
+def suggestions(client: TestClient, q: str) -> list[str]:
+    response = client.get("/lookup/addresses", params={"q": q})
+    assert response.status_code == 200
+    return [a["label"] for a in response.json()["addresses"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "parsed"),
+    [
+        ("Mannerheimintie", {"street_prefix": "Mannerheimintie"}),
+        ("mannerheimintie 5", {"street_prefix": "mannerheimintie", "house_number_prefix": "5"}),
+        (
+            "Hämeentie 12, 00530",
+            {"street_prefix": "Hämeentie", "house_number_prefix": "12", "postal_code": "00530"},
+        ),  # fmt: skip
+        ("00100 Mannerheimintie", {"postal_code": "00100", "street_prefix": "Mannerheimintie"}),
+    ],
+)
+def test_parse_query(query: str, parsed: dict[str, str]) -> None:
+    assert parse_query(query) == parsed
+
+
+def test_autocomplete(client: TestClient) -> None:
+    assert suggestions(client, "manner") == [
+        "Mannerheimintie 5, 00100 Helsinki",
+        "Mannerheimintie 7, 00100 Helsinki",
+    ]
+    assert suggestions(client, "HÄMEENTIE 12") == [
+        "Hämeentie 12, 00530 Helsinki",
+        "Hämeentie 120, 00560 Helsinki",
+    ]
+    assert suggestions(client, "Hämeentie 12 00560") == ["Hämeentie 120, 00560 Helsinki"]
+    assert suggestions(client, "x") == []
+    assert suggestions(client, "Nowhere street") == []
+    first = client.get("/lookup/addresses", params={"q": "Sturenkatu"}).json()["addresses"][0]
+    assert first["id"] == "A5" and 60 < first["lat"] < 61 and 24 < first["lon"] < 26
+    assert client.get("/lookup/addresses").status_code == 422
+
+
+def status(client: TestClient, address_id: str, weeks: int | None = None) -> dict:
+    params: dict[str, object] = {"address_id": address_id}
+    if weeks is not None:
+        params["weeks"] = weeks
+    response = client.get("/lookup/status", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_affected_now_planned_and_clear(client: TestClient, engine) -> None:
+    now_id = new_outage(engine, addresses=("A1", "A2"))
+    planned_id = new_outage(engine, kind="planned", service="district_heating",
+                            starts_in=timedelta(days=10), addresses=("A3",))  # fmt: skip
+    later_id = new_outage(engine, kind="planned", starts_in=timedelta(weeks=8), addresses=("A4",))
+
+    a1 = status(client, "A1")
+    assert a1["affected_now"] and not a1["planned"]
+    assert [o["id"] for o in a1["outages"]] == [now_id]
+    assert a1["outages"][0]["service"] == "water"
+    assert a1["address"]["label"] == "Mannerheimintie 5, 00100 Helsinki"
+
+    a3 = status(client, "A3", weeks=4)
+    assert not a3["affected_now"] and a3["planned"]
+    assert [o["id"] for o in a3["outages"]] == [planned_id]
+    assert status(client, "A3", weeks=1)["planned"] is False
+
+    a4 = status(client, "A4")  # default horizon: 4 weeks
+    assert a4["weeks"] == 4 and not a4["planned"] and a4["outages"] == []
+    assert [o["id"] for o in status(client, "A4", weeks=12)["outages"]] == [later_id]
+
+    clear = status(client, "A5")
+    assert not clear["affected_now"] and not clear["planned"] and clear["outages"] == []
+
+    change_status(engine, now_id, "resolved", ENGINEER)
+    assert status(client, "A1")["affected_now"] is False
+
+
+def test_answer_names_no_other_address(client: TestClient, engine) -> None:
+    new_outage(engine, addresses=("A1", "A2"))
+    body = client.get("/lookup/status", params={"address_id": "A1"}).text
+    assert "A2" not in body and "Mannerheimintie 7" not in body
+    assert "affected_addresses" not in body
+
+
+def test_unknown_address_and_bad_weeks(client: TestClient) -> None:
+    assert client.get("/lookup/status", params={"address_id": "nope"}).status_code == 404
+    assert client.get("/lookup/status", params={"address_id": "A1", "weeks": -1}).status_code == 422
+    assert client.get("/lookup/status").status_code == 422
