@@ -1,0 +1,161 @@
+"""The address register: what residents pick when they register, stored in EPSG:4326."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import geopandas as gpd
+import sqlalchemy as sa
+
+from gis_outage.storage.db import Bind, dialect_insert, read_connection, write_transaction
+from gis_outage.storage.errors import NotFound
+from gis_outage.storage.schema import addresses
+
+ADDRESS_COLUMNS = ("id", "street", "house_number", "postal_code", "municipality")
+PUBLIC_CRS = "EPSG:4326"
+BATCH_SIZE = 10_000
+
+
+def street_key(street: str) -> str:
+    """The search form of a street name: case-folded, single spaces."""
+    return " ".join(street.split()).casefold()
+
+
+def upsert_addresses(bind: Bind, gdf: gpd.GeoDataFrame) -> int:
+    """Insert or update addresses by `id` (interchange `addresses` layer columns).
+
+    Points are reprojected to EPSG:4326; a frame without CRS is refused because its
+    coordinates cannot be placed on the public map. Returns the number of rows written.
+    """
+    missing = {"id", "street", "house_number", "postal_code"} - set(gdf.columns)
+    if missing:
+        raise ValueError(f"addresses lack columns {sorted(missing)}")
+    if len(gdf) == 0:
+        return 0
+    if gdf.crs is None:
+        raise ValueError("addresses need a CRS (they are stored in EPSG:4326)")
+    gdf = gdf.to_crs(PUBLIC_CRS)
+    municipality = (
+        gdf["municipality"].tolist() if "municipality" in gdf.columns else [None] * len(gdf)
+    )
+    rows = [
+        {
+            "id": _text(id_),
+            "street": _text(street),
+            "house_number": _text(number),
+            "postal_code": _text(postal_code),
+            "municipality": _text(town),
+            "street_key": street_key(_text(street) or ""),
+            "geometry": geometry,
+        }
+        for id_, street, number, postal_code, town, geometry in zip(
+            gdf["id"].tolist(),
+            gdf["street"].tolist(),
+            gdf["house_number"].tolist(),
+            gdf["postal_code"].tolist(),
+            municipality,
+            gdf.geometry.tolist(),
+            strict=True,
+        )
+    ]
+    with write_transaction(bind) as conn:
+        insert = dialect_insert(conn, addresses)
+        statement = insert.on_conflict_do_update(
+            index_elements=[addresses.c.id],
+            set_={c: insert.excluded[c] for c in rows[0] if c != "id"},
+        )
+        for start in range(0, len(rows), BATCH_SIZE):
+            conn.execute(statement, rows[start : start + BATCH_SIZE])
+    return len(rows)
+
+
+def get_address(bind: Bind, address_id: str) -> dict[str, Any]:
+    with read_connection(bind) as conn:
+        row = (
+            conn.execute(sa.select(addresses).where(addresses.c.id == address_id))
+            .mappings()
+            .first()
+        )
+    if row is None:
+        raise NotFound(f"no address {address_id!r}")
+    return _public(row)
+
+
+def find_addresses(
+    bind: Bind,
+    *,
+    postal_code: str | None = None,
+    street_prefix: str | None = None,
+    house_number_prefix: str | None = None,
+    limit: int = 20,
+) -> list[dict[str, Any]]:
+    """Addresses for autocomplete: postal code → street prefix → house number prefix.
+
+    Street matching ignores case (including ä, ö, å); results are ordered by street
+    and house number.
+    """
+    query = sa.select(addresses)
+    if postal_code:
+        query = query.where(addresses.c.postal_code == postal_code.strip())
+    if street_prefix:
+        query = query.where(
+            addresses.c.street_key.startswith(street_key(street_prefix), autoescape=True)
+        )
+    if house_number_prefix:
+        query = query.where(
+            sa.func.lower(addresses.c.house_number).startswith(
+                house_number_prefix.strip().lower(), autoescape=True
+            )
+        )
+    query = query.order_by(
+        addresses.c.street_key,
+        sa.func.length(addresses.c.house_number),  # "2" before "10"
+        addresses.c.house_number,
+    ).limit(limit)
+    with read_connection(bind) as conn:
+        return [_public(row) for row in conn.execute(query).mappings()]
+
+
+def find_streets(
+    bind: Bind, *, postal_code: str | None = None, prefix: str = "", limit: int = 20
+) -> list[str]:
+    """Distinct street names starting with `prefix` (case-insensitive), for autocomplete."""
+    query = sa.select(sa.func.min(addresses.c.street)).group_by(addresses.c.street_key)
+    if postal_code:
+        query = query.where(addresses.c.postal_code == postal_code.strip())
+    if prefix:
+        query = query.where(addresses.c.street_key.startswith(street_key(prefix), autoescape=True))
+    query = query.order_by(addresses.c.street_key).limit(limit)
+    with read_connection(bind) as conn:
+        return list(conn.execute(query).scalars())
+
+
+def load_addresses(bind: Bind, ids: Iterable[str] | None = None) -> gpd.GeoDataFrame:
+    """Addresses (all, or those with `ids`) as a GeoDataFrame in EPSG:4326."""
+    query = sa.select(*(addresses.c[c] for c in ADDRESS_COLUMNS), addresses.c.geometry)
+    with read_connection(bind) as conn:
+        if ids is None:
+            rows = conn.execute(query.order_by(addresses.c.id)).all()
+        else:
+            wanted = sorted(set(ids))
+            rows = []
+            for start in range(0, len(wanted), 1000):  # keep IN lists small
+                chunk = wanted[start : start + 1000]
+                rows += conn.execute(query.where(addresses.c.id.in_(chunk))).all()
+            rows.sort(key=lambda r: r[0])
+    frame = {c: [r[i] for r in rows] for i, c in enumerate(ADDRESS_COLUMNS)}
+    return gpd.GeoDataFrame(frame, geometry=[r[-1] for r in rows], crs=PUBLIC_CRS)
+
+
+def _public(row: Any) -> dict[str, Any]:
+    return {c: row[c] for c in (*ADDRESS_COLUMNS, "geometry")}
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

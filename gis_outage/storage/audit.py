@@ -1,0 +1,41 @@
+"""The audit trail: who did what to which object.
+
+Details hold ids, statuses and field names — never personal data (names, phone
+numbers, e-mail addresses), so the log can be kept longer than the data it describes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from gis_outage.storage.db import Bind, read_connection
+from gis_outage.storage.schema import audit_log, utcnow
+
+
+def write_audit(
+    conn: Connection,
+    actor: str,
+    action: str,
+    target: str,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Add an audit row inside the caller's transaction."""
+    conn.execute(
+        audit_log.insert().values(
+            at=at or utcnow(), actor=actor, action=action, target=target, details=details or {}
+        )
+    )
+
+
+def audit_entries(bind: Bind, target: str | None = None) -> list[dict[str, Any]]:
+    """Audit rows, oldest first, optionally for one target (e.g. "outage:12")."""
+    query = sa.select(audit_log).order_by(audit_log.c.id)
+    if target is not None:
+        query = query.where(audit_log.c.target == target)
+    with read_connection(bind) as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]

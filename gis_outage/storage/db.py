@@ -1,0 +1,182 @@
+"""Engines, migrations and transactions for both backends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+MIGRATION_LOCK_ID = 0x6769_736F  # any constant shared by every migrating process
+
+# A Connection passed in joins the caller's transaction; an Engine gets its own.
+Bind = Engine | Connection
+
+
+def normalize_url(url: str) -> sa.URL:
+    """Parse a URL; plain PostgreSQL URLs get the psycopg 3 driver."""
+    parsed = sa.make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        raise ValueError(f"use the psycopg 3 driver (postgresql+psycopg://), not {url!r}")
+    return parsed
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for `url` (default: the configured database)."""
+    if url is None:
+        from gis_outage.config import get_settings
+
+        url = get_settings().effective_database_url
+    parsed = normalize_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed, **kwargs)
+    if backend == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
+        return sa.create_engine(parsed, **kwargs)
+    raise ValueError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+
+
+def _sqlite_engine(url: sa.URL, **kwargs: Any) -> Engine:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, **kwargs)
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, issue BEGIN: the module's own
+        # transaction handling leaves SELECTs and DDL outside transactions.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster commits
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Write transactions take the write lock up front. A deferred transaction that
+        # reads and then writes fails at once ("database is locked") if another writer
+        # committed in between; BEGIN IMMEDIATE waits for busy_timeout instead.
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def write_transaction(bind: Bind) -> Iterator[Connection]:
+    """A connection in a write transaction: committed on success, rolled back on error.
+
+    Given a Connection, runs inside the caller's transaction and leaves committing
+    to the caller.
+    """
+    if isinstance(bind, Connection):
+        yield bind
+        return
+    with bind.connect() as conn:
+        conn.execution_options(sqlite_immediate=True)
+        with conn.begin():
+            yield conn
+
+
+def dialect_insert(conn: Connection, table: sa.Table) -> Any:
+    """INSERT with `on_conflict_do_*` support on both backends (same API in both)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+@contextmanager
+def read_connection(bind: Bind) -> Iterator[Connection]:
+    if isinstance(bind, Connection):
+        yield bind
+        return
+    with bind.connect() as conn:
+        yield conn
+
+
+# PostGIS's own tables are not ours to compare or drop.
+POSTGIS_TABLES = frozenset({"spatial_ref_sys", "geography_columns", "geometry_columns"})
+
+
+def autogenerate_filters(dialect: str) -> dict[str, Any]:
+    """`include_name`/`include_object` for Alembic's comparison of schema and database."""
+
+    def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+        if type_ == "schema":
+            return name in (None, "public")  # not PostGIS's topology/tiger schemas
+        return not (type_ == "table" and name in POSTGIS_TABLES)
+
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
+        # GIST indexes exist on PostgreSQL only (schema.py declares them with ddl_if).
+        gist = type_ == "index" and bool(name) and str(name).endswith("_gist")
+        return dialect == "postgresql" or not gist
+
+    return {"include_name": include_name, "include_object": include_object}
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config built in code; no alembic.ini needed."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the schema to `revision`; running it again is a no-op."""
+    _run_alembic(engine, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    _run_alembic(engine, lambda config: command.downgrade(config, revision))
+
+
+def _run_alembic(engine: Engine, run: Any) -> None:
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild tables; with foreign keys on, dropping a parent
+            # table would cascade. The pragma only works outside a transaction.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            # Concurrent migrators (web + worker starting together) queue up here...
+            conn.execution_options(sqlite_immediate=True)
+        try:
+            with conn.begin():
+                if not sqlite:
+                    # ...and here; the later ones then find the schema at head.
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_ID)))
+                run(alembic_config(conn))
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's Alembic revision, None if it was never migrated."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

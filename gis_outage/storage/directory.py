@@ -1,0 +1,77 @@
+"""Telephone directory entries from operators, replaced wholesale per source."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from gis_outage.model import NumberType
+from gis_outage.storage.db import Bind, read_connection, write_transaction
+from gis_outage.storage.schema import directory_entries, utcnow
+
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+BATCH_SIZE = 10_000
+
+
+def replace_directory(
+    bind: Bind,
+    rows: Iterable[Mapping[str, Any]],
+    source: str,
+    imported_at: datetime | None = None,
+) -> int:
+    """Replace every entry of `source` by `rows`, atomically; returns the new count.
+
+    Each row: `phone` (E.164, e.g. "+358401234567"), `address_id`, and optionally
+    `number_type` (default unknown), `secret` (default False), `birth_year`.
+    A bad row aborts the whole import and the old entries stay.
+    """
+    imported_at = imported_at or utcnow()
+    count = 0
+    with write_transaction(bind) as conn:
+        conn.execute(directory_entries.delete().where(directory_entries.c.source == source))
+        batch: list[dict[str, Any]] = []
+        for row in rows:
+            batch.append(_entry(row, source, imported_at))
+            if len(batch) >= BATCH_SIZE:
+                conn.execute(directory_entries.insert(), batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            conn.execute(directory_entries.insert(), batch)
+            count += len(batch)
+    return count
+
+
+def directory_entries_for(bind: Bind, address_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """All directory entries at these addresses (filtering secret/under-16 is the caller's)."""
+    wanted = sorted(set(address_ids))
+    result: list[dict[str, Any]] = []
+    with read_connection(bind) as conn:
+        for start in range(0, len(wanted), 1000):
+            query = (
+                sa.select(directory_entries)
+                .where(directory_entries.c.address_id.in_(wanted[start : start + 1000]))
+                .order_by(directory_entries.c.id)
+            )
+            result += [dict(r) for r in conn.execute(query).mappings()]
+    return result
+
+
+def _entry(row: Mapping[str, Any], source: str, imported_at: datetime) -> dict[str, Any]:
+    phone = str(row["phone"]).strip()
+    if not E164.match(phone):
+        raise ValueError(f"phone number not in E.164 form (+358...): {phone!r}")
+    birth_year = row.get("birth_year")
+    return {
+        "phone": phone,
+        "number_type": NumberType(row.get("number_type") or NumberType.UNKNOWN).value,
+        "address_id": str(row["address_id"]),
+        "secret": bool(row.get("secret", False)),
+        "birth_year": int(birth_year) if birth_year is not None else None,
+        "source": source,
+        "imported_at": imported_at,
+    }

@@ -1,0 +1,346 @@
+"""Outages and their life cycle.
+
+Every change is one transaction that writes the outage, the event residents are told
+about (per `model.TRANSITIONS`; an edit of a published outage is an `updated` event),
+one outbox row for the notifier and an audit row. The `version` column makes
+concurrent edits fail loudly instead of overwriting each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import shapely
+import sqlalchemy as sa
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy.engine import Connection
+
+from gis_outage.model import TRANSITIONS, EventKind, OutageKind, OutageStatus, Service
+from gis_outage.storage.audit import write_audit
+from gis_outage.storage.db import Bind, read_connection, write_transaction
+from gis_outage.storage.errors import ConflictError, InvalidTransition, NotFound
+from gis_outage.storage.outbox import NOTIFY_TASK, enqueue
+from gis_outage.storage.schema import outage_events, outages, utcnow
+
+# Fields an engineer may edit with update_outage (status changes go through change_status).
+EDITABLE = frozenset(
+    {
+        "kind",
+        "starts_at",
+        "estimated_end_at",
+        "cause",
+        "texts",
+        "affected",
+        "public_area",
+        "area_description",
+    }
+)
+# What the public map, feeds and address search may show.
+PUBLIC_FIELDS = (
+    "id",
+    "service",
+    "kind",
+    "status",
+    "starts_at",
+    "estimated_end_at",
+    "ended_at",
+    "cause",
+    "texts",
+    "public_area",
+    "area_description",
+    "updated_at",
+    "version",
+)
+CLOSED = frozenset({OutageStatus.RESOLVED, OutageStatus.CANCELLED})
+
+BBox = tuple[float, float, float, float]  # min lon, min lat, max lon, max lat (EPSG:4326)
+
+
+def create_outage(
+    bind: Bind,
+    *,
+    service: str,
+    kind: str,
+    starts_at: datetime,
+    created_by: str,
+    estimated_end_at: datetime | None = None,
+    cause: str | None = None,
+    texts: dict[str, str] | None = None,
+    affected: dict[str, Any] | None = None,
+    public_area: BaseGeometry | None = None,
+    area_description: str | None = None,
+) -> int:
+    """Create a draft outage (no event: drafts are not announced); returns its id."""
+    now = utcnow()
+    values = {
+        "service": Service(service).value,
+        "kind": OutageKind(kind).value,
+        "status": OutageStatus.DRAFT.value,
+        "starts_at": starts_at,
+        "estimated_end_at": estimated_end_at,
+        "cause": cause,
+        "texts": dict(texts or {}),
+        "affected": dict(affected or {}),
+        "public_area": public_area,
+        "area_description": area_description,
+        "created_by": created_by,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+    _check(values)
+    with write_transaction(bind) as conn:
+        outage_id = int(conn.execute(outages.insert().values(values)).inserted_primary_key[0])
+        write_audit(conn, created_by, "outage.create", _target(outage_id), {"status": "draft"})
+    return outage_id
+
+
+def update_outage(
+    bind: Bind,
+    outage_id: int,
+    actor: str,
+    *,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> dict[str, Any]:
+    """Edit an outage's fields; returns the updated outage.
+
+    A published outage gets an `updated` event (and its outbox row); a draft is edited
+    quietly. Closed (resolved/cancelled) outages cannot be edited. With
+    `expected_version`, a concurrent edit raises ConflictError. Changes equal to the
+    stored values write nothing.
+    """
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ValueError(f"cannot edit {sorted(unknown)}; editable: {sorted(EDITABLE)}")
+    if "kind" in changes:
+        changes["kind"] = OutageKind(changes["kind"]).value
+    with write_transaction(bind) as conn:
+        current = _get_for_change(conn, outage_id, expected_version)
+        if current["status"] in CLOSED:
+            raise ConflictError(f"outage {outage_id} is {current['status']}; it cannot be edited")
+        changed = sorted(k for k, v in changes.items() if not _same(current[k], v))
+        if not changed:
+            return current
+        _check({**current, **changes})
+        updated = _write_change(conn, current, {k: changes[k] for k in changed})
+        details: dict[str, Any] = {"fields": changed, "version": updated["version"]}
+        if current["status"] == OutageStatus.PUBLISHED:
+            details["event_id"] = _write_event(conn, updated, EventKind.UPDATED, changed)
+        write_audit(conn, actor, "outage.update", _target(outage_id), details)
+    return updated
+
+
+def change_status(
+    bind: Bind,
+    outage_id: int,
+    new_status: str,
+    actor: str,
+    *,
+    at: datetime | None = None,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Move an outage along its life cycle; returns the updated outage.
+
+    Writes the event that `model.TRANSITIONS` names, its outbox row and an audit row,
+    all in one transaction. Resolving sets `ended_at` (to `at`, default now).
+    Raises InvalidTransition for a change the life cycle does not allow.
+    """
+    new = OutageStatus(new_status)
+    with write_transaction(bind) as conn:
+        current = _get_for_change(conn, outage_id, expected_version)
+        old = OutageStatus(current["status"])
+        event_kind = TRANSITIONS.get((old, new))
+        if event_kind is None:
+            allowed = sorted(to.value for (frm, to) in TRANSITIONS if frm == old) or ["nothing"]
+            raise InvalidTransition(
+                f"outage {outage_id} is {old.value}; it cannot become {new.value} "
+                f"(allowed: {', '.join(allowed)})"
+            )
+        values: dict[str, Any] = {"status": new.value}
+        if new == OutageStatus.RESOLVED:
+            values["ended_at"] = at or utcnow()
+        updated = _write_change(conn, current, values)
+        event_id = _write_event(conn, updated, event_kind, sorted(values))
+        write_audit(
+            conn,
+            actor,
+            f"outage.{new.value}",
+            _target(outage_id),
+            {"from": old.value, "to": new.value, "event_id": event_id},
+        )
+    return updated
+
+
+def add_reminder(bind: Bind, outage_id: int, actor: str) -> int:
+    """Write a `reminder` event (e.g. the day before planned works); returns its id."""
+    with write_transaction(bind) as conn:
+        current = _get_for_change(conn, outage_id, None)
+        if current["status"] != OutageStatus.PUBLISHED:
+            raise ConflictError(f"outage {outage_id} is {current['status']}; no reminder")
+        event_id = _write_event(conn, current, EventKind.REMINDER, [])
+        write_audit(conn, actor, "outage.reminder", _target(outage_id), {"event_id": event_id})
+    return event_id
+
+
+def get_outage(bind: Bind, outage_id: int) -> dict[str, Any]:
+    with read_connection(bind) as conn:
+        row = conn.execute(sa.select(outages).where(outages.c.id == outage_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no outage {outage_id}")
+    return dict(row)
+
+
+def list_outages(
+    bind: Bind,
+    *,
+    status: str | Iterable[str] | None = None,
+    service: str | None = None,
+    bbox: BBox | None = None,
+    updated_since: datetime | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Outages ordered by start time; `bbox` keeps those whose public area meets it."""
+    query = sa.select(outages)
+    if status is not None:
+        statuses = [status] if isinstance(status, str) else list(status)
+        query = query.where(outages.c.status.in_([OutageStatus(s).value for s in statuses]))
+    if service is not None:
+        query = query.where(outages.c.service == Service(service).value)
+    if updated_since is not None:
+        query = query.where(outages.c.updated_at > updated_since)
+    query = query.order_by(outages.c.starts_at, outages.c.id)
+    with read_connection(bind) as conn:
+        if bbox is None:
+            return [dict(r) for r in conn.execute(query.limit(limit)).mappings()]
+        if conn.dialect.name == "postgresql":
+            # Uses the GIST index on public_area.
+            envelope = sa.func.ST_MakeEnvelope(*map(float, bbox), 4326)
+            query = query.where(sa.func.ST_Intersects(outages.c.public_area, envelope))
+            return [dict(r) for r in conn.execute(query.limit(limit)).mappings()]
+        # SQLite: spatial filtering in-process with shapely.
+        box = shapely.box(*bbox)
+        rows = conn.execute(query.where(outages.c.public_area.is_not(None))).mappings()
+        hits = [dict(r) for r in rows if shapely.intersects(r["public_area"], box)]
+        return hits[:limit] if limit is not None else hits
+
+
+def public_outages(
+    bind: Bind,
+    *,
+    service: str | None = None,
+    bbox: BBox | None = None,
+    starting_before: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Published outages — ongoing and upcoming planned works — with public fields only.
+
+    `starting_before` limits upcoming works to a horizon (e.g. the coming weeks).
+    """
+    rows = list_outages(bind, status=OutageStatus.PUBLISHED, service=service, bbox=bbox)
+    if starting_before is not None:
+        rows = [r for r in rows if r["starts_at"] <= starting_before]
+    return [{k: r[k] for k in PUBLIC_FIELDS} for r in rows]
+
+
+def outage_events_for(bind: Bind, outage_id: int) -> list[dict[str, Any]]:
+    query = (
+        sa.select(outage_events)
+        .where(outage_events.c.outage_id == outage_id)
+        .order_by(outage_events.c.id)
+    )
+    with read_connection(bind) as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def get_event(bind: Bind, event_id: int) -> dict[str, Any]:
+    with read_connection(bind) as conn:
+        row = (
+            conn.execute(sa.select(outage_events).where(outage_events.c.id == event_id))
+            .mappings()
+            .first()
+        )
+    if row is None:
+        raise NotFound(f"no outage event {event_id}")
+    return dict(row)
+
+
+def _target(outage_id: int) -> str:
+    return f"outage:{outage_id}"
+
+
+def _check(values: dict[str, Any]) -> None:
+    for field in ("starts_at", "estimated_end_at"):
+        value = values.get(field)
+        if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+            raise ValueError(f"{field} must be a timezone-aware datetime")
+    end, start = values.get("estimated_end_at"), values["starts_at"]
+    if end is not None and end < start:
+        raise ValueError("estimated_end_at is before starts_at")
+    area = values.get("public_area")
+    if area is not None and not isinstance(area, BaseGeometry):
+        raise TypeError("public_area must be a shapely geometry in EPSG:4326")
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, BaseGeometry) or isinstance(new, BaseGeometry):
+        return old is not None and new is not None and shapely.equals_exact(old, new, 0)
+    return bool(old == new)
+
+
+def _get_for_change(
+    conn: Connection, outage_id: int, expected_version: int | None
+) -> dict[str, Any]:
+    row = conn.execute(sa.select(outages).where(outages.c.id == outage_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no outage {outage_id}")
+    if expected_version is not None and row["version"] != expected_version:
+        raise ConflictError(
+            f"outage {outage_id} is at version {row['version']}, not {expected_version}; "
+            "reload it and try again"
+        )
+    return dict(row)
+
+
+def _write_change(conn: Connection, current: dict[str, Any], values: dict[str, Any]) -> dict:
+    """Apply `values` if nobody changed the outage since `current` was read."""
+    now = utcnow()
+    values = {**values, "updated_at": now, "version": current["version"] + 1}
+    result = conn.execute(
+        outages.update()
+        .where(outages.c.id == current["id"], outages.c.version == current["version"])
+        .values(values)
+    )
+    if result.rowcount != 1:
+        raise ConflictError(f"outage {current['id']} was changed meanwhile; try again")
+    return {**current, **values}
+
+
+def _write_event(
+    conn: Connection, outage: dict[str, Any], kind: EventKind, changed: list[str]
+) -> int:
+    """The event (with a snapshot of what residents are told) and its outbox row."""
+    payload = {"outage": _snapshot(outage), "changed": changed}
+    event_id = int(
+        conn.execute(
+            outage_events.insert().values(
+                outage_id=outage["id"], kind=kind.value, created_at=utcnow(), payload=payload
+            )
+        ).inserted_primary_key[0]
+    )
+    enqueue(
+        conn,
+        event_id,
+        NOTIFY_TASK,
+        {"event_id": event_id, "outage_id": outage["id"], "kind": kind.value},
+    )
+    return event_id
+
+
+def _snapshot(outage: dict[str, Any]) -> dict[str, Any]:
+    """JSON-safe copy of the outage as it is at the event (the area is left out: large)."""
+    fields = [f for f in PUBLIC_FIELDS if f != "public_area"] + ["affected"]
+    return {
+        f: outage[f].isoformat() if isinstance(outage[f], datetime) else outage[f] for f in fields
+    }

@@ -1,0 +1,98 @@
+"""The transactional outbox: work written with the change that caused it.
+
+Rows are written in the same transaction as an outage event, so an event is never
+lost or sent for a change that rolled back. Workers claim rows with a lease: a
+worker that dies leaves its rows to be claimed again once the lease runs out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from gis_outage.storage.db import Bind, read_connection, write_transaction
+from gis_outage.storage.errors import NotFound
+from gis_outage.storage.schema import outbox, utcnow
+
+NOTIFY_TASK = "notify"
+DEFAULT_LEASE = timedelta(minutes=5)
+
+
+def enqueue(conn: Connection, event_id: int, task: str, payload: dict[str, Any]) -> int:
+    """Add an outbox row inside the caller's transaction; returns its id."""
+    result = conn.execute(
+        outbox.insert().values(
+            event_id=event_id, task=task, payload=payload, created_at=utcnow(), attempts=0
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def claim_outbox(
+    bind: Bind,
+    limit: int = 50,
+    *,
+    lease: timedelta = DEFAULT_LEASE,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Claim up to `limit` unprocessed rows, oldest first, for `lease`.
+
+    One UPDATE ... RETURNING statement: on PostgreSQL the candidate rows are locked
+    with FOR UPDATE SKIP LOCKED so concurrent workers take disjoint rows without
+    waiting; SQLite has a single writer, so the transaction alone is enough.
+    Each claim counts as an attempt.
+    """
+    now = now or utcnow()
+    candidates = (
+        sa.select(outbox.c.id)
+        .where(
+            outbox.c.processed_at.is_(None),
+            sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now),
+        )
+        .order_by(outbox.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # rendered on PostgreSQL only
+    )
+    statement = (
+        outbox.update()
+        .where(outbox.c.id.in_(candidates.scalar_subquery()))
+        .values(claimed_until=now + lease, attempts=outbox.c.attempts + 1)
+        .returning(*outbox.c)
+    )
+    with write_transaction(bind) as conn:
+        rows = [dict(r) for r in conn.execute(statement).mappings()]
+    return sorted(rows, key=lambda r: r["id"])
+
+
+def mark_processed(bind: Bind, outbox_id: int, *, now: datetime | None = None) -> None:
+    """Record that the row's task is done; it will not be claimed again."""
+    with write_transaction(bind) as conn:
+        result = conn.execute(
+            outbox.update()
+            .where(outbox.c.id == outbox_id)
+            .values(processed_at=now or utcnow(), claimed_until=None)
+        )
+    if result.rowcount != 1:
+        raise NotFound(f"no outbox row {outbox_id}")
+
+
+def release_outbox(bind: Bind, outbox_id: int, *, retry_at: datetime | None = None) -> None:
+    """Give a claimed row back after a failure, to be claimed again from `retry_at`."""
+    with write_transaction(bind) as conn:
+        result = conn.execute(
+            outbox.update()
+            .where(outbox.c.id == outbox_id, outbox.c.processed_at.is_(None))
+            .values(claimed_until=retry_at)
+        )
+    if result.rowcount != 1:
+        raise NotFound(f"no unprocessed outbox row {outbox_id}")
+
+
+def pending_outbox(bind: Bind) -> list[dict[str, Any]]:
+    """Unprocessed rows, claimed or not, oldest first."""
+    query = sa.select(outbox).where(outbox.c.processed_at.is_(None)).order_by(outbox.c.id)
+    with read_connection(bind) as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
