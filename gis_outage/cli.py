@@ -197,7 +197,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except NetworkError as exc:
+        print(f"error: nothing was imported, {len(exc.problems)} problem(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+    except OSError as exc:  # a file that is missing or unreadable
+        print(f"error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
