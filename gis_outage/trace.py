@@ -5,11 +5,11 @@ The network is first cut at every device; the connected pieces are segments
 works on the much smaller segment graph.
 
 To make a trace cost what its answer costs rather than what the network
-costs, the engine keeps a depth-first spanning tree of the normal-state
-segment graph rooted at a virtual super-source. Removing segments or device
-edges can only cut off segments inside the removed parts' subtrees, so a
-trace looks at those subtrees alone and asks which of them still reach a
-segment outside (which keeps its intact tree path to a source).
+costs, the engine keeps a breadth-first spanning tree of the normal-state
+segment graph rooted at a virtual super-source. A segment outside the
+subtrees of what a trace removes keeps its tree path to a source, so it is
+supplied; a short search from each segment next to the removed ones either
+meets such a segment or runs out, and then what it explored is cut off.
 """
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components, depth_first_order
+from scipy.sparse.csgraph import breadth_first_order, connected_components, depth_first_order
 
 from .network import NO_NODE, Network
+
+# Segment states during one cut-off search.
+_UNKNOWN, _SUPPLIED, _CUT_OFF, _REMOVED, _SEARCHING = 0, 1, 2, 3, 4
 
 
 class UnknownIdError(LookupError):
@@ -159,22 +162,27 @@ class TraceEngine:
         graph = csr_matrix(
             (np.ones(len(src), dtype=np.int8), self._adj_nbr, self._adj_ptr), shape=(n + 1, n + 1)
         )
-        preorder, pred = depth_first_order(graph, n, directed=False, return_predecessors=True)
+        # A breadth-first tree is shallow, so the subtree below a removed segment stays
+        # small; walking it depth-first then numbers every subtree as a contiguous run.
+        reached, pred = breadth_first_order(graph, n, directed=False, return_predecessors=True)
+        children = reached[1:]
+        tree = csr_matrix(
+            (np.ones(len(children), dtype=np.int8), (pred[children], children)),
+            shape=(n + 1, n + 1),
+        )
+        preorder = depth_first_order(tree, n, directed=True, return_predecessors=False)
         self._supplied = np.zeros(n + 1, dtype=bool)
         self._supplied[preorder] = True
         self._preorder = preorder
         self._pos = np.full(n + 1, -1, dtype=np.int64)
         self._pos[preorder] = np.arange(len(preorder))
         self._pred = pred
-        # Subtree sizes; in a depth-first preorder a subtree is a contiguous run.
-        size = np.ones(n + 1, dtype=np.int64)
-        parents = pred[preorder[::-1]].tolist()
-        children = preorder[::-1].tolist()
-        size_list = size.tolist()
-        for child, parent in zip(children, parents, strict=True):
+        size = np.ones(n + 1, dtype=np.int64).tolist()
+        for child, parent in zip(preorder[::-1].tolist(), pred[preorder[::-1]].tolist(),
+                                 strict=True):
             if parent >= 0:
-                size_list[parent] += size_list[child]
-        self._size = np.asarray(size_list, dtype=np.int64)
+                size[parent] += size[child]
+        self._size = np.asarray(size, dtype=np.int64)
 
     # ------------------------------------------------------------------ tracing
 
@@ -233,7 +241,13 @@ class TraceEngine:
         return int(operable.min()) if len(operable) else -1
 
     def _cut_off(self, removed_vertices: np.ndarray, removed_edges: np.ndarray) -> np.ndarray:
-        """Segments that were supplied and lose every path to a source."""
+        """Segments that were supplied and lose every path to a source.
+
+        A segment whose tree path to the super-source avoids everything removed is
+        still supplied ("safe"). Every part that is cut off touches what was removed,
+        so a search from each unsafe segment next to the removed ones either meets a
+        safe segment (the part it explored stays supplied) or runs out (cut off).
+        """
         pred = self._pred
         a, b = self._seg_a[removed_edges], self._seg_b[removed_edges]
         live = ~self._blocked[removed_edges]
@@ -245,40 +259,68 @@ class TraceEngine:
         ])
         if len(roots) == 0:
             return roots
-        # Union of the subtrees below the roots, as preorder runs.
+        # The removed subtrees as disjoint preorder runs [start, end).
         starts = np.sort(self._pos[roots])
         ends = starts + self._size[self._preorder[starts]]
         keep = ends > np.concatenate([[-1], np.maximum.accumulate(ends)[:-1]])
-        starts, ends = starts[keep], ends[keep]
-        counts = ends - starts
-        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        candidates = self._preorder[np.repeat(starts, counts) + offsets]
-        candidates = np.setdiff1d(candidates, removed_vertices)
-        if len(candidates) == 0:
-            return candidates
-        # Edges out of the candidates, minus removed edges and removed segments.
-        first, last = self._adj_ptr[candidates], self._adj_ptr[candidates + 1]
+        runs = (starts[keep], np.maximum.accumulate(ends)[keep])
+
+        state = np.zeros(len(self._supplied), dtype=np.int8)
+        state[removed_vertices] = _REMOVED
+        neighbours, _ = self._neighbours(removed_vertices, removed_edges)
+        frontier = np.unique(np.concatenate([a, b, neighbours]))
+        frontier = frontier[(state[frontier] == _UNKNOWN) & ~self._safe(frontier, runs)]
+        cut: list[np.ndarray] = []
+        for start in frontier.tolist():
+            if state[start] != _UNKNOWN:
+                continue
+            region, supplied = self._search(start, state, removed_edges, runs)
+            state[region] = _SUPPLIED if supplied else _CUT_OFF
+            if not supplied:
+                cut.append(region)
+        return np.concatenate(cut) if cut else np.empty(0, dtype=np.int64)
+
+    def _safe(self, segments: np.ndarray, runs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """Supplied before and outside every removed subtree: the tree path is intact."""
+        starts, ends = runs
+        pos = self._pos[segments]
+        run = np.searchsorted(starts, pos, side="right") - 1
+        inside = (run >= 0) & (pos < ends[np.maximum(run, 0)])
+        return self._supplied[segments] & ~inside
+
+    def _neighbours(
+        self, segments: np.ndarray, removed_edges: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Neighbours over live edges that were not removed, and the edge ids."""
+        first, last = self._adj_ptr[segments], self._adj_ptr[segments + 1]
         counts = last - first
         offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         entries = np.repeat(first, counts) + offsets
-        local_src = np.repeat(np.arange(len(candidates)), counts)
         nbr, eid = self._adj_nbr[entries], self._adj_eid[entries]
-        keep = ~np.isin(eid, removed_edges) & ~np.isin(nbr, removed_vertices)
-        local_src, nbr = local_src[keep], nbr[keep]
-        where = np.searchsorted(candidates, nbr)
-        clipped = np.minimum(where, len(candidates) - 1)
-        inside = (where < len(candidates)) & (candidates[clipped] == nbr)
-        # A neighbour outside every removed subtree still has its tree path: supplied.
-        sink = len(candidates)
-        outside_ok = ~inside & self._supplied[nbr]
-        dst = np.where(inside, where, sink)
-        use = inside | outside_ok
-        graph = coo_matrix(
-            (np.ones(use.sum(), dtype=np.int8), (local_src[use], dst[use])),
-            shape=(sink + 1, sink + 1),
-        )
-        _, labels = connected_components(graph, directed=False)
-        return candidates[labels[:sink] != labels[sink]]
+        keep = ~np.isin(eid, removed_edges)
+        return nbr[keep], eid[keep]
+
+    def _search(
+        self, start: int, state: np.ndarray, removed_edges: np.ndarray,
+        runs: tuple[np.ndarray, np.ndarray],
+    ) -> tuple[np.ndarray, bool]:
+        """Breadth-first from `start` until a supplied segment is met or the part ends."""
+        state[start] = _SEARCHING
+        level = np.array([start], dtype=np.int64)
+        region = [level]
+        while True:
+            nbr, _ = self._neighbours(level, removed_edges)
+            seen = state[nbr]
+            if (seen == _SUPPLIED).any():
+                return np.concatenate(region), True
+            nbr = nbr[seen == _UNKNOWN]
+            if len(nbr) == 0:
+                return np.concatenate(region), False
+            if self._safe(nbr, runs).any():
+                return np.concatenate(region), True
+            level = np.unique(nbr)
+            state[level] = _SEARCHING
+            region.append(level)
 
     def _result(
         self, devices: list[int], isolated: np.ndarray, affected: np.ndarray
