@@ -1,0 +1,533 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en_GB" sourcelanguage="en">
+    <context>
+        <name>GisOutage</name>
+        <message>
+            <source>Cannot reach the outage server: {detail}. Check the server address in the settings and your network connection.</source>
+            <translation>Cannot reach the outage server: {detail}. Check the server address in the settings and your network connection.</translation>
+        </message>
+        <message>
+            <source>The outage server is not set up yet. Enter its address and your API token in the settings.</source>
+            <translation>The outage server is not set up yet. Enter its address and your API token in the settings.</translation>
+        </message>
+        <message>
+            <source>The server did not accept your API token ({detail}). Enter a valid token in the settings.</source>
+            <translation>The server did not accept your API token ({detail}). Enter a valid token in the settings.</translation>
+        </message>
+        <message>
+            <source>Your account may not do this ({detail}). An administrator can give you the role.</source>
+            <translation>Your account may not do this ({detail}). An administrator can give you the role.</translation>
+        </message>
+        <message>
+            <source>Not found on the server: {detail}.</source>
+            <translation>Not found on the server: {detail}.</translation>
+        </message>
+        <message>
+            <source>The change was refused: {detail}. Refresh the list and try again.</source>
+            <translation>The change was refused: {detail}. Refresh the list and try again.</translation>
+        </message>
+        <message>
+            <source>The server found a problem in what was sent:
+{detail}</source>
+            <translation>The server found a problem in what was sent:
+{detail}</translation>
+        </message>
+        <message>
+            <source>The plugin failed: {detail}. The details are in the gis-outage log messages.</source>
+            <translation>The plugin failed: {detail}. The details are in the gis-outage log messages.</translation>
+        </message>
+        <message>
+            <source>The request was cancelled.</source>
+            <translation>The request was cancelled.</translation>
+        </message>
+        <message>
+            <source>The outage server failed (HTTP {status}). Try again; if it keeps failing, tell the administrator.</source>
+            <translation>The outage server failed (HTTP {status}). Try again; if it keeps failing, tell the administrator.</translation>
+        </message>
+        <message>
+            <source>Unexpected answer from the server (HTTP {status}): {detail}</source>
+            <translation>Unexpected answer from the server (HTTP {status}): {detail}</translation>
+        </message>
+        <message>
+            <source>Isolated links</source>
+            <translation>Isolated links</translation>
+        </message>
+        <message>
+            <source>Devices to operate</source>
+            <translation>Devices to operate</translation>
+        </message>
+        <message>
+            <source>Affected service points</source>
+            <translation>Affected service points</translation>
+        </message>
+        <message>
+            <source>Public area</source>
+            <translation>Public area</translation>
+        </message>
+        <message>
+            <source>&amp;Outages</source>
+            <translation>&amp;Outages</translation>
+        </message>
+        <message>
+            <source>Outages</source>
+            <translation>Outages</translation>
+        </message>
+        <message>
+            <source>Trace, publish and follow outages</source>
+            <translation>Trace, publish and follow outages</translation>
+        </message>
+        <message>
+            <source>Settings…</source>
+            <translation>Settings…</translation>
+        </message>
+        <message>
+            <source>Trace</source>
+            <translation>Trace</translation>
+        </message>
+        <message>
+            <source>No trace yet.</source>
+            <translation>No trace yet.</translation>
+        </message>
+        <message>
+            <source>New outage from this trace…</source>
+            <translation>New outage from this trace…</translation>
+        </message>
+        <message>
+            <source>Network and selection</source>
+            <translation>Network and selection</translation>
+        </message>
+        <message>
+            <source>Network GeoPackage</source>
+            <translation>Network GeoPackage</translation>
+        </message>
+        <message>
+            <source>GeoPackage (*.gpkg)</source>
+            <translation>GeoPackage (*.gpkg)</translation>
+        </message>
+        <message>
+            <source>Click the corners of the area on the map; right-click to finish.</source>
+            <translation>Click the corners of the area on the map; right-click to finish.</translation>
+        </message>
+        <message>
+            <source>Tracing the outage</source>
+            <translation>Tracing the outage</translation>
+        </message>
+        <message>
+            <source>Loading outages</source>
+            <translation>Loading outages</translation>
+        </message>
+        <message>
+            <source>No outage server set up yet.</source>
+            <translation>No outage server set up yet.</translation>
+        </message>
+        <message>
+            <source>Tracing…</source>
+            <translation>Tracing…</translation>
+        </message>
+        <message>
+            <source>The trace failed.</source>
+            <translation>The trace failed.</translation>
+        </message>
+        <message>
+            <source>Trace done: {customers} customers without supply.</source>
+            <translation>Trace done: {customers} customers without supply.</translation>
+        </message>
+        <message>
+            <source>Isolated links: {n}</source>
+            <translation>Isolated links: {n}</translation>
+        </message>
+        <message>
+            <source>Links without supply: {n}</source>
+            <translation>Links without supply: {n}</translation>
+        </message>
+        <message>
+            <source>Devices to operate: {n}</source>
+            <translation>Devices to operate: {n}</translation>
+        </message>
+        <message>
+            <source>Affected service points: {n}</source>
+            <translation>Affected service points: {n}</translation>
+        </message>
+        <message>
+            <source>Addresses: {n}, customers: {customers}</source>
+            <translation>Addresses: {n}, customers: {customers}</translation>
+        </message>
+        <message>
+            <source>Streets: {streets}</source>
+            <translation>Streets: {streets}</translation>
+        </message>
+        <message>
+            <source>Outage {id}: the restoration time is changed.</source>
+            <translation>Outage {id}: the restoration time is changed.</translation>
+        </message>
+        <message>
+            <source>Outage {id} is now: {status}.</source>
+            <translation>Outage {id} is now: {status}.</translation>
+        </message>
+        <message>
+            <source>Server: {url}</source>
+            <translation>Server: {url}</translation>
+        </message>
+        <message>
+            <source>{path} has no 'links' layer.</source>
+            <translation>{path} has no 'links' layer.</translation>
+        </message>
+        <message>
+            <source>Select the broken links on the links layer first.</source>
+            <translation>Select the broken links on the links layer first.</translation>
+        </message>
+        <message>
+            <source>Select the operated devices on the devices layer first.</source>
+            <translation>Select the operated devices on the devices layer first.</translation>
+        </message>
+        <message>
+            <source>Draw the outage area first.</source>
+            <translation>Draw the outage area first.</translation>
+        </message>
+        <message>
+            <source>{layer}: {n} not found in the chosen layer</source>
+            <translation>{layer}: {n} not found in the chosen layer</translation>
+        </message>
+        <message>
+            <source>Publishing the outage</source>
+            <translation>Publishing the outage</translation>
+        </message>
+        <message>
+            <source>Saving the outage</source>
+            <translation>Saving the outage</translation>
+        </message>
+        <message>
+            <source>Outage {id} was saved as a draft but not published: {reason}</source>
+            <translation>Outage {id} was saved as a draft but not published: {reason}</translation>
+        </message>
+        <message>
+            <source>Publish outage {id}? Residents are notified.</source>
+            <translation>Publish outage {id}? Residents are notified.</translation>
+        </message>
+        <message>
+            <source>Supply is back for outage {id}? Residents get the all-clear.</source>
+            <translation>Supply is back for outage {id}? Residents get the all-clear.</translation>
+        </message>
+        <message>
+            <source>Cancel outage {id}? Residents already notified are told.</source>
+            <translation>Cancel outage {id}? Residents already notified are told.</translation>
+        </message>
+        <message>
+            <source>Changing outage {id}</source>
+            <translation>Changing outage {id}</translation>
+        </message>
+        <message>
+            <source>Outage {id} is published.</source>
+            <translation>Outage {id} is published.</translation>
+        </message>
+        <message>
+            <source>Outage {id} is saved as a draft.</source>
+            <translation>Outage {id} is saved as a draft.</translation>
+        </message>
+        <message>
+            <source>Water</source>
+            <translation>Water</translation>
+        </message>
+        <message>
+            <source>District heating</source>
+            <translation>District heating</translation>
+        </message>
+        <message>
+            <source>Electricity</source>
+            <translation>Electricity</translation>
+        </message>
+        <message>
+            <source>Planned</source>
+            <translation>Planned</translation>
+        </message>
+        <message>
+            <source>Unplanned</source>
+            <translation>Unplanned</translation>
+        </message>
+        <message>
+            <source>Draft</source>
+            <translation>Draft</translation>
+        </message>
+        <message>
+            <source>Published</source>
+            <translation>Published</translation>
+        </message>
+        <message>
+            <source>Resolved</source>
+            <translation>Resolved</translation>
+        </message>
+        <message>
+            <source>Cancelled</source>
+            <translation>Cancelled</translation>
+        </message>
+        <message>
+            <source>Finnish</source>
+            <translation>Finnish</translation>
+        </message>
+        <message>
+            <source>Swedish</source>
+            <translation>Swedish</translation>
+        </message>
+        <message>
+            <source>English</source>
+            <translation>English</translation>
+        </message>
+        <message>
+            <source>Lithuanian</source>
+            <translation>Lithuanian</translation>
+        </message>
+        <message>
+            <source>SMS</source>
+            <translation>SMS</translation>
+        </message>
+        <message>
+            <source>e-mail</source>
+            <translation>e-mail</translation>
+        </message>
+        <message>
+            <source>voice</source>
+            <translation>voice</translation>
+        </message>
+        <message>
+            <source>queued</source>
+            <translation>queued</translation>
+        </message>
+        <message>
+            <source>sent</source>
+            <translation>sent</translation>
+        </message>
+        <message>
+            <source>delivered</source>
+            <translation>delivered</translation>
+        </message>
+        <message>
+            <source>temporary failure</source>
+            <translation>temporary failure</translation>
+        </message>
+        <message>
+            <source>permanent failure</source>
+            <translation>permanent failure</translation>
+        </message>
+        <message>
+            <source>technical failure</source>
+            <translation>technical failure</translation>
+        </message>
+        <message>
+            <source>The estimated end is before the start.</source>
+            <translation>The estimated end is before the start.</translation>
+        </message>
+        <message>
+            <source>Nothing is selected: trace a selection or an area first.</source>
+            <translation>Nothing is selected: trace a selection or an area first.</translation>
+        </message>
+        <message>
+            <source>The cause is longer than 500 characters.</source>
+            <translation>The cause is longer than 500 characters.</translation>
+        </message>
+        <message>
+            <source>Load network GeoPackage…</source>
+            <translation>Load network GeoPackage…</translation>
+        </message>
+        <message>
+            <source>Draw area</source>
+            <translation>Draw area</translation>
+        </message>
+        <message>
+            <source>Service</source>
+            <translation>Service</translation>
+        </message>
+        <message>
+            <source>Drawn area</source>
+            <translation>Drawn area</translation>
+        </message>
+        <message>
+            <source>Drawn area (none yet)</source>
+            <translation>Drawn area (none yet)</translation>
+        </message>
+        <message>
+            <source>Links</source>
+            <translation>Links</translation>
+        </message>
+        <message>
+            <source>Devices</source>
+            <translation>Devices</translation>
+        </message>
+        <message>
+            <source>Service points</source>
+            <translation>Service points</translation>
+        </message>
+        <message>
+            <source>Selected links broke ({count} selected)</source>
+            <translation>Selected links broke ({count} selected)</translation>
+        </message>
+        <message>
+            <source>Selected devices were operated ({count} selected)</source>
+            <translation>Selected devices were operated ({count} selected)</translation>
+        </message>
+        <message>
+            <source>New outage</source>
+            <translation>New outage</translation>
+        </message>
+        <message>
+            <source>known</source>
+            <translation>known</translation>
+        </message>
+        <message>
+            <source>e.g. Water main leak</source>
+            <translation>e.g. Water main leak</translation>
+        </message>
+        <message>
+            <source>Kind</source>
+            <translation>Kind</translation>
+        </message>
+        <message>
+            <source>Starts</source>
+            <translation>Starts</translation>
+        </message>
+        <message>
+            <source>Estimated end</source>
+            <translation>Estimated end</translation>
+        </message>
+        <message>
+            <source>Cause</source>
+            <translation>Cause</translation>
+        </message>
+        <message>
+            <source>Save as draft</source>
+            <translation>Save as draft</translation>
+        </message>
+        <message>
+            <source>Publish</source>
+            <translation>Publish</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>Close</translation>
+        </message>
+        <message>
+            <source>What residents read about the cause and what to do</source>
+            <translation>What residents read about the cause and what to do</translation>
+        </message>
+        <message>
+            <source>Message text per language</source>
+            <translation>Message text per language</translation>
+        </message>
+        <message>
+            <source>{customers} customers; streets: {streets}</source>
+            <translation>{customers} customers; streets: {streets}</translation>
+        </message>
+        <message>
+            <source>Draft and published</source>
+            <translation>Draft and published</translation>
+        </message>
+        <message>
+            <source>All</source>
+            <translation>All</translation>
+        </message>
+        <message>
+            <source>Refresh</source>
+            <translation>Refresh</translation>
+        </message>
+        <message>
+            <source>Id</source>
+            <translation>Id</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Customers</source>
+            <translation>Customers</translation>
+        </message>
+        <message>
+            <source>Area</source>
+            <translation>Area</translation>
+        </message>
+        <message>
+            <source>Messages</source>
+            <translation>Messages</translation>
+        </message>
+        <message>
+            <source>Created by</source>
+            <translation>Created by</translation>
+        </message>
+        <message>
+            <source>Restoration time…</source>
+            <translation>Restoration time…</translation>
+        </message>
+        <message>
+            <source>Resolve</source>
+            <translation>Resolve</translation>
+        </message>
+        <message>
+            <source>Cancel outage</source>
+            <translation>Cancel outage</translation>
+        </message>
+        <message>
+            <source>Residents of a published outage are told the new time.</source>
+            <translation>Residents of a published outage are told the new time.</translation>
+        </message>
+        <message>
+            <source>Supply is expected back at</source>
+            <translation>Supply is expected back at</translation>
+        </message>
+        <message>
+            <source>Restoration time of outage {id}</source>
+            <translation>Restoration time of outage {id}</translation>
+        </message>
+        <message>
+            <source>Outage server settings</source>
+            <translation>Outage server settings</translation>
+        </message>
+        <message>
+            <source>Test connection</source>
+            <translation>Test connection</translation>
+        </message>
+        <message>
+            <source>Server address</source>
+            <translation>Server address</translation>
+        </message>
+        <message>
+            <source>API token</source>
+            <translation>API token</translation>
+        </message>
+        <message>
+            <source>The token is kept in the QGIS authentication database, protected by your master password.</source>
+            <translation>The token is kept in the QGIS authentication database, protected by your master password.</translation>
+        </message>
+        <message>
+            <source>Connecting…</source>
+            <translation>Connecting…</translation>
+        </message>
+        <message>
+            <source>Testing the outage server connection</source>
+            <translation>Testing the outage server connection</translation>
+        </message>
+        <message>
+            <source>Connected: the server accepted the token.</source>
+            <translation>Connected: the server accepted the token.</translation>
+        </message>
+        <message>
+            <source>Could not store the token: {reason}</source>
+            <translation>Could not store the token: {reason}</translation>
+        </message>
+        <message>
+            <source>Counts this text only. The message template adds the service, streets and times around it.</source>
+            <translation>Counts this text only. The message template adds the service, streets and times around it.</translation>
+        </message>
+        <message>
+            <source>GSM-7</source>
+            <translation>GSM-7</translation>
+        </message>
+        <message>
+            <source>UCS-2, special characters</source>
+            <translation>UCS-2, special characters</translation>
+        </message>
+        <message>
+            <source>{characters} characters · {fragments} SMS ({encoding})</source>
+            <translation>{characters} characters · {fragments} SMS ({encoding})</translation>
+        </message>
+    </context>
+</TS>

@@ -1,0 +1,533 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="fi_FI" sourcelanguage="en">
+    <context>
+        <name>GisOutage</name>
+        <message>
+            <source>Cannot reach the outage server: {detail}. Check the server address in the settings and your network connection.</source>
+            <translation>Keskeytyspalvelimeen ei saada yhteyttä: {detail}. Tarkista palvelimen osoite asetuksista ja verkkoyhteytesi.</translation>
+        </message>
+        <message>
+            <source>The outage server is not set up yet. Enter its address and your API token in the settings.</source>
+            <translation>Keskeytyspalvelinta ei ole vielä määritetty. Anna sen osoite ja API-tunnuksesi asetuksissa.</translation>
+        </message>
+        <message>
+            <source>The server did not accept your API token ({detail}). Enter a valid token in the settings.</source>
+            <translation>Palvelin ei hyväksynyt API-tunnustasi ({detail}). Anna voimassa oleva tunnus asetuksissa.</translation>
+        </message>
+        <message>
+            <source>Your account may not do this ({detail}). An administrator can give you the role.</source>
+            <translation>Käyttäjätililläsi ei ole tähän oikeutta ({detail}). Ylläpitäjä voi antaa sinulle roolin.</translation>
+        </message>
+        <message>
+            <source>Not found on the server: {detail}.</source>
+            <translation>Ei löydy palvelimelta: {detail}.</translation>
+        </message>
+        <message>
+            <source>The change was refused: {detail}. Refresh the list and try again.</source>
+            <translation>Muutos hylättiin: {detail}. Päivitä luettelo ja yritä uudelleen.</translation>
+        </message>
+        <message>
+            <source>The server found a problem in what was sent:
+{detail}</source>
+            <translation>Palvelin löysi virheen lähetetyistä tiedoista:
+{detail}</translation>
+        </message>
+        <message>
+            <source>The plugin failed: {detail}. The details are in the gis-outage log messages.</source>
+            <translation>Liitännäisessä tapahtui virhe: {detail}. Tiedot ovat gis-outage-lokiviesteissä.</translation>
+        </message>
+        <message>
+            <source>The request was cancelled.</source>
+            <translation>Pyyntö peruttiin.</translation>
+        </message>
+        <message>
+            <source>The outage server failed (HTTP {status}). Try again; if it keeps failing, tell the administrator.</source>
+            <translation>Keskeytyspalvelimessa tapahtui virhe (HTTP {status}). Yritä uudelleen; jos virhe toistuu, ilmoita ylläpitäjälle.</translation>
+        </message>
+        <message>
+            <source>Unexpected answer from the server (HTTP {status}): {detail}</source>
+            <translation>Odottamaton vastaus palvelimelta (HTTP {status}): {detail}</translation>
+        </message>
+        <message>
+            <source>Isolated links</source>
+            <translation>Erotetut johto-osat</translation>
+        </message>
+        <message>
+            <source>Devices to operate</source>
+            <translation>Käytettävät laitteet</translation>
+        </message>
+        <message>
+            <source>Affected service points</source>
+            <translation>Keskeytyksen liittymät</translation>
+        </message>
+        <message>
+            <source>Public area</source>
+            <translation>Julkinen alue</translation>
+        </message>
+        <message>
+            <source>&amp;Outages</source>
+            <translation>&amp;Keskeytykset</translation>
+        </message>
+        <message>
+            <source>Outages</source>
+            <translation>Keskeytykset</translation>
+        </message>
+        <message>
+            <source>Trace, publish and follow outages</source>
+            <translation>Jäljitä, julkaise ja seuraa keskeytyksiä</translation>
+        </message>
+        <message>
+            <source>Settings…</source>
+            <translation>Asetukset…</translation>
+        </message>
+        <message>
+            <source>Trace</source>
+            <translation>Jäljitä</translation>
+        </message>
+        <message>
+            <source>No trace yet.</source>
+            <translation>Ei jäljitystä vielä.</translation>
+        </message>
+        <message>
+            <source>New outage from this trace…</source>
+            <translation>Uusi keskeytys tästä jäljityksestä…</translation>
+        </message>
+        <message>
+            <source>Network and selection</source>
+            <translation>Verkko ja valinta</translation>
+        </message>
+        <message>
+            <source>Network GeoPackage</source>
+            <translation>Verkon GeoPackage</translation>
+        </message>
+        <message>
+            <source>GeoPackage (*.gpkg)</source>
+            <translation>GeoPackage (*.gpkg)</translation>
+        </message>
+        <message>
+            <source>Click the corners of the area on the map; right-click to finish.</source>
+            <translation>Napsauta alueen kulmat kartalla; lopeta oikealla painikkeella.</translation>
+        </message>
+        <message>
+            <source>Tracing the outage</source>
+            <translation>Jäljitetään keskeytystä</translation>
+        </message>
+        <message>
+            <source>Loading outages</source>
+            <translation>Haetaan keskeytyksiä</translation>
+        </message>
+        <message>
+            <source>No outage server set up yet.</source>
+            <translation>Keskeytyspalvelinta ei ole vielä määritetty.</translation>
+        </message>
+        <message>
+            <source>Tracing…</source>
+            <translation>Jäljitetään…</translation>
+        </message>
+        <message>
+            <source>The trace failed.</source>
+            <translation>Jäljitys epäonnistui.</translation>
+        </message>
+        <message>
+            <source>Trace done: {customers} customers without supply.</source>
+            <translation>Jäljitys valmis: {customers} asiakasta ilman toimitusta.</translation>
+        </message>
+        <message>
+            <source>Isolated links: {n}</source>
+            <translation>Erotetut johto-osat: {n}</translation>
+        </message>
+        <message>
+            <source>Links without supply: {n}</source>
+            <translation>Johto-osat ilman toimitusta: {n}</translation>
+        </message>
+        <message>
+            <source>Devices to operate: {n}</source>
+            <translation>Käytettävät laitteet: {n}</translation>
+        </message>
+        <message>
+            <source>Affected service points: {n}</source>
+            <translation>Keskeytyksen liittymät: {n}</translation>
+        </message>
+        <message>
+            <source>Addresses: {n}, customers: {customers}</source>
+            <translation>Osoitteet: {n}, asiakkaat: {customers}</translation>
+        </message>
+        <message>
+            <source>Streets: {streets}</source>
+            <translation>Kadut: {streets}</translation>
+        </message>
+        <message>
+            <source>Outage {id}: the restoration time is changed.</source>
+            <translation>Keskeytys {id}: arvioitu päättymisaika on muutettu.</translation>
+        </message>
+        <message>
+            <source>Outage {id} is now: {status}.</source>
+            <translation>Keskeytyksen {id} tila on nyt: {status}.</translation>
+        </message>
+        <message>
+            <source>Server: {url}</source>
+            <translation>Palvelin: {url}</translation>
+        </message>
+        <message>
+            <source>{path} has no 'links' layer.</source>
+            <translation>Tiedostossa {path} ei ole links-tasoa.</translation>
+        </message>
+        <message>
+            <source>Select the broken links on the links layer first.</source>
+            <translation>Valitse ensin vaurioituneet johto-osat johtotasolta.</translation>
+        </message>
+        <message>
+            <source>Select the operated devices on the devices layer first.</source>
+            <translation>Valitse ensin käytetyt laitteet laitetasolta.</translation>
+        </message>
+        <message>
+            <source>Draw the outage area first.</source>
+            <translation>Piirrä ensin keskeytysalue.</translation>
+        </message>
+        <message>
+            <source>{layer}: {n} not found in the chosen layer</source>
+            <translation>{layer}: {n} puuttuu valitulta tasolta</translation>
+        </message>
+        <message>
+            <source>Publishing the outage</source>
+            <translation>Julkaistaan keskeytystä</translation>
+        </message>
+        <message>
+            <source>Saving the outage</source>
+            <translation>Tallennetaan keskeytystä</translation>
+        </message>
+        <message>
+            <source>Outage {id} was saved as a draft but not published: {reason}</source>
+            <translation>Keskeytys {id} tallennettiin luonnoksena, mutta sitä ei julkaistu: {reason}</translation>
+        </message>
+        <message>
+            <source>Publish outage {id}? Residents are notified.</source>
+            <translation>Julkaistaanko keskeytys {id}? Asukkaille lähtee ilmoitus.</translation>
+        </message>
+        <message>
+            <source>Supply is back for outage {id}? Residents get the all-clear.</source>
+            <translation>Onko toimitus palautunut keskeytyksessä {id}? Asukkaat saavat ilmoituksen päättymisestä.</translation>
+        </message>
+        <message>
+            <source>Cancel outage {id}? Residents already notified are told.</source>
+            <translation>Perutaanko keskeytys {id}? Jo ilmoituksen saaneille kerrotaan peruutuksesta.</translation>
+        </message>
+        <message>
+            <source>Changing outage {id}</source>
+            <translation>Muutetaan keskeytystä {id}</translation>
+        </message>
+        <message>
+            <source>Outage {id} is published.</source>
+            <translation>Keskeytys {id} on julkaistu.</translation>
+        </message>
+        <message>
+            <source>Outage {id} is saved as a draft.</source>
+            <translation>Keskeytys {id} on tallennettu luonnoksena.</translation>
+        </message>
+        <message>
+            <source>Water</source>
+            <translation>Vesi</translation>
+        </message>
+        <message>
+            <source>District heating</source>
+            <translation>Kaukolämpö</translation>
+        </message>
+        <message>
+            <source>Electricity</source>
+            <translation>Sähkö</translation>
+        </message>
+        <message>
+            <source>Planned</source>
+            <translation>Suunniteltu</translation>
+        </message>
+        <message>
+            <source>Unplanned</source>
+            <translation>Äkillinen</translation>
+        </message>
+        <message>
+            <source>Draft</source>
+            <translation>Luonnos</translation>
+        </message>
+        <message>
+            <source>Published</source>
+            <translation>Julkaistu</translation>
+        </message>
+        <message>
+            <source>Resolved</source>
+            <translation>Päättynyt</translation>
+        </message>
+        <message>
+            <source>Cancelled</source>
+            <translation>Peruttu</translation>
+        </message>
+        <message>
+            <source>Finnish</source>
+            <translation>suomi</translation>
+        </message>
+        <message>
+            <source>Swedish</source>
+            <translation>ruotsi</translation>
+        </message>
+        <message>
+            <source>English</source>
+            <translation>englanti</translation>
+        </message>
+        <message>
+            <source>Lithuanian</source>
+            <translation>liettua</translation>
+        </message>
+        <message>
+            <source>SMS</source>
+            <translation>tekstiviesti</translation>
+        </message>
+        <message>
+            <source>e-mail</source>
+            <translation>sähköposti</translation>
+        </message>
+        <message>
+            <source>voice</source>
+            <translation>puhelu</translation>
+        </message>
+        <message>
+            <source>queued</source>
+            <translation>jonossa</translation>
+        </message>
+        <message>
+            <source>sent</source>
+            <translation>lähetetty</translation>
+        </message>
+        <message>
+            <source>delivered</source>
+            <translation>perillä</translation>
+        </message>
+        <message>
+            <source>temporary failure</source>
+            <translation>tilapäinen virhe</translation>
+        </message>
+        <message>
+            <source>permanent failure</source>
+            <translation>pysyvä virhe</translation>
+        </message>
+        <message>
+            <source>technical failure</source>
+            <translation>tekninen virhe</translation>
+        </message>
+        <message>
+            <source>The estimated end is before the start.</source>
+            <translation>Arvioitu päättymisaika on ennen alkamisaikaa.</translation>
+        </message>
+        <message>
+            <source>Nothing is selected: trace a selection or an area first.</source>
+            <translation>Mitään ei ole valittu: jäljitä ensin valinta tai alue.</translation>
+        </message>
+        <message>
+            <source>The cause is longer than 500 characters.</source>
+            <translation>Syy on yli 500 merkkiä pitkä.</translation>
+        </message>
+        <message>
+            <source>Load network GeoPackage…</source>
+            <translation>Lataa verkon GeoPackage…</translation>
+        </message>
+        <message>
+            <source>Draw area</source>
+            <translation>Piirrä alue</translation>
+        </message>
+        <message>
+            <source>Service</source>
+            <translation>Palvelu</translation>
+        </message>
+        <message>
+            <source>Drawn area</source>
+            <translation>Piirretty alue</translation>
+        </message>
+        <message>
+            <source>Drawn area (none yet)</source>
+            <translation>Piirretty alue (ei vielä)</translation>
+        </message>
+        <message>
+            <source>Links</source>
+            <translation>Johdot</translation>
+        </message>
+        <message>
+            <source>Devices</source>
+            <translation>Laitteet</translation>
+        </message>
+        <message>
+            <source>Service points</source>
+            <translation>Liittymät</translation>
+        </message>
+        <message>
+            <source>Selected links broke ({count} selected)</source>
+            <translation>Valitut johto-osat vaurioituivat ({count} valittu)</translation>
+        </message>
+        <message>
+            <source>Selected devices were operated ({count} selected)</source>
+            <translation>Valittuja laitteita käytettiin ({count} valittu)</translation>
+        </message>
+        <message>
+            <source>New outage</source>
+            <translation>Uusi keskeytys</translation>
+        </message>
+        <message>
+            <source>known</source>
+            <translation>tiedossa</translation>
+        </message>
+        <message>
+            <source>e.g. Water main leak</source>
+            <translation>esim. vesijohtovuoto</translation>
+        </message>
+        <message>
+            <source>Kind</source>
+            <translation>Laji</translation>
+        </message>
+        <message>
+            <source>Starts</source>
+            <translation>Alkaa</translation>
+        </message>
+        <message>
+            <source>Estimated end</source>
+            <translation>Arvioitu päättyminen</translation>
+        </message>
+        <message>
+            <source>Cause</source>
+            <translation>Syy</translation>
+        </message>
+        <message>
+            <source>Save as draft</source>
+            <translation>Tallenna luonnoksena</translation>
+        </message>
+        <message>
+            <source>Publish</source>
+            <translation>Julkaise</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>Sulje</translation>
+        </message>
+        <message>
+            <source>What residents read about the cause and what to do</source>
+            <translation>Mitä asukkaat lukevat syystä ja miten toimia</translation>
+        </message>
+        <message>
+            <source>Message text per language</source>
+            <translation>Viestin teksti kielittäin</translation>
+        </message>
+        <message>
+            <source>{customers} customers; streets: {streets}</source>
+            <translation>{customers} asiakasta; kadut: {streets}</translation>
+        </message>
+        <message>
+            <source>Draft and published</source>
+            <translation>Luonnokset ja julkaistut</translation>
+        </message>
+        <message>
+            <source>All</source>
+            <translation>Kaikki</translation>
+        </message>
+        <message>
+            <source>Refresh</source>
+            <translation>Päivitä</translation>
+        </message>
+        <message>
+            <source>Id</source>
+            <translation>Tunnus</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Tila</translation>
+        </message>
+        <message>
+            <source>Customers</source>
+            <translation>Asiakkaat</translation>
+        </message>
+        <message>
+            <source>Area</source>
+            <translation>Alue</translation>
+        </message>
+        <message>
+            <source>Messages</source>
+            <translation>Viestit</translation>
+        </message>
+        <message>
+            <source>Created by</source>
+            <translation>Laatija</translation>
+        </message>
+        <message>
+            <source>Restoration time…</source>
+            <translation>Päättymisaika…</translation>
+        </message>
+        <message>
+            <source>Resolve</source>
+            <translation>Päätä</translation>
+        </message>
+        <message>
+            <source>Cancel outage</source>
+            <translation>Peru keskeytys</translation>
+        </message>
+        <message>
+            <source>Residents of a published outage are told the new time.</source>
+            <translation>Julkaistun keskeytyksen asukkaille kerrotaan uusi aika.</translation>
+        </message>
+        <message>
+            <source>Supply is expected back at</source>
+            <translation>Toimituksen arvioidaan palautuvan</translation>
+        </message>
+        <message>
+            <source>Restoration time of outage {id}</source>
+            <translation>Keskeytyksen {id} päättymisaika</translation>
+        </message>
+        <message>
+            <source>Outage server settings</source>
+            <translation>Keskeytyspalvelimen asetukset</translation>
+        </message>
+        <message>
+            <source>Test connection</source>
+            <translation>Testaa yhteys</translation>
+        </message>
+        <message>
+            <source>Server address</source>
+            <translation>Palvelimen osoite</translation>
+        </message>
+        <message>
+            <source>API token</source>
+            <translation>API-tunnus</translation>
+        </message>
+        <message>
+            <source>The token is kept in the QGIS authentication database, protected by your master password.</source>
+            <translation>Tunnus säilytetään QGIS:n tunnistautumistietokannassa pääsalasanasi suojaamana.</translation>
+        </message>
+        <message>
+            <source>Connecting…</source>
+            <translation>Yhdistetään…</translation>
+        </message>
+        <message>
+            <source>Testing the outage server connection</source>
+            <translation>Testataan yhteyttä keskeytyspalvelimeen</translation>
+        </message>
+        <message>
+            <source>Connected: the server accepted the token.</source>
+            <translation>Yhteys toimii: palvelin hyväksyi tunnuksen.</translation>
+        </message>
+        <message>
+            <source>Could not store the token: {reason}</source>
+            <translation>Tunnusta ei voitu tallentaa: {reason}</translation>
+        </message>
+        <message>
+            <source>Counts this text only. The message template adds the service, streets and times around it.</source>
+            <translation>Laskee vain tämän tekstin. Viestipohja lisää sen ympärille palvelun, kadut ja ajat.</translation>
+        </message>
+        <message>
+            <source>GSM-7</source>
+            <translation>GSM-7</translation>
+        </message>
+        <message>
+            <source>UCS-2, special characters</source>
+            <translation>UCS-2, erikoismerkkejä</translation>
+        </message>
+        <message>
+            <source>{characters} characters · {fragments} SMS ({encoding})</source>
+            <translation>merkkejä {characters} · tekstiviestejä {fragments} ({encoding})</translation>
+        </message>
+    </context>
+</TS>

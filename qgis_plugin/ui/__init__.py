@@ -1,0 +1,1 @@
+"""The plugin's widgets: the dock and its dialogs, built in code."""
