@@ -9,7 +9,6 @@ one round.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +25,11 @@ REQUIRED_LAYERS = ("links",)
 FOLDER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
 DEVICE_KINDS = ("valve", "switch", "breaker", "fuse")
 NO_NODE = -1
+_GEOMETRY_TYPE_IDS = {"Point": 0, "LineString": 1}
+_BOOL_WORDS = {
+    **dict.fromkeys(("true", "t", "yes", "y", "1", "1.0"), True),
+    **dict.fromkeys(("false", "f", "no", "n", "0", "0.0"), False),
+}
 
 
 @dataclass(frozen=True)
@@ -153,8 +157,8 @@ def build_network(
 
     node_ids, link_from, link_to = _link_topology(links, snap_tolerance, check)
     check.raise_if_any()
-    node_index = {nid: i for i, nid in enumerate(node_ids)}
-    link_index = {lid: i for i, lid in enumerate(links["id"])}
+    node_index = pd.Index(node_ids)
+    link_index = pd.Index(links["id"])
     endpoints = _node_points(links, link_from, link_to, len(node_ids))
 
     devices = layers.get("devices", _empty())
@@ -204,18 +208,18 @@ def _empty() -> gpd.GeoDataFrame:
 
 
 def _text(values: pd.Series) -> pd.Series:
-    """Ids as text: 12.0 read from a float column is "12", empty is None."""
-
-    def one(v: object) -> str | None:
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            return None
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        text = str(v).strip()
-        return text or None
-
-    return values.map(one).astype(object)
-
+    """Ids as text: 12.0 read from a float column is "12", blank is None."""
+    out = pd.Series(None, index=values.index, dtype=object)
+    if pd.api.types.is_float_dtype(values):
+        whole = values.notna() & (values == np.floor(values))
+        out[whole] = values[whole].astype(np.int64).astype(str)
+        rest = values.notna() & ~whole
+        out[rest] = values[rest].astype(str)
+        return out
+    text = values.astype("string").str.strip()
+    keep = (text.notna() & (text != "")).to_numpy(dtype=bool)
+    out[keep] = text[keep].astype(object)
+    return out
 
 def _normalise_ids(gdf: gpd.GeoDataFrame, layer: str, check: _Checker) -> gpd.GeoDataFrame:
     gdf = gdf.copy()
@@ -246,15 +250,22 @@ def _check_geometries(
         if multi.any():
             geoms[multi] = shapely.line_merge(geoms[multi])
             gdf[gdf.geometry.name] = geoms
-    geoms = gdf.geometry
-    for fid, geom in zip(gdf["id"], geoms, strict=True):
-        if geom is None or geom.is_empty:
-            check.add(layer, fid, "geometry is missing or empty")
-        elif geom.geom_type not in kinds:
-            check.add(layer, fid, f"geometry is {geom.geom_type}, expected {' or '.join(kinds)}")
-        elif layer == "links" and geom.length == 0:
-            check.add(layer, fid, "line has zero length")
-
+    geoms = gdf.geometry.to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    types = np.asarray(shapely.get_type_id(geoms))
+    wrong = ~missing & ~np.isin(types, [_GEOMETRY_TYPE_IDS[k] for k in kinds])
+    zero = np.zeros(len(geoms), dtype=bool)
+    if layer == "links":
+        zero = ~missing & ~wrong & (shapely.length(geoms) == 0)
+    ids = gdf["id"].to_numpy()
+    for row in np.flatnonzero(missing | wrong | zero):
+        if missing[row]:
+            check.add(layer, ids[row], "geometry is missing or empty")
+        elif wrong[row]:
+            kind = geoms[row].geom_type
+            check.add(layer, ids[row], f"geometry is {kind}, expected {' or '.join(kinds)}")
+        else:
+            check.add(layer, ids[row], "line has zero length")
 
 def _link_topology(
     links: gpd.GeoDataFrame, tolerance: float, check: _Checker
@@ -305,26 +316,17 @@ def _node_points(
     return coords
 
 
-def _lookup(
-    values: Iterable[str | None], index: dict[str, int]
-) -> tuple[np.ndarray, list[int]]:
+def _lookup(values: pd.Series, index: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     """Positions of ids (NO_NODE when empty) and the rows whose id is unknown."""
-    out, unknown = [], []
-    for row, value in enumerate(values):
-        if value is None:
-            out.append(NO_NODE)
-        elif value in index:
-            out.append(index[value])
-        else:
-            out.append(NO_NODE)
-            unknown.append(row)
-    return np.asarray(out, dtype=np.int64), unknown
-
+    positions = index.get_indexer(values.to_numpy(dtype=object)).astype(np.int64)
+    unknown = np.flatnonzero((positions < 0) & values.notna().to_numpy())
+    positions[positions < 0] = NO_NODE
+    return positions, unknown
 
 def _place_devices(
     devices: gpd.GeoDataFrame,
-    link_index: dict[str, int],
-    node_index: dict[str, int],
+    link_index: pd.Index,
+    node_index: pd.Index,
     link_from: np.ndarray,
     link_to: np.ndarray,
     node_xy: np.ndarray,
@@ -342,25 +344,30 @@ def _place_devices(
         check.add("devices", ids[row], f"link_id {link_col.iloc[row]!r} is not a link")
     for row in bad_nodes:
         check.add("devices", ids[row], f"node_id {node_col.iloc[row]!r} is not a node")
-    xy = shapely.get_coordinates(devices.geometry.to_numpy())
-    for row in range(n):
-        link, node = dev_link[row], dev_node[row]
-        if row in bad_links or row in bad_nodes:
-            continue
-        if link == NO_NODE and node == NO_NODE:
-            check.add("devices", ids[row], "needs link_id or node_id")
-        elif link != NO_NODE and node == NO_NODE:
-            # On the link at the end nearest the device's point.
-            a, b = link_from[link], link_to[link]
-            da = np.hypot(*(node_xy[a] - xy[row]))
-            db = np.hypot(*(node_xy[b] - xy[row]))
-            dev_node[row] = a if da <= db else b
-        elif link != NO_NODE and node not in (link_from[link], link_to[link]):
-            check.add(
-                "devices",
-                ids[row],
-                f"node_id {node_col.iloc[row]!r} is not an end of link {link_col.iloc[row]!r}",
-            )
+    bad = np.zeros(n, dtype=bool)
+    bad[bad_links] = True
+    bad[bad_nodes] = True
+    on_link = ~bad & (dev_link != NO_NODE)
+    for row in np.flatnonzero(~bad & (dev_link == NO_NODE) & (dev_node == NO_NODE)):
+        check.add("devices", ids[row], "needs link_id or node_id")
+    # On a link without node_id: at the end nearest the device's point.
+    nearest = np.flatnonzero(on_link & (dev_node == NO_NODE))
+    if len(nearest):
+        xy = shapely.get_coordinates(devices.geometry.to_numpy()[nearest])
+        a, b = link_from[dev_link[nearest]], link_to[dev_link[nearest]]
+        da = np.hypot(*(node_xy[a] - xy).T)
+        db = np.hypot(*(node_xy[b] - xy).T)
+        dev_node[nearest] = np.where(da <= db, a, b)
+    given = on_link & (dev_node != NO_NODE)
+    given[nearest] = False
+    links = dev_link[given]
+    off_end = (dev_node[given] != link_from[links]) & (dev_node[given] != link_to[links])
+    for row in np.flatnonzero(given)[off_end]:
+        check.add(
+            "devices",
+            ids[row],
+            f"node_id {node_col.iloc[row]!r} is not an end of link {link_col.iloc[row]!r}",
+        )
     return dev_link, dev_node
 
 
@@ -369,27 +376,20 @@ def _bool_column(
 ) -> np.ndarray:
     if column not in gdf.columns or len(gdf) == 0:
         return np.full(len(gdf), default, dtype=bool)
-    truthy = {"true", "t", "yes", "y", "1", "1.0"}
-    falsy = {"false", "f", "no", "n", "0", "0.0"}
-    out = np.empty(len(gdf), dtype=bool)
-    for row, (fid, value) in enumerate(zip(gdf["id"], gdf[column], strict=True)):
-        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-            out[row] = default
-            continue
-        text = str(value).strip().lower()
-        if text in truthy:
-            out[row] = True
-        elif text in falsy:
-            out[row] = False
-        else:
-            out[row] = default
-            check.add(layer, fid, f"{column} must be true or false, not {value!r}")
+    values = gdf[column]
+    if pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype=bool)
+    words = values.astype("string").str.strip().str.lower()
+    parsed = words.map(_BOOL_WORDS).astype(object)
+    out = np.where(parsed.isna(), default, parsed).astype(bool)
+    bad = (words.notna() & parsed.isna()).to_numpy()
+    for fid, value in zip(gdf["id"][bad], values[bad], strict=True):
+        check.add(layer, fid, f"{column} must be true or false, not {value!r}")
     return out
-
 
 def _place_sources(
     sources: gpd.GeoDataFrame,
-    node_index: dict[str, int],
+    node_index: pd.Index,
     node_xy: np.ndarray,
     tolerance: float,
     check: _Checker,
@@ -418,8 +418,8 @@ def _place_sources(
 
 def _place_service_points(
     sps: gpd.GeoDataFrame,
-    link_index: dict[str, int],
-    node_index: dict[str, int],
+    link_index: pd.Index,
+    node_index: pd.Index,
     addresses: gpd.GeoDataFrame | None,
     check: _Checker,
 ) -> tuple[np.ndarray, np.ndarray, list[str | None], np.ndarray]:
@@ -435,28 +435,26 @@ def _place_service_points(
         check.add("service_points", ids[row], f"link_id {link_col.iloc[row]!r} is not a link")
     for row in bad_nodes:
         check.add("service_points", ids[row], f"node_id {node_col.iloc[row]!r} is not a node")
-    for row in np.flatnonzero((sp_link == NO_NODE) & (sp_node == NO_NODE)):
-        if row not in bad_links and row not in bad_nodes:
-            check.add("service_points", ids[row], "needs link_id or node_id")
+    bad = np.zeros(n, dtype=bool)
+    bad[bad_links] = True
+    bad[bad_nodes] = True
+    for row in np.flatnonzero(~bad & (sp_link == NO_NODE) & (sp_node == NO_NODE)):
+        check.add("service_points", ids[row], "needs link_id or node_id")
     address_col = list(sps["address_id"]) if "address_id" in sps else [None] * n
-    if addresses is not None and "id" in addresses:
-        known = set(addresses["id"])
-        for fid, address in zip(ids, address_col, strict=True):
-            if address is not None and address not in known:
-                check.add("service_points", fid, f"address_id {address!r} is not an address")
+    if addresses is not None and "id" in addresses and "address_id" in sps:
+        unknown = sps["address_id"].notna() & ~sps["address_id"].isin(addresses["id"])
+        for fid, address in zip(sps["id"][unknown], sps["address_id"][unknown], strict=True):
+            check.add("service_points", fid, f"address_id {address!r} is not an address")
     customers = np.ones(n, dtype=np.int64)
     if "customers" in sps:
-        for row, (fid, value) in enumerate(zip(ids, sps["customers"], strict=True)):
-            if value is None or (isinstance(value, float) and np.isnan(value)):
-                continue
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                number = -1.0
-            if number < 0 or not number.is_integer():
-                check.add(
-                    "service_points", fid, f"customers must be a whole number ≥ 0, not {value!r}"
-                )
-            else:
-                customers[row] = int(number)
+        raw = sps["customers"]
+        number = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        given = raw.notna().to_numpy()
+        bad = given & (np.isnan(number) | (number < 0) | (number != np.floor(number)))
+        for fid, value in zip(sps["id"][bad], raw[bad], strict=True):
+            check.add(
+                "service_points", fid, f"customers must be a whole number ≥ 0, not {value!r}"
+            )
+        ok = given & ~bad
+        customers[ok] = number[ok].astype(np.int64)
     return sp_link, sp_node, address_col, customers
