@@ -216,9 +216,11 @@ def _text(values: pd.Series) -> pd.Series:
         rest = values.notna() & ~whole
         out[rest] = values[rest].astype(str)
         return out
-    text = values.astype("string").str.strip()
-    keep = (text.notna() & (text != "")).to_numpy(dtype=bool)
-    out[keep] = text[keep].astype(object)
+    given = values.notna().to_numpy()
+    # numpy's string functions run in C; pandas' .str would call Python per value.
+    text = np.char.strip(values.to_numpy(dtype=object)[given].astype(str))
+    rows = np.flatnonzero(given)[text != ""]
+    out.iloc[rows] = text[text != ""].astype(object)
     return out
 
 def _normalise_ids(gdf: gpd.GeoDataFrame, layer: str, check: _Checker) -> gpd.GeoDataFrame:
@@ -291,9 +293,7 @@ def _snap_endpoints(
     links: gpd.GeoDataFrame, tolerance: float
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Endpoints within `tolerance` of each other become one node."""
-    geoms = links.geometry.to_numpy()
-    starts = shapely.get_coordinates(shapely.get_point(geoms, 0))
-    ends = shapely.get_coordinates(shapely.get_point(geoms, -1))
+    starts, ends = _ends(links)
     points = np.vstack([starts, ends])
     groups = DisjointSet(range(len(points)))
     for a, b in cKDTree(points).query_pairs(tolerance, output_type="ndarray"):
@@ -305,16 +305,24 @@ def _snap_endpoints(
     return node_ids, codes[:n].astype(np.int64), codes[n:].astype(np.int64)
 
 
+def _ends(links: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """First and last vertex of every line."""
+    geoms = links.geometry.to_numpy()
+    coords = shapely.get_coordinates(geoms)
+    last = np.cumsum(shapely.get_num_coordinates(geoms)) - 1
+    first = np.concatenate([[0], last[:-1] + 1])
+    return coords[first], coords[last]
+
+
 def _node_points(
     links: gpd.GeoDataFrame, link_from: np.ndarray, link_to: np.ndarray, n_nodes: int
 ) -> np.ndarray:
     """A coordinate per node, taken from the link ends that meet there."""
-    geoms = links.geometry.to_numpy()
+    starts, ends = _ends(links)
     coords = np.full((n_nodes, 2), np.nan)
-    coords[link_to] = shapely.get_coordinates(shapely.get_point(geoms, -1))
-    coords[link_from] = shapely.get_coordinates(shapely.get_point(geoms, 0))
+    coords[link_to] = ends
+    coords[link_from] = starts
     return coords
-
 
 def _lookup(values: pd.Series, index: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     """Positions of ids (NO_NODE when empty) and the rows whose id is unknown."""
