@@ -1,10 +1,21 @@
-"""Settings from the environment (prefix GIS_OUTAGE_) or a .env file."""
+"""Settings: environment (prefix GIS_OUTAGE_), a .env file, then a TOML file.
 
+`GIS_OUTAGE_CONFIG=/etc/gis-outage.toml` names the TOML file; its keys are the
+field names below (`database_url = "postgresql://…"`). The environment wins over
+the file, so one file can serve several processes with small differences.
+"""
+
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 
 class Settings(BaseSettings):
@@ -40,6 +51,21 @@ class Settings(BaseSettings):
     template_dir: Path | None = Field(
         default=None, description="Message templates that override the built-in ones"
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources = [init_settings, env_settings, dotenv_settings]
+        config_file = os.environ.get("GIS_OUTAGE_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return (*sources, file_secret_settings)
 
     @property
     def effective_database_url(self) -> str:
