@@ -21,20 +21,57 @@ _AND = {"fi": "ja", "sv": "och", "en": "and", "lt": "ir"}
 _MORE = {"fi": "ym.", "sv": "m.fl.", "en": "and nearby streets", "lt": "ir kt."}
 
 _FI_ORDINALS = (
-    "ensimmäinen", "toinen", "kolmas", "neljäs", "viides", "kuudes", "seitsemäs", "kahdeksas",
-    "yhdeksäs", "kymmenes", "yhdestoista", "kahdestoista", "kolmastoista", "neljästoista",
-    "viidestoista", "kuudestoista", "seitsemästoista", "kahdeksastoista", "yhdeksästoista",
+    "ensimmäinen",
+    "toinen",
+    "kolmas",
+    "neljäs",
+    "viides",
+    "kuudes",
+    "seitsemäs",
+    "kahdeksas",
+    "yhdeksäs",
+    "kymmenes",
+    "yhdestoista",
+    "kahdestoista",
+    "kolmastoista",
+    "neljästoista",
+    "viidestoista",
+    "kuudestoista",
+    "seitsemästoista",
+    "kahdeksastoista",
+    "yhdeksästoista",
 )
 # Essive weekdays ("on Tuesday"); Babel's CLDR data is not consistent about the case.
 _FI_WEEKDAYS = (
-    "maanantaina", "tiistaina", "keskiviikkona", "torstaina", "perjantaina", "lauantaina",
+    "maanantaina",
+    "tiistaina",
+    "keskiviikkona",
+    "torstaina",
+    "perjantaina",
+    "lauantaina",
     "sunnuntaina",
 )
 # Feminine ordinal stems 1–19; + "os" genitive, + "ą" accusative.
 _LT_STEMS = (
-    "pirm", "antr", "treči", "ketvirt", "penkt", "šešt", "septint", "aštunt", "devint", "dešimt",
-    "vienuolikt", "dvylikt", "trylikt", "keturiolikt", "penkiolikt", "šešiolikt", "septyniolikt",
-    "aštuoniolikt", "devyniolikt",
+    "pirm",
+    "antr",
+    "treči",
+    "ketvirt",
+    "penkt",
+    "šešt",
+    "septint",
+    "aštunt",
+    "devint",
+    "dešimt",
+    "vienuolikt",
+    "dvylikt",
+    "trylikt",
+    "keturiolikt",
+    "penkiolikt",
+    "šešiolikt",
+    "septyniolikt",
+    "aštuoniolikt",
+    "devyniolikt",
 )
 
 

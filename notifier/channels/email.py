@@ -76,8 +76,7 @@ def build_message(config: SmtpConfig, content: EmailContent) -> EmailMessage:
     # quoted-printable rather than 8bit: every relay on the way takes it
     msg.set_content(content.text, charset="utf-8", cte="quoted-printable")
     if content.html:
-        msg.add_alternative(content.html, subtype="html", charset="utf-8",
-                            cte="quoted-printable")
+        msg.add_alternative(content.html, subtype="html", charset="utf-8", cte="quoted-printable")
     return msg
 
 

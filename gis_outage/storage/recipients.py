@@ -1,0 +1,428 @@
+"""What the notifier reads and writes besides outages: subscriptions, opt-outs and the
+claim/finish cycle of deliveries.
+
+A delivery is sent by whoever *claims* it: a compare-and-set on `attempts` (one
+UPDATE ... RETURNING, with SKIP LOCKED on PostgreSQL) so two workers never hold the
+same row, and `updated_at` records when the claim was taken. A claim that is never
+finished (the worker died) can be taken again once its lease has run out; a temporary
+failure can be taken again after its backoff. Rows that are `sent` or final are never
+claimed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection
+
+from gis_outage.model import Channel, Service
+from gis_outage.storage.db import Bind, dialect_insert, read_connection, write_transaction
+from gis_outage.storage.schema import (
+    DeliveryStatus,
+    deliveries,
+    opt_outs,
+    outage_events,
+    subscribers,
+    subscriptions,
+    utcnow,
+)
+
+CHUNK = 1000  # ids per IN (...) list: well under SQLite's variable limit
+# Statuses a delivery may still be sent from (if a provider never accepted it).
+RETRYABLE = (DeliveryStatus.QUEUED.value, DeliveryStatus.TEMPORARY_FAILURE.value)
+
+
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# -- subscriptions and opt-outs -------------------------------------------------------
+
+
+def subscriptions_for(bind: Bind, address_ids: Iterable[str], service: str) -> list[dict]:
+    """Subscriptions at these addresses for `service`, with the subscriber's language."""
+    wanted = sorted(set(address_ids))
+    query = sa.select(
+        subscriptions.c.id,
+        subscriptions.c.address_id,
+        subscriptions.c.phone,
+        subscriptions.c.email,
+        subscriptions.c.email_verified_at,
+        subscriptions.c.role,
+        subscribers.c.language,
+    ).join(subscribers, subscribers.c.id == subscriptions.c.subscriber_id)
+    service = Service(service).value
+    out: list[dict] = []
+    with read_connection(bind) as conn:
+        for part in _chunks(wanted):
+            rows = conn.execute(
+                query.where(
+                    subscriptions.c.address_id.in_(part), subscriptions.c.service == service
+                ).order_by(subscriptions.c.id)
+            )
+            out += [dict(r) for r in rows.mappings()]
+    return out
+
+
+def opted_out(bind: Bind, destinations: Iterable[str]) -> set[str]:
+    """The given destinations that opted out (any channel)."""
+    wanted = sorted(set(destinations))
+    found: set[str] = set()
+    with read_connection(bind) as conn:
+        for part in _chunks(wanted):
+            rows = conn.execute(
+                sa.select(opt_outs.c.destination).where(opt_outs.c.destination.in_(part))
+            )
+            found.update(r[0] for r in rows)
+    return found
+
+
+def add_opt_out(bind: Bind, destination: str, channel: str) -> bool:
+    """Record an opt-out (E.164 number or lower-case e-mail); False if it was there."""
+    with write_transaction(bind) as conn:
+        statement = (
+            dialect_insert(conn, opt_outs)
+            .values(destination=destination, channel=Channel(channel).value, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["destination"])
+            .returning(opt_outs.c.id)
+        )
+        return conn.execute(statement).first() is not None
+
+
+# -- deliveries -------------------------------------------------------------------------
+
+
+def insert_deliveries_once(
+    bind: Bind, event_id: int, rows: Sequence[tuple[str, str]], *, batch: int = 500
+) -> list[dict[str, Any]]:
+    """Queue (destination, channel) deliveries of an event, skipping existing ones.
+
+    The batched form of `deliveries.insert_delivery_once`: the same
+    UNIQUE(event_id, destination) decides. Returns the rows this call inserted
+    (id, destination, channel); only their inserter may take them as new.
+    """
+    inserted: list[dict[str, Any]] = []
+    for part in _chunks(rows, batch):
+        now = utcnow()
+        with write_transaction(bind) as conn:
+            if conn.dialect.name == "postgresql":
+                inserted += _insert_unnest(conn, event_id, part, now)
+                continue
+            values = [
+                {
+                    "event_id": event_id,
+                    "destination": destination,
+                    "channel": Channel(channel).value,
+                    "status": DeliveryStatus.QUEUED.value,
+                    "attempts": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for destination, channel in part
+            ]
+            # executemany, not one multi-row VALUES: the statement compiles once and is
+            # cached, and SQLAlchemy batches it ("insertmanyvalues") with RETURNING.
+            statement = (
+                dialect_insert(conn, deliveries)
+                .on_conflict_do_nothing(index_elements=["event_id", "destination"])
+                .returning(deliveries.c.id, deliveries.c.destination, deliveries.c.channel)
+            )
+            inserted += [dict(r) for r in conn.execute(statement, values).mappings()]
+    return inserted
+
+
+_INSERT_UNNEST = sa.text(
+    """
+    INSERT INTO deliveries
+        (event_id, destination, channel, status, attempts, created_at, updated_at)
+    SELECT :event_id, d.destination, d.channel, :status, 0, :now, :now
+    FROM unnest(CAST(:destinations AS text[]), CAST(:channels AS text[]))
+        AS d(destination, channel)
+    ON CONFLICT (event_id, destination) DO NOTHING
+    RETURNING id, destination, channel
+    """
+).bindparams(
+    sa.bindparam("destinations", type_=ARRAY(sa.Text)),
+    sa.bindparam("channels", type_=ARRAY(sa.Text)),
+    sa.bindparam("now", type_=sa.DateTime(timezone=True)),
+)
+
+
+def _insert_unnest(
+    conn: Connection, event_id: int, part: Sequence[tuple[str, str]], now: datetime
+) -> list[dict[str, Any]]:
+    """PostgreSQL: a chunk as two array parameters (psycopg parses a statement with
+    thousands of placeholders slowly)."""
+    result = conn.execute(
+        _INSERT_UNNEST,
+        {
+            "event_id": event_id,
+            "destinations": [d for d, _ in part],
+            "channels": [Channel(c).value for _, c in part],
+            "status": DeliveryStatus.QUEUED.value,
+            "now": now,
+        },
+    )
+    return [dict(r) for r in result.mappings()]
+
+
+def event_deliveries(bind: Bind, event_id: int, *, open_only: bool = False) -> list[dict]:
+    """id, destination, channel, status, attempts and times of the event's deliveries;
+    with `open_only`, just those that may still be sent (not final, never accepted)."""
+    query = sa.select(
+        deliveries.c.id,
+        deliveries.c.destination,
+        deliveries.c.channel,
+        deliveries.c.status,
+        deliveries.c.attempts,
+        deliveries.c.created_at,
+        deliveries.c.updated_at,
+        deliveries.c.sent_at,
+    ).where(deliveries.c.event_id == event_id)
+    if open_only:
+        query = query.where(deliveries.c.status.in_(RETRYABLE), deliveries.c.sent_at.is_(None))
+    with read_connection(bind) as conn:
+        return [dict(r) for r in conn.execute(query.order_by(deliveries.c.id)).mappings()]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int
+    lease: timedelta  # a claim not finished within this is presumed dead
+    backoff: tuple[timedelta, ...]  # wait after the n-th temporary failure (index n-1)
+
+    def wait_after(self, attempts: int) -> timedelta:
+        return self.backoff[min(attempts, len(self.backoff)) - 1] if attempts else timedelta(0)
+
+
+def _claimable(policy: RetryPolicy, now: datetime) -> sa.ColumnElement[bool]:
+    c = deliveries.c
+    queued, temporary = DeliveryStatus.QUEUED.value, DeliveryStatus.TEMPORARY_FAILURE.value
+    # The backoff per attempt count as precomputed thresholds: no date arithmetic in SQL,
+    # which PostgreSQL and SQLite spell differently.
+    after_backoff = [
+        sa.and_(c.attempts == n, c.updated_at <= now - policy.wait_after(n))
+        for n in range(1, policy.max_attempts)
+    ]
+    return sa.and_(
+        c.status.in_(RETRYABLE),
+        c.sent_at.is_(None),  # a provider took it once: never again
+        c.attempts < policy.max_attempts,
+        sa.or_(
+            c.attempts == 0,
+            sa.and_(c.status == queued, c.updated_at <= now - policy.lease),
+            sa.and_(c.status == temporary, sa.or_(sa.false(), *after_backoff)),
+        ),
+    )
+
+
+def claim_deliveries(
+    bind: Bind,
+    event_id: int,
+    policy: RetryPolicy,
+    *,
+    ids: Sequence[int] | None = None,
+    channel: str | None = None,
+    limit: int = 200,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Claim up to `limit` sendable deliveries of the event (optionally only `ids`).
+
+    Each claim counts an attempt and stamps `updated_at`; the caller sends and then
+    calls `finish_deliveries`. Returns id, destination, channel, attempts.
+    """
+    now = now or utcnow()
+    if ids is not None and not ids:
+        return []
+    with write_transaction(bind) as conn:
+        statement = _claim_statement(conn, event_id, policy, ids, channel, limit, now)
+        rows = [dict(r) for r in conn.execute(statement).mappings()]
+    return sorted(rows, key=lambda r: r["id"])
+
+
+def _claim_statement(
+    conn: Connection,
+    event_id: int,
+    policy: RetryPolicy,
+    ids: Sequence[int] | None,
+    channel: str | None,
+    limit: int,
+    now: datetime,
+) -> Any:
+    candidates = sa.select(deliveries.c.id).where(
+        deliveries.c.event_id == event_id, _claimable(policy, now)
+    )
+    if ids is not None:
+        candidates = candidates.where(_id_in(conn, ids))
+    if channel is not None:
+        candidates = candidates.where(deliveries.c.channel == Channel(channel).value)
+    candidates = candidates.order_by(deliveries.c.id).limit(limit).with_for_update(skip_locked=True)
+    return (
+        deliveries.update()
+        # The claimable test again: on PostgreSQL a row another worker claimed between
+        # our SELECT and UPDATE is re-checked against its new values and dropped.
+        .where(deliveries.c.id.in_(candidates.scalar_subquery()), _claimable(policy, now))
+        .values(attempts=deliveries.c.attempts + 1, updated_at=now)
+        .returning(
+            deliveries.c.id, deliveries.c.destination, deliveries.c.channel, deliveries.c.attempts
+        )
+    )
+
+
+def _id_in(conn: Connection, ids: Sequence[int]) -> sa.ColumnElement[bool]:
+    """`id IN ids`; on PostgreSQL as `= ANY(array)`: one parameter instead of hundreds,
+    which psycopg would otherwise parse into every statement."""
+    if conn.dialect.name == "postgresql":
+        array = sa.bindparam("claim_ids", [int(i) for i in ids], type_=ARRAY(sa.Integer))
+        return deliveries.c.id == sa.any_(array)
+    return deliveries.c.id.in_([int(i) for i in ids])
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The outcome of one claimed delivery."""
+
+    id: int
+    status: str  # a DeliveryStatus value
+    provider: str | None = None
+    provider_message_id: str | None = None
+
+
+def finish_deliveries(
+    bind: Bind, results: Iterable[Finished], *, now: datetime | None = None
+) -> None:
+    """Record send outcomes in one transaction; rows no longer open are left alone."""
+    now = now or utcnow()
+    sent, other = [], []
+    for r in results:
+        status = DeliveryStatus(r.status).value
+        params = {
+            "b_id": r.id,
+            "b_status": status,
+            "b_provider": r.provider,
+            "b_message_id": r.provider_message_id,
+        }
+        (sent if status == DeliveryStatus.SENT else other).append(params)
+    c = deliveries.c
+    # No IN (...) here: executemany cannot expand it.
+    open_ = sa.or_(*(c.status == status for status in RETRYABLE))
+    base = deliveries.update().where(c.id == sa.bindparam("b_id"), open_)
+    with write_transaction(bind) as conn:
+        if sent:
+            conn.execute(
+                base.values(
+                    status=sa.bindparam("b_status"),
+                    provider=sa.bindparam("b_provider"),
+                    provider_message_id=sa.bindparam("b_message_id"),
+                    sent_at=now,
+                    updated_at=now,
+                ),
+                sent,
+            )
+        if other:
+            conn.execute(
+                base.values(
+                    status=sa.bindparam("b_status"),
+                    provider=sa.func.coalesce(sa.bindparam("b_provider"), c.provider),
+                    updated_at=now,
+                ),
+                other,
+            )
+
+
+def give_up_stale(
+    bind: Bind, event_id: int, policy: RetryPolicy, *, now: datetime | None = None
+) -> int:
+    """Rows out of attempts become technical failures; returns how many.
+
+    A queued row counts once its last claim's lease ran out (it may have been sent: the
+    worker died before recording it), a temporary failure at once.
+    """
+    now = now or utcnow()
+    c = deliveries.c
+    statement = (
+        deliveries.update()
+        .where(
+            c.event_id == event_id,
+            c.sent_at.is_(None),
+            c.attempts >= policy.max_attempts,
+            sa.or_(
+                c.status == DeliveryStatus.TEMPORARY_FAILURE.value,
+                sa.and_(
+                    c.status == DeliveryStatus.QUEUED.value, c.updated_at <= now - policy.lease
+                ),
+            ),
+        )
+        .values(status=DeliveryStatus.TECHNICAL_FAILURE.value, updated_at=now)
+    )
+    with write_transaction(bind) as conn:
+        return int(conn.execute(statement).rowcount)
+
+
+def next_attempt_at(bind: Bind, event_id: int, policy: RetryPolicy) -> tuple[int, datetime | None]:
+    """(deliveries not yet final, the earliest time one of them may be claimed)."""
+    rows = event_deliveries(bind, event_id, open_only=True)
+    times = []
+    for r in rows:
+        if r["attempts"] == 0:
+            times.append(r["created_at"])
+        elif r["status"] == DeliveryStatus.QUEUED.value:
+            times.append(r["updated_at"] + policy.lease)
+        else:
+            times.append(r["updated_at"] + policy.wait_after(r["attempts"]))
+    return len(rows), (min(times) if times else None)
+
+
+def apply_receipt(
+    bind: Bind, provider: str, provider_message_id: str, status: str, *, now: datetime | None = None
+) -> bool:
+    """A delivery receipt: sets the status of the delivery the provider id names.
+
+    A `temporary-failure` here (e.g. the phone stayed off) is final: rows a provider
+    accepted (`sent_at` set) are never claimed again.
+
+    False when no delivery has that id (yet: the receipt may beat our own record of
+    the send, so the caller should have it delivered again later).
+    """
+    now = now or utcnow()
+    with write_transaction(bind) as conn:
+        result = conn.execute(
+            deliveries.update()
+            .where(
+                deliveries.c.provider == provider,
+                deliveries.c.provider_message_id == provider_message_id,
+            )
+            .values(status=DeliveryStatus(status).value, updated_at=now)
+        )
+    return result.rowcount > 0
+
+
+def outage_has_deliveries(bind: Bind, outage_id: int, *, before_event: int | None = None) -> bool:
+    """Whether any message of the outage (optionally of events before one) was queued."""
+    query = (
+        sa.select(deliveries.c.id)
+        .join(outage_events, outage_events.c.id == deliveries.c.event_id)
+        .where(outage_events.c.outage_id == outage_id)
+    )
+    if before_event is not None:
+        query = query.where(outage_events.c.id < before_event)
+    with read_connection(bind) as conn:
+        return conn.execute(query.limit(1)).first() is not None
+
+
+def events_with_deliveries(bind: Bind, outage_id: int) -> set[int]:
+    """Ids of the outage's events that queued at least one delivery."""
+    query = (
+        sa.select(deliveries.c.event_id)
+        .join(outage_events, outage_events.c.id == deliveries.c.event_id)
+        .where(outage_events.c.outage_id == outage_id)
+        .distinct()
+    )
+    with read_connection(bind) as conn:
+        return {int(r[0]) for r in conn.execute(query)}

@@ -1,0 +1,76 @@
+"""The production work queue: Celery on the configured broker (Redis or RabbitMQ).
+
+Queues are named by purpose so each can get its own workers and rate:
+  resolve     drain the outbox, decide and resolve recipients, fan out sends, reminders
+  send-sms    send-email    send-voice     render and send a batch of deliveries
+  receipts    delivery receipts from providers
+The outbox in the database stays the source of truth: a lost task only delays a
+message (the outbox row comes back when its lease runs out), it never loses one, and
+the claim on each delivery row keeps a repeated task from sending twice.
+
+  celery -A notifier.celery_app worker -B -Q resolve,send-sms,send-email,send-voice,receipts
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from kombu import Queue
+
+from gis_outage.config import get_settings
+
+from .settings import NotifierSettings, get_notifier_settings
+
+PURPOSES = ("resolve", "send-sms", "send-email", "send-voice", "receipts")
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+
+
+def queue_name(purpose: str, notifier: NotifierSettings | None = None) -> str:
+    return f"{(notifier or get_notifier_settings()).queue_prefix}{purpose}"
+
+
+def make_app(broker_url: str | None = None, notifier: NotifierSettings | None = None) -> Celery:
+    settings = get_settings()
+    notifier = notifier or get_notifier_settings()
+    broker = broker_url or settings.broker_url or DEFAULT_BROKER
+    app = Celery("gis_outage_notifier", broker=broker, include=["notifier.tasks"])
+    queues = [Queue(queue_name(p, notifier), routing_key=queue_name(p, notifier)) for p in PURPOSES]
+    resolve = {"queue": queue_name("resolve", notifier)}
+    app.conf.update(
+        task_queues=queues,
+        task_default_queue=queue_name("resolve", notifier),
+        task_routes={
+            "notifier.tasks.drain_outbox": resolve,
+            "notifier.tasks.resolve_event": resolve,
+            "notifier.tasks.schedule_reminders": resolve,
+            "notifier.tasks.record_receipt": {"queue": queue_name("receipts", notifier)},
+            # send_batch is routed per channel when it is sent (send-sms, …).
+        },
+        # Arguments are ids and language codes only; JSON keeps them readable.
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        # A task is acknowledged when done, so a killed worker's task runs again
+        # (the delivery claims make running it again harmless).
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        timezone=settings.timezone,
+        beat_schedule={
+            "drain-outbox": {
+                "task": "notifier.tasks.drain_outbox",
+                "schedule": notifier.drain_seconds,
+                "options": {"expires": max(notifier.drain_seconds * 5, 10.0)},
+            },
+            "day-before-reminders": {
+                "task": "notifier.tasks.schedule_reminders",
+                "schedule": 300.0,
+                "options": {"expires": 600.0},
+            },
+        },
+    )
+    return app
+
+
+app = make_app()

@@ -1,0 +1,346 @@
+"""Channel providers as the pipeline sees them, and failover between them.
+
+Each channel has an ordered chain of providers (primary first). A message that a
+provider could not take for a reason that may pass (temporary failure) is offered to
+the next provider at once; a provider that failed is tried last for a cool-down
+period, so a dead primary does not slow every batch. A permanent failure is final:
+another provider will not make a wrong number right.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from gis_outage.model import Channel
+
+from .channels.base import DeliveryReceipt, InboundMessage, Outcome, SendResult, SmsMessage
+from .render import Rendered
+from .settings import NotifierSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One rendered message to one destination, for one delivery row."""
+
+    delivery_id: int
+    event_id: int
+    destination: str = field(repr=False)
+    message: Rendered = field(repr=False)
+    unsubscribe_url: str | None = field(default=None, repr=False)
+
+
+ResultCallback = Callable[[int, SendResult], None]  # (index in the batch, result)
+
+
+class Provider(Protocol):
+    name: str
+
+    def send_batch(
+        self, items: Sequence[Outgoing], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
+        """One result per item, in order; never raises for a provider problem.
+
+        `on_result` is called once per item as soon as its result is known (from any
+        thread), so the caller can record sends while the rest are still going out.
+        """
+        ...
+
+    def close(self) -> None: ...
+
+
+def _each(items: Sequence[Any], send: Callable[[Any], SendResult], on_result) -> list[SendResult]:
+    """Send one at a time, reporting each result as it comes."""
+    results = []
+    for index, item in enumerate(items):
+        result = send(item)
+        results.append(result)
+        if on_result is not None:
+            on_result(index, result)
+    return results
+
+
+def _sms(item: Outgoing) -> SmsMessage:
+    return SmsMessage(to=item.destination, text=item.message.text, reference=str(item.delivery_id))
+
+
+class SmppProvider:
+    """SMS through the SMPP client: submitted pipelined within the client's window."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.name = client.config.name
+
+    def send_batch(
+        self, items: Sequence[Outgoing], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
+        results: dict[int, SendResult] = {}
+        done = threading.Condition()
+
+        def callback(index: int) -> Callable[[SmsMessage, SendResult], None]:
+            def record(_message: SmsMessage, result: SendResult) -> None:
+                with done:
+                    if index in results:
+                        return  # answered after we gave up on it below
+                    results[index] = result
+                    done.notify_all()
+                if on_result is not None:
+                    on_result(index, result)
+
+            return record
+
+        for index, item in enumerate(items):
+            self.client.submit(_sms(item), callback(index))
+        timeout = self.client.config.response_timeout * 2 + 5
+        missing = SendResult(Outcome.TEMPORARY_FAILURE, self.name, error="no response")
+        late = []
+        with done:
+            done.wait_for(lambda: len(results) == len(items), timeout=timeout)
+            for index in range(len(items)):
+                if index not in results:
+                    results[index] = missing
+                    late.append(index)
+        for index in late:
+            if on_result is not None:
+                on_result(index, missing)
+        return [results[i] for i in range(len(items))]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class HttpSmsProvider:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.name = client.config.name
+
+    def send_batch(
+        self, items: Sequence[Outgoing], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
+        return _each(items, lambda i: self.client.send(_sms(i)), on_result)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class SmtpProvider:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.name = client.config.name
+        self._lock = threading.Lock()  # one SMTP connection: one conversation at a time
+
+    def send_batch(
+        self, items: Sequence[Outgoing], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
+        from .channels.email import EmailContent
+
+        def send(i: Outgoing) -> SendResult:
+            return self.client.send(
+                EmailContent(
+                    to=i.destination,
+                    subject=i.message.subject or "",
+                    text=i.message.text,
+                    html=i.message.html,
+                    unsubscribe_url=i.unsubscribe_url,
+                    reference=str(i.delivery_id),
+                )
+            )
+
+        with self._lock:
+            return _each(items, send, on_result)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class ProviderChain:
+    """The providers of one channel in order of preference, with failover."""
+
+    def __init__(
+        self,
+        channel: Channel | str,
+        providers: Sequence[Provider],
+        *,
+        cooldown: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not providers:
+            raise ValueError(f"no provider for {channel}")
+        self.channel = Channel(channel)
+        self.providers = list(providers)
+        self.cooldown = cooldown
+        self._clock = clock
+        self._failed_at: dict[str, float] = {}
+
+    def _order(self) -> list[Provider]:
+        now = self._clock()
+        healthy = [
+            p for p in self.providers if now - self._failed_at.get(p.name, -1e18) > self.cooldown
+        ]
+        return healthy + [p for p in self.providers if p not in healthy]
+
+    def send(
+        self, items: Sequence[Outgoing], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
+        """Results in order; `on_result` gets each final one (a temporary failure is final
+        only once the last provider has had it)."""
+        results: list[SendResult | None] = [None] * len(items)
+        todo = list(range(len(items)))
+        order = self._order()
+        for position, provider in enumerate(order):
+            if not todo:
+                break
+            last = position == len(order) - 1
+            batch = list(todo)
+
+            def forward(k: int, result: SendResult, batch=batch, last=last) -> None:
+                if on_result is not None and (
+                    last or result.outcome is not Outcome.TEMPORARY_FAILURE
+                ):
+                    on_result(batch[k], result)
+
+            answers = provider.send_batch([items[i] for i in batch], forward)
+            retry = []
+            for index, result in zip(batch, answers, strict=True):
+                results[index] = result
+                if result.outcome is Outcome.TEMPORARY_FAILURE:
+                    retry.append(index)
+            if retry and len(retry) == len(batch):
+                # Nothing got through: the provider, not the messages, is the trouble.
+                self._failed_at[provider.name] = self._clock()
+                log.warning(
+                    "%s: provider %s failed %d messages%s",
+                    self.channel,
+                    provider.name,
+                    len(retry),
+                    "" if last else "; failing over",
+                )
+            elif len(retry) < len(batch):
+                self._failed_at.pop(provider.name, None)
+            todo = retry
+        return [r for r in results if r is not None]
+
+    def close(self) -> None:
+        for provider in self.providers:
+            try:
+                provider.close()
+            except Exception as exc:  # closing is best effort
+                log.warning("closing %s failed: %s", provider.name, exc.__class__.__name__)
+
+
+class Providers:
+    """A chain per channel. Channels without one are not sent (see the pipeline)."""
+
+    def __init__(self, chains: Mapping[Channel | str, ProviderChain]) -> None:
+        self.chains = {Channel(k): v for k, v in chains.items()}
+
+    @classmethod
+    def single(cls, provider: Provider, channels: Sequence[Channel] = tuple(Channel)):
+        return cls({c: ProviderChain(c, [provider]) for c in channels})
+
+    def get(self, channel: Channel | str) -> ProviderChain | None:
+        return self.chains.get(Channel(channel))
+
+    def close(self) -> None:
+        closed: set[int] = set()
+        for chain in self.chains.values():
+            for provider in chain.providers:
+                if id(provider) not in closed:
+                    closed.add(id(provider))
+                    try:
+                        provider.close()
+                    except Exception as exc:
+                        log.warning("closing %s: %s", provider.name, exc.__class__.__name__)
+
+
+ReceiptHandler = Callable[[DeliveryReceipt], None]
+InboundHandler = Callable[[InboundMessage], None]
+
+
+def build_providers(
+    notifier: NotifierSettings,
+    data_dir: Path,
+    *,
+    on_receipt: ReceiptHandler | None = None,
+    on_inbound: InboundHandler | None = None,
+) -> Providers:
+    """Provider chains from the settings' provider names (demo, smpp, smpp2, http, smtp)."""
+    made: dict[str, Provider] = {}
+
+    def provider(name: str) -> Provider:
+        if name not in made:
+            made[name] = _make(name, notifier, data_dir, on_receipt, on_inbound)
+        return made[name]
+
+    chains = {}
+    for channel in Channel:
+        names = notifier.provider_names(channel.value)
+        if names:
+            chains[channel] = ProviderChain(
+                channel, [provider(n) for n in names], cooldown=notifier.provider_cooldown_seconds
+            )
+    return Providers(chains)
+
+
+def _make(
+    name: str,
+    s: NotifierSettings,
+    data_dir: Path,
+    on_receipt: ReceiptHandler | None,
+    on_inbound: InboundHandler | None,
+) -> Provider:
+    if name == "demo":
+        from .channels.demo import DemoProvider
+
+        return DemoProvider(data_dir, voice_audio=s.demo_voice_audio)
+    if name in ("smpp", "smpp2"):
+        from .channels.smpp import SmppClient, SmppConfig
+
+        second = name == "smpp2"
+        if second and not s.smpp2_host:
+            raise ValueError("provider smpp2 needs GIS_OUTAGE_NOTIFY_SMPP2_HOST")
+        config = SmppConfig(
+            host=(s.smpp2_host if second else s.smpp_host) or "",
+            port=s.smpp2_port if second else s.smpp_port,
+            system_id=s.smpp2_system_id if second else s.smpp_system_id,
+            password=s.smpp2_password if second else s.smpp_password,
+            sender=s.smpp_sender,
+            window=s.smpp_window,
+            max_per_second=s.smpp_max_per_second,
+            name=name,
+        )
+        return SmppProvider(SmppClient(config, on_receipt=on_receipt, on_inbound=on_inbound))
+    if name == "http":
+        from .channels.http_sms import HttpSmsClient, HttpSmsConfig
+
+        if not s.http_sms_url:
+            raise ValueError("provider http needs GIS_OUTAGE_NOTIFY_HTTP_SMS_URL")
+        return HttpSmsProvider(
+            HttpSmsClient(
+                HttpSmsConfig(url=s.http_sms_url, token=s.http_sms_token, sender=s.smpp_sender)
+            )
+        )
+    if name == "smtp":
+        from .channels.email import SmtpClient, SmtpConfig
+
+        return SmtpProvider(
+            SmtpClient(
+                SmtpConfig(
+                    host=s.smtp_host,
+                    port=s.smtp_port,
+                    from_address=s.smtp_from,
+                    from_name=s.smtp_from_name,
+                    starttls=s.smtp_starttls,
+                    username=s.smtp_username,
+                    password=s.smtp_password,
+                )
+            )
+        )
+    raise ValueError(f"unknown provider {name!r} (demo, smpp, smpp2, http, smtp)")

@@ -1,0 +1,124 @@
+"""Notifier settings: policies, retries and providers, from GIS_OUTAGE_NOTIFY_* variables.
+
+Utility-wide settings (timezone, languages, data dir, broker) stay in
+`gis_outage.config.Settings`; these are the notifier's own.
+"""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+UnknownNumberPolicy = Literal["sms", "voice", "skip"]
+
+
+class NotifierSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GIS_OUTAGE_NOTIFY_", env_file=".env", extra="ignore"
+    )
+
+    # -- what messages say -------------------------------------------------------------
+    utility_name: str = "gis-outage"
+    public_url: str | None = Field(default=None, description="Map link base, e.g. https://…")
+    contact_phone: str | None = None
+    unsubscribe_url: str | None = None
+
+    # -- recipients --------------------------------------------------------------------
+    subscription_replaces_directory: bool = Field(
+        default=True, description="A registered number replaces directory numbers there"
+    )
+    unknown_number_channel: UnknownNumberPolicy = Field(
+        default="sms", description="Channel for numbers neither mobile nor fixed line"
+    )
+    min_age: int = 16
+
+    # -- policies ----------------------------------------------------------------------
+    electricity_min_minutes: float = Field(
+        default=3.0, description="Shorter electricity outages are not messaged"
+    )
+    restoration_change_min_minutes: float = Field(
+        default=30.0, description="A new restoration time is messaged if it moves more"
+    )
+    quiet_hours_start: time | None = time(21, 0)
+    quiet_hours_end: time | None = time(8, 0)
+    planned_notice_days: int | None = Field(
+        default=7, description="Planned works are announced at most this many days ahead"
+    )
+    reminder_hour: int = Field(default=10, description="Local hour of day-before reminders")
+
+    # -- delivery ----------------------------------------------------------------------
+    max_attempts: int = 5
+    retry_backoff_seconds: float = 30.0  # doubles per attempt
+    retry_backoff_max_seconds: float = 3600.0
+    delivery_lease_seconds: float = Field(
+        default=120.0, description="A claimed, unconfirmed send is retried after this"
+    )
+    batch_size: int = 200
+    record_every: int = Field(
+        default=20, description="Send outcomes are written in groups this small"
+    )
+    provider_cooldown_seconds: float = Field(
+        default=60.0, description="A provider that failed is tried last for this long"
+    )
+    outbox_lease_seconds: float = Field(
+        default=600.0, description="An event a worker holds is taken over after this"
+    )
+    poll_seconds: float = 0.5  # embedded worker: how often to look at the outbox
+
+    # -- Celery ------------------------------------------------------------------------
+    drain_seconds: float = Field(default=2.0, description="Beat: how often to drain the outbox")
+    queue_prefix: str = Field(default="", description="Before each queue name (shared brokers)")
+
+    # -- providers (comma-separated names, primary first) --------------------------------
+    sms_providers: str = "demo"
+    email_providers: str = "demo"
+    voice_providers: str = "demo"
+    smpp_host: str = "127.0.0.1"
+    smpp_port: int = 2775
+    smpp_system_id: str = "gis-outage"
+    smpp_password: str = Field(default="", repr=False)
+    smpp_sender: str = "Notice"
+    smpp_window: int = 10
+    smpp_max_per_second: float | None = None
+    smpp2_host: str | None = None  # a second SMPP provider for failover
+    smpp2_port: int = 2775
+    smpp2_system_id: str = "gis-outage"
+    smpp2_password: str = Field(default="", repr=False)
+    http_sms_url: str | None = None
+    http_sms_token: str | None = Field(default=None, repr=False)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "noreply@example.org"
+    smtp_from_name: str = ""
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    demo_voice_audio: bool = Field(
+        default=False, description="Demo provider also speaks voice messages to WAV"
+    )
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Wait before attempt `attempts + 1` after a temporary failure."""
+        seconds = self.retry_backoff_seconds * 2 ** max(0, attempts - 1)
+        return timedelta(seconds=min(seconds, self.retry_backoff_max_seconds))
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.delivery_lease_seconds)
+
+    def provider_names(self, channel: str) -> list[str]:
+        raw = {
+            "sms": self.sms_providers,
+            "email": self.email_providers,
+            "voice": self.voice_providers,
+        }[channel]
+        return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+@lru_cache
+def get_notifier_settings() -> NotifierSettings:
+    return NotifierSettings()

@@ -1,0 +1,192 @@
+"""Recipient rules, on SQLite and PostGIS."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from gis_outage.config import Settings
+from gis_outage.storage.outages import get_event, get_outage, outage_events_for
+from gis_outage.storage.recipients import add_opt_out
+from notifier.recipients import (
+    Recipient,
+    Source,
+    is_adult,
+    preview_counts,
+    resolve_for,
+    resolve_recipients,
+)
+from notifier.settings import NotifierSettings
+
+from .outage_data import (
+    add_addresses,
+    add_directory,
+    add_subscription,
+    landline,
+    mobile,
+    publish_outage,
+)
+
+SETTINGS = Settings(default_language="fi", default_region="FI")
+TODAY = date(2026, 3, 2)
+
+
+def resolve(db: Engine, addresses, service="water", **notifier) -> dict[str, Recipient]:
+    found = resolve_for(
+        db, service=service, address_ids=addresses, at=TODAY, settings=SETTINGS,
+        notifier=NotifierSettings(**notifier),
+    )
+    return {r.destination: r for r in found}
+
+
+@pytest.fixture
+def db(db_engine: Engine) -> Engine:
+    add_addresses(db_engine, ["A1", "A2", "A3", "A4"])
+    return db_engine
+
+
+def test_directory_numbers_by_type_without_secret_ones(db: Engine) -> None:
+    add_directory(db, [
+        {"phone": mobile(1), "address_id": "A1", "number_type": "mobile"},
+        {"phone": landline(2), "address_id": "A1", "number_type": "fixed_line"},
+        {"phone": mobile(3), "address_id": "A1", "secret": True},
+        {"phone": landline(4), "address_id": "A2"},  # unknown type: phonenumbers says fixed
+        {"phone": mobile(5), "address_id": "A4"},  # not affected
+    ])
+    found = resolve(db, ["A1", "A2"])
+    assert {d: (r.channel.value, r.source, r.language) for d, r in found.items()} == {
+        mobile(1): ("sms", Source.DIRECTORY, "fi"),
+        landline(2): ("voice", Source.DIRECTORY, "fi"),
+        landline(4): ("voice", Source.DIRECTORY, "fi"),
+    }
+
+
+def test_under_16s_are_left_out_where_the_birth_year_is_known(db: Engine) -> None:
+    add_directory(db, [
+        {"phone": mobile(1), "address_id": "A1", "birth_year": TODAY.year - 17},
+        {"phone": mobile(2), "address_id": "A1", "birth_year": TODAY.year - 16},  # maybe 15
+        {"phone": mobile(3), "address_id": "A1", "birth_year": TODAY.year - 10},
+        {"phone": mobile(4), "address_id": "A1"},  # age unknown
+    ])
+    assert set(resolve(db, ["A1"])) == {mobile(1), mobile(4)}
+    assert is_adult(2010, date(2027, 1, 1), 16) and not is_adult(2010, date(2026, 12, 31), 16)
+
+
+def test_age_is_judged_at_the_event_date(db: Engine) -> None:
+    add_directory(db, [{"phone": mobile(1), "address_id": "A1", "birth_year": 2010}])
+    kwargs = {"service": "water", "address_ids": ["A1"], "settings": SETTINGS}
+    assert resolve_for(db, at=date(2026, 6, 1), **kwargs) == []
+    assert len(resolve_for(db, at=date(2027, 6, 1), **kwargs)) == 1
+
+
+def test_a_registered_number_replaces_the_directory_numbers_of_that_address(db: Engine) -> None:
+    add_directory(db, [
+        {"phone": mobile(1), "address_id": "A1"},
+        {"phone": mobile(2), "address_id": "A2"},
+    ])
+    add_subscription(db, "A1", phone="0409998887", language="sv")  # national form
+    found = resolve(db, ["A1", "A2"])
+    assert set(found) == {"+358409998887", mobile(2)}
+    assert found["+358409998887"].source == Source.SUBSCRIPTION
+    assert found["+358409998887"].language == "sv"
+    # The utility may keep the directory numbers as well.
+    assert set(resolve(db, ["A1", "A2"], subscription_replaces_directory=False)) == {
+        "+358409998887", mobile(1), mobile(2)
+    }
+
+
+def test_an_email_only_subscription_keeps_the_directory_numbers(db: Engine) -> None:
+    add_directory(db, [{"phone": mobile(1), "address_id": "A1"}])
+    add_subscription(db, "A1", email="Resident@Example.FI", language="en")
+    found = resolve(db, ["A1"])
+    assert set(found) == {mobile(1), "resident@example.fi"}
+    assert found["resident@example.fi"].channel.value == "email"
+    assert found["resident@example.fi"].language == "en"
+
+
+def test_unverified_emails_are_ignored(db: Engine) -> None:
+    add_subscription(db, "A1", email="unverified@example.fi", verified=False)
+    add_subscription(db, "A2", email="verified@example.fi", verified=True)
+    assert set(resolve(db, ["A1", "A2"])) == {"verified@example.fi"}
+
+
+def test_subscriptions_count_only_for_their_service(db: Engine) -> None:
+    add_subscription(db, "A1", phone=mobile(7), service="electricity")
+    add_directory(db, [{"phone": mobile(1), "address_id": "A1"}])
+    assert set(resolve(db, ["A1"], service="water")) == {mobile(1)}
+    assert set(resolve(db, ["A1"], service="electricity")) == {mobile(7)}
+
+
+def test_property_managers_are_added_without_replacing_residents(db: Engine) -> None:
+    add_directory(db, [{"phone": mobile(1), "address_id": "A1"}])
+    add_subscription(
+        db, "A1", phone=mobile(50), email="isannoitsija@example.fi", role="property_manager"
+    )
+    found = resolve(db, ["A1"])
+    assert set(found) == {mobile(1), mobile(50), "isannoitsija@example.fi"}
+    assert found[mobile(50)].source == Source.MANAGER
+
+
+def test_opted_out_destinations_get_nothing_whatever_the_source(db: Engine) -> None:
+    add_directory(db, [
+        {"phone": mobile(1), "address_id": "A1"},
+        {"phone": mobile(2), "address_id": "A2"},
+    ])
+    add_subscription(db, "A3", phone=mobile(3), email="out@example.fi")
+    add_opt_out(db, mobile(1), "sms")
+    add_opt_out(db, "out@example.fi", "email")
+    add_opt_out(db, mobile(3), "sms")
+    assert set(resolve(db, ["A1", "A2", "A3"])) == {mobile(2)}
+
+
+def test_one_message_per_destination_across_addresses_and_sources(db: Engine) -> None:
+    # The same number at three addresses (directory twice, registered once).
+    add_directory(db, [
+        {"phone": mobile(1), "address_id": "A1"},
+        {"phone": mobile(1), "address_id": "A2"},
+    ])
+    add_subscription(db, "A3", phone=mobile(1), language="en")
+    add_subscription(db, "A3", email="same@example.fi", name="other")
+    add_subscription(db, "A4", email="SAME@example.fi", name="third")
+    found = resolve(db, ["A1", "A2", "A3", "A4"])
+    assert sorted(found) == sorted([mobile(1), "same@example.fi"])
+    assert found[mobile(1)].source == Source.SUBSCRIPTION  # its language wins
+    assert found[mobile(1)].language == "en"
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"), [("sms", "sms"), ("voice", "voice"), ("skip", None)]
+)
+def test_ambiguous_number_types_follow_the_policy(db: Engine, policy, expected) -> None:
+    # A US number: phonenumbers cannot tell mobile from fixed line there.
+    add_directory(db, [{"phone": "+12015550123", "address_id": "A1"}])
+    found = resolve(db, ["A1"], unknown_number_channel=policy)
+    assert [r.channel.value for r in found.values()] == ([expected] if expected else [])
+
+
+def test_invalid_numbers_are_skipped(db: Engine) -> None:
+    add_directory(db, [
+        {"phone": "+3581234567", "address_id": "A1"},  # E.164 in form, no such number
+        {"phone": "+999123456789", "address_id": "A1"},  # no such country
+    ])
+    add_subscription(db, "A2", phone="12")
+    assert resolve(db, ["A1", "A2"]) == {}
+
+
+def test_recipients_of_an_event_and_preview_counts(db: Engine) -> None:
+    add_directory(db, [
+        {"phone": mobile(1), "address_id": "A1"},
+        {"phone": landline(2), "address_id": "A2"},
+        {"phone": mobile(3), "address_id": "A4"},
+    ])
+    add_subscription(db, "A3", email="a3@example.fi")
+    outage_id = publish_outage(db, ["A1", "A2", "A3"])
+    event = get_event(db, outage_events_for(db, outage_id)[-1]["id"])
+    found = resolve_recipients(db, event, settings=SETTINGS, notifier=NotifierSettings())
+    assert sorted(r.address_id for r in found) == ["A1", "A2", "A3"]
+    counts = preview_counts(db, get_outage(db, outage_id), settings=SETTINGS)
+    assert counts == {"sms": 1, "email": 1, "voice": 1}
+    assert all(isinstance(v, int) for v in counts.values())  # counts only, nothing personal
+    assert "+358" not in repr(found) and "@" not in repr(found)  # repr leaves them out
