@@ -53,3 +53,6 @@ def _start_worker(app, settings: Settings, db) -> None:
               file=sys.stderr)
         return
     app.state.worker = start_embedded_worker(settings, db)
+    from map_server.web.demo_messages import router
+
+    app.include_router(router)
