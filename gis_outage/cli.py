@@ -124,6 +124,23 @@ def _create_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_move_outs(args: argparse.Namespace) -> int:
+    from .portal_cli import MoveOutFileError, import_move_outs
+
+    try:
+        print(import_move_outs(args.file))
+    except MoveOutFileError as exc:
+        raise CliError(f"{args.file}: {exc}") from None
+    return 0
+
+
+def _retention(args: argparse.Namespace) -> int:
+    from .portal_cli import retention
+
+    print(retention())
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     # The demo is the one command that runs the whole product, web app included.
     from map_server.demo import run_demo
@@ -160,6 +177,13 @@ def _parser() -> argparse.ArgumentParser:
     p = command("import-directory", _import_directory, "Import an operator directory extract")
     p.add_argument("file", type=Path)
     p.add_argument("--source", default="operator", help="name of the directory's operator")
+
+    p = command("import-move-outs", _import_move_outs,
+                "Purge registrations of residents who moved out (CSV from the customer system)")
+    p.add_argument("file", type=Path)
+
+    command("retention", _retention,
+            "Delete delivery logs and portal data past their retention period")
 
     p = command("convert-epanet", _convert_epanet, "EPANET .inp → interchange GeoPackage")
     p.add_argument("input", type=Path)

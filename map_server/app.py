@@ -21,6 +21,7 @@ from map_server.http_cache import PublicCacheMiddleware
 from map_server.oapi.config import pygeoapi_config, write_config
 from map_server.oapi.mount import OapiRoot, pygeoapi_app
 from map_server.oapi.templates import write_templates
+from map_server.portal.router import router as portal_router
 from map_server.snapshot import SnapshotCache, register
 from map_server.web.lookup import router as lookup_router
 from map_server.web.page import router as page_router
@@ -57,6 +58,7 @@ def create_app(
     app.include_router(page_router)
     app.include_router(lookup_router)
     app.include_router(feeds_router)
+    app.include_router(portal_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     # Each app gets its own key, so pygeoapi's provider reads this app's database.

@@ -419,3 +419,77 @@ for _table, _column in GEOMETRY_COLUMNS:
         postgresql_using="gist",
     ).ddl_if(dialect="postgresql")
 del _table, _column
+
+
+# -- resident portal (migration 0002) ---------------------------------------------------
+# Destinations a subscriber proved by PIN (or, for the start form's e-mail, by its link):
+# what the portal recognises at the next login. Unverified rows are claims only.
+portal_logins = sa.Table(
+    "portal_logins",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "subscriber_id",
+        sa.Integer,
+        sa.ForeignKey("subscribers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("destination", sa.Text, nullable=False, unique=True),  # E.164 or lower-case
+    enum_column("channel", Channel),
+    sa.Column("verified_at", UTCDateTime()),
+    created_at(),
+)
+
+# One PIN sent to one destination. The browser holds a random token (cookie) whose
+# hash is `token_hash`; the PIN is kept only as a keyed hash.
+portal_pin_challenges = sa.Table(
+    "portal_pin_challenges",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("destination", sa.Text, nullable=False),
+    enum_column("channel", Channel),
+    sa.Column("pin_hash", sa.String(64), nullable=False),
+    sa.Column("name", sa.Text),
+    sa.Column("email", sa.Text),  # an e-mail given beside the phone on the start form
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    created_at(),
+    sa.Column("expires_at", UTCDateTime(), nullable=False, index=True),
+)
+
+portal_sessions = sa.Table(
+    "portal_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column(
+        "subscriber_id",
+        sa.Integer,
+        sa.ForeignKey("subscribers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # The destination whose PIN opened the session: the one it may opt back in.
+    sa.Column(
+        "login_id",
+        sa.Integer,
+        sa.ForeignKey("portal_logins.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    created_at(),
+    sa.Column("last_seen_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False, index=True),
+)
+
+# Rate-limit events in the database, so every web worker counts the same. `bucket` is a
+# keyed hash of what is limited (a destination, a client address), never the value.
+portal_rate_events = sa.Table(
+    "portal_rate_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("bucket", sa.String(64), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Index("ix_portal_rate_events_bucket_at", "bucket", "at"),
+)

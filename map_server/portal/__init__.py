@@ -1,0 +1,1 @@
+"""The resident portal: register numbers and addresses with a PIN, manage them, opt out."""

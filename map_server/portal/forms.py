@@ -1,0 +1,153 @@
+"""Reading and checking what residents type. Errors are keys of the portal's strings;
+none of them repeats the value that was wrong."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from starlette.datastructures import FormData
+
+from gis_outage.model import Channel, NumberType, Service
+from gis_outage.phones import InvalidPhoneNumber, normalise, number_type
+from gis_outage.storage.schema import SubscriptionRole
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+MAX = {"name": 100, "street": 100, "house_number": 20, "postal_code": 10, "number": 40}
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    if not isinstance(value, str):
+        return ""
+    # Control characters never belong in a form field (and would end up in e-mails).
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cc").strip()
+
+
+def phone(raw: str, region: str) -> str:
+    """E.164, or InvalidPhoneNumber."""
+    if len(raw) > 30:
+        raise InvalidPhoneNumber("too long")
+    return normalise(raw, region)
+
+
+def email(raw: str) -> str:
+    value = raw.strip().lower()
+    if len(value) > 254 or not EMAIL.match(value):
+        raise ValueError("not an e-mail address")
+    return value
+
+
+def phone_channel(e164: str) -> Channel:
+    """A landline hears its PIN in a call; anything else gets a text message."""
+    return Channel.VOICE if number_type(e164) is NumberType.FIXED_LINE else Channel.SMS
+
+
+@dataclass
+class StartForm:
+    name: str = ""
+    phone: str = field(default="", repr=False)
+    email: str = field(default="", repr=False)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def pin_target(self) -> tuple[str, Channel]:
+        """Where the PIN goes: the phone when given (it is what messages go to)."""
+        if self.phone:
+            return self.phone, phone_channel(self.phone)
+        return self.email, Channel.EMAIL
+
+
+def read_start(form: FormData, region: str) -> tuple[StartForm, dict[str, str]]:
+    """(the checked form, the values as typed, to show again on an error)."""
+    typed = {k: text(form, k) for k in ("name", "phone", "email")}
+    out = StartForm()
+    out.name = typed["name"]
+    if not out.name:
+        out.errors["name"] = "name_required"
+    elif len(out.name) > MAX["name"]:
+        out.errors["name"] = "too_long"
+    if not typed["phone"] and not typed["email"]:
+        out.errors["phone"] = "phone_or_email"
+    if typed["phone"]:
+        try:
+            out.phone = phone(typed["phone"], region)
+        except InvalidPhoneNumber:
+            out.errors["phone"] = "phone_invalid"
+    if typed["email"]:
+        try:
+            out.email = email(typed["email"])
+        except ValueError:
+            out.errors["email"] = "email_invalid"
+    return out, typed
+
+
+@dataclass
+class SubscriptionForm:
+    services: list[str] = field(default_factory=list)
+    role: str = SubscriptionRole.RESIDENT.value
+    phone: str | None = field(default=None, repr=False)
+    email: str | None = field(default=None, repr=False)
+    customer_number: str | None = None
+    facility_number: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def values(self) -> dict[str, str | None]:
+        return {
+            "phone": self.phone,
+            "email": self.email,
+            "customer_number": self.customer_number,
+            "facility_number": self.facility_number,
+            "role": self.role,
+        }
+
+
+def read_subscription(
+    form: FormData, region: str, offered: list[str], *, with_services: bool
+) -> tuple[SubscriptionForm, dict[str, str]]:
+    keys = ("phone", "email", "customer_number", "facility_number", "role")
+    typed = {k: text(form, k) for k in keys}
+    out = SubscriptionForm()
+    if with_services:
+        chosen = [s for s in form.getlist("services") if isinstance(s, str)]
+        out.services = [s.value for s in Service if s.value in chosen and s.value in offered]
+        if not out.services:
+            out.errors["services"] = "service_required"
+    roles = {r.value for r in SubscriptionRole}
+    out.role = typed["role"] if typed["role"] in roles else SubscriptionRole.RESIDENT.value
+    if typed["phone"]:
+        try:
+            out.phone = phone(typed["phone"], region)
+        except InvalidPhoneNumber:
+            out.errors["phone"] = "phone_invalid"
+    if typed["email"]:
+        try:
+            out.email = email(typed["email"])
+        except ValueError:
+            out.errors["email"] = "email_invalid"
+    if not typed["phone"] and not typed["email"]:
+        out.errors["phone"] = "destination_required"
+    for key in ("customer_number", "facility_number"):
+        if len(typed[key]) > MAX["number"]:
+            out.errors[key] = "too_long"
+        setattr(out, key, typed[key] or None)
+    return out, typed
+
+
+@dataclass
+class AddressForm:
+    postal_code: str = ""
+    street: str = ""
+    house_number: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.postal_code and self.street and self.house_number)
+
+
+def read_address(form: FormData) -> AddressForm:
+    return AddressForm(
+        postal_code=text(form, "postal_code")[: MAX["postal_code"]],
+        street=" ".join(text(form, "street").split())[: MAX["street"]],
+        house_number=text(form, "house_number")[: MAX["house_number"]],
+    )

@@ -1,0 +1,136 @@
+"""E-mail links: verification of an address, and opt-out without logging in.
+
+A link carries a signed, timed token with a keyed hash of the address (and, for a
+verification, the subscriber id), never the address. Opening a link shows a page
+with a button: mail scanners that fetch every link change nothing. RFC 8058 one-click
+opt-out (a POST of `List-Unsubscribe=One-Click` from a mail client) needs no page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.datastructures import FormData
+
+from gis_outage.config import Settings, get_settings
+from gis_outage.model import Channel
+from gis_outage.storage.portal import (
+    find_email,
+    own_destinations,
+    remove_opt_out,
+    verify_email,
+)
+from gis_outage.storage.recipients import add_opt_out
+
+from .context import portal
+from .forms import email as parse_email
+from .forms import text
+from .outgoing import send_link
+from .security import Links, load_secret, same
+from .settings import PortalSettings, get_portal_settings
+from .web import PortalError, PortalRoute, checked_form, language, render
+
+router = APIRouter(route_class=PortalRoute)
+Form = Annotated[FormData, Depends(checked_form)]
+
+
+def _read(request: Request, purpose: str, token: str) -> dict:
+    payload = portal(request).links.read(purpose, token)
+    if payload is None:
+        raise PortalError(400, "link_invalid")
+    return payload
+
+
+# -- verification ------------------------------------------------------------------------
+
+
+@router.get("/verify/{token}")
+def verify_page(request: Request, token: str) -> Response:
+    _read(request, "verify", token)
+    return render(request, "portal/confirm.html", {"purpose": "verify"})
+
+
+@router.post("/verify/{token}")
+def verify(request: Request, token: str, form: Form) -> Response:
+    p = portal(request)
+    payload = _read(request, "verify", token)
+    subscriber_id = payload.get("s")
+    if not isinstance(subscriber_id, int):
+        raise PortalError(400, "link_invalid")
+    mine = own_destinations(p.db, subscriber_id)
+    email = next(
+        (d for d in mine if "@" in d and same(p.links.email_digest(d), payload["h"])), None
+    )
+    if email is None:  # removed since, or the subscriber is gone
+        raise PortalError(400, "link_invalid")
+    verify_email(p.db, subscriber_id, email)
+    # Confirming in the mail is consent again: an earlier block of this address ends.
+    remove_opt_out(p.db, subscriber_id, email)
+    return render(request, "portal/notice.html", {"notice": "email_verified", "ok": True})
+
+
+# -- opt-out by e-mail --------------------------------------------------------------------
+
+
+@router.get("/unsubscribe")
+def unsubscribe_ask(request: Request) -> Response:
+    return render(request, "portal/unsubscribe.html", {"values": {}, "errors": {}})
+
+
+@router.post("/unsubscribe")
+def unsubscribe_request(request: Request, form: Form) -> Response:
+    """Mail an opt-out link to the address typed; the same answer whoever it is."""
+    p = portal(request)
+    typed = text(form, "email")
+    try:
+        email = parse_email(typed)
+    except ValueError:
+        context = {"values": {"email": typed}, "errors": {"email": "email_invalid"}}
+        return render(request, "portal/unsubscribe.html", context, status=400)
+    sent = send_link(p, request, "unsubscribe", email, language(request))
+    if sent is None:
+        raise PortalError(429, "too_many")
+    if not sent:
+        raise PortalError(503, "send_failed")
+    return render(request, "portal/notice.html", {"notice": "unsubscribe_sent", "ok": True})
+
+
+@router.get("/unsubscribe/{token}")
+def unsubscribe_page(request: Request, token: str) -> Response:
+    _read(request, "unsubscribe", token)
+    return render(request, "portal/confirm.html", {"purpose": "unsubscribe"})
+
+
+async def _unsubscribe_form(request: Request) -> FormData:
+    """A mail client's one-click POST, or our own form with its CSRF token."""
+    form = await request.form()
+    if form.get("List-Unsubscribe") == "One-Click":
+        return form
+    return await checked_form(request)
+
+
+@router.post("/unsubscribe/{token}")
+def unsubscribe(
+    request: Request, token: str, form: Annotated[FormData, Depends(_unsubscribe_form)]
+) -> Response:
+    p = portal(request)
+    payload = _read(request, "unsubscribe", token)
+    email = find_email(p.db, lambda e: same(p.links.email_digest(e), payload["h"]))
+    if email is not None:
+        add_opt_out(p.db, email, Channel.EMAIL.value)
+    # The same answer either way: an address nobody registered gets no mail anyway.
+    return render(request, "portal/notice.html", {"notice": "unsubscribed", "ok": True})
+
+
+def unsubscribe_url(
+    email: str, *, settings: Settings | None = None, portal_settings: PortalSettings | None = None
+) -> str:
+    """A signed opt-out link for one e-mail address, for outage e-mails (the notifier's
+    List-Unsubscribe header and footer). Uses the same key as the portal."""
+    settings = settings or get_settings()
+    config = portal_settings or get_portal_settings()
+    links = Links(load_secret(config.secret_key, Path(settings.data_dir)), config.link_max_age)
+    base = str(settings.public_url).rstrip("/")
+    return f"{base}/portal/unsubscribe/{links.make('unsubscribe', email.strip().lower())}"

@@ -1,0 +1,189 @@
+"""Start, PIN and logout. Until a PIN is proven nothing here reads who is registered:
+a new and a known number take the same code path, so neither the page nor its timing
+can tell them apart."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+
+from gis_outage.storage.portal import (
+    complete_login,
+    create_challenge,
+    delete_challenge,
+    delete_session,
+    get_challenge,
+    record_event,
+    take_attempt,
+    take_rate_limits,
+)
+from gis_outage.storage.schema import utcnow
+from notifier.channels.demo import mask
+
+from .context import portal
+from .forms import read_start, text
+from .i18n import PRIVACY
+from .outgoing import (
+    client_address,
+    failure_bucket,
+    locked_out,
+    pin_limits,
+    send_link,
+    send_pin,
+)
+from .security import new_pin, new_token, pin_hash, same, token_hash
+from .web import (
+    CHALLENGE,
+    SESSION,
+    PortalRoute,
+    Redirect,
+    checked_form,
+    clear_cookie,
+    cookie,
+    current_session,
+    language,
+    render,
+    set_cookie,
+    url,
+)
+
+router = APIRouter(route_class=PortalRoute)
+Form = Annotated[FormData, Depends(checked_form)]
+PIN = re.compile(r"^\d{4}$")
+
+
+@router.get("/")
+def start_page(request: Request) -> Response:
+    """The start page: name, phone and/or e-mail."""
+    if current_session(request) is not None:
+        raise Redirect(url(request, "/portal/me"))
+    return render(request, "portal/start.html", {"values": {}, "errors": {}})
+
+
+@router.post("/start")
+def start(request: Request, form: Form) -> Response:
+    """Send a PIN to the phone (or the e-mail when no phone was given)."""
+    p = portal(request)
+    lang = language(request)
+    data, typed = read_start(form, p.settings.default_region)
+    if data.errors:
+        context = {"values": typed, "errors": data.errors}
+        return render(request, "portal/start.html", context, status=400)
+    destination, channel = data.pin_target()
+    if locked_out(p, destination) or take_rate_limits(
+        p.db, pin_limits(p, destination, client_address(request))
+    ):
+        context = {"values": typed, "errors": {}, "notice": "too_many"}
+        return render(request, "portal/start.html", context, status=429)
+    token, pin = new_token(), new_pin()
+    create_challenge(
+        p.db,
+        token_hash=token_hash(token),
+        destination=destination,
+        channel=channel.value,
+        pin_hash=pin_hash(p.secret, token, pin),
+        language=lang,
+        name=data.name,
+        email=data.email if data.phone and data.email else None,
+        expires_at=utcnow() + p.config.pin_ttl,
+    )
+    if not send_pin(p, channel, destination, pin, lang):
+        delete_challenge(p.db, token_hash(token))
+        context = {"values": typed, "errors": {}, "notice": "send_failed"}
+        return render(request, "portal/start.html", context, status=503)
+    response = RedirectResponse(url(request, "/portal/pin"), status_code=303)
+    set_cookie(p, response, CHALLENGE, token, int(p.config.pin_ttl.total_seconds()))
+    return response
+
+
+def _challenge(request: Request) -> tuple[str, dict]:
+    p = portal(request)
+    token = request.cookies.get(cookie(p, CHALLENGE))
+    challenge = get_challenge(p.db, token_hash(token)) if token else None
+    if token is None or challenge is None or challenge["attempts"] >= p.config.pin_max_attempts:
+        raise Redirect(url(request, "/portal/?m=pin_dead"))
+    return token, challenge
+
+
+def _pin_page(request: Request, challenge: dict, error: str | None, left: int, status: int):
+    p = portal(request)
+    context = {
+        "sent": f"sent_{challenge['channel']}",
+        "to": mask(challenge["destination"]),
+        "minutes": int(p.config.pin_minutes),
+        "error": error,
+        "left": left,
+    }
+    return render(request, "portal/pin.html", context, status=status)
+
+
+@router.get("/pin")
+def pin_page(request: Request) -> Response:
+    _token, challenge = _challenge(request)
+    left = portal(request).config.pin_max_attempts - challenge["attempts"]
+    return _pin_page(request, challenge, None, left, 200)
+
+
+@router.post("/pin")
+def check_pin(request: Request, form: Form) -> Response:
+    p = portal(request)
+    token, challenge = _challenge(request)
+    if locked_out(p, challenge["destination"]):
+        delete_challenge(p.db, token_hash(token))
+        return render(request, "portal/notice.html", {"notice": "too_many"}, status=429)
+    row = take_attempt(p.db, token_hash(token), p.config.pin_max_attempts)
+    if row is None:
+        raise Redirect(url(request, "/portal/?m=pin_dead"))
+    pin = text(form, "pin").replace(" ", "")
+    if PIN.match(pin) and same(pin_hash(p.secret, token, pin), row["pin_hash"]):
+        return _logged_in(request, token, row)
+    record_event(p.db, failure_bucket(p, row["destination"]))
+    left = p.config.pin_max_attempts - row["attempts"]
+    if left <= 0:
+        delete_challenge(p.db, token_hash(token))
+        return render(request, "portal/notice.html", {"notice": "pin_dead"}, status=400)
+    return _pin_page(request, row, "wrong_pin", left, 400)
+
+
+def _logged_in(request: Request, token: str, challenge: dict) -> Response:
+    p = portal(request)
+    session_token = new_token()
+    login = complete_login(
+        p.db,
+        challenge["id"],
+        session_token_hash=token_hash(session_token),
+        session_expires_at=utcnow() + p.config.session_max,
+    )
+    if login is None:  # a parallel request used this PIN first
+        raise Redirect(url(request, "/portal/?m=pin_dead"))
+    if login.email_to_verify:
+        send_link(
+            p, request, "verify", login.email_to_verify, challenge["language"], login.subscriber_id
+        )
+    target = "/portal/me?m=welcome_new" if login.created else "/portal/me"
+    response = RedirectResponse(url(request, target), status_code=303)
+    set_cookie(p, response, SESSION, session_token, int(p.config.session_max.total_seconds()))
+    clear_cookie(p, response, CHALLENGE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, form: Form) -> Response:
+    p = portal(request)
+    token = request.cookies.get(cookie(p, SESSION))
+    if token:
+        delete_session(p.db, token_hash(token))
+    response = RedirectResponse(url(request, "/portal/?m=logged_out"), status_code=303)
+    clear_cookie(p, response, SESSION)
+    return response
+
+
+@router.get("/privacy")
+def privacy(request: Request) -> Response:
+    lang = language(request)
+    context = {"sections": PRIVACY[lang], "logged_in": current_session(request) is not None}
+    return render(request, "portal/privacy.html", context, lang=lang)

@@ -1,0 +1,350 @@
+"""The logged-in resident's pages: see, change and delete everything, download it,
+block messages. Every id a request names is looked up within the session's own
+subscriber, so another person's id finds nothing (404), whatever it is."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.datastructures import FormData
+
+from gis_outage.model import Channel, Service
+from gis_outage.storage.addresses import find_streets
+from gis_outage.storage.portal import (
+    add_opt_outs,
+    delete_address,
+    delete_subscription,
+    erase_subscriber,
+    export_subscriber,
+    get_subscriber,
+    get_subscription,
+    house_numbers,
+    list_logins,
+    list_subscriptions,
+    offered_services,
+    opt_out_status,
+    own_destinations,
+    pending_email,
+    remove_opt_out,
+    resolve_address,
+    save_subscriptions,
+    update_subscriber,
+    update_subscription,
+    verified_emails,
+)
+from gis_outage.storage.schema import utcnow
+
+from .context import Portal, portal
+from .forms import (
+    AddressForm,
+    SubscriptionForm,
+    phone_channel,
+    read_address,
+    read_subscription,
+    text,
+)
+from .outgoing import send_link
+from .web import (
+    SESSION,
+    PortalError,
+    PortalRoute,
+    PortalSession,
+    checked_form,
+    clear_cookie,
+    render,
+    require_session,
+    url,
+)
+
+router = APIRouter(prefix="/me", route_class=PortalRoute)
+Form = Annotated[FormData, Depends(checked_form)]
+Session = Annotated[PortalSession, Depends(require_session)]
+
+
+def _redirect(request: Request, path: str) -> Response:
+    return RedirectResponse(url(request, path), status_code=303)
+
+
+def _page(
+    request: Request, session: PortalSession, template: str, context: dict, status: int = 200
+) -> Response:
+    p = portal(request)
+    subscriber = get_subscriber(p.db, session.subscriber_id) or {}
+    base = {"logged_in": True, "preferred_language": subscriber.get("language")}
+    return render(request, template, {**base, **context}, status=status)
+
+
+def _proven(p: Portal, session: PortalSession) -> set[str]:
+    """What the resident proved to own: the destination whose PIN opened this session
+    and the e-mails whose links they clicked. Only these may be unblocked here."""
+    return {session.login_destination} | verified_emails(p.db, session.subscriber_id)
+
+
+@router.get("")
+def me(request: Request, session: Session) -> Response:
+    p = portal(request)
+    subscriber = get_subscriber(p.db, session.subscriber_id)
+    if subscriber is None:
+        raise PortalError(404, "not_found")
+    places: dict[str, dict[str, Any]] = {}
+    for sub in list_subscriptions(p.db, session.subscriber_id):  # by address
+        place = places.setdefault(sub["address_id"], {"address": sub, "subscriptions": []})
+        place["subscriptions"].append(sub)
+    order = {service.value: i for i, service in enumerate(Service)}
+    for place in places.values():  # water, district heating, electricity
+        place["subscriptions"].sort(key=lambda s: order[s["service"]])
+    destinations = own_destinations(p.db, session.subscriber_id)
+    blocked = opt_out_status(p.db, destinations)
+    proven = _proven(p, session)
+    context = {
+        "subscriber": subscriber,
+        "logins": list_logins(p.db, session.subscriber_id),
+        "places": list(places.values()),
+        "destinations": [
+            {
+                "value": d,
+                "channel": c,
+                "blocked": d in blocked,
+                "can_unblock": d in proven,
+            }
+            for d, c in sorted(destinations.items())
+        ],
+    }
+    return _page(request, session, "portal/me.html", context)
+
+
+@router.post("/profile")
+def profile(request: Request, form: Form, session: Session) -> Response:
+    p = portal(request)
+    name, lang = text(form, "name")[:100], text(form, "language")
+    update_subscriber(
+        p.db,
+        session.subscriber_id,
+        name=name or None,
+        language=lang if lang in p.languages else None,
+    )
+    return _redirect(
+        request, "/portal/me?m=saved" + (f"&lang={lang}" if lang in p.languages else "")
+    )
+
+
+# -- addresses -------------------------------------------------------------------------
+
+
+def _defaults(p: Portal, session: PortalSession) -> dict[str, str]:
+    """The new-address form starts with the contacts the resident logged in with."""
+    values = {"role": "resident"}
+    if session.login_channel == Channel.EMAIL.value:
+        values["email"] = session.login_destination
+    else:
+        values["phone"] = session.login_destination
+    for login in list_logins(p.db, session.subscriber_id):
+        if login["channel"] == Channel.EMAIL.value and "email" not in values:
+            values["email"] = login["destination"]
+    return values
+
+
+def _address_page(
+    request: Request,
+    session: Session,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    address: AddressForm | None = None,
+    status: int = 200,
+) -> Response:
+    p = portal(request)
+    address = address or AddressForm()
+    streets = find_streets(p.db, postal_code=address.postal_code) if address.postal_code else []
+    numbers = (
+        house_numbers(p.db, address.postal_code, address.street)
+        if address.postal_code and address.street
+        else []
+    )
+    context = {
+        "values": values,
+        "errors": errors,
+        "address": address,
+        "services": offered_services(p.db),
+        "streets": streets,
+        "numbers": numbers,
+    }
+    return _page(request, session, "portal/address.html", context, status=status)
+
+
+@router.get("/addresses/new")
+def new_address(request: Request, session: Session) -> Response:
+    p = portal(request)
+    values = {**_defaults(p, session), "services": offered_services(p.db)}
+    return _address_page(request, session, values, {})
+
+
+@router.post("/addresses")
+def add_address(request: Request, form: Form, session: Session) -> Response:
+    p = portal(request)
+    offered = offered_services(p.db)
+    address = read_address(form)
+    data, typed = read_subscription(form, p.settings.default_region, offered, with_services=True)
+    values = {**typed, "services": data.services}
+    found = (
+        resolve_address(p.db, address.postal_code, address.street, address.house_number)
+        if address.complete
+        else None
+    )
+    errors = dict(data.errors)
+    if found is None:
+        errors["address"] = "address_not_found"
+    if errors:
+        return _address_page(request, session, values, errors, address, status=400)
+    save_subscriptions(p.db, session.subscriber_id, found["id"], data.services, data.values())
+    return _after_save(request, session, data)
+
+
+def _after_save(request: Request, session: PortalSession, data: SubscriptionForm) -> Response:
+    """Ask for the e-mail's link when the address is not proven yet."""
+    p = portal(request)
+    if data.email and pending_email(p.db, session.subscriber_id, data.email):
+        subscriber = get_subscriber(p.db, session.subscriber_id) or {}
+        lang = subscriber.get("language") or p.map.default_language
+        send_link(
+            p, request, "verify", data.email, lang, session.subscriber_id,
+            unless_sent_within=timedelta(minutes=10),
+        )  # fmt: skip
+        return _redirect(request, "/portal/me?m=link_sent")
+    return _redirect(request, "/portal/me?m=saved")
+
+
+@router.post("/addresses/delete")
+def remove_address(request: Request, form: Form, session: Session) -> Response:
+    p = portal(request)
+    if not delete_address(p.db, session.subscriber_id, text(form, "address_id")):
+        raise PortalError(404, "not_found")
+    return _redirect(request, "/portal/me?m=deleted")
+
+
+@router.post("/autocomplete")
+def autocomplete(request: Request, form: Form, session: Session) -> JSONResponse:
+    """Streets of a postal code, or house numbers of a street, from the address
+    register. A POST: what a resident types about their home stays out of URLs."""
+    p = portal(request)
+    address = read_address(form)
+    if text(form, "field") == "house_number":
+        options = (
+            house_numbers(p.db, address.postal_code, address.street, address.house_number, 30)
+            if address.postal_code and address.street
+            else []
+        )
+    else:
+        options = (
+            find_streets(p.db, postal_code=address.postal_code, prefix=address.street, limit=30)
+            if address.postal_code
+            else []
+        )
+    return JSONResponse({"options": options})
+
+
+# -- one subscription ------------------------------------------------------------------
+
+
+def _own(request: Request, session: PortalSession, subscription_id: int) -> dict[str, Any]:
+    found = get_subscription(portal(request).db, session.subscriber_id, subscription_id)
+    if found is None:
+        raise PortalError(404, "not_found", back=url(request, "/portal/me"))
+    return found
+
+
+@router.get("/subscriptions/{subscription_id}")
+def edit_subscription(request: Request, subscription_id: int, session: Session) -> Response:
+    sub = _own(request, session, subscription_id)
+    values = {k: sub[k] or "" for k in ("phone", "email", "customer_number", "facility_number")}
+    context = {"sub": sub, "values": {**values, "role": sub["role"]}, "errors": {}}
+    return _page(request, session, "portal/subscription.html", context)
+
+
+@router.post("/subscriptions/{subscription_id}")
+def change_subscription(
+    request: Request, subscription_id: int, form: Form, session: Session
+) -> Response:
+    p = portal(request)
+    sub = _own(request, session, subscription_id)
+    data, typed = read_subscription(form, p.settings.default_region, [], with_services=False)
+    if data.errors:
+        context = {"sub": sub, "values": typed, "errors": data.errors}
+        return _page(request, session, "portal/subscription.html", context, status=400)
+    update_subscription(p.db, session.subscriber_id, subscription_id, data.values())
+    return _after_save(request, session, data)
+
+
+@router.post("/subscriptions/{subscription_id}/delete")
+def remove_subscription(
+    request: Request, subscription_id: int, form: Form, session: Session
+) -> Response:
+    if not delete_subscription(portal(request).db, session.subscriber_id, subscription_id):
+        raise PortalError(404, "not_found", back=url(request, "/portal/me"))
+    return _redirect(request, "/portal/me?m=deleted")
+
+
+@router.post("/email/resend")
+def resend_link(request: Request, form: Form, session: Session) -> Response:
+    p = portal(request)
+    email = text(form, "email").lower()
+    if not email or not pending_email(p.db, session.subscriber_id, email):
+        raise PortalError(404, "not_found", back=url(request, "/portal/me"))
+    lang = (get_subscriber(p.db, session.subscriber_id) or {}).get("language") or "fi"
+    if send_link(p, request, "verify", email, lang, session.subscriber_id) is None:
+        raise PortalError(429, "too_many", back=url(request, "/portal/me"))
+    return _redirect(request, "/portal/me?m=link_sent")
+
+
+# -- opt-out, export, erase --------------------------------------------------------------
+
+
+def _own_destination(request: Request, form: FormData, session: PortalSession) -> str:
+    destination = text(form, "destination")
+    if destination not in own_destinations(portal(request).db, session.subscriber_id):
+        raise PortalError(404, "not_found", back=url(request, "/portal/me"))
+    return destination
+
+
+@router.post("/opt-out")
+def opt_out(request: Request, form: Form, session: Session) -> Response:
+    destination = _own_destination(request, form, session)
+    channel = Channel.EMAIL if "@" in destination else phone_channel(destination)
+    add_opt_outs(portal(request).db, session.subscriber_id, {destination: channel.value})
+    return _redirect(request, "/portal/me?m=opted_out")
+
+
+@router.post("/opt-in")
+def opt_in(request: Request, form: Form, session: Session) -> Response:
+    p = portal(request)
+    destination = _own_destination(request, form, session)
+    if destination not in _proven(p, session):
+        raise PortalError(404, "not_found", back=url(request, "/portal/me"))
+    remove_opt_out(p.db, session.subscriber_id, destination)
+    return _redirect(request, "/portal/me?m=opted_in")
+
+
+@router.post("/export")
+def export(request: Request, form: Form, session: Session) -> Response:
+    data = export_subscriber(portal(request).db, session.subscriber_id)
+    data["exported_at"] = utcnow().isoformat()
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-outage-notice-data.json"'},
+    )
+
+
+@router.post("/erase")
+def erase(request: Request, form: Form, session: Session) -> Response:
+    p = portal(request)
+    if text(form, "confirm") != "yes":
+        return _redirect(request, "/portal/me")
+    erase_subscriber(p.db, session.subscriber_id)
+    response = _redirect(request, "/portal/?m=erased")
+    clear_cookie(p, response, SESSION)
+    return response

@@ -1,0 +1,374 @@
+"""The resident's flows through plain HTML forms (no JavaScript), PINs read back from
+the real SMPP and SMTP servers they were sent through."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from gis_outage.config import Settings
+from gis_outage.storage.schema import opt_outs
+from map_server.portal.i18n import PORTAL
+from map_server.portal.links import unsubscribe_url
+from map_server.portal.settings import PortalSettings
+from notifier.channels.demo import mask, recent_messages
+from notifier.recipients import resolve_for
+
+from .conftest import PIN, Resident, notifier_settings, rows
+
+FI, SV, EN = PORTAL["fi"], PORTAL["sv"], PORTAL["en"]
+MOBILE = "+358401234567"
+
+
+def recipients(engine: Engine, address: str, service: str = "water") -> set[str]:
+    from datetime import date
+
+    found = resolve_for(engine, service=service, address_ids=[address], at=date.today())
+    return {r.destination for r in found}
+
+
+def subscriptions_of(engine: Engine) -> list[dict]:
+    return sorted(rows(engine, "subscriptions"), key=lambda r: r["id"])
+
+
+def test_register_by_sms_pin_add_change_and_delete_addresses(
+    resident: Resident, engine: Engine
+) -> None:
+    assert resident.get("/portal/").status_code == 200
+    me = resident.register_phone("040 123 4567", MOBILE, name="Maija Meikäläinen")
+    assert FI["welcome_new"] in me.text
+    [sms] = resident.sms_to(MOBILE)
+    assert sms.startswith("Testivesi: vahvistuskoodisi on ") and "10 min" in sms
+
+    # Home: two services; the street typed in lower case with extra spaces.
+    done = resident.add_address(
+        "00100", "  mannerheimintie ", "5", services=["water", "electricity"], phone="040 123 4567"
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/portal/me?m=saved"
+    # A building managed: another address, as property manager, with invoice numbers.
+    done = resident.add_address(
+        "00530",
+        "Hämeentie",
+        "12",
+        role="property_manager",
+        phone="+358 45 111 2233",
+        customer_number="C-100",
+        facility_number="F 7",
+    )
+    assert done.status_code == 303
+    subs = subscriptions_of(engine)
+    assert [(s["address_id"], s["service"], s["role"], s["phone"]) for s in subs] == [
+        ("A1", "water", "resident", MOBILE),
+        ("A1", "electricity", "resident", MOBILE),
+        ("A3", "water", "property_manager", "+358451112233"),
+    ]
+    assert subs[2]["customer_number"] == "C-100" and subs[2]["facility_number"] == "F 7"
+    page = resident.get("/portal/me?m=saved")
+    assert page.text.count('class="place"') == 2 and FI["saved"] in page.text
+    assert "Mannerheimintie 5, 00100 Helsinki" in page.text
+    assert MOBILE in recipients(engine, "A1")
+
+    # Change one: the phone; then remove it and the whole second address.
+    water = subs[0]["id"]
+    form = resident.get(f"/portal/me/subscriptions/{water}")
+    assert form.status_code == 200 and 'value="+358401234567"' in form.text
+    done = resident.post(
+        f"/portal/me/subscriptions/{water}", {"phone": "0451112233", "role": "resident"}
+    )
+    assert done.status_code == 303
+    assert subscriptions_of(engine)[0]["phone"] == "+358451112233"
+    done = resident.post(f"/portal/me/subscriptions/{water}/delete", {}, page="/portal/me")
+    assert done.status_code == 303
+    done = resident.post("/portal/me/addresses/delete", {"address_id": "A3"}, page="/portal/me")
+    assert done.status_code == 303
+    assert [(s["address_id"], s["service"]) for s in subscriptions_of(engine)] == [
+        ("A1", "electricity")
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "typed", ["0401234567", "+358 40 123 4567", "040-123 4567", "00358401234567", "040 123"]
+)
+def test_phone_forms_are_normalised(resident: Resident, engine: Engine, typed: str) -> None:
+    if typed == "040 123":  # too short to be a number
+        response = resident.start(phone=typed)
+        assert response.status_code == 400 and FI["phone_invalid"] in response.text
+        assert resident.smpp.messages() == []
+        return
+    resident.register_phone(typed, MOBILE)
+    assert [r["destination"] for r in rows(engine, "portal_logins")] == [MOBILE]
+
+
+def test_invalid_input_is_shown_back_and_nothing_is_sent(resident: Resident) -> None:
+    response = resident.start(name="", phone="12", email="not-an-address")
+    assert response.status_code == 400
+    for key in ("name_required", "phone_invalid", "email_invalid"):
+        assert FI[key] in response.text
+    assert 'aria-invalid="true"' in response.text
+    response = resident.start(name="Maija")
+    assert response.status_code == 400 and FI["phone_or_email"] in response.text
+    assert resident.smpp.messages() == [] and resident.mailbox.messages == []
+
+
+def test_email_only_registration_gets_the_pin_by_smtp(resident: Resident, engine: Engine):
+    email = "maija@example.fi"
+    me = resident.register_email("Maija@Example.FI ".strip().lower())
+    assert FI["welcome_new"] in me.text
+    [(subject, body)] = resident.mails_to(email)
+    assert subject == "Testivesi: vahvistuskoodi" and PIN.search(body)
+    [login] = rows(engine, "portal_logins")
+    assert login["destination"] == email and login["verified_at"] is not None
+    # The address proven by PIN needs no second proof.
+    resident.add_address("00100", "Mannerheimintie", "7", email=email)
+    [sub] = subscriptions_of(engine)
+    assert sub["email"] == email and sub["email_verified_at"] is not None
+    assert email in recipients(engine, "A2")
+    assert len(resident.mailbox.to(email)) == 1  # no verification link needed
+
+
+def test_landline_hears_the_pin_in_a_call(resident: Resident, tmp_path: Path, engine: Engine):
+    response = resident.start(phone="09 1234567")
+    assert response.status_code == 303
+    page = resident.follow(response)
+    assert f"Soitamme numeroon {mask('+35891234567')}" in page.text
+    [call] = recent_messages(5, tmp_path)
+    assert call["channel"] == "voice" and call["to"].startswith("+35891")
+    digits = re.search(r"koodisi on (\d), (\d), (\d), (\d)\.", call["text"])
+    assert digits, call["text"]
+    assert resident.smpp.messages() == []  # not an SMS
+    page = resident.follow(resident.enter_pin("".join(digits.groups())))
+    assert FI["welcome_new"] in page.text
+    assert rows(engine, "portal_logins")[0]["channel"] == "voice"
+
+
+def test_email_is_used_only_after_its_link_is_clicked(resident: Resident, engine: Engine):
+    email = "maija@example.fi"
+    resident.register_phone("0401234567", MOBILE, email=email)
+    # The start form's e-mail got a link at once; saving an address now sends no second.
+    resident.add_address("00100", "Mannerheimintie", "5", email=email, phone="")
+    mails = resident.mailbox.to(email)
+    assert len(mails) == 1 and "/portal/verify/" in mails[0][1]
+    assert recipients(engine, "A1") == set()  # unverified: not used
+    page = resident.get("/portal/me")
+    assert FI["unverified"] in page.text
+
+    link = resident.link(email, "verify")
+    other = Resident(resident.client.app, resident.smpp, resident.mailbox)  # the mail app
+    with other.client:
+        confirm = other.get(link)
+        assert confirm.status_code == 200 and FI["verify_heading"] in confirm.text
+        assert recipients(engine, "A1") == set()  # opening the link changes nothing
+        done = other.post(link, {})
+        assert done.status_code == 200 and FI["email_verified"] in done.text
+    assert recipients(engine, "A1") == {email}
+    assert all(r["verified_at"] for r in rows(engine, "portal_logins"))
+
+
+def test_outside_the_service_area_is_refused(resident: Resident, engine: Engine) -> None:
+    resident.register_phone("0401234567", MOBILE)
+    for postal, street, number in [
+        ("00100", "Mannerheimintie", "99"),  # no such number
+        ("00200", "Mannerheimintie", "5"),  # wrong postal code
+        ("00100", "Olematonkatu", "1"),
+        ("", "Mannerheimintie", "5"),
+    ]:
+        response = resident.add_address(postal, street, number, phone=MOBILE, expect=400)
+        assert FI["address_not_found"] in response.text
+    assert subscriptions_of(engine) == []
+    # Without JavaScript the page offers the register's streets and numbers to pick.
+    response = resident.add_address("00100", "Mannerheimintie", "99", phone=MOBILE, expect=400)
+    assert '<option value="Mannerheimintie">' in response.text
+    assert '<option value="5">' in response.text and '<option value="7">' in response.text
+
+
+def test_autocomplete_by_post_from_the_register(resident: Resident) -> None:
+    resident.register_phone("0401234567", MOBILE)
+    resident.get("/portal/me/addresses/new")
+    streets = resident.post(
+        "/portal/me/autocomplete", {"field": "street", "postal_code": "00530", "street": "häm"}
+    )
+    assert streets.json() == {"options": ["Hämeentie"]}
+    numbers = resident.post("/portal/me/autocomplete", {
+        "field": "house_number", "postal_code": "00100", "street": "Mannerheimintie",
+    }, page="/portal/me/addresses/new")  # fmt: skip
+    assert numbers.json() == {"options": ["5", "7"]}
+
+
+def test_a_new_pin_later_opens_the_same_registration(resident: Resident, engine: Engine):
+    resident.register_phone("0401234567", MOBILE, name="Maija")
+    resident.add_address("00100", "Mannerheimintie", "5", phone=MOBILE)
+    out = resident.post("/portal/logout", {}, page="/portal/me")
+    assert out.headers["location"] == "/portal/?m=logged_out"
+    assert resident.get("/portal/me").status_code == 303  # the session is gone
+    page = resident.register_phone("+358 40 123 4567", MOBILE, name="Someone Else")
+    assert FI["welcome_new"] not in page.text
+    assert "Mannerheimintie 5" in page.text
+    assert [s["name"] for s in rows(engine, "subscribers")] == ["Maija"]
+
+
+def test_language_choice(resident: Resident, engine: Engine) -> None:
+    page = resident.get("/portal/?lang=sv")
+    assert '<html lang="sv">' in page.text and SV["start_heading"] in page.text
+    resident.register_phone("0401234567", MOBILE)
+    [sms] = resident.sms_to(MOBILE)
+    assert "din verifieringskod" in sms  # the PIN came in the language of the page
+    assert rows(engine, "subscribers")[0]["language"] == "sv"
+    done = resident.post(
+        "/portal/me/profile", {"name": "Maija M", "language": "en"}, page="/portal/me"
+    )
+    page = resident.follow(done)
+    assert '<html lang="en">' in page.text and EN["me_heading"] in page.text
+    [subscriber] = rows(engine, "subscribers")
+    assert (subscriber["name"], subscriber["language"]) == ("Maija M", "en")
+    for lang, strings in PORTAL.items():
+        privacy = resident.get(f"/portal/privacy?lang={lang}")
+        assert strings["privacy"] in privacy.text
+
+
+def test_download_all_own_data(resident: Resident, engine: Engine) -> None:
+    resident.register_phone("0401234567", MOBILE, name="Maija", email="maija@example.fi")
+    resident.add_address("00100", "Mannerheimintie", "5", phone="0401234567", customer_number="123")
+    resident.post("/portal/me/opt-out", {"destination": MOBILE}, page="/portal/me")
+    response = resident.post("/portal/me/export", {}, page="/portal/me")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert "attachment" in response.headers["content-disposition"]
+    data = json.loads(response.text)
+    assert data["subscriber"]["name"] == "Maija"
+    assert {x["destination"] for x in data["logins"]} == {MOBILE, "maija@example.fi"}
+    [sub] = data["subscriptions"]
+    assert sub["address"]["street"] == "Mannerheimintie" and sub["customer_number"] == "123"
+    assert [o["destination"] for o in data["opt_outs"]] == [MOBILE]
+    assert data["sessions"] and "exported_at" in data
+
+
+def test_erase_everything(resident: Resident, engine: Engine) -> None:
+    resident.register_phone("0401234567", MOBILE)
+    resident.add_address("00100", "Mannerheimintie", "5", phone=MOBILE)
+    resident.post("/portal/me/opt-out", {"destination": MOBILE}, page="/portal/me")
+    kept = resident.post("/portal/me/erase", {}, page="/portal/me")  # not confirmed
+    assert kept.status_code == 303 and rows(engine, "subscribers")
+    done = resident.post("/portal/me/erase", {"confirm": "yes"}, page="/portal/me")
+    assert done.headers["location"] == "/portal/?m=erased"
+    for table in ("subscribers", "subscriptions", "portal_logins", "portal_sessions"):
+        assert rows(engine, table) == [], table
+    assert [r["destination"] for r in rows(engine, "opt_outs")] == [MOBILE]  # still honoured
+    assert resident.get("/portal/me").status_code == 303
+
+
+def test_opt_out_in_the_portal_and_back(resident: Resident, engine: Engine) -> None:
+    resident.register_phone("0401234567", MOBILE)
+    resident.add_address("00100", "Mannerheimintie", "5", phone="0401234567")
+    resident.add_address("00100", "Mannerheimintie", "7", phone="0451112233")
+    assert recipients(engine, "A1") == {MOBILE}
+    done = resident.post("/portal/me/opt-out", {"destination": MOBILE}, page="/portal/me")
+    assert done.headers["location"] == "/portal/me?m=opted_out"
+    assert recipients(engine, "A1") == set()
+    assert [(r["destination"], r["channel"]) for r in rows(engine, "opt_outs")] == [
+        (MOBILE, "sms")
+    ]  # fmt: skip
+    # The number this session proved by PIN may be allowed again ...
+    page = resident.get("/portal/me")
+    assert FI["unblock"] in page.text
+    resident.post("/portal/me/opt-in", {"destination": MOBILE})
+    assert recipients(engine, "A1") == {MOBILE}
+    # ... a number only typed in (someone else may own it, and may have sent STOP) not.
+    resident.post("/portal/me/opt-out", {"destination": "+358451112233"}, page="/portal/me")
+    refused = resident.post(
+        "/portal/me/opt-in", {"destination": "+358451112233"}, page="/portal/me"
+    )
+    assert refused.status_code == 404
+    assert "+358451112233" in {r["destination"] for r in rows(engine, "opt_outs")}
+
+
+def test_opt_out_by_email_link(
+    resident: Resident, engine: Engine, make_resident, tmp_path: Path
+) -> None:
+    email = "maija@example.fi"
+    resident.register_email(email)
+    resident.add_address("00100", "Mannerheimintie", "5", email=email, phone="")
+    assert recipients(engine, "A1") == {email}
+    # From the static link in outage e-mails: ask for a personal link.
+    mail_app = make_resident()
+    page = mail_app.get("/portal/unsubscribe")
+    assert FI["unsubscribe_ask"] in page.text
+    sent = mail_app.post("/portal/unsubscribe", {"email": email})
+    assert sent.status_code == 200 and FI["unsubscribe_sent"] in sent.text
+    link = mail_app.link(email, "unsubscribe")
+    confirm = mail_app.get(link)
+    assert FI["unsubscribe_heading"] in confirm.text
+    assert recipients(engine, "A1") == {email}  # opening it changes nothing
+    done = mail_app.post(link, {})
+    assert done.status_code == 200 and FI["unsubscribed"] in done.text
+    assert recipients(engine, "A1") == set()
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(opt_outs.c.channel)).scalars().all() == ["email"]
+
+    # Anyone's address gets the same answer and the same kind of link.
+    other = make_resident()
+    sent = other.post(
+        "/portal/unsubscribe", {"email": "nobody@example.org"}, page="/portal/unsubscribe"
+    )
+    assert sent.status_code == 200 and FI["unsubscribe_sent"] in sent.text
+    nobody = other.link("nobody@example.org", "unsubscribe")
+    done = other.post(nobody, {}, page=nobody)
+    assert done.status_code == 200 and FI["unsubscribed"] in done.text
+
+
+def test_one_click_unsubscribe_and_the_link_for_outage_mails(
+    resident: Resident, engine: Engine, tmp_path: Path
+) -> None:
+    email = "maija@example.fi"
+    resident.register_email(email)
+    resident.add_address("00100", "Mannerheimintie", "5", email=email, phone="")
+    url = unsubscribe_url(
+        email,
+        settings=Settings(data_dir=tmp_path, public_url="https://testserver"),
+        portal_settings=PortalSettings(secret_key="portal-test-key"),
+    )
+    assert url.startswith("https://testserver/portal/unsubscribe/") and "maija" not in url
+    # RFC 8058: the mail client POSTs this body, with no cookie and no page.
+    with TestClient(resident.client.app, base_url="https://testserver") as mail_client:
+        response = mail_client.post(
+            url.removeprefix("https://testserver"), data={"List-Unsubscribe": "One-Click"}
+        )
+    assert response.status_code == 200 and not mail_client.cookies.get("__Host-portal_session")
+    assert recipients(engine, "A1") == set()
+
+
+def test_pin_and_links_use_the_notifier_providers(
+    tmp_path: Path, engine: Engine, smpp, mailbox
+) -> None:
+    """A failing SMS provider fails over like the notifier's (here: to the demo one)."""
+    from .conftest import portal_app
+
+    app = portal_app(tmp_path, engine, smpp, mailbox)
+    app.state.notifier_settings = notifier_settings(
+        smpp,
+        mailbox,
+        sms_providers="smpp,demo",
+        smpp_port=9,  # nothing listens there
+    )
+    person = Resident(app, smpp, mailbox)
+    with person.client:
+        response = person.start(phone="0401234567")
+        assert response.status_code == 303
+        [kept] = recent_messages(5, tmp_path)
+        assert kept["channel"] == "sms" and "vahvistuskoodisi" in kept["text"]
+        # No provider at all: said so, and no PIN waits for an answer.
+        app.state.portal = None
+        app.state.notifier_settings = notifier_settings(
+            smpp, mailbox, sms_providers="smpp", smpp_port=9
+        )
+        response = person.start(phone="0451112233")
+        assert response.status_code == 503 and FI["send_failed"] in response.text
+        live = [
+            r for r in rows(engine, "portal_pin_challenges") if r["destination"] == "+358451112233"
+        ]
+        assert live == []
