@@ -24,6 +24,10 @@ PURPOSES = ("resolve", "send-sms", "send-email", "send-voice", "receipts")
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 
 
+# Old delivery logs and portal data are deleted once a day.
+RETENTION_EVERY = 24 * 3600.0
+
+
 def queue_name(purpose: str, notifier: NotifierSettings | None = None) -> str:
     return f"{(notifier or get_notifier_settings()).queue_prefix}{purpose}"
 
@@ -42,6 +46,7 @@ def make_app(broker_url: str | None = None, notifier: NotifierSettings | None = 
             "notifier.tasks.drain_outbox": resolve,
             "notifier.tasks.resolve_event": resolve,
             "notifier.tasks.schedule_reminders": resolve,
+            "notifier.tasks.retention": resolve,
             "notifier.tasks.record_receipt": {"queue": queue_name("receipts", notifier)},
             # send_batch is routed per channel when it is sent (send-sms, …).
         },
@@ -67,6 +72,11 @@ def make_app(broker_url: str | None = None, notifier: NotifierSettings | None = 
                 "task": "notifier.tasks.schedule_reminders",
                 "schedule": 300.0,
                 "options": {"expires": 600.0},
+            },
+            "retention": {
+                "task": "notifier.tasks.retention",
+                "schedule": RETENTION_EVERY,
+                "options": {"expires": 3600.0},
             },
         },
     )

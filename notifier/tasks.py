@@ -180,3 +180,11 @@ def schedule_reminders() -> int:
             _db(), timezone=settings.timezone, reminder_hour=notifier.reminder_hour
         )
     )
+
+
+@app.task(name="notifier.tasks.retention")
+def retention() -> str:
+    """Delivery logs and portal data past their retention period are deleted."""
+    from gis_outage.portal_cli import retention as delete_expired
+
+    return delete_expired(engine=_db())

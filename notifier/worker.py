@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings, get_settings
+from gis_outage.portal_cli import retention as delete_expired
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.outbox import NOTIFY_TASK, claim_outbox, mark_processed, release_outbox
 from gis_outage.storage.schema import utcnow
@@ -38,6 +39,7 @@ from .settings import NotifierSettings, get_notifier_settings
 log = logging.getLogger(__name__)
 
 REMINDER_EVERY = 60.0  # seconds
+RETENTION_EVERY = 24 * 3600.0
 
 
 class _Stopping(Exception):
@@ -69,6 +71,7 @@ class EmbeddedWorker:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_reminders = 0.0
+        self._last_retention = float("-inf")
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -118,6 +121,9 @@ class EmbeddedWorker:
                 timezone=self.settings.timezone,
                 reminder_hour=self.notifier.reminder_hour,
             )
+        if self.reminders and time.monotonic() - self._last_retention > RETENTION_EVERY:
+            self._last_retention = time.monotonic()
+            delete_expired(engine=self.db)
         lease = timedelta(seconds=self.notifier.outbox_lease_seconds)
         rows = claim_outbox(self.db, limit, lease=lease)
         for row in rows:
