@@ -23,8 +23,8 @@ The table gives requests/s, p50 and p99 latency for both and the ratios; the
 targets (at least 5x the plain provider's requests/s, p99 under 50 ms) are printed
 as met or not met. Nothing is asserted.
 
-    python -m bench.map             # 10 s per endpoint and server (~2 min)
-    python -m bench.map --quick     # 3 s per endpoint and server (< 1 min)
+    python -m bench.map             # 10 s per endpoint and server (~1.5 min)
+    python -m bench.map --quick     # 2 s per endpoint and server (< 1 min)
 
 PostgreSQL with PostGIS on 127.0.0.1:5432 (user postgres, trust auth) is expected:
 a database `gis_outage_bench_map` is created and dropped. Without it, the plain
@@ -483,8 +483,7 @@ class Load:
             self._run(url, headers, self.warmup)
             # A slow server is still working off the warm-up's last requests when the
             # load tool stops; let it finish them before the measured run starts.
-            for _ in range(2):
-                httpx.get(url, headers=headers, timeout=120)
+            httpx.get(url, headers=headers, timeout=120)
         return self._run(url, headers, self.seconds)
 
     def _run(self, url: str, headers: dict[str, str], seconds: float) -> Result:
@@ -507,7 +506,7 @@ class Endpoint:
 ENDPOINTS = [
     Endpoint("items f=json limit=500", "/oapi" + ITEMS, ITEMS),
     Endpoint("items + If-None-Match", "/oapi" + ITEMS, ITEMS, conditional=True),
-    Endpoint("map page", "/", PLAIN_MAP),
+    Endpoint("map page (plain: f=html)", "/", PLAIN_MAP),
 ]
 
 
@@ -517,9 +516,7 @@ def current_etag(base: str, path: str) -> str:
     etag = first.headers.get("etag")
     if not etag:
         raise RuntimeError(f"no ETag on {path}")
-    again = httpx.get(
-        base + path, headers={"Accept": ACCEPT, "If-None-Match": etag}, timeout=30
-    )
+    again = httpx.get(base + path, headers={"Accept": ACCEPT, "If-None-Match": etag}, timeout=30)
     if again.status_code != 304:
         raise RuntimeError(f"If-None-Match got {again.status_code}, not 304")
     return etag
@@ -531,9 +528,7 @@ def feature_ids(base: str, path: str) -> list[int]:
     return sorted(int(f["id"]) for f in response.json()["features"])
 
 
-def measure(
-    load: Load, base: str, side: str, etag: str, ids: list[int]
-) -> dict[str, Result]:
+def measure(load: Load, base: str, side: str, etag: str, ids: list[int]) -> dict[str, Result]:
     """Every endpoint on one server; the same requests, headers and ETag for both."""
     got = feature_ids(base, ENDPOINTS[0].ours_path if side == "ours" else ENDPOINTS[0].plain_path)
     if got != ids:
@@ -557,8 +552,8 @@ def report(ours: dict[str, Result], plain: dict[str, Result] | None, why: str | 
         f"{'endpoint':24} | {'ours req/s':>10} | {'p50 ms':>7} | {'p99 ms':>7} | "
         f"{'plain req/s':>11} | {'p50 ms':>7} | {'p99 ms':>8} | {'req/s ratio':>11}"
     )
-    log("\n" + head)
-    log("-" * len(head))
+    print("\n" + head)
+    print("-" * len(head))
     for endpoint in ENDPOINTS:
         o = ours[endpoint.label]
         p = plain[endpoint.label] if plain else None
@@ -567,36 +562,34 @@ def report(ours: dict[str, Result], plain: dict[str, Result] | None, why: str | 
             if p and p.rps
             else f"{'-':>11} | {'-':>7} | {'-':>8} | {'-':>11}"
         )
-        log(f"{endpoint.label:24} | {o.rps:10.1f} | {o.p50_ms:7.2f} | {o.p99_ms:7.2f} | {peer}")
-    log("")
+        print(f"{endpoint.label:24} | {o.rps:10.1f} | {o.p50_ms:7.2f} | {o.p99_ms:7.2f} | {peer}")
+    print("")
     if plain and all(plain[e.label].rps for e in ENDPOINTS[:2]):
         rps_ratios = {e.label: ours[e.label].rps / plain[e.label].rps for e in ENDPOINTS[:2]}
         worst = min(rps_ratios.values())
         verdict = "met" if worst >= RPS_TARGET else "NOT met"
-        log(
+        print(
             f"target: >= {RPS_TARGET:.0f}x the plain provider's req/s on the items: "
             f"{worst:.1f}x at worst ({', '.join(f'{k} {v:.1f}x' for k, v in rps_ratios.items())})"
             f" - {verdict}"
         )
     else:
         why = why or "the plain server completed no request in the measured time"
-        log(f"target: >= {RPS_TARGET:.0f}x the plain provider's req/s: not measured ({why})")
+        print(f"target: >= {RPS_TARGET:.0f}x the plain provider's req/s: not measured ({why})")
     worst_p99 = max(r.p99_ms for r in ours.values())
     verdict = "met" if worst_p99 < P99_TARGET_MS else "NOT met"
-    log(f"target: p99 < {P99_TARGET_MS:.0f} ms (ours, every endpoint): worst {worst_p99:.2f} ms"
+    print(f"target: p99 < {P99_TARGET_MS:.0f} ms (ours, every endpoint): worst {worst_p99:.2f} ms"
         f" - {verdict}")  # fmt: skip
-    errors = sum(r.errors for r in ours.values()) + sum(
-        r.errors for r in (plain or {}).values()
-    )
+    errors = sum(r.errors for r in ours.values()) + sum(r.errors for r in (plain or {}).values())
     if errors:
-        log(f"warning: {errors} requests failed or got 4xx/5xx (see the per-run lines)")
+        print(f"warning: {errors} requests failed or got 4xx/5xx (see the per-run lines)")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="3 s per endpoint (< 1 min)")
+    parser.add_argument("--quick", action="store_true", help="2 s per endpoint (< 1 min)")
     parser.add_argument("--outages", type=int, default=500)
-    parser.add_argument("--seconds", type=float, help="measured time per endpoint (10; 3)")
+    parser.add_argument("--seconds", type=float, help="measured time per endpoint (10; 2)")
     parser.add_argument("--warmup", type=float, help="warm-up time per endpoint (2; 1)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers per server")
@@ -609,7 +602,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-plain", action="store_true", help="measure ours only")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
-    args.seconds = args.seconds or (3.0 if args.quick else 10.0)
+    args.seconds = args.seconds or (2.0 if args.quick else 10.0)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 2.0)
     return args
 
@@ -620,6 +613,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from map_server.snapshot import load_public_outages
 
     started = time.perf_counter()
+    log(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        f"on {os.cpu_count()} cores (other work on the machine skews the figures)")  # fmt: skip
     why_not_pg = pg_available(args.dsn)
     if why_not_pg:
         log(f"PostgreSQL/PostGIS not usable ({why_not_pg}): plain pygeoapi skipped, ours on SQLite")
@@ -669,8 +664,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             with serve("plain", app, env, port, args.workers, "/", directory) as base:
                 plain = measure(load, base, "plain", etag, ids)
 
+    log(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     report(ours, plain, "--no-plain" if args.no_plain else why_not_pg)
-    log(f"\n(total {time.perf_counter() - started:.0f} s)")
+    print(f"\n(total {time.perf_counter() - started:.0f} s)", flush=True)
     if args.json:
         results = {"ours": ours, "plain": plain or {}}
         args.json.write_text(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import uuid
 from pathlib import Path
 from typing import Any
@@ -89,11 +88,9 @@ def _api_docs(app: FastAPI) -> None:
 
 
 def _include_engineer_api(app: FastAPI) -> None:
-    """Mount map_server.api.router at /api/v1 when that package exists."""
-    if importlib.util.find_spec("map_server.api") is None:
-        return
-    if importlib.util.find_spec("map_server.api.router") is None:
-        return
+    """The engineer API at /api/v1."""
+    from map_server.api.preview import router as preview_router
     from map_server.api.router import router
 
     app.include_router(router, prefix="/api/v1")
+    app.include_router(preview_router, prefix="/api/v1")

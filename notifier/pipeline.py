@@ -208,7 +208,7 @@ def message_context(
         cause=texts.get(language) or snap.get("cause"),
         map_url=map_url,
         contact_phone=notifier.contact_phone,
-        unsubscribe_url=notifier.unsubscribe_url,
+        unsubscribe_url=notifier.opt_out_url,
         reference=str(snap["id"]),
         now=now,
     )
@@ -352,7 +352,7 @@ def send_deliveries(
                 event_id=event_id,
                 destination=r["destination"],
                 message=renderer(languages[r["id"]], channel),
-                unsubscribe_url=notifier.unsubscribe_url,
+                unsubscribe_url=notifier.opt_out_url,
             )
             for r in claimed
         ]

@@ -25,7 +25,9 @@ class NotifierSettings(BaseSettings):
     utility_name: str = "gis-outage"
     public_url: str | None = Field(default=None, description="Map link base, e.g. https://…")
     contact_phone: str | None = None
-    unsubscribe_url: str | None = None
+    unsubscribe_url: str | None = Field(
+        default=None, description="Opt-out page in e-mails; default the portal's under public_url"
+    )
 
     # -- recipients --------------------------------------------------------------------
     subscription_replaces_directory: bool = Field(
@@ -105,6 +107,12 @@ class NotifierSettings(BaseSettings):
         """Wait before attempt `attempts + 1` after a temporary failure."""
         seconds = self.retry_backoff_seconds * 2 ** max(0, attempts - 1)
         return timedelta(seconds=min(seconds, self.retry_backoff_max_seconds))
+
+    @property
+    def opt_out_url(self) -> str | None:
+        if self.unsubscribe_url or not self.public_url:
+            return self.unsubscribe_url
+        return f"{self.public_url.rstrip('/')}/portal/unsubscribe"
 
     @property
     def lease(self) -> timedelta:

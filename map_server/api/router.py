@@ -29,6 +29,7 @@ from gis_outage.tracing import TraceEngines
 from .auth import require
 from .schemas import (
     OutageCreate,
+    OutageId,
     OutageUpdate,
     Selection,
     StatusChange,
@@ -36,7 +37,22 @@ from .schemas import (
     TraceResponse,
 )
 
-router = APIRouter(tags=["engineer"])
+# Answers every operation may give besides its own (documented for clients and for
+# schemathesis, which checks that each status code and body is declared).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The body is not valid JSON"},
+    401: {"description": "No API token, or one that is not valid"},
+    403: {"description": "The token's role may not do this"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such outage"}}
+CHANGE = NOT_FOUND | {
+    409: {"description": "The outage's state does not allow this, or it changed meanwhile"}
+}
+NO_NETWORK: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No network is stored for the service"}
+}
+
+router = APIRouter(tags=["engineer"], responses=ERRORS)
 viewer = Depends(require(Role.VIEWER))
 engineer = Depends(require(Role.ENGINEER))
 admin = Depends(require(Role.ADMIN))
@@ -49,11 +65,12 @@ def _traces(request: Request) -> TraceEngines:
     return state.traces
 
 
-def _unprocessable(field: str, message: str) -> HTTPException:
+def _unprocessable(field: str | None, message: str) -> HTTPException:
     # The same shape as FastAPI's own validation errors, so clients parse one format.
+    loc = ["body", *field.split(".")] if field else ["body"]
     return HTTPException(
         status.HTTP_422_UNPROCESSABLE_CONTENT,
-        [{"loc": ["body", *field.split(".")], "msg": message, "type": "value_error"}],
+        [{"loc": loc, "msg": message, "type": "value_error"}],
     )
 
 
@@ -86,7 +103,10 @@ def _trace(request: Request, service: Service, selection: Selection) -> TraceRes
     )
 
 
-@router.post("/trace", response_model=TraceResponse, summary="Trace a fault, operation or area")
+@router.post(
+    "/trace", response_model=TraceResponse, summary="Trace a fault, operation or area",
+    responses=NO_NETWORK,
+)
 def trace(body: TraceRequest, request: Request, user: User = viewer) -> TraceResponse:
     return _trace(request, body.service, body)
 
@@ -120,10 +140,13 @@ def _guard(call, *args, **kwargs) -> dict[str, Any]:
     except ConflictError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+        raise _unprocessable(None, str(exc)) from None
 
 
-@router.post("/outages", status_code=status.HTTP_201_CREATED, summary="Draft an outage")
+@router.post(
+    "/outages", status_code=status.HTTP_201_CREATED, summary="Draft an outage",
+    responses=NO_NETWORK,
+)
 def create_outage(body: OutageCreate, request: Request, user: User = engineer) -> dict[str, Any]:
     # The affected set is traced here, on the stored network, never taken from the client.
     traced = _trace(request, body.service, body.selection)
@@ -167,16 +190,18 @@ def list_outages(
     return [_json(r, delivery_stats(db, r["id"])) for r in rows]
 
 
-@router.get("/outages/{outage_id}", summary="One outage with delivery figures")
-def get_outage(outage_id: int, request: Request, user: User = viewer) -> dict[str, Any]:
+@router.get(
+    "/outages/{outage_id}", summary="One outage with delivery figures", responses=NOT_FOUND
+)
+def get_outage(outage_id: OutageId, request: Request, user: User = viewer) -> dict[str, Any]:
     db = request.app.state.db
     outage = _guard(store.get_outage, db, outage_id)
     return _json(outage, delivery_stats(db, outage_id))
 
 
-@router.patch("/outages/{outage_id}", summary="Change times, cause or texts")
+@router.patch("/outages/{outage_id}", summary="Change times, cause or texts", responses=CHANGE)
 def update_outage(
-    outage_id: int, body: OutageUpdate, request: Request, user: User = engineer
+    outage_id: OutageId, body: OutageUpdate, request: Request, user: User = engineer
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True, exclude={"expected_version"})
     if "kind" in changes and changes["kind"] is not None:
@@ -200,26 +225,37 @@ def _change(outage_id: int, new: OutageStatus, body: StatusChange | None, reques
     return _json(updated)
 
 
-@router.post("/outages/{outage_id}/publish", summary="Publish: map and notifications")
-def publish(outage_id: int, request: Request, body: StatusChange | None = None,
+@router.post(
+    "/outages/{outage_id}/publish", summary="Publish: map and notifications", responses=CHANGE
+)
+def publish(outage_id: OutageId, request: Request, body: StatusChange | None = None,
             user: User = engineer) -> dict[str, Any]:
     return _change(outage_id, OutageStatus.PUBLISHED, body, request, user)
 
 
-@router.post("/outages/{outage_id}/resolve", summary="Supply is back: all-clear")
-def resolve(outage_id: int, request: Request, body: StatusChange | None = None,
+@router.post(
+    "/outages/{outage_id}/resolve", summary="Supply is back: all-clear", responses=CHANGE
+)
+def resolve(outage_id: OutageId, request: Request, body: StatusChange | None = None,
             user: User = engineer) -> dict[str, Any]:
     return _change(outage_id, OutageStatus.RESOLVED, body, request, user)
 
 
-@router.post("/outages/{outage_id}/cancel", summary="Cancel a draft or published outage")
-def cancel(outage_id: int, request: Request, body: StatusChange | None = None,
+@router.post(
+    "/outages/{outage_id}/cancel", summary="Cancel a draft or published outage", responses=CHANGE
+)
+def cancel(outage_id: OutageId, request: Request, body: StatusChange | None = None,
            user: User = engineer) -> dict[str, Any]:
     return _change(outage_id, OutageStatus.CANCELLED, body, request, user)
 
 
-@router.get("/outages/{outage_id}/deliveries.csv", summary="Deliveries for the regulator")
-async def deliveries_csv(outage_id: int, request: Request, user: User = admin) -> Response:
+@router.get(
+    "/outages/{outage_id}/deliveries.csv",
+    summary="Deliveries for the regulator",
+    response_class=Response,
+    responses=NOT_FOUND | {200: {"content": {"text/csv": {}}, "description": "CSV"}},
+)
+async def deliveries_csv(outage_id: OutageId, request: Request, user: User = admin) -> Response:
     db = request.app.state.db
     await run_in_threadpool(_guard, store.get_outage, db, outage_id)
     rows = await run_in_threadpool(delivery_rows, db, outage_id)

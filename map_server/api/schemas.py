@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from fastapi import Path
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from gis_outage.model import OutageKind, Service
 
 Language = Literal["fi", "sv", "en", "lt"]
+# Outage ids are 32-bit integers in the database; a larger id in a URL is a 422, not a
+# database overflow (a 500).
+OutageId = Annotated[int, Path(ge=1, le=2**31 - 1, description="outage id")]
 
 
 class Strict(BaseModel):
@@ -78,15 +83,34 @@ class OutageCreate(Strict):
         return self
 
 
+def _omit_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def not_null_field() -> Any:
+    """A PATCH field that may be left out (kept as stored) but never set to null."""
+    return Field(default=None, json_schema_extra=_omit_default)
+
+
 class OutageUpdate(Strict):
-    kind: OutageKind | None = None
-    starts_at: AwareDatetime | None = None
+    """Fields to change; those left out are kept. Null clears an estimate or a cause."""
+
+    kind: OutageKind | SkipJsonSchema[None] = not_null_field()
+    starts_at: AwareDatetime | SkipJsonSchema[None] = not_null_field()
     estimated_end_at: AwareDatetime | None = None
     cause: str | None = Field(default=None, max_length=500)
-    texts: dict[Language, str] | None = None
+    texts: dict[Language, str] | SkipJsonSchema[None] = not_null_field()
     expected_version: int | None = Field(
         default=None, description="fail with 409 if someone changed the outage meanwhile"
     )
+
+    @field_validator("kind", "starts_at", "texts", mode="before")
+    @classmethod
+    def not_null(cls, value: Any) -> Any:
+        # The stored outage needs these; null would fail in the database (a 500).
+        if value is None:
+            raise ValueError("leave the field out to keep it; it cannot be null")
+        return value
 
 
 class StatusChange(Strict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -12,6 +13,7 @@ from gis_outage.storage.db import read_connection
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.outages import get_outage, outage_events_for
 from gis_outage.storage.schema import outages
+from map_server.api.schemas import OutageId
 from map_server.feeds.atom import atom_feed
 from map_server.feeds.cap import cap_alert, messages_for
 from map_server.i18n import pick_language
@@ -23,14 +25,27 @@ ATOM_ENTRIES = 200
 ANNOUNCED = [s.value for s in OutageStatus if s != OutageStatus.DRAFT]
 
 
-@router.get("/outages.geojson")
+def _body(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI description of a 200 in `media_type` (not FastAPI's default JSON)."""
+    return {200: {"content": {media_type: {}}, "description": description}}
+
+
+@router.get(
+    "/outages.geojson",
+    response_class=Response,
+    responses=_body("application/geo+json", "The public outages as a FeatureCollection"),
+)
 def geojson(request: Request) -> Response:
     collection = request.app.state.snapshots.current().feature_collection()
     body = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
     return Response(body, media_type="application/geo+json")
 
 
-@router.get("/outages.atom")
+@router.get(
+    "/outages.atom",
+    response_class=Response,
+    responses=_body("application/atom+xml", "Announced outages, newest change first"),
+)
 def atom(request: Request) -> Response:
     settings = request.app.state.map_settings
     language = pick_language(request, settings.languages, settings.default_language)
@@ -38,8 +53,13 @@ def atom(request: Request) -> Response:
     return Response(body, media_type="application/atom+xml")
 
 
-@router.get("/cap/{outage_id}.xml")
-def cap(request: Request, outage_id: int) -> Response:
+@router.get(
+    "/cap/{outage_id}.xml",
+    response_class=Response,
+    responses=_body("application/cap+xml", "A CAP 1.2 alert")
+    | {404: {"description": "No such announced outage"}},
+)
+def cap(request: Request, outage_id: OutageId) -> Response:
     db = request.app.state.db
     try:
         row = get_outage(db, outage_id)

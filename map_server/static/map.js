@@ -150,7 +150,7 @@
   var listbox = document.getElementById("address-suggestions");
   var result = document.getElementById("address-result");
   var weeks = document.getElementById("weeks-select");
-  var options = [], active = -1, chosen = null, timer = null, seq = 0;
+  var options = [], active = -1, chosen = null, timer = null, seq = 0, pending = false;
 
   function setExpanded(open) {
     listbox.hidden = !open;
@@ -178,11 +178,12 @@
   function suggest() {
     var q = input.value.trim(), mine = ++seq;
     chosen = null;
-    if (q.length < 2) { setExpanded(false); return; }
+    if (q.length < 2) { pending = false; setExpanded(false); return; }
     fetch(config.lookupUrl + "addresses?limit=10&q=" + encodeURIComponent(q)).then(function (r) {
       return r.ok ? r.json() : { addresses: [] };
     }).then(function (data) {
       if (mine !== seq) return; // an older answer arriving late
+      pending = false;
       options = data.addresses;
       listbox.replaceChildren.apply(listbox, options.map(function (a, i) {
         var li = el("li", { id: "address-option-" + i, role: "option", "aria-selected": "false",
@@ -191,10 +192,17 @@
         return li;
       }));
       setExpanded(options.length > 0);
-    });
+    }).catch(function () { if (mine === seq) pending = false; });
   }
 
-  input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(suggest, 200); });
+  input.addEventListener("input", function () {
+    // The suggestions were for the text before this edit: drop them at once, so arrow
+    // keys, Enter and submit never pick an address for text no longer in the box.
+    chosen = null; options = []; ++seq; pending = true;
+    listbox.replaceChildren();
+    setExpanded(false);
+    clearTimeout(timer); timer = setTimeout(suggest, 200);
+  });
   input.addEventListener("keydown", function (e) {
     var open = !listbox.hidden && options.length;
     if (e.key === "ArrowDown" && options.length) {
@@ -212,7 +220,10 @@
   document.getElementById("address-search").addEventListener("submit", function (e) {
     e.preventDefault();
     if (!chosen && options.length === 1) choose(0);
-    if (!chosen) { showResult(null, options.length ? t.pick_address : t.no_addresses); return; }
+    if (!chosen) {
+      showResult(null, options.length || pending ? t.pick_address : t.no_addresses);
+      return;
+    }
     var url = config.lookupUrl + "status?address_id=" + encodeURIComponent(chosen.id) +
       "&weeks=" + encodeURIComponent(weeks.value);
     fetch(url).then(function (r) {

@@ -70,7 +70,7 @@ def addresses(
     return {"addresses": [public_address(a) for a in found]}
 
 
-@router.get("/status")
+@router.get("/status", responses={404: {"description": "No such address"}})
 def status(
     request: Request,
     address_id: Annotated[str, Query(min_length=1, max_length=100)],

@@ -209,3 +209,37 @@ def test_drawn_area_outage_is_created_from_a_polygon(api):
     r = draft(client, tokens["engineer"], selection={"polygon": polygon}, kind="planned")
     assert r.status_code == 201, r.text
     assert r.json()["affected"]["customers"] == 3 + 2 + 1 + 1
+
+
+def test_recipients_preview_counts_by_channel_without_personal_data(api):
+    client, db, tokens = api
+    from gis_outage.storage.directory import replace_directory
+
+    replace_directory(
+        db,
+        [
+            {"phone": "+358401234567", "number_type": "mobile", "address_id": "A2",
+             "secret": False, "birth_year": 1970},
+            {"phone": "+35891234567", "number_type": "fixed_line", "address_id": "A2",
+             "secret": False, "birth_year": None},
+            {"phone": "+358501112233", "number_type": "mobile", "address_id": "A2",
+             "secret": True, "birth_year": None},
+            {"phone": "+358451112233", "number_type": "mobile", "address_id": "A1",
+             "secret": False, "birth_year": None},
+        ],
+        source="op",
+    )
+    outage = draft(client, tokens["engineer"]).json()  # break L2: address A2 only
+    r = client.post(f"/api/v1/outages/{outage['id']}/recipients/preview",
+                    headers=tokens["viewer"])
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["message_kind"] == "unplanned_start"
+    assert body["recipients"] == {"sms": 1, "email": 0, "voice": 1}
+    assert set(body["sms"]) == {"fi", "sv", "en"}
+    assert body["sms"]["fi"]["fragments"] >= 1
+    assert body["sms"]["fi"]["encoding"] in ("gsm7", "ucs2", "GSM7", "UCS2")
+    for number in ("401234567", "91234567", "501112233"):
+        assert number not in r.text
+    missing = client.post("/api/v1/outages/999/recipients/preview", headers=tokens["viewer"])
+    assert missing.status_code == 404

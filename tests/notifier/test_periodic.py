@@ -47,3 +47,13 @@ def test_celery_beat_schedules_retention_daily():
     schedule = make_app("memory://").conf.beat_schedule
     assert schedule["retention"]["task"] == "notifier.tasks.retention"
     assert schedule["retention"]["schedule"] == 24 * 3600.0
+
+
+def test_e_mails_point_to_the_portal_opt_out_page_by_default():
+    assert NotifierSettings(public_url="https://outages.example.fi/").opt_out_url == (
+        "https://outages.example.fi/portal/unsubscribe"
+    )
+    assert NotifierSettings(unsubscribe_url="https://x.example/stop").opt_out_url == (
+        "https://x.example/stop"
+    )
+    assert NotifierSettings().opt_out_url is None

@@ -1,0 +1,65 @@
+"""What publishing an outage would send: counts by channel and the SMS per language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from gis_outage.model import Channel, EventKind
+from gis_outage.storage import outages as store
+from gis_outage.storage.users import User
+from notifier.pipeline import message_context
+from notifier.policy import Decision
+from notifier.recipients import preview_counts
+from notifier.render import RenderConfig, message_kind, render
+from notifier.settings import get_notifier_settings
+
+from .router import ERRORS, NOT_FOUND, _guard, viewer
+
+router = APIRouter(tags=["engineer"], responses=ERRORS)
+
+
+def _as_event(outage: dict[str, Any]) -> dict[str, Any]:
+    """The outage in the shape of the event payload the notifier renders from."""
+    fields = ("id", "service", "kind", "starts_at", "estimated_end_at", "ended_at", "cause",
+              "texts", "affected")
+    snapshot = {
+        f: outage[f].isoformat() if isinstance(outage[f], datetime) else outage[f] for f in fields
+    }
+    return {"payload": {"outage": snapshot}}
+
+
+@router.post(
+    "/outages/{outage_id}/recipients/preview",
+    summary="Recipients by channel and the SMS residents would get; no personal data",
+    responses=NOT_FOUND,
+)
+def preview(outage_id: int, request: Request, user: User = viewer) -> dict[str, Any]:
+    db = request.app.state.db
+    settings = request.app.state.settings
+    outage = _guard(store.get_outage, db, outage_id)
+    notifier = get_notifier_settings()
+    if notifier.public_url is None:
+        notifier = notifier.model_copy(update={"public_url": settings.public_url})
+    kind = message_kind(EventKind.PUBLISHED, outage["kind"])
+    decision = Decision("send", "preview", kind)
+    config = RenderConfig.from_settings(settings)
+    now = datetime.now(UTC)
+    sms = {}
+    for language in settings.languages:
+        context = message_context(_as_event(outage), language, decision, notifier, now)
+        rendered = render(kind, outage["service"], language, Channel.SMS, context, config=config)
+        info = rendered.sms
+        sms[language] = {
+            "text": rendered.text,
+            "encoding": info.encoding.value if info else None,
+            "characters": info.characters if info else len(rendered.text),
+            "fragments": info.fragments if info else None,
+        }
+    return {
+        "message_kind": kind.value,
+        "recipients": preview_counts(db, outage, settings=settings, notifier=notifier),
+        "sms": sms,
+    }
