@@ -17,6 +17,7 @@ from notifier.render import RenderConfig, message_kind, render
 from notifier.settings import get_notifier_settings
 
 from .router import ERRORS, NOT_FOUND, _guard, viewer
+from .schemas import OutageId
 
 router = APIRouter(tags=["engineer"], responses=ERRORS)
 
@@ -36,7 +37,7 @@ def _as_event(outage: dict[str, Any]) -> dict[str, Any]:
     summary="Recipients by channel and the SMS residents would get; no personal data",
     responses=NOT_FOUND,
 )
-def preview(outage_id: int, request: Request, user: User = viewer) -> dict[str, Any]:
+def preview(outage_id: OutageId, request: Request, user: User = viewer) -> dict[str, Any]:
     db = request.app.state.db
     settings = request.app.state.settings
     outage = _guard(store.get_outage, db, outage_id)
