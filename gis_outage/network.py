@@ -217,10 +217,15 @@ def _text(values: pd.Series) -> pd.Series:
         out[rest] = values[rest].astype(str)
         return out
     given = values.notna().to_numpy()
+    original = values.to_numpy(dtype=object)[given]
     # numpy's string functions run in C; pandas' .str would call Python per value.
-    text = np.char.strip(values.to_numpy(dtype=object)[given].astype(str))
+    as_text = original.astype(str)
+    text = np.char.strip(as_text)
+    # Keep the file's own str objects where nothing changed: ids are most of the memory.
+    is_str = np.fromiter((type(v) is str for v in original), dtype=bool, count=len(original))
+    kept = np.where(is_str & (text == as_text), original, text.astype(object))
     rows = np.flatnonzero(given)[text != ""]
-    out.iloc[rows] = text[text != ""].astype(object)
+    out.iloc[rows] = kept[text != ""]
     return out
 
 def _normalise_ids(gdf: gpd.GeoDataFrame, layer: str, check: _Checker) -> gpd.GeoDataFrame:
