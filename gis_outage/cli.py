@@ -141,6 +141,12 @@ def _retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from .doctor import main_doctor
+
+    return main_doctor([])
+
+
 def _demo(args: argparse.Namespace) -> int:
     # The demo is the one command that runs the whole product, web app included.
     from map_server.demo import run_demo
@@ -200,6 +206,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("output", type=Path)
 
     command("migrate", _migrate, "Create or upgrade the database schema")
+    command("doctor", _doctor, "Check a deployment: database, migrations, broker, SMTP/SMPP")
 
     p = command("create-user", _create_user, "Add an engineer-API user")
     p.add_argument("name")

@@ -20,6 +20,7 @@ from map_server.http_cache import PublicCacheMiddleware
 from map_server.oapi.config import pygeoapi_config, write_config
 from map_server.oapi.mount import OapiRoot, pygeoapi_app
 from map_server.oapi.templates import write_templates
+from map_server.ops import install_ops
 from map_server.portal.router import router as portal_router
 from map_server.snapshot import SnapshotCache, register
 from map_server.web.lookup import router as lookup_router
@@ -70,6 +71,7 @@ def create_app(
 
     app.add_middleware(OapiRoot)
     app.add_middleware(PublicCacheMiddleware, snapshots=snapshots, settings=config)
+    install_ops(app)
     return app
 
 

@@ -1,0 +1,200 @@
+"""Operations endpoints: `/health`, `/ready` and Prometheus `/metrics`.
+
+`install_ops(app)` adds the router and the request-timing middleware. Labels hold
+route templates, methods, status classes and delivery statuses only: never a path
+with ids in it, an address, a number or an e-mail.
+
+Each process keeps its own metrics; with several uvicorn workers scrape each one or
+set PROMETHEUS_MULTIPROC_DIR (see docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gis_outage.storage import schema
+from gis_outage.storage.db import current_revision, head_revision
+
+router = APIRouter(include_in_schema=False)
+
+TRACE_ROUTES = frozenset({"/api/v1/trace"})
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Metrics:
+    """One registry per app, so apps built in one process (tests) don't collide."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.registry = CollectorRegistry()
+        self.latency = Histogram(
+            "gis_outage_http_request_duration_seconds",
+            "HTTP request time by route template",
+            ["method", "route", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.trace = Histogram(
+            "gis_outage_trace_duration_seconds",
+            "Time of trace requests (POST /api/v1/trace), tracing included",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.registry.register(DatabaseCollector(engine))
+
+
+class DatabaseCollector(Collector):
+    """Outbox depth and deliveries by status, read from the database at scrape time."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        up = GaugeMetricFamily("gis_outage_database_up", "1 if the last scrape read the database")
+        try:
+            outbox, deliveries = self._read()
+        except sa.exc.SQLAlchemyError:
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield GaugeMetricFamily(
+            "gis_outage_outbox_pending", "Outbox rows not yet processed", value=outbox
+        )
+        family = GaugeMetricFamily(
+            "gis_outage_deliveries",
+            "Deliveries by channel and status",
+            labels=["channel", "status"],
+        )
+        for channel, status, count in deliveries:
+            family.add_metric([str(channel), str(status)], count)
+        yield family
+
+    def _read(self) -> tuple[int, list[tuple[Any, Any, int]]]:
+        outbox, deliveries = schema.outbox, schema.deliveries
+        with self.engine.connect() as conn:
+            pending = conn.execute(
+                sa.select(sa.func.count()).where(outbox.c.processed_at.is_(None))
+            ).scalar_one()
+            rows = conn.execute(
+                sa.select(deliveries.c.channel, deliveries.c.status, sa.func.count()).group_by(
+                    deliveries.c.channel, deliveries.c.status
+                )
+            ).all()
+        return pending, [(channel, status, count) for channel, status, count in rows]
+
+
+class TimingMiddleware:
+    """Times each HTTP request and labels it with the template of the route it matched."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        root = scope.get("root_path", "")
+        start = time.perf_counter()
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = _route_template(scope, root, status)
+            method = scope.get("method", "")
+            method = method if method in METHODS else "other"
+            self.metrics.latency.labels(method, route, f"{status // 100}xx").observe(elapsed)
+            if route in TRACE_ROUTES and method == "POST":
+                self.metrics.trace.observe(elapsed)
+
+
+def _route_template(scope: Scope, root: str, status: int) -> str:
+    """`/api/v1/outages/{outage_id}`, `/oapi/collections/{collection_id:path}`, `unmatched`.
+
+    The matched route holds its template without the prefixes of the routers and mounts
+    it sits under: those (static) prefixes are the part of the path before the rest the
+    route's pattern matches. A response served before routing (the public cache's copies
+    and 304s) gets its first path segment: `/oapi/*`.
+    """
+    path: str = scope.get("path", "")
+    route = scope.get("route")
+    pattern = getattr(route, "path_regex", None)
+    template = getattr(route, "path", None)
+    if pattern is None or not template:
+        if status >= 400:
+            return "unmatched"  # the path may be anything a client sent
+        head, _, rest = path[len(root) :].lstrip("/").partition("/")
+        return f"/{head}/*" if rest else f"/{head}"
+    start = max(len(root), len(scope.get("root_path", "")))
+    for i in range(start, len(path)):
+        if path[i] == "/" and pattern.fullmatch(path[i:]):
+            return f"{path[len(root) : i]}{template}"
+    return str(template)
+
+
+@cache
+def _head() -> str | None:
+    """The newest migration shipped with this code (read from disk once per process)."""
+    return head_revision()
+
+
+def database_ready(engine: sa.Engine) -> tuple[bool, str]:
+    """Whether the database answers and its schema is at the newest migration."""
+    try:
+        current = current_revision(engine)
+    except sa.exc.SQLAlchemyError as exc:
+        return False, f"database unreachable: {type(exc).__name__}"
+    head = _head()
+    if current != head:
+        return False, f"schema at {current}, head is {head}: run `gis-outage migrate`"
+    return True, f"schema at head ({head})"
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    """The process is alive and serving requests."""
+    return {"status": "ok"}
+
+
+@router.get("/ready")
+def ready(request: Request) -> JSONResponse:
+    """503 until the database is reachable and migrated to head."""
+    ok, detail = database_ready(request.app.state.db)
+    return JSONResponse(
+        {"status": "ready" if ok else "not ready", "detail": detail},
+        status_code=200 if ok else 503,
+    )
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    registry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def install_ops(app: FastAPI) -> None:
+    """Add /health, /ready, /metrics and request timing to `app` (needs `app.state.db`)."""
+    app.state.metrics = Metrics(app.state.db)
+    app.include_router(router)
+    app.add_middleware(TimingMiddleware, metrics=app.state.metrics)

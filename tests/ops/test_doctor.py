@@ -1,0 +1,185 @@
+"""`gis-outage doctor` against real servers: PostgreSQL/PostGIS, Redis, RabbitMQ, TCP."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from gis_outage.config import Settings
+from gis_outage.doctor import Check, main_doctor, run_checks
+from gis_outage.storage.db import downgrade, make_engine, migrate, normalize_url
+from notifier.settings import NotifierSettings
+from tests.conftest import PG_ADMIN_URL
+
+REDIS_URL = os.environ.get("GIS_OUTAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RABBITMQ_URL = os.environ.get("GIS_OUTAGE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def _free_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def listener() -> Iterator[int]:
+    """A loopback TCP port that accepts connections."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def bare_pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database without PostGIS; dropped afterwards."""
+    admin = sa.create_engine(
+        normalize_url(PG_ADMIN_URL),
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 5},
+    )
+    name = f"gis_outage_test_{os.getpid()}_{secrets.token_hex(4)}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        pytest.skip(f"PostgreSQL unreachable: {exc.orig}")
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _by_name(checks: list[Check]) -> dict[str, Check]:
+    return {check.name: check for check in checks}
+
+
+def _demo_notifier() -> NotifierSettings:
+    return NotifierSettings(sms_providers="demo", email_providers="demo", voice_providers="demo")
+
+
+def test_postgis_redis_all_ok(tmp_path: Path, postgis_url: str, listener: int) -> None:
+    migrate(make_engine(postgis_url))
+    settings = Settings(data_dir=tmp_path, database_url=postgis_url, broker_url=REDIS_URL)
+    notifier = NotifierSettings(
+        sms_providers="smpp",
+        email_providers="smtp",
+        voice_providers="demo",
+        smpp_host="127.0.0.1",
+        smpp_port=listener,
+        smtp_host="127.0.0.1",
+        smtp_port=listener,
+    )
+    checks = _by_name(run_checks(settings, notifier))
+    assert all(check.ok for check in checks.values()), [c.line() for c in checks.values()]
+    assert set(checks) == {"data dir", "database", "migrations", "broker", "smpp", "smtp"}
+    assert checks["database"].detail.startswith("PostgreSQL ")
+    assert ", PostGIS 3" in checks["database"].detail
+    assert "at head" in checks["migrations"].detail
+
+
+def test_postgresql_without_postgis(tmp_path: Path, bare_pg_url: str) -> None:
+    checks = _by_name(
+        run_checks(Settings(data_dir=tmp_path, database_url=bare_pg_url), _demo_notifier())
+    )
+    assert not checks["database"].ok
+    assert "CREATE EXTENSION postgis" in checks["database"].detail
+
+
+def test_rabbitmq_broker(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, broker_url=RABBITMQ_URL)
+    broker = _by_name(run_checks(settings, _demo_notifier()))["broker"]
+    assert broker.ok, broker.line()
+    assert "guest:guest" not in broker.detail  # the password is masked
+
+
+def test_unreachable_servers_fail_with_clear_lines(tmp_path: Path) -> None:
+    port = _free_port()
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=f"postgresql://gis:sekret-db@127.0.0.1:{port}/gis",
+        broker_url=f"redis://:sekret-broker@127.0.0.1:{port}/0",
+    )
+    notifier = NotifierSettings(
+        sms_providers="smpp,smpp2",
+        email_providers="smtp",
+        smpp_port=port,
+        smtp_port=port,
+        smpp_password="sekret-smpp",
+        smtp_password="sekret-smtp",
+    )
+    checks = _by_name(run_checks(settings, notifier))
+    lines = "\n".join(check.line() for check in checks.values())
+    assert "sekret" not in lines
+    for name in ("database", "migrations", "broker", "smpp", "smpp2", "smtp"):
+        assert not checks[name].ok, name
+    assert checks["data dir"].ok
+    assert checks["smpp"].line().startswith(f"FAIL smpp: cannot reach 127.0.0.1:{port}: ")
+    assert "refused" in checks["smpp"].detail.lower()
+    assert checks["database"].detail.startswith("cannot connect to postgresql+psycopg://gis:***@")
+    assert "GIS_OUTAGE_NOTIFY_SMPP2_HOST" in checks["smpp2"].detail
+    assert all("\n" not in check.line() for check in checks.values())
+
+
+def test_sqlite_with_pending_migration(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'gis-outage.sqlite'}")
+    migrate(engine)
+    downgrade(engine, "-1")
+    engine.dispose()
+    checks = _by_name(run_checks(Settings(data_dir=tmp_path), _demo_notifier()))
+    assert checks["database"].ok and checks["database"].detail.startswith("SQLite 3.")
+    assert not checks["migrations"].ok
+    assert "run `gis-outage migrate`" in checks["migrations"].detail
+    assert checks["broker"].ok  # none configured: the in-process worker
+
+
+def test_data_dir_not_writable(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    check = _by_name(
+        run_checks(Settings(data_dir=blocker / "data", database_url=None), _demo_notifier())
+    )["data dir"]
+    assert not check.ok and "not writable" in check.detail
+
+
+def test_main_doctor_exit_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("GIS_OUTAGE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("GIS_OUTAGE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("GIS_OUTAGE_NOTIFY_SMS_PROVIDERS", "demo")
+    monkeypatch.setenv("GIS_OUTAGE_NOTIFY_EMAIL_PROVIDERS", "demo")
+    assert main_doctor([]) == 1  # a new SQLite file: never migrated
+    out = capsys.readouterr().out
+    assert "FAIL migrations: schema at nothing (never migrated)" in out
+    assert out.rstrip().splitlines()[-1] == "3/4 checks passed; failing: migrations"
+
+    migrate(make_engine(Settings(data_dir=tmp_path / "data").effective_database_url))
+    assert main_doctor([]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("4/4 checks passed")
+
+
+def test_bad_urls_are_reported_without_their_passwords(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url="mysql://gis:sekret-db@127.0.0.1/gis",
+        broker_url="nosuchtransport://user:sekret-broker@127.0.0.1//",
+    )
+    checks = _by_name(run_checks(settings, _demo_notifier()))
+    lines = "\n".join(check.line() for check in checks.values())
+    assert "sekret" not in lines
+    assert "GIS_OUTAGE_DATABASE_URL is not a SQLite or PostgreSQL URL" in checks["database"].detail
+    assert not checks["migrations"].ok
+    assert not checks["broker"].ok
