@@ -336,6 +336,31 @@ def _lookup(values: pd.Series, index: pd.Index) -> tuple[np.ndarray, np.ndarray]
     positions[positions < 0] = NO_NODE
     return positions, unknown
 
+def _column(gdf: gpd.GeoDataFrame, name: str) -> pd.Series:
+    return gdf[name] if name in gdf else pd.Series([None] * len(gdf), index=gdf.index)
+
+
+def _references(
+    gdf: gpd.GeoDataFrame, layer: str, link_index: pd.Index, node_index: pd.Index,
+    check: _Checker,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The link and node each feature names (NO_NODE when none), and the rows in error."""
+    ids = list(gdf["id"])
+    link_col, node_col = _column(gdf, "link_id"), _column(gdf, "node_id")
+    links, bad_links = _lookup(link_col, link_index)
+    nodes, bad_nodes = _lookup(node_col, node_index)
+    for row in bad_links:
+        check.add(layer, ids[row], f"link_id {link_col.iloc[row]!r} is not a link")
+    for row in bad_nodes:
+        check.add(layer, ids[row], f"node_id {node_col.iloc[row]!r} is not a node")
+    bad = np.zeros(len(gdf), dtype=bool)
+    bad[bad_links] = True
+    bad[bad_nodes] = True
+    for row in np.flatnonzero(~bad & (links == NO_NODE) & (nodes == NO_NODE)):
+        check.add(layer, ids[row], "needs link_id or node_id")
+    return links, nodes, bad
+
+
 def _place_devices(
     devices: gpd.GeoDataFrame,
     link_index: pd.Index,
@@ -349,20 +374,9 @@ def _place_devices(
     if n == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     ids = list(devices["id"])
-    link_col = devices["link_id"] if "link_id" in devices else pd.Series([None] * n)
-    node_col = devices["node_id"] if "node_id" in devices else pd.Series([None] * n)
-    dev_link, bad_links = _lookup(link_col, link_index)
-    dev_node, bad_nodes = _lookup(node_col, node_index)
-    for row in bad_links:
-        check.add("devices", ids[row], f"link_id {link_col.iloc[row]!r} is not a link")
-    for row in bad_nodes:
-        check.add("devices", ids[row], f"node_id {node_col.iloc[row]!r} is not a node")
-    bad = np.zeros(n, dtype=bool)
-    bad[bad_links] = True
-    bad[bad_nodes] = True
+    dev_link, dev_node, bad = _references(devices, "devices", link_index, node_index, check)
+    link_col, node_col = _column(devices, "link_id"), _column(devices, "node_id")
     on_link = ~bad & (dev_link != NO_NODE)
-    for row in np.flatnonzero(~bad & (dev_link == NO_NODE) & (dev_node == NO_NODE)):
-        check.add("devices", ids[row], "needs link_id or node_id")
     # On a link without node_id: at the end nearest the device's point.
     nearest = np.flatnonzero(on_link & (dev_node == NO_NODE))
     if len(nearest):
@@ -411,7 +425,7 @@ def _place_sources(
     if n == 0:
         return np.empty(0, np.int64)
     ids = list(sources["id"])
-    node_col = sources["node_id"] if "node_id" in sources else pd.Series([None] * n)
+    node_col = _column(sources, "node_id")
     nodes, unknown = _lookup(node_col, node_index)
     for row in unknown:
         check.add("sources", ids[row], f"node_id {node_col.iloc[row]!r} is not a node")
@@ -439,20 +453,7 @@ def _place_service_points(
     n = len(sps)
     if n == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), [], np.empty(0, np.int64)
-    ids = list(sps["id"])
-    link_col = sps["link_id"] if "link_id" in sps else pd.Series([None] * n)
-    node_col = sps["node_id"] if "node_id" in sps else pd.Series([None] * n)
-    sp_link, bad_links = _lookup(link_col, link_index)
-    sp_node, bad_nodes = _lookup(node_col, node_index)
-    for row in bad_links:
-        check.add("service_points", ids[row], f"link_id {link_col.iloc[row]!r} is not a link")
-    for row in bad_nodes:
-        check.add("service_points", ids[row], f"node_id {node_col.iloc[row]!r} is not a node")
-    bad = np.zeros(n, dtype=bool)
-    bad[bad_links] = True
-    bad[bad_nodes] = True
-    for row in np.flatnonzero(~bad & (sp_link == NO_NODE) & (sp_node == NO_NODE)):
-        check.add("service_points", ids[row], "needs link_id or node_id")
+    sp_link, sp_node, _ = _references(sps, "service_points", link_index, node_index, check)
     address_col = list(sps["address_id"]) if "address_id" in sps else [None] * n
     if addresses is not None and "id" in addresses and "address_id" in sps:
         unknown = sps["address_id"].notna() & ~sps["address_id"].isin(addresses["id"])
