@@ -18,7 +18,9 @@ TOKEN_FILE = "engineer-token.txt"
 def run_demo(host: str, port: int, data_dir: Path) -> int:
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    settings = Settings(data_dir=data_dir, database_url=None, broker_url=None)
+    base = f"http://{host}:{port}"
+    # The demo's own address goes into map links, feeds and messages.
+    settings = Settings(data_dir=data_dir, database_url=None, broker_url=None, public_url=base)
     db = make_engine(settings.effective_database_url)
     migrate(db)
     token_path = data_dir / TOKEN_FILE
@@ -28,8 +30,7 @@ def run_demo(host: str, port: int, data_dir: Path) -> int:
         seeded = seed_demo(db, data_dir / "city")
         token_path.write_text(seeded.token + "\n")
         token_path.chmod(0o600)
-    base = f"http://{host}:{port}"
-    app = create_app(settings, engine=db, public_url=base)
+    app = create_app(settings, engine=db)
     _start_worker(app, settings, db)
     print(
         "\ngis-outage demo (embedded SQLite: " + settings.effective_database_url + ")\n"
@@ -37,6 +38,7 @@ def run_demo(host: str, port: int, data_dir: Path) -> int:
         f"  OGC API Features        {base}/oapi/collections/outages/items\n"
         f"  engineer API (OpenAPI)  {base}/api/v1/docs\n"
         f"  messages residents got  {base}/demo/messages\n"
+        f"  resident portal         {base}/portal/\n"
         f"  API token of {ENGINEER!r} is in {token_path}\n",
         flush=True,
     )
