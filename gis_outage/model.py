@@ -41,6 +41,22 @@ class NumberType(StrEnum):
     UNKNOWN = "unknown"
 
 
+class DeliveryStatus(StrEnum):
+    """Statuses of one message to one destination (GOV.UK Notify's vocabulary)."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    TEMPORARY_FAILURE = "temporary-failure"
+    PERMANENT_FAILURE = "permanent-failure"
+    TECHNICAL_FAILURE = "technical-failure"
+
+
+class SubscriptionRole(StrEnum):
+    RESIDENT = "resident"
+    PROPERTY_MANAGER = "property_manager"
+
+
 class Role(StrEnum):
     VIEWER = "viewer"
     ENGINEER = "engineer"

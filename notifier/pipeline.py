@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings, get_settings
+from gis_outage.model import DeliveryStatus
 from gis_outage.storage.outages import get_event
 from gis_outage.storage.recipients import (
     Finished,
@@ -38,7 +39,7 @@ from gis_outage.storage.recipients import (
     insert_deliveries_once,
     next_attempt_at,
 )
-from gis_outage.storage.schema import DeliveryStatus, utcnow
+from gis_outage.storage.schema import utcnow
 
 from .channels.base import Outcome, SendResult
 from .policy import Decision, decide, parse_time

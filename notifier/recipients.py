@@ -20,10 +20,9 @@ from phonenumbers import PhoneNumberType
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings, get_settings
-from gis_outage.model import Channel, NumberType
+from gis_outage.model import Channel, NumberType, SubscriptionRole
 from gis_outage.storage.directory import directory_entries_for
 from gis_outage.storage.recipients import opted_out, subscriptions_for
-from gis_outage.storage.schema import SubscriptionRole
 
 from .settings import NotifierSettings, get_notifier_settings
 

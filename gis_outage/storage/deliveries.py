@@ -11,10 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gis_outage.model import Channel
+from gis_outage.model import Channel, DeliveryStatus
 from gis_outage.storage.db import Bind, dialect_insert, read_connection, write_transaction
 from gis_outage.storage.errors import NotFound
-from gis_outage.storage.schema import DeliveryStatus, deliveries, utcnow
+from gis_outage.storage.schema import deliveries, utcnow
 
 
 def insert_delivery_once(

@@ -17,31 +17,16 @@ from sqlalchemy.engine import Dialect
 
 from gis_outage.model import (
     Channel,
+    DeliveryStatus,
     EventKind,
     NumberType,
     OutageKind,
     OutageStatus,
     Role,
     Service,
+    SubscriptionRole,
 )
 from gis_outage.storage.geometry import Geometry
-
-
-class DeliveryStatus(StrEnum):
-    """Statuses of one message to one destination (GOV.UK Notify's vocabulary)."""
-
-    QUEUED = "queued"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    TEMPORARY_FAILURE = "temporary-failure"
-    PERMANENT_FAILURE = "permanent-failure"
-    TECHNICAL_FAILURE = "technical-failure"
-
-
-class SubscriptionRole(StrEnum):
-    RESIDENT = "resident"
-    PROPERTY_MANAGER = "property_manager"
-
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

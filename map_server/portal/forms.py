@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 
 from starlette.datastructures import FormData
 
-from gis_outage.model import Channel, NumberType, Service
+from gis_outage.model import Channel, NumberType, Service, SubscriptionRole
 from gis_outage.phones import InvalidPhoneNumber, normalise, number_type
-from gis_outage.storage.schema import SubscriptionRole
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MAX = {"name": 100, "street": 100, "house_number": 20, "postal_code": 10, "number": 40}
