@@ -321,7 +321,7 @@ def _write_event(
     conn: Connection, outage: dict[str, Any], kind: EventKind, changed: list[str]
 ) -> int:
     """The event (with a snapshot of what residents are told) and its outbox row."""
-    payload = {"outage": _snapshot(outage), "changed": changed}
+    payload = {"outage": event_snapshot(outage), "changed": changed}
     event_id = int(
         conn.execute(
             outage_events.insert().values(
@@ -338,7 +338,7 @@ def _write_event(
     return event_id
 
 
-def _snapshot(outage: dict[str, Any]) -> dict[str, Any]:
+def event_snapshot(outage: dict[str, Any]) -> dict[str, Any]:
     """JSON-safe copy of the outage as it is at the event (the area is left out: large)."""
     fields = [f for f in PUBLIC_FIELDS if f != "public_area"] + ["affected"]
     return {

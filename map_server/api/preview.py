@@ -22,16 +22,6 @@ from .schemas import OutageId
 router = APIRouter(tags=["engineer"], responses=ERRORS)
 
 
-def _as_event(outage: dict[str, Any]) -> dict[str, Any]:
-    """The outage in the shape of the event payload the notifier renders from."""
-    fields = ("id", "service", "kind", "starts_at", "estimated_end_at", "ended_at", "cause",
-              "texts", "affected")
-    snapshot = {
-        f: outage[f].isoformat() if isinstance(outage[f], datetime) else outage[f] for f in fields
-    }
-    return {"payload": {"outage": snapshot}}
-
-
 @router.post(
     "/outages/{outage_id}/recipients/preview",
     summary="Recipients by channel and the SMS residents would get; no personal data",
@@ -48,9 +38,11 @@ def preview(outage_id: OutageId, request: Request, user: User = viewer) -> dict[
     decision = Decision("send", "preview", kind)
     config = RenderConfig.from_settings(settings)
     now = datetime.now(UTC)
+    # Rendered from the same snapshot a published event would carry.
+    event = {"payload": {"outage": store.event_snapshot(outage)}}
     sms = {}
     for language in settings.languages:
-        context = message_context(_as_event(outage), language, decision, notifier, now)
+        context = message_context(event, language, decision, notifier, now)
         rendered = render(kind, outage["service"], language, Channel.SMS, context, config=config)
         info = rendered.sms
         sms[language] = {
