@@ -13,9 +13,11 @@ from shapely import Point
 from sqlalchemy.engine import Engine
 
 from gis_outage.storage.addresses import upsert_addresses
+from gis_outage.storage.db import write_transaction
 from gis_outage.storage.directory import replace_directory
 from gis_outage.storage.outages import change_status, create_outage, outage_events_for
-from gis_outage.storage.schema import subscribers, subscriptions, utcnow
+from gis_outage.storage.recipients import insert_deliveries_once
+from gis_outage.storage.schema import deliveries, outage_events, subscribers, subscriptions, utcnow
 
 ACTOR = "test-engineer"
 
@@ -132,3 +134,23 @@ def numbers_at(db: Engine, count: int, per_address: int = 5, prefix: str = "A") 
         source=f"operator-{prefix}",
     )
     return addresses
+
+
+def deliveries_with_one_old(db: Engine, old: str, new: str, age: timedelta) -> None:
+    """Two delivery rows of one event, the one to `old` made `age` ago (retention tests)."""
+    outage = create_outage(
+        db, service="water", kind="unplanned", starts_at=utcnow(), created_by="test"
+    )
+    with write_transaction(db) as conn:
+        event = conn.execute(
+            outage_events.insert().values(
+                outage_id=outage, kind="published", created_at=utcnow(), payload={}
+            )
+        ).inserted_primary_key[0]
+    insert_deliveries_once(db, event, [(old, "sms"), (new, "sms")])
+    with write_transaction(db) as conn:
+        conn.execute(
+            deliveries.update()
+            .where(deliveries.c.destination == old)
+            .values(created_at=utcnow() - age)
+        )

@@ -5,33 +5,16 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from gis_outage.config import Settings
-from gis_outage.storage.db import write_transaction
-from gis_outage.storage.outages import create_outage
-from gis_outage.storage.recipients import insert_deliveries_once
-from gis_outage.storage.schema import deliveries, outage_events, utcnow
+from gis_outage.storage.schema import deliveries
 from notifier.celery_app import make_app
 from notifier.providers import build_providers
 from notifier.settings import NotifierSettings
 from notifier.worker import EmbeddedWorker
+from tests.notifier.outage_data import deliveries_with_one_old
 
 
 def test_old_delivery_logs_are_deleted_by_the_embedded_worker(db_engine, tmp_path):
-    outage = create_outage(
-        db_engine, service="water", kind="unplanned", starts_at=utcnow(), created_by="test"
-    )
-    with write_transaction(db_engine) as conn:
-        event = conn.execute(
-            outage_events.insert().values(
-                outage_id=outage, kind="published", created_at=utcnow(), payload={}
-            )
-        ).inserted_primary_key[0]
-    insert_deliveries_once(db_engine, event, [("+358401234567", "sms"), ("+358451112233", "sms")])
-    with write_transaction(db_engine) as conn:
-        conn.execute(
-            deliveries.update()
-            .where(deliveries.c.destination == "+358401234567")
-            .values(created_at=utcnow() - timedelta(days=400))
-        )
+    deliveries_with_one_old(db_engine, "+358401234567", "+358451112233", timedelta(days=400))
     notifier = NotifierSettings()
     worker = EmbeddedWorker(
         db_engine, build_providers(notifier, tmp_path), settings=Settings(data_dir=tmp_path),

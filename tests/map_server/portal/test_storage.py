@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gis_outage.portal_cli import MoveOutFileError, import_move_outs, read_move_outs, retention
-from gis_outage.storage.db import current_revision, downgrade, migrate, write_transaction
-from gis_outage.storage.outages import create_outage
+from gis_outage.storage.db import current_revision, downgrade, migrate
 from gis_outage.storage.portal import (
     MoveOut,
     RateLimit,
@@ -27,9 +26,10 @@ from gis_outage.storage.portal import (
     take_attempt,
     take_rate_limits,
 )
-from gis_outage.storage.recipients import add_opt_out, insert_deliveries_once
-from gis_outage.storage.schema import deliveries, outage_events, utcnow
+from gis_outage.storage.recipients import add_opt_out
+from gis_outage.storage.schema import deliveries, utcnow
 from tests.map_server.data import add_addresses
+from tests.notifier.outage_data import deliveries_with_one_old
 
 PHONE = "+358401234567"
 
@@ -155,22 +155,7 @@ def test_move_outs_purge_matching_registrations(db_engine: Engine) -> None:
 
 def test_retention_deletes_old_delivery_logs_and_expired_portal_rows(db_engine: Engine) -> None:
     add_addresses(db_engine)
-    outage = create_outage(
-        db_engine, service="water", kind="unplanned", starts_at=utcnow(), created_by="test"
-    )
-    with write_transaction(db_engine) as conn:
-        event = conn.execute(
-            outage_events.insert().values(
-                outage_id=outage, kind="published", created_at=utcnow(), payload={}
-            )
-        ).inserted_primary_key[0]
-    insert_deliveries_once(db_engine, event, [(PHONE, "sms"), ("+358451112233", "sms")])
-    with write_transaction(db_engine) as conn:
-        conn.execute(
-            deliveries.update()
-            .where(deliveries.c.destination == PHONE)
-            .values(created_at=utcnow() - timedelta(days=400))
-        )
+    deliveries_with_one_old(db_engine, PHONE, "+358451112233", timedelta(days=400))
     challenge(db_engine, "old".ljust(64, "-"), expires_at=utcnow() - timedelta(minutes=1))
     challenge(db_engine, "new".ljust(64, "-"))
     done = run_retention(db_engine, delivery_log_age=timedelta(days=365))
