@@ -133,7 +133,6 @@ def prepare(db: Engine, n: int) -> int:
 
     from gis_outage.storage.addresses import upsert_addresses
     from gis_outage.storage.directory import replace_directory
-    from gis_outage.storage.outages import create_outage
 
     ids = [f"B{i}" for i in range(n)]
     frame = gpd.GeoDataFrame(
@@ -153,6 +152,16 @@ def prepare(db: Engine, n: int) -> int:
         [{"phone": mobile(i), "address_id": a, "number_type": "mobile"} for i, a in enumerate(ids)],
         "operator",
     )
+    return draft_outage(db, ids, streets=["Mannerheimintie"], created_by="bench")
+
+
+def draft_outage(
+    db: Engine, ids: list[str], *, streets: list[str], created_by: str, **more: Any
+) -> int:
+    """A draft unplanned water outage on the addresses `ids`, started ten minutes ago
+    (affected as gis_outage.affected.affected_snapshot shapes it); its id."""
+    from gis_outage.storage.outages import create_outage
+
     starts_at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
     return create_outage(
         db,
@@ -160,7 +169,7 @@ def prepare(db: Engine, n: int) -> int:
         kind="unplanned",
         starts_at=starts_at,
         estimated_end_at=starts_at + timedelta(hours=3),
-        created_by="bench",
+        created_by=created_by,
         cause="pipe_burst",
         texts={"fi": "Vesijohtovuoto", "sv": "Vattenläcka", "en": "Water main leak"},
         affected={
@@ -171,9 +180,10 @@ def prepare(db: Engine, n: int) -> int:
             "links": [],
             "service_points": [],
             "addresses": ids,
-            "customers": n,
-            "streets": ["Mannerheimintie"],
+            "customers": len(ids),
+            "streets": streets,
         },
+        **more,
     )
 
 

@@ -9,6 +9,10 @@ So a crash can only repeat the messages a provider accepted in the moment betwee
 answer and our record of it (outcomes are written in small groups as they arrive), and
 running an event twice, or on two workers at once, sends nothing twice.
 
+A large event is resolved, queued and sent a slice of its addresses at a time, each
+slice's rows committed before they are sent: the first messages leave while the rest
+of the event is still being resolved.
+
 Embedded mode runs `process_event`; Celery runs `plan_event` + `queue_work` on the
 resolve queue and `send_deliveries` on the send-* queues. They are the same functions.
 """
@@ -16,7 +20,6 @@ resolve queue and `send_deliveries` on the send-* queues. They are the same func
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +31,7 @@ from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings, get_settings
 from gis_outage.model import DeliveryStatus
+from gis_outage.storage.deliveries import SentParts, record_sends
 from gis_outage.storage.outages import get_event
 from gis_outage.storage.recipients import (
     Finished,
@@ -44,7 +48,7 @@ from gis_outage.storage.schema import utcnow
 from .channels.base import Outcome, SendResult
 from .policy import Decision, decide, parse_time
 from .providers import Outgoing, Providers
-from .recipients import Recipient, resolve_recipients
+from .recipients import Recipient, resolve_for
 from .render import MessageContext, RenderConfig, Rendered, render
 from .settings import NotifierSettings, get_notifier_settings
 
@@ -60,11 +64,18 @@ class WorkItem:
     language: str
 
 
+# Addresses resolved per slice: the first slice's messages leave while the next
+# slices are resolved, and each slice's queries stay small.
+ADDRESS_SLICE = 2000
+
+
 @dataclass
 class Plan:
     event: dict[str, Any]
     decision: Decision
-    recipients: list[Recipient] = field(default_factory=list)
+    settings: Settings
+    notifier: NotifierSettings
+    recipients: list[Recipient] = field(default_factory=list)  # filled by queue_work
     inserted: int = 0  # deliveries this run queued
 
 
@@ -122,37 +133,64 @@ def plan_event(
     notifier: NotifierSettings | None = None,
     now: datetime | None = None,
 ) -> Plan:
-    """Decide whether and when the event is messaged and, if now, to whom."""
+    """Decide whether and when the event is messaged; `queue_work` finds to whom."""
     settings = settings or get_settings()
     notifier = notifier or get_notifier_settings()
     event = get_event(db, event_id)
     decision = decide(db, event, notifier, settings.timezone, now or utcnow())
-    plan = Plan(event, decision)
-    if decision.action == "send":
-        plan.recipients = resolve_recipients(db, event, settings=settings, notifier=notifier)
-    return plan
+    return Plan(event, decision, settings, notifier)
+
+
+def _resolve_in_slices(db: Engine, plan: Plan, size: int) -> Iterator[list[Recipient]]:
+    """The event's recipients (`notifier.recipients.resolve_recipients`), a slice of its
+    affected addresses at a time."""
+    outage = plan.event["payload"]["outage"]
+    at = plan.event["created_at"]
+    addresses = sorted({str(a) for a in (outage.get("affected") or {}).get("addresses") or []})
+    for start in range(0, len(addresses), size):
+        yield resolve_for(
+            db,
+            service=outage["service"],
+            address_ids=addresses[start : start + size],
+            at=at.date() if isinstance(at, datetime) else at,
+            settings=plan.settings,
+            notifier=plan.notifier,
+        )
 
 
 def queue_work(
-    db: Engine, plan: Plan, *, fresh_grace: timedelta | None = None, chunk: int = 500
+    db: Engine,
+    plan: Plan,
+    *,
+    fresh_grace: timedelta | None = None,
+    chunk: int = 500,
+    address_slice: int = ADDRESS_SLICE,
 ) -> Iterator[WorkItem]:
-    """Queue one delivery per recipient and yield what is to be sent, as it is queued.
+    """Resolve the recipients, queue one delivery per destination and yield what is to
+    be sent, as it is queued.
 
-    New rows come first, a chunk at a time, so sending starts before a large event is
-    fully queued; then the event's older rows that are not final (retries, rows a dead
-    worker left). With `fresh_grace`, never-tried rows younger than that are left out:
-    their send task is presumed on its way through a broker queue.
+    New rows come first, a slice of addresses and a chunk of rows at a time, so sending
+    starts before a large event is fully resolved; then the event's older rows that are
+    not final (retries, rows a dead worker left). A destination found again in a later
+    slice (a number listed at several addresses) keeps its first slice's language and
+    channel: the UNIQUE(event, destination) row is already there. With `fresh_grace`,
+    never-tried rows younger than that are left out: their send task is presumed on its
+    way through a broker queue.
     """
     event_id = int(plan.event["id"])
-    language = {r.destination: r.language for r in plan.recipients}
-    pairs = [(r.destination, r.channel.value) for r in plan.recipients]
+    language: dict[str, str] = {}
     run_started = utcnow()
     yielded: set[int] = set()
-    for start in range(0, len(pairs), chunk):
-        for row in insert_deliveries_once(db, event_id, pairs[start : start + chunk]):
-            plan.inserted += 1
-            yielded.add(row["id"])
-            yield WorkItem(row["id"], row["channel"], language[row["destination"]])
+    for recipients in _resolve_in_slices(db, plan, address_slice):
+        new = [r for r in recipients if r.destination not in language]
+        language.update((r.destination, r.language) for r in new)
+        plan.recipients += new
+        pairs = [(r.destination, r.channel.value) for r in new]
+        for start in range(0, len(pairs), chunk):
+            for row in insert_deliveries_once(db, event_id, pairs[start : start + chunk]):
+                plan.inserted += 1
+                yielded.add(row["id"])
+                yield WorkItem(row["id"], row["channel"], language[row["destination"]])
     gone: list[Finished] = []
     for row in event_deliveries(db, event_id, open_only=True):
         if row["id"] in yielded:
@@ -248,65 +286,69 @@ class _Recorder:
 
     Recording as results arrive (not once per batch) is what keeps the repeats after a
     crash small: only outcomes not yet written are lost, and those messages go again.
+    The thread wakes when `every` outcomes are waiting, or after `wait` seconds with
+    fewer, not once per outcome.
     """
 
     def __init__(self, db: Engine, max_attempts: int, every: int = 20, wait: float = 0.01):
         self.db, self.max_attempts, self.every, self.wait = db, max_attempts, every, wait
         self.stats = SendStats()
         self.error: str | None = None
+        self._waiting: list[tuple[dict[str, Any], SendResult]] = []
         self._outstanding = 0  # outcomes handed over and not yet written
-        self._written = threading.Condition()
-        self._queue: queue.SimpleQueue[tuple[dict[str, Any], SendResult] | None] = (
-            queue.SimpleQueue()
-        )
+        self._closing = False
+        self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="delivery-recorder", daemon=True)
         self._thread.start()
 
     def add(self, row: dict[str, Any], result: SendResult) -> None:
-        with self._written:
+        with self._changed:
+            self._waiting.append((row, result))
             self._outstanding += 1
-        self._queue.put((row, result))
+            if len(self._waiting) in (1, self.every):  # the first starts the clock
+                self._changed.notify_all()
 
     def wait_below(self, limit: int, timeout: float = 30.0) -> None:
         """Back-pressure: wait until at most `limit` outcomes are unwritten, so what a
         crash can repeat stays bounded (a batch plus `limit`) however slow the disk."""
-        with self._written:
-            self._written.wait_for(lambda: self._outstanding <= limit, timeout=timeout)
+        with self._changed:
+            self._changed.wait_for(lambda: self._outstanding <= limit, timeout=timeout)
 
     def _run(self) -> None:
-        pending: list[tuple[dict[str, Any], SendResult]] = []
         while True:
-            try:
-                item = self._queue.get(timeout=self.wait if pending else None)
-            except queue.Empty:
-                item = ...  # quiet for a moment: write what we have
-            if item is None:
-                self._flush(pending)
-                return
-            if item is not ...:
-                pending.append(item)  # type: ignore[arg-type]
-            if pending and (item is ... or len(pending) >= self.every):
-                self._flush(pending)
-                pending = []
+            with self._changed:
+                self._changed.wait_for(lambda: self._closing or self._waiting)
+                self._changed.wait_for(
+                    lambda: self._closing or len(self._waiting) >= self.every, timeout=self.wait
+                )
+                pending, self._waiting = self._waiting, []
+                closing = self._closing
+            self._flush(pending)
+            if closing:
+                with self._changed:
+                    if not self._waiting:
+                        return
 
     def _flush(self, pending: list[tuple[dict[str, Any], SendResult]]) -> None:
         if not pending:
             return
         rows, results = zip(*pending, strict=True)
-        finished, stats = _finished(list(rows), results, self.max_attempts)
+        finished, parts, stats = _finished(list(rows), results, self.max_attempts)
         try:
-            finish_deliveries(self.db, finished)
+            record_sends(self.db, finished, parts)
         except Exception as exc:  # the class name only: parameters hold destinations
             self.error = exc.__class__.__name__
             log.error("recording %d send outcomes failed: %s", len(finished), self.error)
         else:
             self.stats.add(stats)
-        with self._written:
+        with self._changed:
             self._outstanding -= len(pending)
-            self._written.notify_all()
+            self._changed.notify_all()
 
     def close(self) -> SendStats:
-        self._queue.put(None)
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
         self._thread.join()
         if self.error is not None:
             raise RecordError(f"recording send outcomes failed: {self.error}")
@@ -367,7 +409,7 @@ def send_deliveries(
         for item in work:  # may be a generator that is still queueing the event
             batch = waiting[item.channel]
             batch.append(item)
-            if len(batch) >= notifier.batch_size:
+            if len(batch) >= notifier.batch_for(item.channel):
                 send(item.channel, waiting.pop(item.channel))
         for channel in list(waiting):
             send(channel, waiting.pop(channel))
@@ -379,13 +421,16 @@ def send_deliveries(
 
 def _finished(
     claimed: list[dict[str, Any]], results: Iterable[SendResult], max_attempts: int
-) -> tuple[list[Finished], SendStats]:
+) -> tuple[list[Finished], list[SentParts], SendStats]:
     stats = SendStats()
     out = []
+    parts = []
     for row, result in zip(claimed, results, strict=True):
         if result.outcome is Outcome.ACCEPTED:
             status = DeliveryStatus.SENT
             stats.sent += 1
+            if len(result.part_ids) > 1:  # receipts come per part
+                parts.append(SentParts(row["id"], result.provider, result.part_ids))
         elif result.outcome is Outcome.PERMANENT_FAILURE:
             status = DeliveryStatus.PERMANENT_FAILURE
             stats.failed += 1
@@ -396,7 +441,7 @@ def _finished(
             status = DeliveryStatus.TEMPORARY_FAILURE
             stats.retrying += 1
         out.append(Finished(row["id"], status.value, result.provider, result.provider_message_id))
-    return out, stats
+    return out, parts, stats
 
 
 def event_progress(
@@ -424,7 +469,7 @@ def process_event(
     notifier = notifier or get_notifier_settings()
     render_config = render_config or RenderConfig.from_settings(settings)
     plan = plan_event(db, event_id, settings=settings, notifier=notifier, now=now)
-    report = EventReport(event_id, plan.decision, len(plan.recipients))
+    report = EventReport(event_id, plan.decision)
     if plan.decision.action != "send":
         log.info("event %s: %s (%s)", event_id, plan.decision.action, plan.decision.reason)
         return report
@@ -438,7 +483,7 @@ def process_event(
         render_config=render_config,
         on_batch_done=on_batch_done,
     )
-    report.inserted = plan.inserted
+    report.recipients, report.inserted = len(plan.recipients), plan.inserted
     report.sent, report.failed, report.retrying = stats.sent, stats.failed, stats.retrying
     report.pending, report.next_attempt_at = event_progress(db, event_id, notifier)
     log.info(
@@ -449,5 +494,14 @@ def process_event(
         report.failed,
         report.retrying,
         report.pending,
+        extra={
+            "event_id": event_id,
+            "outage_id": plan.event.get("outage_id"),
+            "recipients": report.recipients,
+            "sent": report.sent,
+            "failed": report.failed,
+            "retrying": report.retrying,
+            "pending": report.pending,
+        },
     )
     return report

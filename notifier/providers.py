@@ -5,6 +5,11 @@ provider could not take for a reason that may pass (temporary failure) is offere
 the next provider at once; a provider that failed is tried last for a cool-down
 period, so a dead primary does not slow every batch. A permanent failure is final:
 another provider will not make a wrong number right.
+
+A provider that answers, but slowly (its mean response time in a batch above
+`slow_after`), is put last for the cool-down like a failed one: the batches after it go
+to the next provider. The slow batch itself is not sent again elsewhere: its messages
+were submitted and wait for their answers, so failing over cannot duplicate them.
 """
 
 from __future__ import annotations
@@ -96,8 +101,7 @@ class SmppProvider:
 
             return record
 
-        for index, item in enumerate(items):
-            self.client.submit(_sms(item), callback(index))
+        self.client.submit_many((_sms(item), callback(i)) for i, item in enumerate(items))
         timeout = self.client.config.response_timeout * 2 + 5
         missing = SendResult(Outcome.TEMPORARY_FAILURE, self.name, error="no response")
         late = []
@@ -111,6 +115,10 @@ class SmppProvider:
             if on_result is not None:
                 on_result(index, missing)
         return [results[i] for i in range(len(items))]
+
+    def response_time(self, since: float) -> float:
+        """Seconds the SMSC takes to answer a submit, from answers since `since`."""
+        return self.client.response_time(since)
 
     def close(self) -> None:
         self.client.close()
@@ -169,6 +177,7 @@ class ProviderChain:
         providers: Sequence[Provider],
         *,
         cooldown: float = 60.0,
+        slow_after: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not providers:
@@ -176,6 +185,7 @@ class ProviderChain:
         self.channel = Channel(channel)
         self.providers = list(providers)
         self.cooldown = cooldown
+        self.slow_after = slow_after  # None: speed is not watched
         self._clock = clock
         self._failed_at: dict[str, float] = {}
 
@@ -206,7 +216,9 @@ class ProviderChain:
                 ):
                     on_result(batch[k], result)
 
+            started = time.monotonic()
             answers = provider.send_batch([items[i] for i in batch], forward)
+            slow = self._slow(provider, started)
             retry = []
             for index, result in zip(batch, answers, strict=True):
                 results[index] = result
@@ -222,10 +234,28 @@ class ProviderChain:
                     len(retry),
                     "" if last else "; failing over",
                 )
+            elif slow:
+                self._failed_at[provider.name] = self._clock()
+                log.warning(
+                    "%s: provider %s answers slowly (%.1f s on average)%s",
+                    self.channel,
+                    provider.name,
+                    slow,
+                    "" if last else "; next batches go to the next provider",
+                )
             elif len(retry) < len(batch):
                 self._failed_at.pop(provider.name, None)
             todo = retry
         return [r for r in results if r is not None]
+
+    def _slow(self, provider: Provider, since: float) -> float:
+        """The provider's response time in seconds since `since` when over `slow_after`,
+        else 0 (also for providers that do not measure it)."""
+        measure = getattr(provider, "response_time", None)
+        if self.slow_after is None or measure is None:
+            return 0.0
+        seconds = float(measure(since))
+        return seconds if seconds > self.slow_after else 0.0
 
     def close(self) -> None:
         for provider in self.providers:
@@ -271,7 +301,7 @@ def build_providers(
     on_receipt: ReceiptHandler | None = None,
     on_inbound: InboundHandler | None = None,
 ) -> Providers:
-    """Provider chains from the settings' provider names (demo, smpp, smpp2, http, smtp)."""
+    """Provider chains from the settings' provider names (demo, smpp, smpp2, http, smtp, sip)."""
     made: dict[str, Provider] = {}
 
     def provider(name: str) -> Provider:
@@ -284,7 +314,10 @@ def build_providers(
         names = notifier.provider_names(channel.value)
         if names:
             chains[channel] = ProviderChain(
-                channel, [provider(n) for n in names], cooldown=notifier.provider_cooldown_seconds
+                channel,
+                [provider(n) for n in names],
+                cooldown=notifier.provider_cooldown_seconds,
+                slow_after=notifier.provider_slow_seconds,
             )
     return Providers(chains)
 
@@ -343,4 +376,25 @@ def _make(
                 )
             )
         )
-    raise ValueError(f"unknown provider {name!r} (demo, smpp, smpp2, http, smtp)")
+    if name == "sip":
+        from .channels.sip import SipConfig, SipProvider
+
+        return SipProvider(
+            SipConfig(
+                host=s.sip_host,
+                port=s.sip_port,
+                transport=s.sip_transport,
+                username=s.sip_username,
+                password=s.sip_password,
+                caller_id=s.sip_from,
+                register=s.sip_register,
+                max_calls=s.sip_max_calls,
+                ring_timeout=s.sip_ring_timeout_seconds,
+                number_prefix=s.sip_number_prefix,
+                local_port=s.sip_local_port,
+                rtp_port=s.sip_rtp_port,
+                rtp_port_range=s.sip_rtp_port_range,
+            ),
+            on_receipt=on_receipt,
+        )
+    raise ValueError(f"unknown provider {name!r} (demo, smpp, smpp2, http, smtp, sip)")

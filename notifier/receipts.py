@@ -3,6 +3,8 @@
 A receipt can arrive before we have recorded the send it belongs to (the SMSC answers
 submit_sm and reports delivery within milliseconds, while we record sends a batch at
 a time). Such receipts are kept and tried again for a while instead of being lost.
+A long SMS gets a receipt per part; `apply_receipt` combines them into the status of
+the delivery.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import phonenumbers
 from sqlalchemy.engine import Engine
 
 from gis_outage.model import Channel
-from gis_outage.storage.recipients import add_opt_out, apply_receipt
+from gis_outage.storage.deliveries import apply_receipt
+from gis_outage.storage.recipients import add_opt_out
 
 from .channels.base import DeliveryReceipt, DeliveryStatus, InboundMessage
 from .recipients import normalize_phone

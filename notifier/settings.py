@@ -66,6 +66,12 @@ class NotifierSettings(BaseSettings):
     provider_cooldown_seconds: float = Field(
         default=60.0, description="A provider that failed is tried last for this long"
     )
+    provider_slow_seconds: float | None = Field(
+        default=5.0,
+        gt=0,
+        description="A provider whose answers take longer on average in a batch is "
+        "tried last for the cool-down, like a failed one",
+    )
     outbox_lease_seconds: float = Field(
         default=600.0, description="An event a worker holds is taken over after this"
     )
@@ -99,9 +105,32 @@ class NotifierSettings(BaseSettings):
     smtp_starttls: bool = False
     smtp_username: str | None = None
     smtp_password: str | None = Field(default=None, repr=False)
+    # voice calls through a SIP trunk (provider "sip")
+    sip_host: str = "127.0.0.1"
+    sip_port: int = Field(default=5060, ge=1, le=65535)
+    sip_transport: Literal["udp", "tcp"] = "udp"
+    sip_username: str | None = Field(default=None, description="Answers a 401/407 challenge")
+    sip_password: str | None = Field(default=None, repr=False)
+    sip_from: str | None = Field(default=None, description="Caller id: number, user or sip: URI")
+    sip_register: bool = False
+    sip_number_prefix: str = Field(default="+", description="Replaces the + of E.164 numbers")
+    sip_max_calls: int = Field(default=4, ge=1, le=32, description="Calls at once")
+    sip_ring_timeout_seconds: float = Field(default=45.0, gt=0)
+    sip_local_port: int = Field(default=0, ge=0, le=65535, description="0: any free port")
+    sip_rtp_port: int = Field(default=4000, ge=1024, le=65535, description="First RTP port")
+    sip_rtp_port_range: int = Field(default=0, ge=0, description="0: as many as needed")
     demo_voice_audio: bool = Field(
         default=False, description="Demo provider also speaks voice messages to WAV"
     )
+
+    def batch_for(self, channel: str) -> int:
+        """Deliveries claimed at once on a channel.
+
+        A call lasts the ring time and two playings of the message, so a voice batch is
+        only the calls placed at once: each claim is then done within its lease, and no
+        call waits in a batch long enough to be claimed and made a second time.
+        """
+        return self.sip_max_calls if channel == "voice" else self.batch_size
 
     def backoff(self, attempts: int) -> timedelta:
         """Wait before attempt `attempts + 1` after a temporary failure."""

@@ -11,6 +11,7 @@ import logging
 import threading
 from collections import defaultdict
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from celery import Task
@@ -18,10 +19,11 @@ from sqlalchemy.engine import Engine
 
 from gis_outage.config import get_settings
 from gis_outage.storage.db import make_engine
+from gis_outage.storage.deliveries import apply_receipt
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.outages import get_event
 from gis_outage.storage.outbox import claim_outbox, mark_processed, release_outbox
-from gis_outage.storage.recipients import apply_receipt, next_attempt_at
+from gis_outage.storage.recipients import next_attempt_at
 from gis_outage.storage.schema import utcnow
 
 from . import reminders
@@ -132,6 +134,13 @@ def resolve_event(outbox_id: int, event_id: int) -> dict[str, Any]:
     return {"action": "send", "recipients": len(plan.recipients), "batches": batches}
 
 
+@lru_cache(maxsize=8)
+def _event(event_id: int) -> dict[str, Any]:
+    """Events are never changed once written: a worker reads one once, not per batch
+    (a large one carries tens of thousands of address ids)."""
+    return get_event(_db(), event_id)
+
+
 @app.task(name="notifier.tasks.send_batch")
 def send_batch(
     outbox_id: int,
@@ -149,7 +158,7 @@ def send_batch(
     work = [WorkItem(int(i), channel, str(language)) for i, language in items]
     stats = send_deliveries(
         db,
-        get_event(db, event_id),
+        _event(event_id),
         decision,
         work,
         _providers(),

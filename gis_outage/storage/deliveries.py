@@ -2,19 +2,36 @@
 
 UNIQUE(event_id, destination) in the database is what guarantees one message per
 destination per event, even when two workers resolve the same event at once.
+
+A long SMS goes out as several parts, each with its own provider message id and its
+own receipt: `delivery_parts` keeps them, and the delivery's status follows from all
+of its parts' receipts (`apply_receipt`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from gis_outage.model import Channel, DeliveryStatus
 from gis_outage.storage.db import Bind, dialect_insert, read_connection, write_transaction
 from gis_outage.storage.errors import NotFound
-from gis_outage.storage.schema import deliveries, utcnow
+from gis_outage.storage.recipients import RETRYABLE, Finished, finish_deliveries
+from gis_outage.storage.schema import deliveries, delivery_parts, utcnow
+
+# Receipt statuses that make a delivery failed whatever its other parts say.
+FAILED = frozenset(
+    {
+        DeliveryStatus.TEMPORARY_FAILURE.value,
+        DeliveryStatus.PERMANENT_FAILURE.value,
+        DeliveryStatus.TECHNICAL_FAILURE.value,
+    }
+)
 
 
 def insert_delivery_once(
@@ -84,5 +101,175 @@ def update_delivery(
 
 def deliveries_for_event(bind: Bind, event_id: int) -> list[dict[str, Any]]:
     query = sa.select(deliveries).where(deliveries.c.event_id == event_id).order_by(deliveries.c.id)
+    with read_connection(bind) as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+@dataclass(frozen=True)
+class SentParts:
+    """The provider message ids of an accepted multi-part message, in part order."""
+
+    delivery_id: int
+    provider: str
+    part_ids: Sequence[str]
+
+
+def record_sends(
+    bind: Bind,
+    finished: Iterable[Finished],
+    parts: Iterable[SentParts] = (),
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Send outcomes and the parts of multi-part messages, in one transaction: a
+    receipt finds both the delivery's message id and its parts, or neither (and is
+    tried again later), never a delivery without its parts. Rows no longer open are
+    left alone, as `finish_deliveries` does."""
+    now = now or utcnow()
+    rows = [
+        {
+            "delivery_id": p.delivery_id,
+            "part": number,
+            "provider": p.provider,
+            "provider_message_id": part_id,
+            "updated_at": now,
+        }
+        for p in parts
+        for number, part_id in enumerate(p.part_ids, start=1)
+    ]
+    sent, other = [], []
+    for f in finished:
+        (sent if f.status == DeliveryStatus.SENT.value else other).append(f)
+    with write_transaction(bind) as conn:
+        _mark_sent(conn, sent, now)
+        if other:  # rare (failures); it builds its statements on every call
+            finish_deliveries(conn, other, now=now)
+        if rows:
+            conn.execute(
+                dialect_insert(conn, delivery_parts).on_conflict_do_nothing(
+                    index_elements=["delivery_id", "part"]
+                ),
+                rows,
+            )
+
+
+_MARK_SENT = (
+    "UPDATE deliveries SET status = {sent}, provider = {p}, provider_message_id = {p}, "
+    "sent_at = {p}, updated_at = {p} WHERE id = {p} AND status IN ({open})"
+)
+
+
+def _mark_sent(conn: Connection, sent: Sequence[Finished], now: datetime) -> None:
+    """`finish_deliveries` for accepted sends, the bulk of every run: one statement
+    executed for all rows with the driver's own executemany, without SQLAlchemy's
+    per-row parameter processing (the time is converted once)."""
+    if not sent:
+        return
+    when = deliveries.c.sent_at.type.bind_processor(conn.dialect)
+    stamp = when(now) if when is not None else now
+    marker = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+    statement = _MARK_SENT.format(
+        sent=f"'{DeliveryStatus.SENT.value}'",
+        p=marker,
+        open=", ".join(f"'{status}'" for status in RETRYABLE),
+    )
+    conn.exec_driver_sql(
+        statement, [(f.provider, f.provider_message_id, stamp, stamp, f.id) for f in sent]
+    )
+
+
+def delivery_status(part_statuses: Sequence[str | None]) -> str | None:
+    """A multi-part delivery's status from its parts' receipts, in part order: the first
+    failed part's status; delivered when every part is; None (no change) otherwise."""
+    for status in part_statuses:
+        if status in FAILED:
+            return status
+    if all(s == DeliveryStatus.DELIVERED.value for s in part_statuses):
+        return DeliveryStatus.DELIVERED.value
+    return None
+
+
+def apply_receipt(
+    bind: Bind, provider: str, provider_message_id: str, status: str, *, now: datetime | None = None
+) -> bool:
+    """A delivery receipt for a message or one part of a multi-part message.
+
+    A single-part delivery takes the receipt's status. A part's receipt is stored with
+    the part, and its delivery becomes failed when any part failed (with that part's
+    status), delivered when all parts are, and stays `sent` while receipts are missing.
+    A `temporary-failure` here (e.g. the phone stayed off) is final: rows a provider
+    accepted (`sent_at` set) are never claimed again.
+
+    False when nothing has that id (yet: the receipt may beat our own record of the
+    send, so the caller should have it delivered again later).
+    """
+    now = now or utcnow()
+    status = DeliveryStatus(status).value
+    parts = delivery_parts.c
+    with write_transaction(bind) as conn:
+        delivery_id = conn.execute(
+            sa.select(parts.delivery_id).where(
+                parts.provider == provider, parts.provider_message_id == provider_message_id
+            )
+        ).scalar()
+        if delivery_id is None:
+            # A single-part message, or the first part of one whose parts are being
+            # recorded this moment: the row lock waits for that record to commit, and
+            # the parts are looked for again after it (PostgreSQL; SQLite has one writer).
+            delivery_id = conn.execute(
+                sa.select(deliveries.c.id)
+                .where(
+                    deliveries.c.provider == provider,
+                    deliveries.c.provider_message_id == provider_message_id,
+                )
+                .limit(1)
+                .with_for_update()
+            ).scalar()
+            if delivery_id is None:
+                return False
+            has_parts = conn.execute(
+                sa.select(parts.id).where(parts.delivery_id == delivery_id).limit(1)
+            ).first()
+            if has_parts is None:
+                conn.execute(
+                    deliveries.update()
+                    .where(deliveries.c.id == delivery_id)
+                    .values(status=status, updated_at=now)
+                )
+                return True
+        conn.execute(
+            delivery_parts.update()
+            .where(
+                parts.delivery_id == delivery_id,
+                parts.provider == provider,
+                parts.provider_message_id == provider_message_id,
+            )
+            .values(status=status, updated_at=now)
+        )
+        statuses = conn.execute(
+            sa.select(parts.status).where(parts.delivery_id == delivery_id).order_by(parts.part)
+        ).scalars()
+        overall = delivery_status(list(statuses))
+        if overall is not None:
+            conn.execute(
+                deliveries.update()
+                .where(deliveries.c.id == delivery_id)
+                .values(status=overall, updated_at=now)
+            )
+        return True
+
+
+def delivery_parts_of(bind: Bind, delivery_id: int) -> list[dict[str, Any]]:
+    """part, provider, provider_message_id and status of a delivery's parts, in order."""
+    query = (
+        sa.select(
+            delivery_parts.c.part,
+            delivery_parts.c.provider,
+            delivery_parts.c.provider_message_id,
+            delivery_parts.c.status,
+        )
+        .where(delivery_parts.c.delivery_id == delivery_id)
+        .order_by(delivery_parts.c.part)
+    )
     with read_connection(bind) as conn:
         return [dict(r) for r in conn.execute(query).mappings()]

@@ -255,9 +255,13 @@ def _claim_statement(
     limit: int,
     now: datetime,
 ) -> Any:
-    candidates = sa.select(deliveries.c.id).where(
-        deliveries.c.event_id == event_id, _claimable(policy, now)
-    )
+    event = deliveries.c.event_id
+    if ids is not None:
+        # The ids name the rows: find them by key. `event_id + 0` keeps SQLite (no table
+        # statistics) off the event_id index, which would walk all the event's rows,
+        # a hundred thousand in a large one, for every batch.
+        event = event + 0
+    candidates = sa.select(deliveries.c.id).where(event == event_id, _claimable(policy, now))
     if ids is not None:
         candidates = candidates.where(_id_in(conn, ids))
     if channel is not None:
@@ -366,41 +370,31 @@ def give_up_stale(
 
 
 def next_attempt_at(bind: Bind, event_id: int, policy: RetryPolicy) -> tuple[int, datetime | None]:
-    """(deliveries not yet final, the earliest time one of them may be claimed)."""
-    rows = event_deliveries(bind, event_id, open_only=True)
-    times = []
-    for r in rows:
-        if r["attempts"] == 0:
-            times.append(r["created_at"])
-        elif r["status"] == DeliveryStatus.QUEUED.value:
-            times.append(r["updated_at"] + policy.lease)
-        else:
-            times.append(r["updated_at"] + policy.wait_after(r["attempts"]))
-    return len(rows), (min(times) if times else None)
+    """(deliveries not yet final, the earliest time one of them may be claimed).
 
-
-def apply_receipt(
-    bind: Bind, provider: str, provider_message_id: str, status: str, *, now: datetime | None = None
-) -> bool:
-    """A delivery receipt: sets the status of the delivery the provider id names.
-
-    A `temporary-failure` here (e.g. the phone stayed off) is final: rows a provider
-    accepted (`sent_at` set) are never claimed again.
-
-    False when no delivery has that id (yet: the receipt may beat our own record of
-    the send, so the caller should have it delivered again later).
+    Aggregated in the database by attempts: the wait is the same for every row with the
+    same count, and an event may have hundreds of thousands of open rows.
     """
-    now = now or utcnow()
-    with write_transaction(bind) as conn:
-        result = conn.execute(
-            deliveries.update()
-            .where(
-                deliveries.c.provider == provider,
-                deliveries.c.provider_message_id == provider_message_id,
-            )
-            .values(status=DeliveryStatus(status).value, updated_at=now)
-        )
-    return result.rowcount > 0
+    c = deliveries.c
+    queued = c.status == DeliveryStatus.QUEUED.value
+    query = (
+        sa.select(c.attempts, queued.label("queued"), sa.func.count().label("n"),
+                  sa.func.min(c.created_at).label("created"),
+                  sa.func.min(c.updated_at).label("updated"))
+        .where(c.event_id == event_id, c.status.in_(RETRYABLE), c.sent_at.is_(None))
+        .group_by(c.attempts, queued)
+    )
+    with read_connection(bind) as conn:
+        groups = conn.execute(query).all()
+    times = []
+    for g in groups:
+        if g.attempts == 0:
+            times.append(g.created)
+        elif g.queued:
+            times.append(g.updated + policy.lease)  # claimed: free again when the lease ends
+        else:
+            times.append(g.updated + policy.wait_after(g.attempts))
+    return sum(g.n for g in groups), (min(times) if times else None)
 
 
 def outage_has_deliveries(bind: Bind, outage_id: int, *, before_event: int | None = None) -> bool:

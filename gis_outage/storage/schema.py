@@ -344,6 +344,27 @@ deliveries = sa.Table(
     sa.Index("ix_deliveries_provider_message", "provider", "provider_message_id"),
 )
 
+# The parts of a multi-part SMS: the operator sends a receipt per part, and the
+# delivery is delivered only when every part is.
+delivery_parts = sa.Table(
+    "delivery_parts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "delivery_id",
+        sa.Integer,
+        sa.ForeignKey("deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("part", sa.Integer, nullable=False),  # 1, 2, … in the message's order
+    sa.Column("provider", sa.Text, nullable=False),
+    sa.Column("provider_message_id", sa.Text, nullable=False),
+    enum_column("status", DeliveryStatus, nullable=True),  # None until its receipt
+    sa.Column("updated_at", UTCDateTime(), nullable=False, default=utcnow),
+    sa.UniqueConstraint("delivery_id", "part"),
+    sa.Index("ix_delivery_parts_provider_message", "provider", "provider_message_id"),
+)
+
 users = sa.Table(
     "users",
     metadata,

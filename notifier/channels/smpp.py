@@ -14,6 +14,7 @@ receipt is only acknowledged once it has been recorded.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import logging
@@ -24,7 +25,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -163,6 +164,26 @@ def _message_text(data: bytes, data_coding: int, esm_class: int) -> str:
     return decode(data, Encoding.GSM7)
 
 
+_HEADER = struct.Struct(">LLLL")
+_SUBMIT_SM = 0x00000004
+
+
+def _encoded(text: str) -> tuple[int, tuple[bytes, ...]]:
+    """(data_coding, the encoded text of each part)."""
+    clean = sanitise(text)
+    encoding = Encoding.GSM7 if is_gsm7(clean) else Encoding.UCS2
+    data_coding = _DC_DEFAULT if encoding is Encoding.GSM7 else _DC_UCS2
+    return data_coding, tuple(encode(part, encoding) for part in split(clean, encoding))
+
+
+def _submit_tail(esm_class: int, registered: int, data_coding: int, payload: bytes) -> bytes:
+    """submit_sm from esm_class on: protocol_id and priority 0, no schedule or validity,
+    no replace, default message id, then the short message (SMPP 3.4, 4.4.1)."""
+    return (
+        bytes((esm_class, 0, 0, 0, 0, registered, 0, data_coding, 0, len(payload))) + payload
+    )
+
+
 class _Sequence:
     """smpplib asks its 'client' for sequence numbers; next() on a count is atomic."""
 
@@ -215,6 +236,8 @@ class SmppClient:
         self._unbound = threading.Event()
         self._reader: threading.Thread | None = None
         self._last_sent = time.monotonic()
+        # (answered at, seconds from submit_sm to its response) of the latest answers
+        self._answers: collections.deque[tuple[float, float]] = collections.deque(maxlen=50)
         self.submitted = 0  # submit_sm PDUs written, for reports and tests
 
     # -- connection ------------------------------------------------------------------
@@ -325,9 +348,52 @@ class SmppClient:
         Blocks while the window is full or the rate limit says wait. Never raises for a
         provider or connection problem: those become a temporary-failure result.
         """
-        text = sanitise(message.text)
-        encoding = Encoding.GSM7 if is_gsm7(text) else Encoding.UCS2
-        parts = split(text, encoding)
+        self.submit_many([(message, callback)])
+
+    def submit_many(self, messages: Iterable[tuple[SmsMessage, ResultCallback]]) -> None:
+        """`submit` for many messages, their PDUs written together while the window has
+        room: one write and one wake-up of the SMSC per group instead of per part."""
+        out: list[bytes] = []
+        coalesce = self._limiter.rate is None  # a paced bind writes each PDU at its time
+        # A batch's messages share a few texts (one per language): each is encoded once.
+        # Kept for this call only, so no text outlives its batch in memory.
+        encoded: dict[str, tuple[int, tuple[bytes, ...]]] = {}
+        for message, callback in messages:
+            if message.text not in encoded:
+                encoded[message.text] = _encoded(message.text)
+            for job, index, sequence, pdu in self._prepare(
+                message, callback, encoded[message.text]
+            ):
+                if not (self._alive.is_set() and self._window.acquire(blocking=False)):
+                    out = self._write(out)  # what is ready goes before we wait
+                    if not self._acquire_window():
+                        self._part_failed(job, index, Outcome.TEMPORARY_FAILURE,
+                                          "connection lost")
+                        continue
+                self._limiter.acquire()
+                # Registered before writing: the response may arrive before the write returns.
+                with self._lock:
+                    self._pending[sequence] = (job, index, time.monotonic())
+                if not self._alive.is_set():
+                    # Lost after the window check: the reader that failed what was
+                    # pending has gone, so nothing else would ever answer this part.
+                    self._fail_pending("connection lost")
+                    continue
+                out.append(pdu)
+                if not coalesce:
+                    out = self._write(out)
+        self._write(out)
+
+    def _prepare(
+        self,
+        message: SmsMessage,
+        callback: ResultCallback,
+        encoded: tuple[int, tuple[bytes, ...]],
+    ) -> Iterator[tuple[_Job, int, int, bytes]]:
+        """(job, part index, sequence number, submit_sm PDU) for each part of a message
+        whose text is `encoded` (`_encoded`); a message that cannot be sent gets its
+        result at once and yields nothing."""
+        data_coding, parts = encoded
         try:
             source = source_address(message.sender) if message.sender else self._source
         except ValueError as exc:
@@ -340,42 +406,43 @@ class SmppClient:
                 callback(message, self._result(Outcome.TEMPORARY_FAILURE, error=str(exc)))
                 return
         job = _Job(message, callback, len(parts))
+        cfg = self.config
+        src_ton = cfg.source_ton if cfg.source_ton is not None else source[0]
+        src_npi = cfg.source_npi if cfg.source_npi is not None else source[1]
         ton, npi, addr = destination_address(message.to)
+        # Everything before esm_class is the same for each part of the message.
+        head = (
+            b"\0" + bytes((src_ton, src_npi)) + source[2].encode("ascii") + b"\0"
+            + bytes((ton, npi)) + addr.encode("ascii") + b"\0"
+        )
+        registered = 1 if cfg.registered_delivery else 0
         ref = next(self._udh_ref) % 256
-        data_coding = _DC_DEFAULT if encoding is Encoding.GSM7 else _DC_UCS2
-        src_ton = self.config.source_ton if self.config.source_ton is not None else source[0]
-        src_npi = self.config.source_npi if self.config.source_npi is not None else source[1]
-        for index, part in enumerate(parts):
-            payload = encode(part, encoding)
+        for index, payload in enumerate(parts):
             esm_class = 0
             if len(parts) > 1:
                 payload = bytes((5, 0, 3, ref, len(parts), index + 1)) + payload
                 esm_class = _ESM_UDHI
-            if not self._acquire_window():
-                self._part_failed(job, index, Outcome.TEMPORARY_FAILURE, "connection lost")
-                continue
-            self._limiter.acquire()
-            pdu = smpp.make_pdu(
-                "submit_sm", client=self._sequence,
-                source_addr_ton=src_ton, source_addr_npi=src_npi, source_addr=source[2],
-                dest_addr_ton=ton, dest_addr_npi=npi, destination_addr=addr,
-                esm_class=esm_class, data_coding=data_coding, short_message=payload,
-                registered_delivery=1 if self.config.registered_delivery else 0,
-            )
-            data = pdu.generate()
-            # Registered before writing: the response may arrive before sendall returns.
-            with self._lock:
-                self._pending[pdu.sequence] = (job, index, time.monotonic())
-            try:
-                with self._send_lock:
-                    sock = self._sock
-                    if sock is None:
-                        raise ConnectionError("not connected")
-                    sock.sendall(data)
-                    self.submitted += 1
-                self._last_sent = time.monotonic()
-            except OSError:
-                self._connection_lost()
+            sequence = self._sequence.next_sequence()
+            body = head + _submit_tail(esm_class, registered, data_coding, payload)
+            pdu = _HEADER.pack(16 + len(body), _SUBMIT_SM, 0, sequence) + body
+            yield job, index, sequence, pdu
+
+    def _write(self, pdus: list[bytes]) -> list[bytes]:
+        """Write the PDUs at once and return an empty list; a failed write fails what
+        is pending."""
+        if not pdus:
+            return pdus
+        try:
+            with self._send_lock:
+                sock = self._sock
+                if sock is None:
+                    raise ConnectionError("not connected")
+                sock.sendall(b"".join(pdus))
+                self.submitted += len(pdus)
+            self._last_sent = time.monotonic()
+        except OSError:
+            self._connection_lost()
+        return []
 
     def _acquire_window(self) -> bool:
         while self._alive.is_set():
@@ -384,6 +451,17 @@ class SmppClient:
                     return True
                 self._window.release()
         return False
+
+    def response_time(self, since: float) -> float:
+        """How long the SMSC takes to answer: the mean time to a submit_sm response of
+        the (latest 50) answers since `since` (time.monotonic), or the age of the oldest
+        submit still unanswered if that is longer; 0 when there is neither."""
+        now = time.monotonic()
+        recent = [seconds for at, seconds in list(self._answers) if at >= since]
+        with self._lock:
+            oldest = min((sent for _j, _i, sent in self._pending.values()), default=now)
+        mean = sum(recent) / len(recent) if recent else 0.0
+        return max(mean, now - oldest if oldest >= since else 0.0)
 
     def send(self, message: SmsMessage, timeout: float | None = None) -> SendResult:
         """Submit one message and wait for its result."""
@@ -503,10 +581,12 @@ class SmppClient:
             if entry is None:
                 return  # answered after it timed out; already reported
             self._window.release()
-            job, index, _sent = entry
+            job, index, sent = entry
+            answered = time.monotonic()
+            self._answers.append((answered, answered - sent))
             if status == consts.SMPP_ESME_ROK and command == _SUBMIT_SM_RESP:
-                pdu = self._parse(raw)
-                self._part_done(job, index, _text(pdu.message_id))
+                message_id = raw[16:].split(b"\0", 1)[0].decode("latin-1")  # a C string
+                self._part_done(job, index, message_id)
             else:
                 outcome = (
                     Outcome.TEMPORARY_FAILURE if status in TEMPORARY_ERRORS

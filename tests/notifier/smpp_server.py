@@ -5,9 +5,11 @@ smpplib or notifier.sms_text, so a test that passes checks the client against th
 protocol, not against itself.
 
 It accepts binds, answers submit_sm with message ids, records every part it accepted,
-sends delivery receipts (deliver_sm, esm_class 0x04, 'id:… stat:DELIVRD …') and can
-send mobile-originated messages. It can reject submits (all, or per destination) and
-delay responses and receipts.
+sends delivery receipts (deliver_sm, esm_class 0x04, 'id:… stat:DELIVRD …'), one per
+part of a concatenated message as operators do, and can send mobile-originated
+messages. It can reject submits (all, or per destination), fail the receipt of one
+part, and delay responses and receipts (`config.response_delay` may be changed while
+it runs: an SMSC that turns slow).
 
 Each accepted part is appended as one JSON line to the log file *before* its
 submit_sm_resp is written to the socket, with one write() per batch of PDUs: whatever
@@ -127,6 +129,8 @@ class ServerConfig:
     receipt_delay: float = 0.0
     receipt_stat: str = "DELIVRD"
     receipt_stats: dict[str, str] = field(default_factory=dict)  # address → stat
+    # (address, part number from 1) → stat, for one part of a concatenated message
+    part_receipt_stats: dict[tuple[str, int], str] = field(default_factory=dict)
     receipt_tlvs: bool = False  # also send receipted_message_id / message_state TLVs
     keep_records: bool = True  # off for long benchmarks: count only
 
@@ -334,6 +338,8 @@ class SmppServer:
         if target is None:
             return
         stat = self.config.receipt_stats.get(record["destination"], self.config.receipt_stat)
+        part = record["udh"][2] if record["udh"] else 1
+        stat = self.config.part_receipt_stats.get((record["destination"], part), stat)
         stamp = datetime.now().strftime("%y%m%d%H%M")
         delivered = "001" if stat == "DELIVRD" else "000"
         err = "000" if stat == "DELIVRD" else "001"
@@ -446,6 +452,12 @@ def join_parts(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         else:
             messages.append(dict(part, parts=1, message_ids=[part["message_id"]]))
     return messages
+
+
+def message_starts(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The parts that begin a message: one per message sent, however many parts the text
+    took (a message cut off after its first part still counts as sent)."""
+    return [p for p in parts if not p.get("udh") or p["udh"][2] == 1]
 
 
 def read_log(path: Path) -> list[dict[str, Any]]:

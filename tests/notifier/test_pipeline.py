@@ -1,16 +1,13 @@
 """The pipeline end to end against real servers: SMPP (tests/notifier/smpp_server.py),
 SMTP (aiosmtpd), PostgreSQL+PostGIS and SQLite. Policies, retries, failover, receipts,
-opt-outs, exactly-once under reruns and racing workers, and a kill -9 crash test."""
+opt-outs, exactly-once under reruns and racing workers. The kill -9 crash test is in
+tests/reliability/test_worker_killed.py."""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import logging
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -32,10 +29,10 @@ from gis_outage.storage.outages import (
 )
 from gis_outage.storage.outbox import pending_outbox
 from gis_outage.storage.recipients import claim_deliveries
-from gis_outage.storage.schema import deliveries, opt_outs
+from gis_outage.storage.schema import opt_outs
 from notifier.channels.demo import DemoProvider, recent_messages
 from notifier.channels.smpp import SmppClient, SmppConfig
-from notifier.pipeline import prepare_event, process_event, retry_policy
+from notifier.pipeline import plan_event, prepare_event, process_event, queue_work, retry_policy
 from notifier.providers import ProviderChain, Providers, SmppProvider, build_providers
 from notifier.receipts import ReceiptSink, opt_out_handler
 from notifier.reminders import schedule_reminders
@@ -55,9 +52,7 @@ from .outage_data import (
     publish_outage,
     wait_until,
 )
-from .smpp_server import read_log
 
-ROOT = Path(__file__).resolve().parents[2]
 HELSINKI = ZoneInfo("Europe/Helsinki")
 ESME_RTHROTTLED, ESME_RINVDSTADR = 0x58, 0x0B
 
@@ -113,11 +108,9 @@ def test_publishing_sends_sms_email_and_voice_once_through_the_embedded_worker(
     )
     worker = start_embedded_worker(settings, db, notifier=notifier)
     try:
-        started = time.monotonic()
         outage_id = publish_outage(db, ["A1", "A2", "A3"])
         worker.wake()
         assert smpp_server.wait_for(lambda s: len(s.received) >= 3, 10)
-        first_sms = time.monotonic() - started
         wait_until(lambda: recorder.messages and recent_messages(5, tmp_path))
         wait_until(lambda: not pending_outbox(db))
         event_id = last_event(db, outage_id)
@@ -137,7 +130,6 @@ def test_publishing_sends_sms_email_and_voice_once_through_the_embedded_worker(
     finally:
         worker.stop()
 
-    assert first_sms < 2.0  # the embedded worker's first message within 2 s of publish
     messages = smpp_server.messages()
     by_destination = Counter(m["destination"] for m in messages)
     published_to = {mobile(1), mobile(2), mobile(4)}
@@ -258,6 +250,30 @@ def test_racing_workers_and_reruns_send_each_message_once(
     print(f"\nracing workers: {dict(split)}")
 
 
+def test_a_large_event_is_queued_a_slice_of_addresses_at_a_time_and_each_number_once(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    db = db_engine
+    addresses = numbers_at(db, 40, per_address=2)  # 20 addresses
+    # One number listed at the first and the last address: two slices apart.
+    add_directory(db, [{"phone": mobile(0), "address_id": addresses[-1],
+                        "number_type": "mobile"}], source="operator-other")
+    settings, notifier = Settings(data_dir=tmp_path), notifier_settings()
+    event_id = last_event(db, publish_outage(db, addresses))
+    plan = plan_event(db, event_id, settings=settings, notifier=notifier)
+    assert plan.recipients == []  # deciding resolves nobody yet
+    work = queue_work(db, plan, address_slice=4, chunk=3)
+    first = next(work)
+    # The first delivery is queued (committed) and out before the other slices resolve.
+    assert len(plan.recipients) <= 8
+    assert [r["id"] for r in deliveries_for_event(db, event_id)][0] == first.delivery_id
+    items = [first, *work]
+    assert len(items) == len({i.delivery_id for i in items}) == 40
+    assert len(plan.recipients) == plan.inserted == 40
+    rows = deliveries_for_event(db, event_id)
+    assert len(rows) == len({r["destination"] for r in rows}) == 40
+
+
 def test_a_claimed_but_unrecorded_send_is_retried_after_its_lease_and_sent_rows_never(
     db_engine: Engine, tmp_path: Path
 ) -> None:
@@ -284,6 +300,32 @@ def test_a_claimed_but_unrecorded_send_is_retried_after_its_lease_and_sent_rows_
     assert len(kept) == 20 and len({m["delivery_id"] for m in kept}) == 20
     rows = {r["id"]: r for r in deliveries_for_event(db, event_id)}
     assert all(rows[r["id"]]["attempts"] == 2 for r in dead)
+
+
+def test_calls_are_claimed_only_as_many_as_are_placed_at_once(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    """A call lasts minutes: a claim of 200 would hold the last calls past their lease."""
+
+    class CountingBatches(DemoProvider):
+        def __init__(self, data_dir: Path) -> None:
+            super().__init__(data_dir)
+            self.batches: list[int] = []
+
+        def send_batch(self, items, on_result=None):  # type: ignore[no-untyped-def]
+            self.batches.append(len(items))
+            return super().send_batch(items, on_result)
+
+    db = db_engine
+    add_addresses(db, ["A1"])
+    add_directory(db, [{"phone": landline(n), "address_id": "A1"} for n in range(5)])
+    provider = CountingBatches(tmp_path)
+    providers = Providers({"voice": ProviderChain("voice", [provider])})
+    event_id = last_event(db, publish_outage(db, ["A1"]))
+    stats = process_event(db, event_id, providers, settings=Settings(data_dir=tmp_path),
+                          notifier=notifier_settings(sip_max_calls=2))
+    assert (stats.sent, stats.done) == (5, True)
+    assert provider.batches == [2, 2, 1]
 
 
 # -- retries, failover, permanent failures ---------------------------------------------
@@ -344,8 +386,9 @@ def test_temporary_failures_are_retried_with_backoff_until_the_limit(
     db = db_engine
     addresses = numbers_at(db, 5)
     port = free_port()
+    # A backoff long enough that the second run surely falls within it on a loaded machine.
     notifier = notifier_settings(sms_providers="smpp", smpp_port=port, max_attempts=3,
-                                 retry_backoff_seconds=0.5)
+                                 retry_backoff_seconds=4.0)
     settings = Settings(data_dir=tmp_path)
     event_id = last_event(db, publish_outage(db, addresses))
     providers = build_providers(notifier, tmp_path)
@@ -357,7 +400,8 @@ def test_temporary_failures_are_retried_with_backoff_until_the_limit(
         early = process_event(db, event_id, providers, settings=settings, notifier=notifier)
         assert (early.sent, early.retrying) == (0, 0)
         server = smpp_server_factory(port=port)  # the provider is back
-        time.sleep(0.6)
+        assert down.retry_at is not None
+        time.sleep(max(0.0, (down.retry_at - datetime.now(UTC)).total_seconds()) + 0.1)
         up = process_event(db, event_id, providers, settings=settings, notifier=notifier)
         assert (up.sent, up.pending, up.done) == (5, 0, True)
     finally:
@@ -559,88 +603,3 @@ def test_receipts_that_arrive_before_the_send_is_recorded_are_kept(
     finally:
         providers.close()
     assert sink.dropped == 0
-
-
-# -- crash: kill -9 a worker process in the middle of a send --------------------------
-
-
-def _worker_env(db_url: str, data_dir: Path, smpp_port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIS_OUTAGE_")}
-    env.update({
-        "GIS_OUTAGE_DATABASE_URL": db_url,
-        "GIS_OUTAGE_DATA_DIR": str(data_dir),
-        "GIS_OUTAGE_NOTIFY_SMS_PROVIDERS": "smpp",
-        "GIS_OUTAGE_NOTIFY_SMPP_PORT": str(smpp_port),
-        "GIS_OUTAGE_NOTIFY_SMPP_WINDOW": "20",
-        "GIS_OUTAGE_NOTIFY_SMPP_MAX_PER_SECOND": "1500",
-        "GIS_OUTAGE_NOTIFY_BATCH_SIZE": "100",
-        "GIS_OUTAGE_NOTIFY_DELIVERY_LEASE_SECONDS": "1",
-        "GIS_OUTAGE_NOTIFY_OUTBOX_LEASE_SECONDS": "1",
-        "GIS_OUTAGE_NOTIFY_POLL_SECONDS": "0.1",
-        "PYTHONPATH": str(ROOT),
-    })
-    return env
-
-
-def test_killing_a_worker_mid_send_loses_nothing_and_repeats_only_what_was_accepted(
-    db_engine: Engine, tmp_path: Path, smpp_server_factory: Any
-) -> None:
-    total = 3000
-    db = db_engine
-    log_path = tmp_path / "smsc-received.jsonl"
-    server = smpp_server_factory(log_path=log_path, receipts=False)
-    addresses = numbers_at(db, total)
-    outage_id = publish_outage(db, addresses)
-    event_id = last_event(db, outage_id)
-    url = db.url.render_as_string(hide_password=False)
-    env = _worker_env(url, tmp_path, server.port)
-    command = [sys.executable, "-m", "notifier.worker", "--log-level", "WARNING"]
-
-    first = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL)
-    try:
-        assert server.wait_for(lambda s: len(s.received) >= total // 3 + 37, timeout=60)
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait(10)
-    finally:
-        if first.poll() is None:
-            first.kill()
-    time.sleep(0.5)  # let the SMSC read what was already on the wire
-    before = {r["destination"] for r in read_log(log_path)}
-    with db.connect() as conn:
-        unrecorded = {
-            r.destination.lstrip("+")
-            for r in conn.execute(
-                sa.select(deliveries.c.destination).where(
-                    deliveries.c.event_id == event_id,
-                    deliveries.c.status == "queued",
-                    deliveries.c.attempts > 0,
-                    deliveries.c.sent_at.is_(None),
-                )
-            )
-        }
-    accepted_unrecorded = before & unrecorded
-    assert 0 < len(before) < total  # killed midway
-
-    second = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL)
-    try:
-        wait_until(lambda: statuses(db, event_id)["sent"] == total, timeout=60)
-        wait_until(lambda: not pending_outbox(db), timeout=10)
-    finally:
-        second.send_signal(signal.SIGTERM)
-        try:
-            second.wait(15)
-        except subprocess.TimeoutExpired:
-            second.kill()
-    received = Counter(r["destination"] for r in read_log(log_path))
-    duplicates = sum(received.values()) - len(received)
-    print(
-        f"\ncrash test: {len(before)} accepted before the kill, {len(unrecorded)} claimed but "
-        f"unrecorded, {len(accepted_unrecorded)} of those accepted; {duplicates} duplicates "
-        f"in {sum(received.values())} messages"
-    )
-    assert len(received) == total  # nothing lost
-    # Only the messages the SMSC accepted in the moment between its answer and our
-    # record of it went twice: exactly those, never more than a batch (100) plus the
-    # outcomes the recorder may hold back (record_every, 20).
-    assert duplicates == len(accepted_unrecorded) <= len(unrecorded) <= 100 + 20
-    assert {d for d, n in received.items() if n > 1} == accepted_unrecorded

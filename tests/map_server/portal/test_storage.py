@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gis_outage.portal_cli import MoveOutFileError, import_move_outs, read_move_outs, retention
-from gis_outage.storage.db import current_revision, downgrade, migrate
+from gis_outage.storage.db import current_revision, downgrade, head_revision, migrate
 from gis_outage.storage.portal import (
     MoveOut,
     RateLimit,
@@ -189,11 +189,13 @@ def test_migration_0002_down_and_up(db_engine: Engine) -> None:
     downgrade(db_engine, "0001")
     assert current_revision(db_engine) == "0001"
     assert not {n for n in sa.inspect(db_engine).get_table_names() if n.startswith("portal_")}
-    migrate(db_engine)
+    migrate(db_engine, "0002")
     assert current_revision(db_engine) == "0002"
     assert {n for n in sa.inspect(db_engine).get_table_names() if n.startswith("portal_")} == {
         "portal_logins", "portal_pin_challenges", "portal_sessions", "portal_rate_events"
     }  # fmt: skip
+    migrate(db_engine)
+    assert current_revision(db_engine) == head_revision()
 
 
 # -- the move-out CSV ------------------------------------------------------------------------
