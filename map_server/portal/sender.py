@@ -4,11 +4,15 @@ Providers are built for each message and closed after it: PINs are few, and a
 short-lived SMPP bind neither holds a second session open at the SMSC nor sits there
 to catch receipts and replies meant for the notifier's own bind (any that do arrive
 while it is open are handed to the same handlers the notifier uses).
+
+A call is placed in the background: it lasts the ring time and two playings of the
+message, longer than a browser or a proxy in front of the portal waits for a page.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from enum import StrEnum
 from pathlib import Path
 
@@ -49,7 +53,22 @@ class Sender:
         kind: PortalMessage,
         subject: str | None = None,
     ) -> bool:
-        """Send one message; True when a provider accepted it."""
+        """Send one message; True when a provider accepted it, or a call was placed."""
+        args = (channel, destination, text, language, kind, subject)
+        if channel is Channel.VOICE:
+            threading.Thread(target=self._send, args=args, name="portal-call", daemon=True).start()
+            return True
+        return self._send(*args)
+
+    def _send(
+        self,
+        channel: Channel,
+        destination: str,
+        text: str,
+        language: str,
+        kind: PortalMessage,
+        subject: str | None,
+    ) -> bool:
         providers = build_providers(
             self.notifier,
             self.data_dir,

@@ -19,6 +19,7 @@ from map_server.portal.links import unsubscribe_url
 from map_server.portal.settings import PortalSettings
 from notifier.channels.demo import mask, recent_messages
 from notifier.recipients import resolve_for
+from tests.notifier.outage_data import wait_until
 
 from .conftest import PIN, Resident, notifier_settings, rows
 
@@ -137,6 +138,8 @@ def test_landline_hears_the_pin_in_a_call(resident: Resident, tmp_path: Path, en
     assert response.status_code == 303
     page = resident.follow(response)
     assert f"Soitamme numeroon {mask('+35891234567')}" in page.text
+    # The call is placed in the background: the page does not wait for it.
+    wait_until(lambda: recent_messages(5, tmp_path))
     [call] = recent_messages(5, tmp_path)
     assert call["channel"] == "voice" and call["to"].startswith("+35891")
     digits = re.search(r"koodisi on (\d), (\d), (\d), (\d)\.", call["text"])
