@@ -8,8 +8,9 @@ the file, so one file can serve several processes with small differences.
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -28,6 +29,14 @@ class Settings(BaseSettings):
     broker_url: str | None = Field(
         default=None, description="Celery broker; empty means the in-process worker"
     )
+    read_database_url: str | None = Field(
+        default=None,
+        description="A read replica for the public map, look-up and feeds; empty: the main one",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="text", description="json: one JSON object per line (for log collectors)"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     timezone: str = "Europe/Helsinki"
     default_language: str = "fi"
     languages: list[str] = ["fi", "sv", "en"]
@@ -72,6 +81,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'gis-outage.sqlite').resolve()}"
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
 
 @lru_cache

@@ -1,14 +1,17 @@
 """`gis-outage doctor`: check a deployment and say, one line per check, what is wrong.
 
 Checks the database (reachable; PostgreSQL + PostGIS or SQLite version), pending
-migrations, the broker when one is configured, TCP reachability of the SMTP and SMPP
-servers of the configured providers, and that the data dir is writable. Credentials
-never appear in the output: URLs are printed with their passwords masked.
+migrations, the same for the public map's read replica when one is set, the broker
+when one is configured, TCP reachability of the SMTP and SMPP servers of the configured
+providers, that the SIP trunk answers an OPTIONS request, and that the data dir is
+writable. Credentials never appear in the output:
+URLs are printed with their passwords masked.
 """
 
 from __future__ import annotations
 
 import argparse
+import secrets
 import socket
 import tempfile
 from collections.abc import Sequence
@@ -56,40 +59,40 @@ def _engine(url: str) -> sa.Engine:
     return make_engine(url)
 
 
-def check_database(engine: sa.Engine) -> Check:
+def check_database(engine: sa.Engine, name: str = "database") -> Check:
     where = safe_url(engine.url.render_as_string(hide_password=False))
     try:
         with engine.connect() as conn:
             if conn.dialect.name == "sqlite":
                 version = conn.exec_driver_sql("SELECT sqlite_version()").scalar_one()
-                return Check("database", True, f"SQLite {version} at {where}")
+                return Check(name, True, f"SQLite {version} at {where}")
             server = conn.exec_driver_sql("SHOW server_version").scalar_one()
             postgis = conn.exec_driver_sql(
                 "SELECT extversion FROM pg_extension WHERE extname = 'postgis'"
             ).scalar()
     except Exception as exc:  # any failure to connect is the finding itself
-        return Check("database", False, f"cannot connect to {where}: {_one_line(exc)}")
+        return Check(name, False, f"cannot connect to {where}: {_one_line(exc)}")
     if postgis is None:
         return Check(
-            "database",
+            name,
             False,
             f"PostgreSQL {server} at {where} has no PostGIS: run CREATE EXTENSION postgis",
         )
-    return Check("database", True, f"PostgreSQL {server}, PostGIS {postgis} at {where}")
+    return Check(name, True, f"PostgreSQL {server}, PostGIS {postgis} at {where}")
 
 
-def check_migrations(engine: sa.Engine) -> Check:
+def check_migrations(engine: sa.Engine, name: str = "migrations") -> Check:
     from .storage.db import current_revision, head_revision
 
     head = head_revision()
     try:
         current = current_revision(engine)
     except Exception as exc:
-        return Check("migrations", False, f"cannot read the schema revision: {_one_line(exc)}")
+        return Check(name, False, f"cannot read the schema revision: {_one_line(exc)}")
     if current == head:
-        return Check("migrations", True, f"schema at head ({head})")
+        return Check(name, True, f"schema at head ({head})")
     return Check(
-        "migrations",
+        name,
         False,
         f"schema at {current or 'nothing (never migrated)'}, head is {head}: "
         "run `gis-outage migrate`",
@@ -122,6 +125,37 @@ def check_tcp(name: str, host: str, port: int) -> Check:
     return Check(name, True, f"{host}:{port} accepts connections")
 
 
+def check_sip(host: str, port: int, transport: str) -> Check:
+    """Any SIP answer to OPTIONS (200, or 401/403/405 from a trunk that wants more) shows
+    the trunk is there; a UDP trunk cannot be seen any other way."""
+    tag = secrets.token_hex(6)
+    request = (
+        f"OPTIONS sip:{host}:{port} SIP/2.0\r\n"
+        f"Via: SIP/2.0/{transport.upper()} 0.0.0.0:9;branch=z9hG4bK{tag};rport\r\n"
+        "Max-Forwards: 70\r\n"
+        f"To: <sip:{host}:{port}>\r\n"
+        f"From: <sip:doctor@gis-outage.invalid>;tag={tag}\r\n"
+        f"Call-ID: {tag}@gis-outage.invalid\r\n"
+        "CSeq: 1 OPTIONS\r\n"
+        "Accept: application/sdp\r\n"
+        "Content-Length: 0\r\n\r\n"
+    ).encode()
+    kind = socket.SOCK_DGRAM if transport == "udp" else socket.SOCK_STREAM
+    where = f"{host}:{port} ({transport})"
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=kind)[0]
+        with socket.socket(family, kind) as sock:
+            sock.settimeout(TIMEOUT_SECONDS)
+            sock.connect(address)
+            sock.sendall(request)
+            answer = sock.recv(2048).split(b"\r\n", 1)[0].decode("ascii", "replace")
+    except OSError as exc:
+        return Check("sip", False, f"no answer to OPTIONS from {where}: {_one_line(exc)}")
+    if not answer.startswith("SIP/2.0 "):
+        return Check("sip", False, f"{where} did not answer in SIP")
+    return Check("sip", True, f"{where} answers OPTIONS: {answer[8:]}")
+
+
 def check_data_dir(settings: Settings) -> Check:
     path = settings.data_dir.resolve()
     try:
@@ -134,7 +168,7 @@ def check_data_dir(settings: Settings) -> Check:
 
 
 def provider_checks(notifier: NotifierSettings) -> list[Check]:
-    """TCP reachability of the SMTP/SMPP servers of the configured providers."""
+    """Reachability of the SMTP/SMPP servers and the SIP trunk of the configured providers."""
     names = {
         name for channel in ("sms", "email", "voice") for name in notifier.provider_names(channel)
     }
@@ -148,7 +182,27 @@ def provider_checks(notifier: NotifierSettings) -> list[Check]:
             checks.append(Check("smpp2", False, "GIS_OUTAGE_NOTIFY_SMPP2_HOST is not set"))
     if "smtp" in names:
         checks.append(check_tcp("smtp", notifier.smtp_host, notifier.smtp_port))
+    if "sip" in names:
+        checks.append(check_sip(notifier.sip_host, notifier.sip_port, notifier.sip_transport))
     return checks
+
+
+def database_checks(url: str, setting: str, prefix: str = "") -> list[Check]:
+    """Reachability and schema revision of the database at `url` (named by `setting`)."""
+    name = f"{prefix} database" if prefix else "database"
+    migrations = f"{prefix} migrations" if prefix else "migrations"
+    try:
+        engine = _engine(url)
+    except Exception as exc:  # the message may repeat the URL with its password
+        detail = f"{setting} is not a SQLite or PostgreSQL URL ({type(exc).__name__})"
+        return [Check(name, False, detail), Check(migrations, False, "not checked: no database")]
+    try:
+        database = check_database(engine, name)
+        if not database.ok:
+            return [database, Check(migrations, False, "not checked: no database")]
+        return [database, check_migrations(engine, migrations)]
+    finally:
+        engine.dispose()
 
 
 def run_checks(
@@ -160,22 +214,13 @@ def run_checks(
     settings = settings or get_settings()
     notifier = notifier or NotifierSettings()
     checks = [check_data_dir(settings)]
-    try:
-        engine = _engine(settings.effective_database_url)
-    except Exception as exc:  # the message may repeat the URL with its password
-        detail = f"GIS_OUTAGE_DATABASE_URL is not a SQLite or PostgreSQL URL ({type(exc).__name__})"
-        checks.append(Check("database", False, detail))
-        checks.append(Check("migrations", False, "not checked: no database"))
-    else:
-        try:
-            database = check_database(engine)
-            checks.append(database)
-            if database.ok:
-                checks.append(check_migrations(engine))
-            else:
-                checks.append(Check("migrations", False, "not checked: no database"))
-        finally:
-            engine.dispose()
+    checks.extend(database_checks(settings.effective_database_url, "GIS_OUTAGE_DATABASE_URL"))
+    if settings.read_database_url:
+        checks.extend(
+            database_checks(
+                settings.read_database_url, "GIS_OUTAGE_READ_DATABASE_URL", "read replica"
+            )
+        )
     if settings.broker_url:
         checks.append(check_broker(settings.broker_url))
     else:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +15,30 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from gis_outage.config import Settings, get_settings
-from gis_outage.storage.db import make_engine, migrate
+from gis_outage.logs import configure_logging
+from gis_outage.storage.db import make_engine, make_read_engine, migrate
 from map_server.config import map_settings
 from map_server.feeds.router import router as feeds_router
 from map_server.http_cache import PublicCacheMiddleware
 from map_server.oapi.config import pygeoapi_config, write_config
 from map_server.oapi.mount import OapiRoot, pygeoapi_app
 from map_server.oapi.templates import write_templates
-from map_server.ops import install_ops
+from map_server.ops import install_ops, process_exit
 from map_server.portal.router import router as portal_router
 from map_server.snapshot import SnapshotCache, register
+from map_server.unavailable import DatabaseUnavailableMiddleware
 from map_server.web.lookup import router as lookup_router
 from map_server.web.page import router as page_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # uvicorn sets up its own loggers after the app is built: route them through ours.
+    _logging(app.state.settings)
+    yield
+    process_exit()
 
 
 def create_app(
@@ -36,6 +48,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app. `overrides` set map settings not (yet) in Settings, e.g. public_url."""
     settings = settings or get_settings()
+    _logging(settings)
     if engine is None:
         engine = make_engine(settings.effective_database_url)
         migrate(engine)
@@ -46,11 +59,14 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # served below with Swagger UI from our static files, not a CDN
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.map_settings = config
     app.state.db = engine
-    snapshots = SnapshotCache(engine, ttl=config.state_ttl_seconds)
+    # The public, read-only parts (map, /oapi, look-up, feeds) read from here.
+    app.state.read_db = make_read_engine(settings.read_database_url, engine)
+    snapshots = SnapshotCache(app.state.read_db, ttl=config.state_ttl_seconds)
     app.state.snapshots = snapshots
 
     _include_engineer_api(app)
@@ -71,8 +87,13 @@ def create_app(
 
     app.add_middleware(OapiRoot)
     app.add_middleware(PublicCacheMiddleware, snapshots=snapshots, settings=config)
+    app.add_middleware(DatabaseUnavailableMiddleware)
     install_ops(app)
     return app
+
+
+def _logging(settings: Settings) -> None:
+    configure_logging(settings.log_format, settings.log_level)
 
 
 def _api_docs(app: FastAPI) -> None:

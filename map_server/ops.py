@@ -4,21 +4,36 @@
 route templates, methods, status classes and delivery statuses only: never a path
 with ids in it, an address, a number or an e-mail.
 
-Each process keeps its own metrics; with several uvicorn workers scrape each one or
-set PROMETHEUS_MULTIPROC_DIR (see docs/deployment.md).
+Each request is also logged (logger `gis_outage.access`) with its method, route
+template, status and duration: never the path or query string, which may hold an
+address search or a portal link.
+
+With several worker processes (uvicorn --workers N) set PROMETHEUS_MULTIPROC_DIR to an
+empty directory: every process then writes its request figures there, and /metrics,
+whichever process answers, sums them (prometheus_client's multiprocess mode). Without
+it each process keeps its own figures in memory.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,14 +44,27 @@ from gis_outage.storage.db import current_revision, head_revision
 router = APIRouter(include_in_schema=False)
 
 TRACE_ROUTES = frozenset({"/api/v1/trace"})
+OPS_ROUTES = frozenset({"/health", "/ready", "/metrics"})
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+access_log = logging.getLogger("gis_outage.access")
+
+
+def multiprocess_dir() -> Path | None:
+    """Where worker processes share their metrics; None: each keeps its own."""
+    value = os.environ.get(MULTIPROC_DIR)
+    return Path(value) if value else None
 
 
 class Metrics:
     """One registry per app, so apps built in one process (tests) don't collide."""
 
     def __init__(self, engine: sa.Engine) -> None:
+        shared = multiprocess_dir()
+        if shared is not None:
+            shared.mkdir(parents=True, exist_ok=True)  # values are written there from now on
         self.registry = CollectorRegistry()
         self.latency = Histogram(
             "gis_outage_http_request_duration_seconds",
@@ -51,7 +79,24 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.registry.register(DatabaseCollector(engine))
+        self.database = DatabaseCollector(engine)
+        self.registry.register(self.database)
+
+    def scrape_registry(self) -> CollectorRegistry:
+        """What /metrics exposes: this process's registry, or every process's figures."""
+        if multiprocess_dir() is None:
+            return self.registry
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        # Read from the database at scrape time: the same whichever process answers.
+        registry.register(self.database)
+        return registry
+
+
+def process_exit() -> None:
+    """Tell the shared metrics this worker process is gone (its live gauges go with it)."""
+    if multiprocess_dir() is not None:
+        multiprocess.mark_process_dead(os.getpid())
 
 
 class DatabaseCollector(Collector):
@@ -127,6 +172,20 @@ class TimingMiddleware:
             self.metrics.latency.labels(method, route, f"{status // 100}xx").observe(elapsed)
             if route in TRACE_ROUTES and method == "POST":
                 self.metrics.trace.observe(elapsed)
+            # Probes and scrapes come every few seconds: kept out of the INFO log.
+            access_log.log(
+                logging.DEBUG if route in OPS_ROUTES else logging.INFO,
+                "%s %s %s",
+                method,
+                route,
+                status,
+                extra={
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 1),
+                },
+            )
 
 
 def _route_template(scope: Scope, root: str, status: int) -> str:
@@ -179,8 +238,12 @@ def health() -> dict[str, str]:
 
 @router.get("/ready")
 def ready(request: Request) -> JSONResponse:
-    """503 until the database is reachable and migrated to head."""
-    ok, detail = database_ready(request.app.state.db)
+    """503 until the database (and the read replica, if set) is reachable and at head."""
+    primary, replica = request.app.state.db, request.app.state.read_db
+    ok, detail = database_ready(primary)
+    if ok and replica is not primary:
+        ok, detail = database_ready(replica)
+        detail = f"read replica: {detail}"
     return JSONResponse(
         {"status": "ready" if ok else "not ready", "detail": detail},
         status_code=200 if ok else 503,
@@ -189,12 +252,15 @@ def ready(request: Request) -> JSONResponse:
 
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
-    registry = request.app.state.metrics.registry
+    registry = request.app.state.metrics.scrape_registry()
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def install_ops(app: FastAPI) -> None:
-    """Add /health, /ready, /metrics and request timing to `app` (needs `app.state.db`)."""
+    """Add /health, /ready, /metrics, request timing and the access log to `app`.
+
+    Needs `app.state.db` and `app.state.read_db` (the same engine without a replica).
+    """
     app.state.metrics = Metrics(app.state.db)
     app.include_router(router)
     app.add_middleware(TimingMiddleware, metrics=app.state.metrics)

@@ -13,10 +13,14 @@ the claim on each delivery row keeps a repeated task from sending twice.
 
 from __future__ import annotations
 
-from celery import Celery
+from typing import Any
+
+from celery import Celery, signals
+from celery.utils.log import get_multiprocessing_logger
 from kombu import Queue
 
 from gis_outage.config import get_settings
+from gis_outage.logs import configure_logging
 
 from .settings import NotifierSettings, get_notifier_settings
 
@@ -81,6 +85,21 @@ def make_app(broker_url: str | None = None, notifier: NotifierSettings | None = 
         },
     )
     return app
+
+
+@signals.setup_logging.connect
+def _setup_logging(loglevel: int | str | None = None, **_kwargs: Any) -> None:
+    """Workers and beat log through gis_outage.logs at their --loglevel (a receiver of
+    this signal replaces Celery's own set-up, so Celery's loggers reach our handler)."""
+    configure_logging(level=loglevel)
+    # The pool's logger (billiard's "multiprocessing") keeps its records to itself.
+    get_multiprocessing_logger().propagate = True
+
+
+@signals.celeryd_init.connect
+def _early_logging(options: dict[str, Any] | None = None, **_kwargs: Any) -> None:
+    # A worker warns (running as root, pickle) before it sets up logging.
+    configure_logging(level=(options or {}).get("loglevel"))
 
 
 app = make_app()

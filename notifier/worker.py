@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings, get_settings
+from gis_outage.logs import LEVELS, configure_logging
 from gis_outage.portal_cli import retention as delete_expired
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.outbox import NOTIFY_TASK, claim_outbox, mark_processed, release_outbox
@@ -154,7 +155,10 @@ class EmbeddedWorker:
             return None
         except Exception as exc:
             # Class name only: database errors quote their parameters (destinations).
-            log.error("%s: event %s failed: %s", self.name, row["event_id"], exc.__class__.__name__)
+            log.error(
+                "%s: event %s failed: %s", self.name, row["event_id"], exc.__class__.__name__,
+                extra={"event_id": row["event_id"], "error": exc.__class__.__name__},
+            )
             retry = self.notifier.backoff(int(row["attempts"]))
             with contextlib.suppress(NotFound):
                 release_outbox(self.db, row["id"], retry_at=utcnow() + retry)
@@ -205,9 +209,10 @@ def start_embedded_worker(
 
 def main(argv: list[str] | None = None, *, install_signals: bool = True) -> int:
     parser = argparse.ArgumentParser(description="Run the notifier's outbox worker.")
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--log-level", type=str.upper, choices=LEVELS,
+                        help="default: GIS_OUTAGE_LOG_LEVEL")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(level=args.log_level)
     from gis_outage.storage.db import make_engine
 
     settings = get_settings()
@@ -218,7 +223,7 @@ def main(argv: list[str] | None = None, *, install_signals: bool = True) -> int:
         handler: Callable[..., None] = lambda *_: stop.set()  # noqa: E731
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
-    print("notifier worker running", flush=True)
+    log.info("notifier worker running")
     while not stop.wait(1.0):
         if not worker.alive:
             return 1

@@ -41,12 +41,25 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         url = get_settings().effective_database_url
     parsed = normalize_url(url)
     backend = parsed.get_backend_name()
+    # Error messages then leave out statement parameters: numbers, e-mails, names.
+    kwargs.setdefault("hide_parameters", True)
     if backend == "sqlite":
         return _sqlite_engine(parsed, **kwargs)
     if backend == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
         return sa.create_engine(parsed, **kwargs)
     raise ValueError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+
+
+def make_read_engine(read_url: str | None, primary: Engine) -> Engine:
+    """The engine for the public, read-only parts (map, OGC API, look-up, feeds).
+
+    A read replica when `read_url` (GIS_OUTAGE_READ_DATABASE_URL) is set, else the
+    primary itself. Writers (engineer API, portal, notifier) always use the primary.
+    """
+    if not read_url or normalize_url(read_url) == primary.url:
+        return primary
+    return make_engine(read_url)
 
 
 def _sqlite_engine(url: sa.URL, **kwargs: Any) -> Engine:
@@ -148,12 +161,17 @@ def downgrade(engine: Engine, revision: str) -> None:
     _run_alembic(engine, lambda config: command.downgrade(config, revision))
 
 
-def _run_alembic(engine: Engine, run: Any) -> None:
+@contextmanager
+def schema_transaction(engine: Engine) -> Iterator[Connection]:
+    """One write transaction in which the schema may change, queued behind any other.
+
+    On SQLite foreign keys are off inside it: batch migrations rebuild tables, and with
+    them on, dropping a parent table would cascade (the pragma only changes outside a
+    transaction). Callers check the keys before the end.
+    """
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
-            # Batch migrations rebuild tables; with foreign keys on, dropping a parent
-            # table would cascade. The pragma only works outside a transaction.
             conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
             # Concurrent migrators (web + worker starting together) queue up here...
             conn.execution_options(sqlite_immediate=True)
@@ -162,14 +180,19 @@ def _run_alembic(engine: Engine, run: Any) -> None:
                 if not sqlite:
                     # ...and here; the later ones then find the schema at head.
                     conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_ID)))
-                run(alembic_config(conn))
-                if sqlite:
-                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                    if broken:
-                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+                yield conn
         finally:
             if sqlite:
                 conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _run_alembic(engine: Engine, run: Any) -> None:
+    with schema_transaction(engine) as conn:
+        run(alembic_config(conn))
+        if conn.dialect.name == "sqlite":
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -49,7 +49,7 @@ def geojson(request: Request) -> Response:
 def atom(request: Request) -> Response:
     settings = request.app.state.map_settings
     language = pick_language(request, settings.languages, settings.default_language)
-    body = atom_feed(announced_outages(request.app.state.db), settings, language)
+    body = atom_feed(announced_outages(request.app.state.read_db), settings, language)
     return Response(body, media_type="application/atom+xml")
 
 
@@ -60,7 +60,7 @@ def atom(request: Request) -> Response:
     | {404: {"description": "No such announced outage"}},
 )
 def cap(request: Request, outage_id: OutageId) -> Response:
-    db = request.app.state.db
+    db = request.app.state.read_db
     try:
         row = get_outage(db, outage_id)
     except NotFound:

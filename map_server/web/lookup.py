@@ -66,7 +66,7 @@ def addresses(
     criteria = parse_query(q)
     if not criteria or len(criteria.get("street_prefix", "xx")) < 2:
         return {"addresses": []}
-    found = find_addresses(request.app.state.db, limit=limit, **criteria)
+    found = find_addresses(request.app.state.read_db, limit=limit, **criteria)
     return {"addresses": [public_address(a) for a in found]}
 
 
@@ -80,7 +80,7 @@ def status(
     settings = request.app.state.map_settings
     weeks = min(settings.lookup_weeks if weeks is None else weeks, settings.lookup_max_weeks)
     try:
-        address = get_address(request.app.state.db, address_id)
+        address = get_address(request.app.state.read_db, address_id)
     except NotFound:
         raise HTTPException(404, "unknown address") from None
     snapshot: Snapshot = request.app.state.snapshots.current()

@@ -213,3 +213,20 @@ def test_package_data_covers_every_data_file() -> None:
             if not any(fnmatch(relative, glob) for glob in globs):
                 missing.append(f"{package}/{relative}")
     assert not missing, missing[:10]
+
+
+def test_web_workers_share_metrics_in_a_fresh_directory(services: dict[str, Any]) -> None:
+    web = services["web"]
+    shared = web["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+    assert shared in web["tmpfs"]  # empty at every start, as prometheus_client needs
+    unit = (ROOT / "deploy" / "systemd" / "gis-outage-web.service").read_text()
+    directory = re.search(r"^RuntimeDirectory=(\S+)$", unit, re.MULTILINE)
+    assert directory, "the unit needs a RuntimeDirectory for the shared metrics"
+    assert f"Environment=PROMETHEUS_MULTIPROC_DIR=/run/{directory[1]}" in unit
+
+
+def test_production_logs_are_json() -> None:
+    example = (ROOT / "deploy" / "env.example").read_text()
+    assert re.search(r"^GIS_OUTAGE_LOG_FORMAT=json$", example, re.MULTILINE)
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert "GIS_OUTAGE_LOG_FORMAT: ${GIS_OUTAGE_LOG_FORMAT:-json}" in compose

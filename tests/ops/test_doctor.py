@@ -12,10 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from gis_outage.config import Settings
-from gis_outage.doctor import Check, main_doctor, run_checks
+from gis_outage.doctor import Check, main_doctor, provider_checks, run_checks
 from gis_outage.storage.db import downgrade, make_engine, migrate, normalize_url
 from notifier.settings import NotifierSettings
 from tests.conftest import PG_ADMIN_URL
+from tests.notifier.sip_peer import SipPeer, baresip_binary
 
 REDIS_URL = os.environ.get("GIS_OUTAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RABBITMQ_URL = os.environ.get("GIS_OUTAGE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -183,3 +184,55 @@ def test_bad_urls_are_reported_without_their_passwords(tmp_path: Path) -> None:
     assert "GIS_OUTAGE_DATABASE_URL is not a SQLite or PostgreSQL URL" in checks["database"].detail
     assert not checks["migrations"].ok
     assert not checks["broker"].ok
+
+
+def test_read_replica_is_checked_like_the_primary(tmp_path: Path, postgis_url: str) -> None:
+    migrate(make_engine(postgis_url))
+    replica = make_engine(f"sqlite:///{tmp_path / 'replica.sqlite'}")
+    migrate(replica)
+    downgrade(replica, "-1")  # a replica that has not caught up with a migration
+    replica.dispose()
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=postgis_url,
+        read_database_url=f"sqlite:///{tmp_path / 'replica.sqlite'}",
+    )
+    checks = _by_name(run_checks(settings, _demo_notifier()))
+    assert checks["database"].ok and checks["migrations"].ok
+    assert checks["read replica database"].ok, checks["read replica database"].line()
+    assert checks["read replica database"].detail.startswith("SQLite 3.")
+    assert not checks["read replica migrations"].ok
+    assert "run `gis-outage migrate`" in checks["read replica migrations"].detail
+
+    port = _free_port()
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=postgis_url,
+        read_database_url=f"postgresql://gis:sekret-replica@127.0.0.1:{port}/gis",
+    )
+    checks = _by_name(run_checks(settings, _demo_notifier()))
+    assert checks["database"].ok
+    line = checks["read replica database"].line()
+    assert line.startswith("FAIL read replica database: cannot connect to ")
+    assert "sekret" not in line
+    assert checks["read replica migrations"].detail == "not checked: no database"
+
+
+def test_no_replica_check_without_a_replica(tmp_path: Path) -> None:
+    checks = _by_name(run_checks(Settings(data_dir=tmp_path), _demo_notifier()))
+    assert not any(name.startswith("read replica") for name in checks)
+
+
+@pytest.mark.skipif(baresip_binary() is None, reason="baresip (the SIP peer) is not installed")
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_sip_trunk_is_checked_with_options(tmp_path: Path, transport: str) -> None:
+    with SipPeer(tmp_path / "peer").start() as peer:
+        up = NotifierSettings(voice_providers="sip", sip_port=peer.port, sip_transport=transport)
+        [check] = provider_checks(up)
+    assert check.ok, check.line()
+    assert check.line().startswith(f"ok   sip: 127.0.0.1:{peer.port} ({transport}) answers")
+    port = _free_port()
+    down = NotifierSettings(voice_providers="sip,demo", sip_port=port, sip_transport=transport)
+    [check] = provider_checks(down)
+    assert not check.ok
+    assert check.line().startswith(f"FAIL sip: no answer to OPTIONS from 127.0.0.1:{port}")
