@@ -43,6 +43,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -406,18 +407,31 @@ end
 """
 
 
-def run_wrk(
+def wrk_command(
     url: str, headers: dict[str, str], seconds: float, connections: int, script: Path
-) -> Result:
+) -> list[str]:
+    """wrk on one thread; `script` is WRK_SCRIPT, whose `done` hook prints the WRK line."""
     command = [
         "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
         "-s", str(script),
     ]  # fmt: skip
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    return [*command, url]
+
+
+def run_wrk(
+    url: str, headers: dict[str, str], seconds: float, connections: int, script: Path
+) -> Result:
     out = subprocess.run(
-        [*command, url], capture_output=True, text=True, timeout=seconds + 60, check=True
-    ).stdout
+        wrk_command(url, headers, seconds, connections, script),
+        capture_output=True, text=True, timeout=seconds + 60, check=True,
+    ).stdout  # fmt: skip
+    return wrk_result(out)
+
+
+def wrk_result(out: str) -> Result:
+    """The Result in the `WRK {...}` line that WRK_SCRIPT's `done` hook prints."""
     line = next(line for line in out.splitlines() if line.startswith("WRK "))
     data = json.loads(line[4:])
     return Result(
@@ -430,9 +444,14 @@ def run_wrk(
     )
 
 
-async def _httpx_load(
-    url: str, headers: dict[str, str], seconds: float, connections: int
+async def httpx_load(
+    url: str,
+    headers: dict[str, str],
+    seconds: float,
+    connections: int,
+    until: threading.Event | None = None,
 ) -> Result:
+    """`connections` clients in a loop for `seconds`, or until `until` is set."""
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     latencies: list[float] = []
     errors = 0
@@ -441,7 +460,7 @@ async def _httpx_load(
 
     async def worker(client: httpx.AsyncClient) -> None:
         nonlocal errors, size
-        while time.perf_counter() < stop:
+        while time.perf_counter() < stop and not (until and until.is_set()):
             started = time.perf_counter()
             try:
                 response = await client.get(url)
@@ -489,7 +508,7 @@ class Load:
     def _run(self, url: str, headers: dict[str, str], seconds: float) -> Result:
         if self.wrk:
             return run_wrk(url, headers, seconds, self.connections, self.script)
-        return asyncio.run(_httpx_load(url, headers, seconds, self.connections))
+        return asyncio.run(httpx_load(url, headers, seconds, self.connections))
 
 
 # --------------------------------------------------------------------------- the run
