@@ -80,6 +80,12 @@ class NotifierSettings(BaseSettings):
     # -- Celery ------------------------------------------------------------------------
     drain_seconds: float = Field(default=2.0, description="Beat: how often to drain the outbox")
     queue_prefix: str = Field(default="", description="Before each queue name (shared brokers)")
+    send_task_grace_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="A queued, never-tried delivery younger than this is presumed on its "
+        "way through the broker; older, it is sent again (a broker that lost its task)",
+    )
 
     # -- providers (comma-separated names, primary first) --------------------------------
     sms_providers: str = "demo"
@@ -142,6 +148,10 @@ class NotifierSettings(BaseSettings):
         if self.unsubscribe_url or not self.public_url:
             return self.unsubscribe_url
         return f"{self.public_url.rstrip('/')}/portal/unsubscribe"
+
+    @property
+    def send_task_grace(self) -> timedelta:
+        return timedelta(seconds=self.send_task_grace_seconds)
 
     @property
     def lease(self) -> timedelta:

@@ -47,7 +47,6 @@ log = logging.getLogger(__name__)
 
 RESOLVE_LEASE = timedelta(minutes=5)  # the outbox row is ours while its sends go out
 RECHECK = timedelta(seconds=30)  # then look again: retries, or a lost send task
-FANOUT_GRACE = timedelta(minutes=10)  # queued rows younger than this are in a queue
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
@@ -120,7 +119,7 @@ def resolve_event(outbox_id: int, event_id: int) -> dict[str, Any]:
         batches += 1
 
     waiting: dict[str, list[list[Any]]] = defaultdict(list)
-    for item in queue_work(db, plan, fresh_grace=FANOUT_GRACE):
+    for item in queue_work(db, plan, fresh_grace=notifier.send_task_grace):
         waiting[item.channel].append([item.delivery_id, item.language])
         if len(waiting[item.channel]) >= notifier.batch_size:
             fan_out(item.channel, waiting.pop(item.channel))

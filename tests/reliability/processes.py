@@ -139,9 +139,11 @@ class AppServer:
 
 class PrivateRedis:
     """redis-server on a free port with an append-only file (as docs/deployment.md runs
-    it), so queued tasks survive a stop and start."""
+    it), so queued tasks survive a stop and start; or, not `persistent`, one that keeps
+    nothing, as a cache-style Redis would."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, persistent: bool = True) -> None:
+        self.persistent = persistent
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.dir = workdir / f"redis-{self.port}"
@@ -150,7 +152,8 @@ class PrivateRedis:
 
     def start(self) -> PrivateRedis:
         command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                   "--dir", str(self.dir), "--appendonly", "yes", "--save", "",
+                   "--dir", str(self.dir), "--appendonly", "yes" if self.persistent else "no",
+                   "--save", "",
                    "--protected-mode", "no"]
         self.process = start(command, os.environ.copy(), self.dir, self.dir / "redis.log")
         wait_for(self.answers, 20, "redis to answer PING", interval=0.05)
