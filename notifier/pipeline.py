@@ -42,6 +42,7 @@ from gis_outage.storage.recipients import (
     give_up_stale,
     insert_deliveries_once,
     next_attempt_at,
+    open_delivery_ids,
 )
 from gis_outage.storage.schema import utcnow
 
@@ -191,6 +192,10 @@ def queue_work(
                 plan.inserted += 1
                 yielded.add(row["id"])
                 yield WorkItem(row["id"], row["channel"], language[row["destination"]])
+    # The event's other open rows. Usually there are none: the rows just queued are
+    # all this run's, so only their ids are read to find out.
+    if all(i in yielded for i in open_delivery_ids(db, event_id)):
+        return
     gone: list[Finished] = []
     for row in event_deliveries(db, event_id, open_only=True):
         if row["id"] in yielded:

@@ -59,7 +59,12 @@ class NotifierSettings(BaseSettings):
     delivery_lease_seconds: float = Field(
         default=120.0, description="A claimed, unconfirmed send is retried after this"
     )
-    batch_size: int = 200
+    batch_size: int = Field(
+        default=500,
+        ge=1,
+        description="Deliveries claimed at once; each batch ends by waiting for its last "
+        "answers, so fewer, larger batches keep the SMSC busier",
+    )
     record_every: int = Field(
         default=20, description="Send outcomes are written in groups this small"
     )
@@ -134,9 +139,17 @@ class NotifierSettings(BaseSettings):
 
         A call lasts the ring time and two playings of the message, so a voice batch is
         only the calls placed at once: each claim is then done within its lease, and no
-        call waits in a batch long enough to be claimed and made a second time.
+        call waits in a batch long enough to be claimed and made a second time. For the
+        same reason an SMS batch on a throttled SMPP bind is what it sends in half a
+        lease.
         """
-        return self.sip_max_calls if channel == "voice" else self.batch_size
+        if channel == "voice":
+            return self.sip_max_calls
+        if channel == "sms" and self.smpp_max_per_second:
+            # A throttled bind must get through a batch well within the lease.
+            paced = int(self.smpp_max_per_second * self.delivery_lease_seconds / 2)
+            return max(1, min(self.batch_size, paced))
+        return self.batch_size
 
     def backoff(self, attempts: int) -> timedelta:
         """Wait before attempt `attempts + 1` after a temporary failure."""

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gis_outage.storage.db import Bind, read_connection
+from gis_outage.storage.db import Bind, dict_rows, read_connection
 from gis_outage.storage.schema import audit_log, utcnow
 
 
@@ -38,4 +38,4 @@ def audit_entries(bind: Bind, target: str | None = None) -> list[dict[str, Any]]
     if target is not None:
         query = query.where(audit_log.c.target == target)
     with read_connection(bind) as conn:
-        return [dict(row) for row in conn.execute(query).mappings()]
+        return dict_rows(conn.execute(query))

@@ -115,6 +115,26 @@ def dialect_insert(conn: Connection, table: sa.Table) -> Any:
     return insert(table)
 
 
+def driver_marker(conn: Connection) -> str:
+    """The placeholder of the driver's own SQL (statements run with `exec_driver_sql`)."""
+    return "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+
+
+def driver_value(conn: Connection, column: sa.Column[Any], value: Any) -> Any:
+    """`value` as the driver takes it for `column`, converted once for a statement run
+    with `exec_driver_sql` on many rows."""
+    process = column.type.bind_processor(conn.dialect)
+    return process(value) if process is not None else value
+
+
+def dict_rows(result: sa.CursorResult[Any]) -> list[dict[str, Any]]:
+    """A result's rows as plain dicts. The column names are taken once: a mapping per
+    row (`dict(r) for r in result.mappings()`) costs more than the query itself on the
+    tens of thousands of rows a large outage reads."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
+
+
 @contextmanager
 def read_connection(bind: Bind) -> Iterator[Connection]:
     if isinstance(bind, Connection):

@@ -19,7 +19,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gis_outage.model import Channel, DeliveryStatus
-from gis_outage.storage.db import Bind, dialect_insert, read_connection, write_transaction
+from gis_outage.storage.db import (
+    Bind,
+    dialect_insert,
+    dict_rows,
+    driver_marker,
+    driver_value,
+    read_connection,
+    write_transaction,
+)
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.recipients import RETRYABLE, Finished, finish_deliveries
 from gis_outage.storage.schema import deliveries, delivery_parts, utcnow
@@ -102,7 +110,7 @@ def update_delivery(
 def deliveries_for_event(bind: Bind, event_id: int) -> list[dict[str, Any]]:
     query = sa.select(deliveries).where(deliveries.c.event_id == event_id).order_by(deliveries.c.id)
     with read_connection(bind) as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+        return dict_rows(conn.execute(query))
 
 
 @dataclass(frozen=True)
@@ -126,56 +134,48 @@ def record_sends(
     tried again later), never a delivery without its parts. Rows no longer open are
     left alone, as `finish_deliveries` does."""
     now = now or utcnow()
-    rows = [
-        {
-            "delivery_id": p.delivery_id,
-            "part": number,
-            "provider": p.provider,
-            "provider_message_id": part_id,
-            "updated_at": now,
-        }
-        for p in parts
-        for number, part_id in enumerate(p.part_ids, start=1)
-    ]
     sent, other = [], []
     for f in finished:
         (sent if f.status == DeliveryStatus.SENT.value else other).append(f)
     with write_transaction(bind) as conn:
-        _mark_sent(conn, sent, now)
+        _mark_sent(conn, sent, parts, now)
         if other:  # rare (failures); it builds its statements on every call
             finish_deliveries(conn, other, now=now)
-        if rows:
-            conn.execute(
-                dialect_insert(conn, delivery_parts).on_conflict_do_nothing(
-                    index_elements=["delivery_id", "part"]
-                ),
-                rows,
-            )
 
 
+# The bulk of every run: each statement executed for all rows of a group with the
+# driver's own executemany, without SQLAlchemy's per-row parameter processing.
 _MARK_SENT = (
     "UPDATE deliveries SET status = {sent}, provider = {p}, provider_message_id = {p}, "
     "sent_at = {p}, updated_at = {p} WHERE id = {p} AND status IN ({open})"
 )
+_ADD_PARTS = (
+    "INSERT INTO delivery_parts (delivery_id, part, provider, provider_message_id, "
+    "updated_at) VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (delivery_id, part) DO NOTHING"
+)
 
 
-def _mark_sent(conn: Connection, sent: Sequence[Finished], now: datetime) -> None:
-    """`finish_deliveries` for accepted sends, the bulk of every run: one statement
-    executed for all rows with the driver's own executemany, without SQLAlchemy's
-    per-row parameter processing (the time is converted once)."""
-    if not sent:
-        return
-    when = deliveries.c.sent_at.type.bind_processor(conn.dialect)
-    stamp = when(now) if when is not None else now
-    marker = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
-    statement = _MARK_SENT.format(
-        sent=f"'{DeliveryStatus.SENT.value}'",
-        p=marker,
-        open=", ".join(f"'{status}'" for status in RETRYABLE),
-    )
-    conn.exec_driver_sql(
-        statement, [(f.provider, f.provider_message_id, stamp, stamp, f.id) for f in sent]
-    )
+def _mark_sent(
+    conn: Connection, sent: Sequence[Finished], parts: Iterable[SentParts], now: datetime
+) -> None:
+    """`finish_deliveries` for accepted sends, and their parts' message ids."""
+    stamp, marker = driver_value(conn, deliveries.c.sent_at, now), driver_marker(conn)
+    if sent:
+        statement = _MARK_SENT.format(
+            sent=f"'{DeliveryStatus.SENT.value}'",
+            p=marker,
+            open=", ".join(f"'{status}'" for status in RETRYABLE),
+        )
+        conn.exec_driver_sql(
+            statement, [(f.provider, f.provider_message_id, stamp, stamp, f.id) for f in sent]
+        )
+    rows = [
+        (p.delivery_id, number, p.provider, part_id, stamp)
+        for p in parts
+        for number, part_id in enumerate(p.part_ids, start=1)
+    ]
+    if rows:
+        conn.exec_driver_sql(_ADD_PARTS.format(p=marker), rows)
 
 
 def delivery_status(part_statuses: Sequence[str | None]) -> str | None:
@@ -272,4 +272,4 @@ def delivery_parts_of(bind: Bind, delivery_id: int) -> list[dict[str, Any]]:
         .order_by(delivery_parts.c.part)
     )
     with read_connection(bind) as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+        return dict_rows(conn.execute(query))

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gis_outage.model import NumberType
-from gis_outage.storage.db import Bind, read_connection, write_transaction
+from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
 from gis_outage.storage.schema import directory_entries, utcnow
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -47,17 +47,20 @@ def replace_directory(
 
 
 def directory_entries_for(bind: Bind, address_ids: Iterable[str]) -> list[dict[str, Any]]:
-    """All directory entries at these addresses (filtering secret/under-16 is the caller's)."""
+    """All directory entries at these addresses (filtering secret/under-16 is the caller's):
+    id, phone, number_type, address_id, secret, birth_year and source."""
+    c = directory_entries.c
+    columns = (c.id, c.phone, c.number_type, c.address_id, c.secret, c.birth_year, c.source)
     wanted = sorted(set(address_ids))
     result: list[dict[str, Any]] = []
     with read_connection(bind) as conn:
         for start in range(0, len(wanted), 1000):
             query = (
-                sa.select(directory_entries)
-                .where(directory_entries.c.address_id.in_(wanted[start : start + 1000]))
-                .order_by(directory_entries.c.id)
+                sa.select(*columns)
+                .where(c.address_id.in_(wanted[start : start + 1000]))
+                .order_by(c.id)
             )
-            result += [dict(r) for r in conn.execute(query).mappings()]
+            result += dict_rows(conn.execute(query))
     return result
 
 

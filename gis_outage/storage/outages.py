@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from gis_outage.model import TRANSITIONS, EventKind, OutageKind, OutageStatus, Service
 from gis_outage.storage.audit import write_audit
-from gis_outage.storage.db import Bind, read_connection, write_transaction
+from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
 from gis_outage.storage.errors import ConflictError, InvalidTransition, NotFound
 from gis_outage.storage.outbox import NOTIFY_TASK, enqueue
 from gis_outage.storage.schema import outage_events, outages, utcnow
@@ -214,12 +214,12 @@ def list_outages(
     query = query.order_by(outages.c.starts_at, outages.c.id)
     with read_connection(bind) as conn:
         if bbox is None:
-            return [dict(r) for r in conn.execute(query.limit(limit)).mappings()]
+            return dict_rows(conn.execute(query.limit(limit)))
         if conn.dialect.name == "postgresql":
             # Uses the GIST index on public_area.
             envelope = sa.func.ST_MakeEnvelope(*map(float, bbox), 4326)
             query = query.where(sa.func.ST_Intersects(outages.c.public_area, envelope))
-            return [dict(r) for r in conn.execute(query.limit(limit)).mappings()]
+            return dict_rows(conn.execute(query.limit(limit)))
         # SQLite: spatial filtering in-process with shapely.
         box = shapely.box(*bbox)
         rows = conn.execute(query.where(outages.c.public_area.is_not(None))).mappings()
@@ -251,7 +251,7 @@ def outage_events_for(bind: Bind, outage_id: int) -> list[dict[str, Any]]:
         .order_by(outage_events.c.id)
     )
     with read_connection(bind) as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+        return dict_rows(conn.execute(query))
 
 
 def get_event(bind: Bind, event_id: int) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gis_outage.storage.db import Bind, read_connection, write_transaction
+from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.schema import outbox, utcnow
 
@@ -63,7 +63,7 @@ def claim_outbox(
         .returning(*outbox.c)
     )
     with write_transaction(bind) as conn:
-        rows = [dict(r) for r in conn.execute(statement).mappings()]
+        rows = dict_rows(conn.execute(statement))
     return sorted(rows, key=lambda r: r["id"])
 
 
@@ -95,4 +95,4 @@ def pending_outbox(bind: Bind) -> list[dict[str, Any]]:
     """Unprocessed rows, claimed or not, oldest first."""
     query = sa.select(outbox).where(outbox.c.processed_at.is_(None)).order_by(outbox.c.id)
     with read_connection(bind) as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+        return dict_rows(conn.execute(query))

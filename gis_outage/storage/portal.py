@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from gis_outage.model import Channel, Service
 from gis_outage.storage.addresses import find_addresses, street_key
 from gis_outage.storage.audit import write_audit
-from gis_outage.storage.db import Bind, read_connection, write_transaction
+from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
 from gis_outage.storage.recipients import add_opt_out
 from gis_outage.storage.schema import (
     SubscriptionRole,
@@ -354,7 +354,7 @@ def list_logins(bind: Bind, subscriber_id: int) -> list[dict]:
     lc = portal_logins.c
     query = sa.select(portal_logins).where(lc.subscriber_id == subscriber_id).order_by(lc.id)
     with read_connection(bind) as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+        return dict_rows(conn.execute(query))
 
 
 def _subscription_query() -> sa.Select:
@@ -375,7 +375,7 @@ def list_subscriptions(bind: Bind, subscriber_id: int) -> list[dict]:
         .order_by(a.street_key, a.house_number, s.address_id, s.service)
     )
     with read_connection(bind) as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+        return dict_rows(conn.execute(query))
 
 
 def get_subscription(bind: Bind, subscriber_id: int, subscription_id: int) -> dict | None:

@@ -21,7 +21,15 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from gis_outage.model import Channel, Service
-from gis_outage.storage.db import Bind, dialect_insert, read_connection, write_transaction
+from gis_outage.storage.db import (
+    Bind,
+    dialect_insert,
+    dict_rows,
+    driver_marker,
+    driver_value,
+    read_connection,
+    write_transaction,
+)
 from gis_outage.storage.schema import (
     DeliveryStatus,
     deliveries,
@@ -66,7 +74,7 @@ def subscriptions_for(bind: Bind, address_ids: Iterable[str], service: str) -> l
                     subscriptions.c.address_id.in_(part), subscriptions.c.service == service
                 ).order_by(subscriptions.c.id)
             )
-            out += [dict(r) for r in rows.mappings()]
+            out += dict_rows(rows)
     return out
 
 
@@ -114,27 +122,35 @@ def insert_deliveries_once(
             if conn.dialect.name == "postgresql":
                 inserted += _insert_unnest(conn, event_id, part, now)
                 continue
-            values = [
-                {
-                    "event_id": event_id,
-                    "destination": destination,
-                    "channel": Channel(channel).value,
-                    "status": DeliveryStatus.QUEUED.value,
-                    "attempts": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for destination, channel in part
-            ]
-            # executemany, not one multi-row VALUES: the statement compiles once and is
-            # cached, and SQLAlchemy batches it ("insertmanyvalues") with RETURNING.
-            statement = (
-                dialect_insert(conn, deliveries)
-                .on_conflict_do_nothing(index_elements=["event_id", "destination"])
-                .returning(deliveries.c.id, deliveries.c.destination, deliveries.c.channel)
-            )
-            inserted += [dict(r) for r in conn.execute(statement, values).mappings()]
+            inserted += _insert_values(conn, event_id, part, now)
     return inserted
+
+
+_INSERT_VALUES = (
+    "INSERT INTO deliveries "
+    "(event_id, destination, channel, status, attempts, created_at, updated_at) "
+    "SELECT {p}, column1, column2, '{queued}', 0, {p}, {p} FROM (VALUES {pairs}) WHERE true "
+    "ON CONFLICT (event_id, destination) DO NOTHING RETURNING id, destination, channel"
+)  # "WHERE true": SQLite reads an ON after a bare FROM as a join's
+
+
+def _insert_values(
+    conn: Connection, event_id: int, part: Sequence[tuple[str, str]], now: datetime
+) -> list[dict[str, Any]]:
+    """SQLite: a chunk as one statement over a VALUES list of (destination, channel),
+    run by the driver (SQLAlchemy's per-row parameter handling costs more than the
+    insert)."""
+    marker = driver_marker(conn)
+    stamp = driver_value(conn, deliveries.c.created_at, now)
+    statement = _INSERT_VALUES.format(
+        p=marker,
+        queued=DeliveryStatus.QUEUED.value,
+        pairs=", ".join([f"({marker}, {marker})"] * len(part)),
+    )
+    values: list[Any] = [event_id, stamp, stamp]
+    for destination, channel in part:
+        values += (destination, Channel(channel).value)
+    return dict_rows(conn.exec_driver_sql(statement, tuple(values)))
 
 
 _INSERT_UNNEST = sa.text(
@@ -169,7 +185,7 @@ def _insert_unnest(
             "now": now,
         },
     )
-    return [dict(r) for r in result.mappings()]
+    return dict_rows(result)
 
 
 def event_deliveries(bind: Bind, event_id: int, *, open_only: bool = False) -> list[dict]:
@@ -188,7 +204,19 @@ def event_deliveries(bind: Bind, event_id: int, *, open_only: bool = False) -> l
     if open_only:
         query = query.where(deliveries.c.status.in_(RETRYABLE), deliveries.c.sent_at.is_(None))
     with read_connection(bind) as conn:
-        return [dict(r) for r in conn.execute(query.order_by(deliveries.c.id)).mappings()]
+        return dict_rows(conn.execute(query.order_by(deliveries.c.id)))
+
+
+def open_delivery_ids(bind: Bind, event_id: int) -> list[int]:
+    """Ids of the event's deliveries that may still be sent (`event_deliveries` with
+    `open_only`, ids alone: cheap enough to ask after every run)."""
+    query = sa.select(deliveries.c.id).where(
+        deliveries.c.event_id == event_id,
+        deliveries.c.status.in_(RETRYABLE),
+        deliveries.c.sent_at.is_(None),
+    )
+    with read_connection(bind) as conn:
+        return list(conn.execute(query).scalars())
 
 
 @dataclass(frozen=True)
@@ -242,7 +270,7 @@ def claim_deliveries(
         return []
     with write_transaction(bind) as conn:
         statement = _claim_statement(conn, event_id, policy, ids, channel, limit, now)
-        rows = [dict(r) for r in conn.execute(statement).mappings()]
+        rows = dict_rows(conn.execute(statement))
     return sorted(rows, key=lambda r: r["id"])
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gis_outage.storage.db import Bind, read_connection
+from gis_outage.storage.db import Bind, dict_rows, read_connection
 from gis_outage.storage.schema import deliveries, outage_events
 
 
@@ -43,4 +43,4 @@ def delivery_rows(bind: Bind, outage_id: int) -> list[dict[str, Any]]:
         .order_by(deliveries.c.id)
     )
     with read_connection(bind) as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+        return dict_rows(conn.execute(query))

@@ -305,7 +305,7 @@ def test_a_claimed_but_unrecorded_send_is_retried_after_its_lease_and_sent_rows_
 def test_calls_are_claimed_only_as_many_as_are_placed_at_once(
     db_engine: Engine, tmp_path: Path
 ) -> None:
-    """A call lasts minutes: a claim of 200 would hold the last calls past their lease."""
+    """A call lasts minutes: a claim of 500 would hold the last calls past their lease."""
 
     class CountingBatches(DemoProvider):
         def __init__(self, data_dir: Path) -> None:
@@ -326,6 +326,15 @@ def test_calls_are_claimed_only_as_many_as_are_placed_at_once(
                           notifier=notifier_settings(sip_max_calls=2))
     assert (stats.sent, stats.done) == (5, True)
     assert provider.batches == [2, 2, 1]
+
+
+def test_a_throttled_smpp_bind_gets_batches_it_sends_within_half_a_lease() -> None:
+    """At 2 SMS/s a batch of 500 would take 250 s, past a 120 s lease."""
+    throttled = NotifierSettings(smpp_max_per_second=2, delivery_lease_seconds=120)
+    assert throttled.batch_for("sms") == 120
+    assert throttled.batch_for("email") == throttled.batch_size == 500
+    assert NotifierSettings(smpp_max_per_second=0.001).batch_for("sms") == 1
+    assert NotifierSettings(smpp_max_per_second=1000).batch_for("sms") == 500
 
 
 # -- retries, failover, permanent failures ---------------------------------------------
