@@ -7,6 +7,7 @@ a trunk that challenges (tests/notifier/sip_peer.py's DigestTrunk) gets our cred
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import os
 import secrets
@@ -173,6 +174,59 @@ def test_max_calls_limits_the_calls_at_once(peers: Any) -> None:
     peer.wait_event("CALL_CLOSED", 2)
     kinds = [e["type"] for e in peer.events if e["type"] in ("CALL_ESTABLISHED", "CALL_CLOSED")]
     assert kinds == ["CALL_ESTABLISHED", "CALL_CLOSED"] * 2  # one after the other
+
+
+# One call from a process of its own, started when the file `go` exists: a Celery
+# worker's processes each run their own SIP endpoint on the same SIP_RTP_PORT.
+_CALLER = """
+import json, sys, time
+from pathlib import Path
+from tests.notifier.test_sip import call, provider
+port, rtp, number, go = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], Path(sys.argv[4])
+receipts = []
+sip = provider(port, receipts, rtp_port=rtp, rtp_port_range=20)
+sip.audio.get("Water outage on Main Street.", "en")  # spoken before the start line
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.01)
+try:
+    [result] = sip.send_batch([call(1, number)])
+finally:
+    sip.close()
+print(json.dumps([result.outcome.value, result.provider_message_id,
+                  [r.status.value for r in receipts]]), flush=True)
+"""
+
+
+def test_two_processes_call_at_once_from_the_same_rtp_port_setting(
+    peers: Any, tmp_path: Path
+) -> None:
+    numbers = [landline(n) for n in (1, 2)]
+    peer = peers(numbers)
+    rtp, go = rtp_base(), tmp_path / "go"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    callers = [
+        subprocess.Popen([sys.executable, "-c", _CALLER, str(peer.port), str(rtp), n, str(go)],
+                         cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        for n in numbers
+    ]
+    try:
+        for caller in callers:
+            assert caller.stdout is not None and caller.stdout.readline().strip() == "ready"
+        go.touch()
+        outputs = [caller.communicate(timeout=90)[0] for caller in callers]
+    finally:
+        for caller in callers:
+            if caller.poll() is None:
+                caller.kill()
+    results = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
+    assert [(outcome, receipts) for outcome, _id, receipts in results] == [
+        ("accepted", ["delivered"])] * 2
+    peer.wait_event("CALL_CLOSED", 2)
+    kinds = [e["type"] for e in peer.events if e["type"] in ("CALL_ESTABLISHED", "CALL_CLOSED")]
+    assert kinds[:2] == ["CALL_ESTABLISHED"] * 2  # both calls were up at once
+    assert {e["id"] for e in peer.calls("CALL_ESTABLISHED")} == {r[1] for r in results}
+    assert [e["param"] for e in peer.calls("CALL_CLOSED")] == [BYE_RECEIVED] * 2
 
 
 def test_an_unknown_number_is_a_permanent_failure_without_the_number(peers: Any) -> None:
