@@ -66,12 +66,7 @@ def test_a_long_sms_is_delivered_only_when_every_part_is(
         }
     )
     sink = ReceiptSink(db)
-    notifier = NotifierSettings(
-        sms_providers="smpp",
-        smpp_port=server.port,
-        quiet_hours_start=None,
-        quiet_hours_end=None,
-    )
+    notifier = _smpp_settings(server.port)
     providers = build_providers(notifier, tmp_path, on_receipt=sink)
     try:
         event_id = publish_long_outage(db, ["R1", "R2", "R3"])
@@ -120,12 +115,7 @@ def test_single_part_messages_keep_their_receipts_on_the_delivery(
     add_directory(db, [{"phone": mobile(7), "address_id": "S1", "number_type": "mobile"}])
     server = smpp_server_factory(receipt_stat="EXPIRED")
     sink = ReceiptSink(db)
-    notifier = NotifierSettings(
-        sms_providers="smpp",
-        smpp_port=server.port,
-        quiet_hours_start=None,
-        quiet_hours_end=None,
-    )
+    notifier = _smpp_settings(server.port)
     providers = build_providers(notifier, tmp_path, on_receipt=sink)
     try:
         outage_id = _short_outage(db)
@@ -140,6 +130,13 @@ def test_single_part_messages_keep_their_receipts_on_the_delivery(
     [row] = deliveries_for_event(db, event_id)
     assert row["status"] == "temporary-failure"
     assert delivery_parts_of(db, row["id"]) == []  # one part: nothing more to keep
+
+
+def _smpp_settings(port: int) -> NotifierSettings:
+    """SMS through the test SMSC on `port`, at any hour."""
+    return NotifierSettings(
+        sms_providers="smpp", smpp_port=port, quiet_hours_start=None, quiet_hours_end=None
+    )
 
 
 def _short_outage(db: Engine) -> int:
