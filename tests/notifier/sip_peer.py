@@ -198,7 +198,8 @@ class SipPeer:
         self._process = None
 
     def __enter__(self) -> SipPeer:
-        return self.start()
+        # `with SipPeer(...).start() as peer` must not start a second, unstopped baresip.
+        return self if self._process is not None else self.start()
 
     def __exit__(self, *_: object) -> None:
         self.stop()

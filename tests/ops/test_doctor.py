@@ -226,7 +226,7 @@ def test_no_replica_check_without_a_replica(tmp_path: Path) -> None:
 @pytest.mark.skipif(baresip_binary() is None, reason="baresip (the SIP peer) is not installed")
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
 def test_sip_trunk_is_checked_with_options(tmp_path: Path, transport: str) -> None:
-    with SipPeer(tmp_path / "peer").start() as peer:
+    with SipPeer(tmp_path / "peer") as peer:
         up = NotifierSettings(voice_providers="sip", sip_port=peer.port, sip_transport=transport)
         [check] = provider_checks(up)
     assert check.ok, check.line()
