@@ -16,7 +16,6 @@ import logging
 import os
 import re
 import secrets
-import signal
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,7 +37,7 @@ from tests.map_server.test_api import helsinki_water
 from tests.notifier.conftest import free_port
 from tests.notifier.outage_data import add_subscription
 from tests.notifier.smpp_server import SmppServer
-from tests.ops.processes import Process, environment, wait_until, web_app
+from tests.processes import Process, WebApp, child_env, wait_for
 
 REQUIRED = {"timestamp", "level", "logger", "message"}
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -106,34 +105,44 @@ def parse_lines(output: str, source: str) -> list[dict[str, Any]]:
     return records
 
 
+def provider_settings(smpp: SmppServer, mailbox: Mailbox) -> dict[str, str]:
+    """SMS to the test SMSC, e-mail to the test mailbox, voice to the demo provider."""
+    return {
+        "notify_sms_providers": "smpp",
+        "notify_smpp_host": "127.0.0.1",
+        "notify_smpp_port": str(smpp.port),
+        "notify_email_providers": "smtp",
+        "notify_smtp_host": "127.0.0.1",
+        "notify_smtp_port": str(mailbox.port),  # type: ignore[attr-defined]
+        "notify_smtp_from": "katkot@vesi.example",
+        "notify_voice_providers": "demo",
+    }
+
+
 def test_real_processes_log_json_lines_without_personal_data(
     tmp_path: Path, smpp: SmppServer, mailbox: Mailbox
 ) -> None:
     db_url = f"sqlite:///{tmp_path / 'gis-outage.sqlite'}"
     token = prepare(db_url)
     port = free_port()
-    env = environment(
+    env = child_env(
         database_url=db_url,
         data_dir=str(tmp_path),
         public_url=f"http://127.0.0.1:{port}",
         log_format="json",
         log_level="DEBUG",
-        notify_sms_providers="smpp",
-        notify_smpp_host="127.0.0.1",
-        notify_smpp_port=str(smpp.port),
-        notify_email_providers="smtp",
-        notify_smtp_host="127.0.0.1",
-        notify_smtp_port=str(mailbox.port),  # type: ignore[attr-defined]
-        notify_smtp_from="katkot@vesi.example",
-        notify_voice_providers="demo",
+        **provider_settings(smpp, mailbox),
         notify_poll_seconds="0.1",
         portal_secret_key="log-test-key",
         portal_cookie_secure="false",  # plain http on loopback: httpx keeps no Secure cookie
     )
-    worker = Process("worker", [sys.executable, "-m", "notifier.worker"], env, tmp_path)
+    worker_err = tmp_path / "worker.stderr"
+    worker = Process([sys.executable, "-m", "notifier.worker"], env, tmp_path,
+                     tmp_path / "worker.stdout", worker_err)  # fmt: skip
+    web = WebApp(env, tmp_path, port=port)
     try:
-        with web_app(env, tmp_path, port=port) as (base, web):
-            client = httpx.Client(base_url=base, timeout=30)
+        web.start()
+        with httpx.Client(base_url=web.url, timeout=30) as client:
             headers = {"Authorization": f"Bearer {token}"}
             starts = datetime.now(UTC) - timedelta(minutes=10)
             body = {
@@ -169,12 +178,13 @@ def test_real_processes_log_json_lines_without_personal_data(
             assert smpp.wait_for(
                 lambda s: digits <= {m["destination"] for m in s.received}, WAIT
             ), "the SMS did not all arrive"
-            wait_until(lambda: mailbox.messages, WAIT, "the e-mail")
-            wait_until(lambda: '"sent": ' in worker.stderr_path.read_text(), WAIT,
-                       "the worker's report of the event")  # fmt: skip
-        assert web.popen.returncode == 0, web.output()
+            wait_for(lambda: mailbox.messages, WAIT, "the e-mail")
+            wait_for(lambda: '"sent": ' in worker_err.read_text(), WAIT,
+                     "the worker's report of the event")  # fmt: skip
+        assert web.stop() == 0, web.output()
     finally:
-        worker.stop(signal.SIGTERM)
+        web.stop()
+        worker.stop()
 
     web_records = parse_lines(web.output(), "web")
     worker_records = parse_lines(worker.output(), "worker")
@@ -206,20 +216,14 @@ def test_celery_worker_and_beat_log_json_lines_without_personal_data(
     db_url = f"sqlite:///{tmp_path / 'gis-outage.sqlite'}"
     prepare(db_url)
     prefix = f"logs-{secrets.token_hex(4)}-"  # our own queues on the shared broker
-    env = environment(
+    env = child_env(
         database_url=db_url,
         data_dir=str(tmp_path),
         broker_url=redis,
         log_format="json",
         notify_queue_prefix=prefix,
         notify_drain_seconds="0.5",
-        notify_sms_providers="smpp",
-        notify_smpp_host="127.0.0.1",
-        notify_smpp_port=str(smpp.port),
-        notify_email_providers="smtp",
-        notify_smtp_host="127.0.0.1",
-        notify_smtp_port=str(mailbox.port),  # type: ignore[attr-defined]
-        notify_voice_providers="demo",
+        **provider_settings(smpp, mailbox),
     )
     command = [
         sys.executable, "-m", "celery", "--quiet", "-A", "notifier.celery_app", "worker", "-B",
@@ -227,7 +231,8 @@ def test_celery_worker_and_beat_log_json_lines_without_personal_data(
         "-s", str(tmp_path / "beat-schedule"), "-n", f"{prefix}@%h",
         "--without-gossip", "--without-mingle",
     ]  # fmt: skip
-    celery = Process("celery", command, env, tmp_path)
+    celery_out, celery_err = tmp_path / "celery.stdout", tmp_path / "celery.stderr"
+    celery = Process(command, env, tmp_path, celery_out, celery_err)
     try:
         db = make_engine(db_url)
         new_outage(db, addresses=(SUBSCRIBER[2],), cause="Pipe burst")
@@ -236,15 +241,15 @@ def test_celery_worker_and_beat_log_json_lines_without_personal_data(
         assert smpp.wait_for(
             lambda s: number in {m["destination"] for m in s.received}, WAIT
         ), celery.output()[-3000:]
-        wait_until(lambda: mailbox.messages, WAIT, "the e-mail")
-        wait_until(lambda: "succeeded" in celery.output(), WAIT, "a task's report")
+        wait_for(lambda: mailbox.messages, WAIT, "the e-mail")
+        wait_for(lambda: "succeeded" in celery.output(), WAIT, "a task's report")
     finally:
-        celery.stop(signal.SIGTERM, timeout=60)
+        celery.stop(timeout=60)
 
     # Logs go to stderr. Celery itself prints one line to stdout from its signal handler.
     notice = ["worker:", "Warm", "shutdown", "(MainProcess)"]
-    assert celery.stdout_path.read_text().split() == notice
-    records = parse_lines(celery.stderr_path.read_text(), "celery")
+    assert celery_out.read_text().split() == notice
+    records = parse_lines(celery_err.read_text(), "celery")
     loggers = {r["logger"] for r in records}
     assert {"celery.worker.strategy", "celery.app.trace", "celery.beat"} <= loggers, loggers
     # Celery's own context stays structured: task name, id, run time.

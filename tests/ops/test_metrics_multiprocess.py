@@ -13,7 +13,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from gis_outage.storage.db import make_engine, migrate
-from tests.ops.processes import environment, web_app
+from tests.processes import WebApp, child_env
 
 COUNT = "gis_outage_http_request_duration_seconds_count"
 BATCH = 20
@@ -49,14 +49,15 @@ def test_metrics_sum_requests_across_worker_processes(tmp_path: Path) -> None:
     migrate(engine)
     engine.dispose()
     metrics_dir = tmp_path / "metrics"  # created by the app
-    env = environment(database_url=url, data_dir=str(tmp_path), log_format="json")
+    env = child_env(database_url=url, data_dir=str(tmp_path), log_format="json")
     env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
 
-    with web_app(env, tmp_path, "--workers", "2") as (base, web):
+    web = WebApp(env, tmp_path, "--workers", "2").start()
+    try:
 
         def one_request(_: int) -> int:
             # A new connection each time, so the kernel may hand it to either worker.
-            return httpx.get(f"{base}/health", headers={"Connection": "close"}, timeout=30)\
+            return httpx.get(f"{web.url}/health", headers={"Connection": "close"}, timeout=30)\
                 .status_code
 
         made = 0
@@ -69,13 +70,15 @@ def test_metrics_sum_requests_across_worker_processes(tmp_path: Path) -> None:
                     break
         assert sum(1 for count in served.values() if count > 0) == 2, served
 
-        text = httpx.get(f"{base}/metrics", timeout=30).text
+        text = httpx.get(f"{web.url}/metrics", timeout=30).text
         total = health_count(text_string_to_metric_families(text))
         assert total == made == sum(served.values()), (total, made, served)
         assert "gis_outage_database_up 1.0" in text
         assert "gis_outage_outbox_pending 0.0" in text
         workers = [p for p in served if served[p] > 0]
-    assert web.popen.returncode == 0, web.output()
+        assert web.stop() == 0, web.output()
+    finally:
+        web.stop()
     # Each worker, stopping, marked itself dead; the counts stay (they are totals).
     assert {p.stem.removeprefix("histogram_") for p in metrics_dir.glob("histogram_*.db")} >= set(
         workers

@@ -1,7 +1,6 @@
-"""Real processes on loopback for the reliability scenarios: the notifier worker, a
-Celery worker, the web app under uvicorn, and private Redis, RabbitMQ and PostgreSQL
-servers that a scenario may stop and start (the shared ones on 6379, 5672 and 5432 are
-never touched)."""
+"""What the reliability scenarios run besides tests/processes.py: the notifier worker,
+a Celery worker, and private Redis, RabbitMQ and PostgreSQL servers that a scenario may
+stop and start (the shared ones on 6379, 5672 and 5432 are never touched)."""
 
 from __future__ import annotations
 
@@ -10,40 +9,24 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 from tests.notifier.conftest import free_port
+from tests.processes import Process, child_env, tail, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def base_env(db_url: str, data_dir: Path, **settings: str) -> dict[str, str]:
-    """This environment without GIS_OUTAGE_* settings, then the given ones
-    (`notify_sms_providers="smpp"` → GIS_OUTAGE_NOTIFY_SMS_PROVIDERS=smpp)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIS_OUTAGE_")}
-    env.update({
-        "GIS_OUTAGE_DATABASE_URL": db_url,
-        "GIS_OUTAGE_DATA_DIR": str(data_dir),
-        "PYTHONPATH": str(ROOT),
-    })
-    env.update({f"GIS_OUTAGE_{k.upper()}": v for k, v in settings.items()})
-    return env
 
 
 def worker_env(db_url: str, data_dir: Path, smpp_port: int, **settings: str) -> dict[str, str]:
     """A notifier worker that sends SMS over SMPP fast, with short leases so a
     restarted worker takes over what a dead one held within a second."""
     values = {
+        "database_url": db_url,
+        "data_dir": str(data_dir),
         "notify_sms_providers": "smpp",
         "notify_smpp_port": str(smpp_port),
         "notify_smpp_window": "20",
@@ -54,84 +37,10 @@ def worker_env(db_url: str, data_dir: Path, smpp_port: int, **settings: str) -> 
         "notify_poll_seconds": "0.1",
     }
     values.update(settings)
-    return base_env(db_url, data_dir, **values)
+    return child_env(**values)
 
 
 WORKER_COMMAND = [sys.executable, "-m", "notifier.worker", "--log-level", "WARNING"]
-
-
-def start(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
-    """A process in its own session (so its children are stopped with it), output to `log`."""
-    with open(log, "ab") as out:
-        return subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-
-
-def stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
-    """SIGTERM the process group, SIGKILL it if it is still there after `timeout`."""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(5)
-
-
-def wait_for(
-    predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.05
-) -> float:
-    """Poll until predicate() is true; returns the seconds it took."""
-    started = time.monotonic()
-    while not predicate():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-    return time.monotonic() - started
-
-
-def tail(path: Path, chars: int = 3000) -> str:
-    return path.read_text(errors="replace")[-chars:] if path.exists() else ""
-
-
-# -- the web app ---------------------------------------------------------------------------
-
-
-class AppServer:
-    """`uvicorn --factory map_server.app:create_app` as the deployment runs it."""
-
-    def __init__(self, env: dict[str, str], workdir: Path, workers: int = 1) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = workdir / f"uvicorn-{self.port}.log"
-        self.workdir = workdir
-        self.env = dict(env, GIS_OUTAGE_PUBLIC_URL=self.url)
-        self.workers = workers
-        self.process: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 60.0) -> AppServer:
-        command = [sys.executable, "-m", "uvicorn", "--factory", "map_server.app:create_app",
-                   "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-                   "--workers", str(self.workers)]
-        self.process = start(command, self.env, self.workdir, self.log)
-
-        def up() -> bool:
-            if self.process is not None and self.process.poll() is not None:
-                raise AssertionError(f"uvicorn exited:\n{tail(self.log)}")
-            try:
-                return httpx.get(f"{self.url}/health", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for(up, timeout, "the app to answer /health", interval=0.2)
-        return self
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop(self.process)
 
 
 # -- a private Redis -----------------------------------------------------------------------
@@ -148,14 +57,14 @@ class PrivateRedis:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.dir = workdir / f"redis-{self.port}"
         self.dir.mkdir()
-        self.process: subprocess.Popen | None = None
+        self.process: Process | None = None
 
     def start(self) -> PrivateRedis:
         command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
                    "--dir", str(self.dir), "--appendonly", "yes" if self.persistent else "no",
                    "--save", "",
                    "--protected-mode", "no"]
-        self.process = start(command, os.environ.copy(), self.dir, self.dir / "redis.log")
+        self.process = Process(command, os.environ.copy(), self.dir, self.dir / "redis.log")
         wait_for(self.answers, 20, "redis to answer PING", interval=0.05)
         return self
 
@@ -170,7 +79,7 @@ class PrivateRedis:
     def stop(self) -> None:
         """A clean shutdown (SIGTERM): the append-only file is flushed first."""
         if self.process is not None:
-            stop(self.process)
+            self.process.stop()
             self.process = None
 
 
@@ -214,14 +123,14 @@ class PrivateRabbitMQ:
             ERL_EPMD_ADDRESS="127.0.0.1",
         )
         self.log = self.dir / "rabbitmq.log"
-        self.process: subprocess.Popen | None = None
-        self.epmd: subprocess.Popen | None = None
+        self.process: Process | None = None
+        self.epmd: Process | None = None
 
     def start(self, timeout: float = 120.0) -> PrivateRabbitMQ:
-        self.epmd = start(["epmd", "-port", str(self.epmd_port), "-address", "127.0.0.1"],
-                          self.env, self.dir, self.dir / "epmd.log")
-        self.process = start([str(RABBITMQ_BIN / "rabbitmq-server")], self.env, self.dir,
-                             self.log)
+        self.epmd = Process(["epmd", "-port", str(self.epmd_port), "-address", "127.0.0.1"],
+                            self.env, self.dir, self.dir / "epmd.log")
+        self.process = Process([str(RABBITMQ_BIN / "rabbitmq-server")], self.env, self.dir,
+                               self.log)
         try:
             wait_for(self.answers, timeout, "rabbitmq to accept an AMQP login", interval=0.2)
         except AssertionError:
@@ -233,7 +142,7 @@ class PrivateRabbitMQ:
         """The node takes AMQP logins (its listeners open last, once it has booted)."""
         import kombu
 
-        if self.process is not None and self.process.poll() is not None:
+        if self.process is not None and not self.process.alive():
             raise AssertionError(f"rabbitmq-server exited:\n{tail(self.log)}")
         with kombu.Connection(self.url, connect_timeout=2) as connection:
             try:
@@ -246,10 +155,10 @@ class PrivateRabbitMQ:
         """A clean shutdown (SIGTERM, as systemd stops it): the node writes its queues to
         disk first. At once, where `rabbitmqctl stop` would first boot an Erlang VM."""
         if self.process is not None:
-            stop(self.process, timeout=60)
+            self.process.stop(timeout=60)
             self.process = None
         if self.epmd is not None:
-            stop(self.epmd)
+            self.epmd.stop()
             self.epmd = None
 
 

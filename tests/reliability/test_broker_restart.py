@@ -22,19 +22,10 @@ from sqlalchemy.engine import Engine
 from gis_outage.storage.deliveries import deliveries_for_event
 from gis_outage.storage.outbox import pending_outbox
 from tests.notifier.outage_data import last_event, mobile, numbers_at, publish_outage
+from tests.processes import Process, tail, wait_for
 
 from .conftest import Record
-from .processes import (
-    PrivateRabbitMQ,
-    PrivateRedis,
-    celery_command,
-    numbers_in_logs,
-    start,
-    stop,
-    tail,
-    wait_for,
-    worker_env,
-)
+from .processes import PrivateRabbitMQ, PrivateRedis, celery_command, numbers_in_logs, worker_env
 
 TOTAL = 1500
 BROKER_DOWN_SECONDS = 3.0
@@ -78,7 +69,7 @@ def test_a_broker_restart_mid_send_loses_nothing(
            if broker_kind == "redis-volatile" else {}),
     )
     worker_log = tmp_path / "celery.log"
-    worker = start(celery_command(prefix, tmp_path), env, tmp_path, worker_log)
+    worker = Process(celery_command(prefix, tmp_path), env, tmp_path, worker_log)
     try:
         event_id = last_event(db, publish_outage(db, numbers_at(db, TOTAL)))
         assert server.wait_for(lambda s: len(s.received) >= TOTAL // 3, 90), tail(worker_log)
@@ -106,9 +97,9 @@ def test_a_broker_restart_mid_send_loses_nothing(
         wait_for(lambda: _sent(db, event_id) == TOTAL, 180, "every message sent", 0.2)
         completed_s = time.monotonic() - back
         wait_for(lambda: not pending_outbox(db), 60, "the outbox to empty", 0.2)
-        worker_alive = worker.poll() is None
+        worker_alive = worker.alive()
     finally:
-        stop(worker, timeout=30)
+        worker.stop(timeout=30)
         broker.stop()
     received = Counter(m["destination"] for m in server.messages())
     numbers = [mobile(i).lstrip("+") for i in range(TOTAL)]

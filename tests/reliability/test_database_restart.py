@@ -26,18 +26,14 @@ from map_server.unavailable import DETAIL
 from tests.notifier.conftest import free_port
 from tests.notifier.outage_data import last_event, mobile, numbers_at, publish_outage
 from tests.notifier.smpp_server import join_parts, read_log
+from tests.processes import Process, WebApp, tail, wait_for
 
 from .conftest import Record
 from .processes import (
     WORKER_COMMAND,
-    AppServer,
     PrivatePostgres,
     numbers_in_logs,
     private_postgres,
-    start,
-    stop,
-    tail,
-    wait_for,
     worker_env,
 )
 
@@ -79,9 +75,9 @@ def test_the_app_and_worker_ride_through_a_database_restart(
     log_path = tmp_path / "smsc.jsonl"
     server = smpp_server_factory(log_path=log_path, receipts=False)
     env = worker_env(postgres.url, tmp_path, server.port, notify_smpp_max_per_second="300")
-    app = AppServer(env, tmp_path).start()
+    app = WebApp(env, tmp_path).start()
     worker_log = tmp_path / "worker.log"
-    worker = start(WORKER_COMMAND, env, tmp_path, worker_log)
+    worker = Process(WORKER_COMMAND, env, tmp_path, worker_log)
     headers = {"Authorization": f"Bearer {token}"}
     try:
         with httpx.Client(base_url=app.url, headers=headers, timeout=30) as client:
@@ -111,9 +107,9 @@ def test_the_app_and_worker_ride_through_a_database_restart(
             wait_for(lambda: _sent(db, last_event(db, outage_id)) == TOTAL, 120,
                      "the all-clear sent", 0.2)
             wait_for(lambda: not pending_outbox(db), 60, "the outbox to empty", 0.2)
-        processes_alive = app.process.poll() is None and worker.poll() is None
+        processes_alive = app.alive() and worker.alive()
     finally:
-        stop(worker)
+        worker.stop()
         app.stop()
         db.dispose()
 

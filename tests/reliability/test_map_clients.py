@@ -20,9 +20,9 @@ import pytest
 from gis_outage.storage.db import make_engine, migrate
 from gis_outage.storage.users import create_token, create_user
 from tests.map_server.data import LINKS, add_addresses, add_network
+from tests.processes import WebApp, child_env
 
 from .conftest import Record
-from .processes import AppServer, base_env
 
 CLIENTS = 200
 OUTAGES = 2
@@ -91,7 +91,7 @@ async def _seen(http: httpx.AsyncClient, ids: list[int], shown: bool) -> float:
     return time.monotonic() - started
 
 
-async def _engineer(app: AppServer, token: str, seen: list[float]) -> None:
+async def _engineer(app: WebApp, token: str, seen: list[float]) -> None:
     """Publishes outages, then resolves them, through /api/v1."""
     headers = {"Authorization": f"Bearer {token}"}
     async with (
@@ -122,7 +122,7 @@ def _outage(n: int) -> dict[str, Any]:
     }
 
 
-async def _storm(app: AppServer, token: str) -> tuple[Tally, list[float], float]:
+async def _storm(app: WebApp, token: str) -> tuple[Tally, list[float], float]:
     tally, seen, stop = Tally(), [], asyncio.Event()
     clients = [asyncio.create_task(_client(app.url, i, stop, tally)) for i in range(CLIENTS)]
     started = time.monotonic()
@@ -148,7 +148,8 @@ def test_200_map_clients_while_outages_are_published_and_resolved(
     add_network(db)
     create_user(db, "Storm Engineer", "engineer")
     token = create_token(db, "Storm Engineer")
-    app = AppServer(base_env(url, tmp_path / "data"), tmp_path).start()
+    env = child_env(database_url=url, data_dir=str(tmp_path / "data"))
+    app = WebApp(env, tmp_path).start()
     try:
         tally, seen, elapsed = asyncio.run(_storm(app, token))
     finally:

@@ -15,9 +15,10 @@ from gis_outage.storage.deliveries import deliveries_for_event
 from gis_outage.storage.outbox import pending_outbox
 from tests.notifier.outage_data import last_event, mobile, numbers_at, publish_outage
 from tests.notifier.smpp_server import ServerConfig, SmppServer, message_starts, read_log
+from tests.processes import Process, tail, wait_for
 
 from .conftest import Record
-from .processes import WORKER_COMMAND, numbers_in_logs, start, stop, tail, wait_for, worker_env
+from .processes import WORKER_COMMAND, numbers_in_logs, worker_env
 
 TOTAL = 1500
 COOLDOWN = 2.0  # seconds a failed provider is tried last
@@ -44,7 +45,7 @@ def test_the_primary_smsc_down_mid_send_fails_over_and_comes_back_after_the_cool
     addresses = numbers_at(db, TOTAL)
     event_id = last_event(db, publish_outage(db, addresses))
     worker_log = tmp_path / "worker.log"
-    worker = start(WORKER_COMMAND, env, tmp_path, worker_log)
+    worker = Process(WORKER_COMMAND, env, tmp_path, worker_log)
     restarted: SmppServer | None = None
     try:
         assert primary.wait_for(lambda s: len(s.received) >= TOTAL // 3, 90), tail(worker_log)
@@ -67,7 +68,7 @@ def test_the_primary_smsc_down_mid_send_fails_over_and_comes_back_after_the_cool
                  "the second event sent", 0.2)
         wait_for(lambda: not pending_outbox(db), 30, "the outbox to empty", 0.2)
     finally:
-        stop(worker)
+        worker.stop()
         if restarted is not None:
             restarted.stop()
 

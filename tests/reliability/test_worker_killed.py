@@ -19,9 +19,10 @@ from gis_outage.storage.outbox import pending_outbox
 from gis_outage.storage.schema import deliveries
 from tests.notifier.outage_data import last_event, numbers_at, publish_outage
 from tests.notifier.smpp_server import message_starts, read_log
+from tests.processes import Process, tail, wait_for
 
 from .conftest import Record
-from .processes import WORKER_COMMAND, numbers_in_logs, start, stop, tail, wait_for, worker_env
+from .processes import WORKER_COMMAND, numbers_in_logs, worker_env
 
 TOTAL = 3000
 BATCH, RECORD_EVERY = 100, 20  # the worker's batch size and how often it records outcomes
@@ -55,15 +56,15 @@ def test_a_worker_killed_mid_send_loses_nothing_and_repeats_only_accepted_unreco
     env = worker_env(db.url.render_as_string(hide_password=False), tmp_path, server.port)
     worker_log = tmp_path / "worker.log"
 
-    first = start(WORKER_COMMAND, env, tmp_path, worker_log)
+    first = Process(WORKER_COMMAND, env, tmp_path, worker_log)
     try:
         killed_at = TOTAL // 3 + 37  # mid-batch
         assert server.wait_for(lambda s: len(s.received) >= killed_at, timeout=90), tail(
             worker_log)
         os.killpg(first.pid, signal.SIGKILL)
-        first.wait(10)
+        first.popen.wait(10)
     finally:
-        stop(first)
+        first.stop()
     # The SMSC reads what was already on the wire: wait until its count stops moving.
     wait_for(_settled(server), 10, "the SMSC to read the last submits")
     before = {r["destination"] for r in read_log(log_path)}
@@ -72,13 +73,13 @@ def test_a_worker_killed_mid_send_loses_nothing_and_repeats_only_accepted_unreco
     assert 0 < len(before) < TOTAL  # killed midway
 
     restarted = time.monotonic()
-    second = start(WORKER_COMMAND, env, tmp_path, worker_log)
+    second = Process(WORKER_COMMAND, env, tmp_path, worker_log)
     try:
         wait_for(lambda: _sent(db, event_id) == TOTAL, 120, "every message sent", 0.2)
         finished = time.monotonic() - restarted
         wait_for(lambda: not pending_outbox(db), 30, "the outbox to empty", 0.2)
     finally:
-        stop(second)
+        second.stop()
     # One count per message, not per part: the text may take two parts.
     received = Counter(r["destination"] for r in message_starts(read_log(log_path)))
     duplicates = sum(received.values()) - len(received)
