@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,17 @@ def driver_value(conn: Connection, column: sa.Column[Any], value: Any) -> Any:
     with `exec_driver_sql` on many rows."""
     process = column.type.bind_processor(conn.dialect)
     return process(value) if process is not None else value
+
+
+def in_values(conn: Connection, column: Any, values: Iterable[Any]) -> Any:
+    """`column IN values`; on PostgreSQL `column = ANY(array)`: one parameter instead of
+    hundreds, which psycopg would otherwise parse into every statement."""
+    values = list(values)
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def dict_rows(result: sa.CursorResult[Any]) -> list[dict[str, Any]]:

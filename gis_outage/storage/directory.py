@@ -10,7 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from gis_outage.model import NumberType
-from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
+from gis_outage.storage.db import (
+    Bind,
+    dict_rows,
+    in_values,
+    read_connection,
+    write_transaction,
+)
 from gis_outage.storage.schema import directory_entries, utcnow
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -57,7 +63,7 @@ def directory_entries_for(bind: Bind, address_ids: Iterable[str]) -> list[dict[s
         for start in range(0, len(wanted), 1000):
             query = (
                 sa.select(*columns)
-                .where(c.address_id.in_(wanted[start : start + 1000]))
+                .where(in_values(conn, c.address_id, wanted[start : start + 1000]))
                 .order_by(c.id)
             )
             result += dict_rows(conn.execute(query))

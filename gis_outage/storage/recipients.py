@@ -27,6 +27,7 @@ from gis_outage.storage.db import (
     dict_rows,
     driver_marker,
     driver_value,
+    in_values,
     read_connection,
     write_transaction,
 )
@@ -71,7 +72,8 @@ def subscriptions_for(bind: Bind, address_ids: Iterable[str], service: str) -> l
         for part in _chunks(wanted):
             rows = conn.execute(
                 query.where(
-                    subscriptions.c.address_id.in_(part), subscriptions.c.service == service
+                    in_values(conn, subscriptions.c.address_id, part),
+                    subscriptions.c.service == service,
                 ).order_by(subscriptions.c.id)
             )
             out += dict_rows(rows)
@@ -85,7 +87,9 @@ def opted_out(bind: Bind, destinations: Iterable[str]) -> set[str]:
     with read_connection(bind) as conn:
         for part in _chunks(wanted):
             rows = conn.execute(
-                sa.select(opt_outs.c.destination).where(opt_outs.c.destination.in_(part))
+                sa.select(opt_outs.c.destination).where(
+                    in_values(conn, opt_outs.c.destination, part)
+                )
             )
             found.update(r[0] for r in rows)
     return found
@@ -291,7 +295,7 @@ def _claim_statement(
         event = event + 0
     candidates = sa.select(deliveries.c.id).where(event == event_id, _claimable(policy, now))
     if ids is not None:
-        candidates = candidates.where(_id_in(conn, ids))
+        candidates = candidates.where(in_values(conn, deliveries.c.id, [int(i) for i in ids]))
     if channel is not None:
         candidates = candidates.where(deliveries.c.channel == Channel(channel).value)
     candidates = candidates.order_by(deliveries.c.id).limit(limit).with_for_update(skip_locked=True)
@@ -305,15 +309,6 @@ def _claim_statement(
             deliveries.c.id, deliveries.c.destination, deliveries.c.channel, deliveries.c.attempts
         )
     )
-
-
-def _id_in(conn: Connection, ids: Sequence[int]) -> sa.ColumnElement[bool]:
-    """`id IN ids`; on PostgreSQL as `= ANY(array)`: one parameter instead of hundreds,
-    which psycopg would otherwise parse into every statement."""
-    if conn.dialect.name == "postgresql":
-        array = sa.bindparam("claim_ids", [int(i) for i in ids], type_=ARRAY(sa.Integer))
-        return deliveries.c.id == sa.any_(array)
-    return deliveries.c.id.in_([int(i) for i in ids])
 
 
 @dataclass(frozen=True)
