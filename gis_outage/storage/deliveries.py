@@ -256,6 +256,13 @@ def apply_receipt(
                     .values(status=status, updated_at=now)
                 )
                 return True
+        else:
+            # Receipts of two parts of one message handled at once (two Celery processes)
+            # would each miss the other's uncommitted part and leave the delivery `sent`:
+            # the delivery's row lock takes them one after the other (PostgreSQL).
+            conn.execute(
+                sa.select(deliveries.c.id).where(deliveries.c.id == delivery_id).with_for_update()
+            )
         conn.execute(
             delivery_parts.update()
             .where(

@@ -3,6 +3,7 @@ and a delivery is delivered only when all of its parts are."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,15 @@ from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings
 from gis_outage.storage.deliveries import (
+    SentParts,
     apply_receipt,
     deliveries_for_event,
     delivery_parts_of,
     delivery_status,
+    record_sends,
 )
 from gis_outage.storage.outages import change_status, create_outage
+from gis_outage.storage.recipients import Finished, insert_deliveries_once
 from notifier.pipeline import process_event
 from notifier.providers import build_providers
 from notifier.receipts import ReceiptSink
@@ -170,3 +174,31 @@ def test_a_delivery_status_follows_from_its_parts(
     parts: list[str | None], expected: str | None
 ) -> None:
     assert delivery_status(parts) == expected
+
+
+def test_receipts_of_two_parts_at_once_both_count(postgis_db: Engine) -> None:
+    """Two Celery processes each applying one part's receipt: the second waits for the
+    first to commit, then sees its part, so the delivery ends delivered, not `sent`."""
+    db = postgis_db
+    add_addresses(db, ["P1"])
+    outage_id = _short_outage(db)
+    change_status(db, outage_id, "published", ACTOR)
+    event_id = last_event(db, outage_id)
+    [row] = insert_deliveries_once(db, event_id, [(mobile(1), "sms")])
+    record_sends(db, [Finished(row["id"], "sent", "smpp", "m-1")],
+                 [SentParts(row["id"], "smpp", ("m-1", "m-2"))])
+
+    second_done = threading.Event()
+    with db.connect() as first, first.begin():
+        assert apply_receipt(first, "smpp", "m-1", "delivered")  # not committed yet
+        second = threading.Thread(
+            target=lambda: (apply_receipt(db, "smpp", "m-2", "delivered"), second_done.set())
+        )
+        second.start()
+        # The second receipt waits for the first's transaction.
+        assert not second_done.wait(1.0)
+    second.join(10)
+    assert second_done.is_set()
+    [delivery] = deliveries_for_event(db, event_id)
+    assert delivery["status"] == "delivered"
+    assert [p["status"] for p in delivery_parts_of(db, row["id"])] == ["delivered"] * 2
