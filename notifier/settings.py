@@ -162,6 +162,14 @@ class NotifierSettings(BaseSettings):
             return self.unsubscribe_url
         return f"{self.public_url.rstrip('/')}/portal/unsubscribe"
 
+    def under(self, public_url: str | None) -> NotifierSettings:
+        """These settings with the map server's public address (GIS_OUTAGE_PUBLIC_URL)
+        as the base of map links and of the opt-out page, unless
+        GIS_OUTAGE_NOTIFY_PUBLIC_URL gives one of its own."""
+        if self.public_url is not None or not public_url:
+            return self
+        return self.model_copy(update={"public_url": public_url})
+
     @property
     def send_task_grace(self) -> timedelta:
         return timedelta(seconds=self.send_task_grace_seconds)

@@ -41,7 +41,7 @@ from .policy import Decision, parse_time
 from .providers import Providers, build_providers
 from .receipts import opt_out_handler
 from .render import MessageKind, RenderConfig
-from .settings import get_notifier_settings
+from .settings import NotifierSettings, get_notifier_settings
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,11 @@ def _db() -> Engine:
         return _state["db"]
 
 
+def _notifier() -> NotifierSettings:
+    # Map links and the opt-out page under the map server's address, as in embedded mode.
+    return get_notifier_settings().under(get_settings().public_url)
+
+
 def _providers() -> Providers:
     with _lock:
         if "providers" not in _state:
@@ -67,7 +72,7 @@ def _providers() -> Providers:
             db = _state.get("db") or make_engine(settings.effective_database_url)
             _state["db"] = db
             _state["providers"] = build_providers(
-                get_notifier_settings(),
+                _notifier(),
                 settings.data_dir,
                 on_receipt=_queue_receipt,
                 on_inbound=opt_out_handler(db, settings.default_region),
@@ -98,7 +103,7 @@ def drain_outbox(limit: int = 50) -> int:
 def resolve_event(outbox_id: int, event_id: int) -> dict[str, Any]:
     """Decide, resolve and queue deliveries, fanning the sends out per channel as they
     are queued (the first batch leaves before a large event is fully queued)."""
-    db, notifier = _db(), get_notifier_settings()
+    db, notifier = _db(), _notifier()
     plan = plan_event(db, event_id, notifier=notifier)
     decision = plan.decision
     if decision.action == "skip":
@@ -150,7 +155,7 @@ def send_batch(
     previous_ends_at: str | None = None,
 ) -> dict[str, int]:
     """Render and send a batch of deliveries of one channel."""
-    db, notifier = _db(), get_notifier_settings()
+    db, notifier = _db(), _notifier()
     decision = Decision(
         "send", "", MessageKind(kind), previous_ends_at=parse_time(previous_ends_at)
     )
@@ -182,7 +187,7 @@ def record_receipt(self: Task, provider: str, provider_message_id: str, status: 
 
 @app.task(name="notifier.tasks.schedule_reminders")
 def schedule_reminders() -> int:
-    settings, notifier = get_settings(), get_notifier_settings()
+    settings, notifier = get_settings(), _notifier()
     return len(
         reminders.schedule_reminders(
             _db(), timezone=settings.timezone, reminder_hour=notifier.reminder_hour

@@ -191,10 +191,7 @@ def start_embedded_worker(
     providers: Providers | None = None,
 ) -> EmbeddedWorker:
     """Build the providers from the settings and start the worker thread."""
-    notifier = notifier or get_notifier_settings()
-    if notifier.public_url is None and getattr(settings, "public_url", None):
-        # The map link in messages: the map server's public address when it is set.
-        notifier = notifier.model_copy(update={"public_url": settings.public_url})
+    notifier = (notifier or get_notifier_settings()).under(getattr(settings, "public_url", None))
     receipts = ReceiptSink(db)
     if providers is None:
         providers = build_providers(

@@ -31,9 +31,7 @@ def preview(outage_id: OutageId, request: Request, user: User = viewer) -> dict[
     db = request.app.state.db
     settings = request.app.state.settings
     outage = _guard(store.get_outage, db, outage_id)
-    notifier = get_notifier_settings()
-    if notifier.public_url is None:
-        notifier = notifier.model_copy(update={"public_url": settings.public_url})
+    notifier = get_notifier_settings().under(settings.public_url)
     kind = message_kind(EventKind.PUBLISHED, outage["kind"])
     decision = Decision("send", "preview", kind)
     config = RenderConfig.from_settings(settings)

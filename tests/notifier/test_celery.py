@@ -59,6 +59,9 @@ def test_queues_are_named_by_purpose() -> None:
     assert app.conf.task_acks_late and app.conf.task_serializer == "json"
 
 
+PUBLIC_URL = "https://outages.example.org"
+
+
 @pytest.fixture
 def celery_worker(tmp_path: Path, smpp_server: Any, request: pytest.FixtureRequest):
     """Start `celery -A notifier.celery_app worker -B` for a database URL and broker."""
@@ -78,6 +81,8 @@ def celery_worker(tmp_path: Path, smpp_server: Any, request: pytest.FixtureReque
             "GIS_OUTAGE_NOTIFY_VOICE_PROVIDERS": "demo",
             "GIS_OUTAGE_NOTIFY_SMPP_PORT": str(smpp_server.port),
             "GIS_OUTAGE_NOTIFY_BATCH_SIZE": "50",
+            # The map server's address only: messages link the map under it.
+            "GIS_OUTAGE_PUBLIC_URL": PUBLIC_URL,
             "PYTHONPATH": str(ROOT),
         })
         queues = ",".join(prefix + p for p in PURPOSES)
@@ -138,6 +143,9 @@ def test_a_celery_worker_sends_a_published_outage_end_to_end(
         raise
     counts = Counter(m["destination"] for m in smpp_server.messages())
     assert len(counts) == 121 and set(counts.values()) == {1}
+    assert {m["text"].rsplit(" ", 1)[-1] for m in smpp_server.messages()} == {
+        f"{PUBLIC_URL}/?outage={outage_id}"
+    }
     email = [d for d in deliveries_for_event(db, event_id) if d["channel"] == "email"]
     assert [d["provider"] for d in email] == ["demo"]
     print(f"\ncelery on {broker}: 121 SMS delivered {elapsed:.1f} s after publish")
