@@ -44,6 +44,8 @@ from gis_outage.storage.schema import (
 CHUNK = 1000  # ids per IN (...) list: well under SQLite's variable limit
 # Statuses a delivery may still be sent from (if a provider never accepted it).
 RETRYABLE = (DeliveryStatus.QUEUED.value, DeliveryStatus.TEMPORARY_FAILURE.value)
+# Deliveries that may still be sent: not final, and no provider ever accepted them.
+OPEN = sa.and_(deliveries.c.status.in_(RETRYABLE), deliveries.c.sent_at.is_(None))
 
 
 def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -206,7 +208,7 @@ def event_deliveries(bind: Bind, event_id: int, *, open_only: bool = False) -> l
         deliveries.c.sent_at,
     ).where(deliveries.c.event_id == event_id)
     if open_only:
-        query = query.where(deliveries.c.status.in_(RETRYABLE), deliveries.c.sent_at.is_(None))
+        query = query.where(OPEN)
     with read_connection(bind) as conn:
         return dict_rows(conn.execute(query.order_by(deliveries.c.id)))
 
@@ -214,11 +216,7 @@ def event_deliveries(bind: Bind, event_id: int, *, open_only: bool = False) -> l
 def open_delivery_ids(bind: Bind, event_id: int) -> list[int]:
     """Ids of the event's deliveries that may still be sent (`event_deliveries` with
     `open_only`, ids alone: cheap enough to ask after every run)."""
-    query = sa.select(deliveries.c.id).where(
-        deliveries.c.event_id == event_id,
-        deliveries.c.status.in_(RETRYABLE),
-        deliveries.c.sent_at.is_(None),
-    )
+    query = sa.select(deliveries.c.id).where(deliveries.c.event_id == event_id, OPEN)
     with read_connection(bind) as conn:
         return list(conn.execute(query).scalars())
 
@@ -243,8 +241,7 @@ def _claimable(policy: RetryPolicy, now: datetime) -> sa.ColumnElement[bool]:
         for n in range(1, policy.max_attempts)
     ]
     return sa.and_(
-        c.status.in_(RETRYABLE),
-        c.sent_at.is_(None),  # a provider took it once: never again
+        OPEN,  # a provider took it once: never again
         c.attempts < policy.max_attempts,
         sa.or_(
             c.attempts == 0,
@@ -404,7 +401,7 @@ def next_attempt_at(bind: Bind, event_id: int, policy: RetryPolicy) -> tuple[int
         sa.select(c.attempts, queued.label("queued"), sa.func.count().label("n"),
                   sa.func.min(c.created_at).label("created"),
                   sa.func.min(c.updated_at).label("updated"))
-        .where(c.event_id == event_id, c.status.in_(RETRYABLE), c.sent_at.is_(None))
+        .where(c.event_id == event_id, OPEN)
         .group_by(c.attempts, queued)
     )
     with read_connection(bind) as conn:
