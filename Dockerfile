@@ -11,11 +11,14 @@ RUN apt-get update \
 RUN python -m venv /opt/gis-outage
 ENV PATH=/opt/gis-outage/bin:$PATH PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
+# The versions uv.lock pins, with their hashes; then the project itself without resolving.
+COPY deploy/requirements.txt ./deploy/requirements.txt
+RUN pip install --require-hashes -r deploy/requirements.txt
 COPY pyproject.toml README.md ./
 COPY gis_outage ./gis_outage
 COPY map_server ./map_server
 COPY notifier ./notifier
-RUN pip install .
+RUN pip install --no-deps .
 
 FROM python:3.11-slim-bookworm
 RUN apt-get update \

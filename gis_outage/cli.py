@@ -261,7 +261,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    configure_logging()  # before any command logs: one format, personal data redacted
+    # Before any command logs: one format, personal data redacted. The demo prints where
+    # to look, and the libraries' progress lines would bury that.
+    configure_logging(default_level="WARNING" if args.command == "demo" else "INFO")
     try:
         return args.handler(args)
     except CliError as exc:

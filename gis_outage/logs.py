@@ -50,6 +50,9 @@ _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {
 # uvicorn's own access log prints the full path with its query string (an address
 # search, a portal link); the app logs each request itself with the route template.
 _SILENCED = ("uvicorn.access",)
+# pygeoapi logs a warning for every items request without an `offset`; its real errors
+# still come through.
+_ERRORS_ONLY = ("pygeoapi",)
 # Loggers that come with their own handlers; theirs are removed so records reach the root.
 _ROUTED_TO_ROOT = ("uvicorn", "uvicorn.error", "uvicorn.asgi", "celery", "celery.task")
 
@@ -153,8 +156,9 @@ def make_handler(log_format: LogFormat, stream: Any = None) -> logging.Handler:
     return handler
 
 
-def _from_settings() -> tuple[LogFormat, str, str | None]:
-    """Format and level from the settings; defaults and a warning when they are invalid."""
+def _from_settings(default_level: str = "INFO") -> tuple[LogFormat, str, str | None]:
+    """Format and level from the settings (the level `default_level` where they set none);
+    defaults and a warning when they are invalid."""
     from pydantic import ValidationError
 
     from .config import Settings
@@ -165,20 +169,26 @@ def _from_settings() -> tuple[LogFormat, str, str | None]:
         # Only the field names: a rejected value may be a password or a URL holding one.
         names = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
         return "text", "INFO", f"invalid settings ({names}): logging as text at INFO"
-    return settings.log_format, settings.log_level, None
+    level = settings.log_level if "log_level" in settings.model_fields_set else default_level
+    return settings.log_format, level, None
 
 
 def configure_logging(
-    log_format: LogFormat | None = None, level: str | int | None = None, stream: Any = None
+    log_format: LogFormat | None = None,
+    level: str | int | None = None,
+    stream: Any = None,
+    *,
+    default_level: str = "INFO",
 ) -> None:
     """Send every logger's records through one redacting handler on the root logger.
 
-    Unset arguments come from the settings. Safe to call again: the handler is replaced,
-    not added twice (the web app calls it at start-up, after uvicorn set up its own).
+    Unset arguments come from the settings; `default_level` where they set no level.
+    Safe to call again: the handler is replaced, not added twice (the web app calls it
+    at start-up, after uvicorn set up its own).
     """
     problem = None
     if log_format is None or level is None:
-        configured_format, configured_level, problem = _from_settings()
+        configured_format, configured_level, problem = _from_settings(default_level)
         log_format, level = log_format or configured_format, level or configured_level
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -192,6 +202,8 @@ def configure_logging(
         logger.handlers.clear()
         logger.propagate = True
         logger.setLevel(logging.NOTSET)
+    for name in _ERRORS_ONLY:
+        logging.getLogger(name).setLevel(logging.ERROR)
     for name in _SILENCED:
         logger = logging.getLogger(name)
         logger.handlers.clear()

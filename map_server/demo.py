@@ -21,11 +21,14 @@ def run_demo(host: str, port: int, data_dir: Path) -> int:
     base = f"http://{host}:{port}"
     # The demo's own address goes into map links, feeds and messages.
     settings = Settings(data_dir=data_dir, database_url=None, broker_url=None, public_url=base)
+    if "log_level" not in settings.model_fields_set:
+        # The demo prints where to look; the libraries' progress lines would bury that.
+        settings = settings.model_copy(update={"log_level": "WARNING"})
     db = make_engine(settings.effective_database_url)
     migrate(db)
     token_path = data_dir / TOKEN_FILE
     if not is_seeded(db):
-        print("Building the demo city from the Helsinki OSM extract (about a minute) ...",
+        print("Building the demo city from the Helsinki OSM extract (a few seconds) ...",
               flush=True)
         seeded = seed_demo(db, data_dir / "city")
         token_path.write_text(seeded.token + "\n")

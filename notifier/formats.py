@@ -15,6 +15,11 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 
 DEFAULT_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB", "lt": "lt_LT"}
+# The written time each locale gets, fixed here rather than taken from CLDR's "short"
+# format, whose punctuation changes between releases: Finnish and Finland-Swedish write
+# "9.00" (Kielitoimisto, Svenska språkbyrån i Finland), Sweden, Britain and Lithuania
+# "09:00". A locale not listed takes its language's form.
+TIME_PATTERNS = {"fi": "H.mm", "sv": "H.mm", "sv_SE": "HH:mm", "en": "HH:mm", "lt": "HH:mm"}
 
 # "A, B and C" / "A, B and others" per language.
 _AND = {"fi": "ja", "sv": "och", "en": "and", "lt": "ir"}
@@ -118,11 +123,12 @@ class Formatter:
         return format_date(self.local(when), pattern, locale=self.locale)
 
     def time(self, when: datetime) -> str:
-        """9.00 / 09:00 as the locale writes a short time."""
-        return format_time(self.local(when), "short", locale=self.locale)
+        """9.00 or 09:00: the locale's form in TIME_PATTERNS."""
+        pattern = TIME_PATTERNS.get(self.locale) or TIME_PATTERNS.get(self.language, "HH:mm")
+        return format_time(self.local(when), pattern, locale=self.locale)
 
     def clock(self, when: datetime) -> str:
-        """A time with the word that goes before it: 'klo 9.00', 'kl. 09:00', '09:00'."""
+        """A time with the word that goes before it: 'klo 9.00', 'kl. 9.00', '09:00'."""
         prefix = {"fi": "klo ", "sv": "kl. "}.get(self.language, "")
         return prefix + self.time(when)
 

@@ -39,21 +39,41 @@ python_for_venv() {
     log "Python 3.11 is needed (Debian 12: apt-get install python3)"; return 1
 }
 
-ensure_venv() {
-    local extras="$1" stamp="$VENV/.installed-$1"
-    if ! command -v python3.11 >/dev/null && ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+TOOLS="$ROOT/.tools"
+UV="$TOOLS/bin/uv"
+# Python comes from the machine, never downloaded; packages only from uv.lock.
+export UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT="$VENV"
+
+ensure_uv() {
+    # uv, pinned with hashes in scripts/uv-requirements.txt, in a venv of its own.
+    local stamp="$TOOLS/.installed"
+    if ! python3 -c 'import venv, ensurepip' 2>/dev/null && ! command -v python3.11 >/dev/null; then
         apt_install python3 python3-venv python3-dev
     fi
-    if [ ! -x "$VENV/bin/python" ]; then
-        log "creating $VENV"
-        "$(python_for_venv)" -m venv "$VENV"
-    fi
-    if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
-        log "installing Python packages ($extras)"
-        "$VENV/bin/pip" install -q --upgrade pip
-        "$VENV/bin/pip" install -q -e "$ROOT[$extras]"
+    if [ ! -x "$UV" ] || [ "$ROOT/scripts/uv-requirements.txt" -nt "$stamp" ]; then
+        log "installing uv into $TOOLS"
+        "$(python_for_venv)" -m venv "$TOOLS"
+        "$TOOLS/bin/pip" install -q --require-hashes -r "$ROOT/scripts/uv-requirements.txt"
         touch "$stamp"
     fi
+    export UV_PYTHON="$(python_for_venv)"
+}
+
+ensure_venv() {
+    # The venv holds exactly the lock's runtime packages plus the given extras.
+    # --frozen: install what uv.lock says, never re-resolve (scripts/lock does that).
+    ensure_uv
+    local args=(sync --frozen --quiet)
+    for extra in "$@"; do args+=(--extra "$extra"); done
+    log "installing Python packages from uv.lock (${*:-runtime only})"
+    (cd "$ROOT" && "$UV" "${args[@]}")
+}
+
+export_requirements() {
+    # The lock's runtime packages for pip, with hashes: what the Dockerfile and a
+    # systemd install use (`pip install --require-hashes -r deploy/requirements.txt`).
+    (cd "$ROOT" && "$UV" export --frozen --quiet --no-emit-project --no-header \
+        --format requirements-txt)
 }
 
 start_postgres() {

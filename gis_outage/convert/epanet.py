@@ -38,7 +38,7 @@ def _wntr() -> Any:
         import wntr
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise ImportError(
-            "converting EPANET models needs WNTR: pip install 'gis-outage[oracles]'"
+            "converting EPANET models needs WNTR: pip install 'gis-outage[convert]'"
         ) from exc
     return wntr
 

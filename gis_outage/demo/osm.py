@@ -72,8 +72,11 @@ def load_extract(pbf: Path | None = None) -> OsmExtract:
 
 
 def _tags(frame: pd.DataFrame) -> pd.Series:
-    """pyrosm keeps tags without a column of their own as a JSON string."""
-    return frame["tags"].map(lambda t: json.loads(t) if isinstance(t, str) else (t or {}))
+    """pyrosm keeps tags without a column of their own as a JSON string; a missing one is
+    None on pandas 2 and NaN on pandas 3."""
+    return frame["tags"].map(
+        lambda t: json.loads(t) if isinstance(t, str) else (t if isinstance(t, dict) else {})
+    )
 
 
 def _tag(frame: pd.DataFrame, tags: pd.Series, key: str) -> pd.Series:

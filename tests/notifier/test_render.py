@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gis_outage.model import Channel, EventKind, OutageKind, Service
+from notifier.formats import Formatter
 from notifier.render import (
     LANGUAGES,
     MessageContext,
@@ -130,10 +131,27 @@ def test_finnish_planned_sms_reads_naturally() -> None:
 
 def test_times_are_in_the_utility_timezone() -> None:
     helsinki = render("planned_notice", "electricity", "sv", "sms", TYPICAL, config=CONFIG)
-    assert "kl. 09:00-15:00" in helsinki.text
+    assert "kl. 9.00-15.00" in helsinki.text  # Finland-Swedish writes times as Finnish does
     stockholm = RenderConfig(timezone="Europe/Stockholm", locales=(("sv", "sv_SE"),))
     text = render("planned_notice", "electricity", "sv", "sms", TYPICAL, config=stockholm).text
     assert "kl. 08:00-14:00" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "locale", "written"),
+    [
+        ("fi", None, "klo 9.05"),
+        ("sv", None, "kl. 9.05"),
+        ("sv", "sv_SE", "kl. 09:05"),
+        ("en", None, "09:05"),
+        ("lt", None, "09:05"),
+        ("fi", "de_DE", "klo 9.05"),  # a locale with no form of its own: the language's
+    ],
+)
+def test_written_time_is_the_promised_form(language: str, locale: str | None, written: str):
+    """The time format is the product's promise per language, not CLDR's current output."""
+    fmt = Formatter(language, "Europe/Helsinki", locale)
+    assert fmt.clock(datetime(2025, 5, 13, 6, 5, tzinfo=UTC)) == written
 
 
 def test_period_across_midnight_names_both_days() -> None:

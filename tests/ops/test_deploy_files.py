@@ -166,7 +166,9 @@ def test_dockerfile_copies_files_that_exist() -> None:
     for src in local:
         assert (ROOT / src).exists(), src
     text = "\n".join(lines)
-    assert "pip install ." in text
+    # The lock's versions with their hashes, then the project without resolving again.
+    assert "pip install --require-hashes -r deploy/requirements.txt" in text
+    assert "pip install --no-deps ." in text
     assert re.search(r"^USER (?!root)\S+", text, re.MULTILINE)
     assert 'ENTRYPOINT ["gis-outage"]' in text
     assert "espeak-ng" in text

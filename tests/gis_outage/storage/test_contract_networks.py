@@ -54,7 +54,8 @@ def test_round_trip_keeps_geometries_columns_and_crs(db_engine: Engine, layers) 
     assert links["id"].tolist() == ["L1", "L2", "L3"]
     assert links["diameter_mm"].tolist() == [200, 110, 63]
     assert links["diameter_mm"].dtype == np.int64
-    assert links["material"].tolist() == ["cast iron", "PE", None]
+    assert links["material"].tolist()[:2] == ["cast iron", "PE"]
+    assert pd.isna(links["material"].iloc[2])  # None on pandas 2, NaN on pandas 3
     assert links["installed"].tolist()[:2] == [1968.0, 2004.5]
     assert pd.isna(links["installed"].iloc[2])
     # Geometries bit for bit, Z included.
