@@ -322,8 +322,8 @@ def ours_app() -> Any:
     url = os.environ[ENV_DB_URL]
     # A data dir per worker: each writes its own pygeoapi configuration at start.
     data_dir = Path(os.environ[ENV_DATA_DIR]) / f"worker-{os.getpid()}"
-    settings = Settings(data_dir=data_dir, database_url=url)
-    return create_app(settings, make_engine(url), public_url=os.environ[ENV_PUBLIC_URL])
+    settings = Settings(data_dir=data_dir, database_url=url, public_url=os.environ[ENV_PUBLIC_URL])
+    return create_app(settings, make_engine(url))
 
 
 def free_port() -> int:
@@ -628,8 +628,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from gis_outage.storage.db import make_engine, migrate, read_connection
-    from map_server.snapshot import load_public_outages
+    from gis_outage.storage.db import make_engine, migrate
+    from gis_outage.storage.outages import public_state
 
     started = time.perf_counter()
     log(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
@@ -652,8 +652,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine = make_engine(ours_url)
         migrate(engine)
         publish_outages(engine, specs)
-        with read_connection(engine) as conn:
-            public = load_public_outages(conn)
+        public = public_state(engine).outages or ()
         engine.dispose()
         ids = sorted(o.id for o in public)
         log(f"  {len(ids)} published outages in {ours_url.split('://')[0]} (ours)")

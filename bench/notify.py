@@ -127,7 +127,7 @@ def mobile(n: int) -> str:
 
 def prepare(db: Engine, n: int) -> int:
     """n addresses with one mobile directory number each and a draft outage on all of
-    them (affected as gis_outage.affected.affected_snapshot shapes it); its id."""
+    them (affected as gis_outage.services.outages.Trace.affected shapes it); its id."""
     import geopandas as gpd
     from shapely import Point
 
@@ -159,7 +159,7 @@ def draft_outage(
     db: Engine, ids: list[str], *, streets: list[str], created_by: str, **more: Any
 ) -> int:
     """A draft unplanned water outage on the addresses `ids`, started ten minutes ago
-    (affected as gis_outage.affected.affected_snapshot shapes it); its id."""
+    (affected as gis_outage.services.outages.Trace.affected shapes it); its id."""
     from gis_outage.storage.outages import create_outage
 
     starts_at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
@@ -194,42 +194,33 @@ def run_ours(
     db: Engine, outage_id: int, port: int, n: int, window: int, folder: Path, timeout: float
 ) -> dict[str, Any]:
     from gis_outage.config import Settings
-    from gis_outage.storage.outages import change_status
-    from notifier.settings import NotifierSettings
+    from gis_outage.storage.deliveries import deliveries_for_event
+    from gis_outage.storage.outages import change_status, outage_events_for
     from notifier.worker import start_embedded_worker
 
-    settings = Settings(data_dir=folder)
-    notifier = NotifierSettings(
-        sms_providers="smpp",
-        smpp_host="127.0.0.1",
-        smpp_port=port,
-        smpp_system_id=OURS_ID,
-        smpp_window=window,
-        quiet_hours_start=None,
-        quiet_hours_end=None,  # the same figures at any hour
-    )
-    worker = start_embedded_worker(settings, db, notifier=notifier)
+    settings = Settings(data_dir=folder, notify={
+        "sms_providers": "smpp",
+        "smpp_host": "127.0.0.1",
+        "smpp_port": port,
+        "smpp_system_id": OURS_ID,
+        "smpp_window": window,
+        "quiet_hours_start": None,
+        "quiet_hours_end": None,  # the same figures at any hour
+    })
+    worker = start_embedded_worker(settings, db)
+    assert worker is not None
     try:
         time.sleep(1.0)  # the worker's first round (reminders, retention) is behind it
         published = time.time()
         change_status(db, outage_id, "published", "bench")
         worker.wake()
-        deadline = time.monotonic() + timeout
-        while not any(r.done for r in worker.reports):
-            if time.monotonic() > deadline or not worker.alive:
-                break
-            time.sleep(0.05)
+        event_id = outage_events_for(db, outage_id)[-1]["id"]
+        done = worker.wait_done(event_id, timeout)
         finished = time.time()
-        reports = list(worker.reports)
     finally:
         worker.stop()
-    sent = sum(r.sent for r in reports)
-    return {
-        "published": published,
-        "finished": finished,
-        "sent": sent,
-        "done": any(r.done for r in reports),
-    }
+    sent = sum(d["sent_at"] is not None for d in deliveries_for_event(db, event_id))
+    return {"published": published, "finished": finished, "sent": sent, "done": done}
 
 
 # -- the bare smpplib loop ------------------------------------------------------------
@@ -416,9 +407,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(message)s")
     n = 5_000 if args.quick else args.messages
     if args.window is None:
-        from notifier.settings import NotifierSettings
+        from gis_outage.config import NotifySettings
 
-        args.window = NotifierSettings.model_fields["smpp_window"].default
+        args.window = NotifySettings.model_fields["smpp_window"].default
     load_before = os.getloadavg()
     result = bench(n, args.window, args.db, args.timeout)
     result["load_before"], result["load_after"] = load_before, os.getloadavg()

@@ -376,19 +376,18 @@ def load_main(argv: Sequence[str]) -> int:
 # --------------------------------------------------------------------------- the storm
 
 
-def notifier_settings(port: int, window: int | None) -> Any:
-    from notifier.settings import NotifierSettings
-
+def notify_section(port: int, window: int | None) -> dict[str, Any]:
+    """The notifier's settings of a storm: SMS to the loopback SMSC at any hour."""
     extra = {"smpp_window": window} if window else {}
-    return NotifierSettings(
-        sms_providers="smpp",
-        smpp_host="127.0.0.1",
-        smpp_port=port,
-        smpp_system_id=OURS_ID,
-        quiet_hours_start=None,
-        quiet_hours_end=None,  # the same figures at any hour
+    return {
+        "sms_providers": "smpp",
+        "smpp_host": "127.0.0.1",
+        "smpp_port": port,
+        "smpp_system_id": OURS_ID,
+        "quiet_hours_start": None,
+        "quiet_hours_end": None,  # the same figures at any hour
         **extra,
-    )
+    }
 
 
 def publish_and_wait(
@@ -435,20 +434,17 @@ class EmbeddedNotifier:
         from notifier.worker import start_embedded_worker
 
         url = engine.url.render_as_string(hide_password=False)
-        settings = Settings(data_dir=folder / "notifier", database_url=url)
-        self.notifier = notifier_settings(smpp_port, window)
-        self.worker = start_embedded_worker(settings, engine, notifier=self.notifier)
+        settings = Settings(data_dir=folder / "notifier", database_url=url,
+                            notify=notify_section(smpp_port, window))
+        worker = start_embedded_worker(settings, engine)
+        assert worker is not None
+        self.worker = worker
 
     def wake(self) -> None:
         self.worker.wake()  # in this process: no need to wait for its next poll
 
     def wait_done(self, event_id: int, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.worker.alive:
-            if any(r.event_id == event_id and r.done for r in self.worker.reports):
-                return True
-            time.sleep(0.05)  # the worker keeps no event to wait on: its reports are polled
-        return False
+        return self.worker.wait_done(event_id, timeout)
 
     def stop(self) -> None:
         self.worker.stop()
@@ -464,10 +460,10 @@ class CeleryNotifier:
         self, engine: Engine, folder: Path, smpp_port: int, window: int | None,
         broker: str, concurrency: int,
     ) -> None:  # fmt: skip
+        from gis_outage.config import NotifySettings
         from notifier.celery_app import PURPOSES
 
         self.engine = engine
-        self.notifier = notifier_settings(smpp_port, window)
         prefix = f"storm-{os.getpid()}-"  # queues of our own on a shared broker
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIS_OUTAGE_")}
         env.update({
@@ -479,7 +475,10 @@ class CeleryNotifier:
             "GIS_OUTAGE_NOTIFY_SMS_PROVIDERS": "smpp",
             "GIS_OUTAGE_NOTIFY_SMPP_PORT": str(smpp_port),
             "GIS_OUTAGE_NOTIFY_SMPP_SYSTEM_ID": OURS_ID,
-            "GIS_OUTAGE_NOTIFY_SMPP_WINDOW": str(self.notifier.smpp_window),
+            "GIS_OUTAGE_NOTIFY_SMPP_WINDOW": str(
+                notify_section(smpp_port, window).get("smpp_window")
+                or NotifySettings().smpp_window
+            ),
             "PYTHONPATH": str(ROOT),
         })  # fmt: skip
         (folder / "notifier").mkdir(exist_ok=True)
@@ -613,6 +612,7 @@ def run_phases(
     smpp_log: Path,
     folder: Path,
 ) -> dict[str, Any]:
+    from gis_outage.config import NotifySettings
     from tests.notifier.smpp_server import join_parts
 
     out: dict[str, Any] = {}
@@ -628,7 +628,7 @@ def run_phases(
             )
         else:
             runner = EmbeddedNotifier(engine, folder, smpp_port, args.window)
-        out["window"] = runner.notifier.smpp_window
+        out["window"] = args.window or NotifySettings().smpp_window
         out["notifier"] = runner.name
         try:
             # The notifier's first round (reminders, retention) passes during the warm-up.

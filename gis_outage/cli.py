@@ -1,4 +1,8 @@
-"""The `gis-outage` command line."""
+"""The `gis-outage` command line: a thin adapter over the services, like the web app.
+
+Settings are read once here (`gis_outage.config`) and passed down. A user-facing error
+is one line on stderr and exit status 2.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +11,46 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+from .config import Settings, SettingsError, get_settings
 from .logs import configure_logging
-from .network import NetworkError, build_network, read_layers
-from .trace import TraceEngine, UnknownIdError
+from .model import Role, Service
+from .network import NetworkError
 
 
 class CliError(Exception):
     """A user-facing error: printed on one line, exit status 2."""
 
 
-def _trace(args: argparse.Namespace) -> int:
+def _store(settings: Settings) -> Any:
+    """The configured database, migrated to the newest schema."""
+    from .storage.db import make_engine, migrate
+
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    return engine
+
+
+def _trace(args: argparse.Namespace, settings: Settings) -> int:
+    from .network import build_network, read_layers
+    from .services.outages import Selection, TraceError, run_trace
+    from .trace import TraceEngine
+
+    tolerance = args.snap_tolerance or settings.network.snap_tolerance_m
     try:
-        net = build_network(read_layers(args.network), snap_tolerance=args.snap_tolerance)
+        net = build_network(read_layers(args.network), snap_tolerance=tolerance)
     except NetworkError as exc:
         raise CliError(f"{args.network}: {exc}") from None
-    engine = TraceEngine(net)
+    selection = Selection(
+        break_links=tuple(args.break_link or ()), operate_devices=tuple(args.operate or ())
+    )
     try:
-        if args.break_link:
-            result = engine.break_trace(args.break_link)
-        else:
-            result = engine.operate_trace(args.operate)
-    except UnknownIdError as exc:
+        result = run_trace(net, TraceEngine(net), selection)
+    except TraceError as exc:
         raise CliError(str(exc)) from None
     if args.json:
-        print(json.dumps(result.to_json()))
+        print(json.dumps(result.to_json(), allow_nan=False))
     else:
         print(f"devices to operate: {', '.join(result.devices_to_operate) or '-'}")
         print(f"isolated links:     {len(result.isolated_links)}")
@@ -42,11 +61,14 @@ def _trace(args: argparse.Namespace) -> int:
     return 0
 
 
-def _import_network(args: argparse.Namespace) -> int:
+def _import_network(args: argparse.Namespace, settings: Settings) -> int:
     from .importers import import_network
 
+    tolerance = args.snap_tolerance or settings.network.snap_tolerance_m
     try:
-        summary = import_network(args.file, args.service, snap_tolerance=args.snap_tolerance)
+        summary = import_network(
+            args.file, args.service, engine=_store(settings), snap_tolerance=tolerance
+        )
     except NetworkError as exc:
         print(f"error: {args.file}: nothing was imported, {len(exc.problems)} problem(s):",
               file=sys.stderr)
@@ -57,26 +79,27 @@ def _import_network(args: argparse.Namespace) -> int:
     return 0
 
 
-def _import_addresses(args: argparse.Namespace) -> int:
+def _import_addresses(args: argparse.Namespace, settings: Settings) -> int:
     from .importers import import_addresses
 
-    print(import_addresses(args.file))
+    print(import_addresses(args.file, engine=_store(settings)))
     return 0
 
 
-def _import_directory(args: argparse.Namespace) -> int:
+def _import_directory(args: argparse.Namespace, settings: Settings) -> int:
     from .importers import import_directory
 
-    print(import_directory(args.file, source=args.source))
+    print(import_directory(args.file, source=args.source, engine=_store(settings),
+                           region=settings.default_region))
     return 0
 
 
-def _export(args: argparse.Namespace) -> int:
-    from .backup import BackupError, export_backup
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage.backup import BackupError, export_backup
     from .storage.db import make_engine
 
     try:
-        summary = export_backup(make_engine(), args.file)
+        summary = export_backup(make_engine(settings.effective_database_url), args.file)
     except BackupError as exc:
         raise CliError(str(exc)) from None
     print(f"wrote {args.file}: {summary.rows} rows in {summary.tables} tables at schema "
@@ -84,12 +107,13 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _import(args: argparse.Namespace) -> int:
-    from .backup import BackupError, import_backup
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage.backup import BackupError, import_backup
     from .storage.db import make_engine
 
+    engine = make_engine(settings.effective_database_url)
     try:
-        summary = import_backup(make_engine(), args.file, replace=args.replace)
+        summary = import_backup(engine, args.file, replace=args.replace)
     except BackupError as exc:
         raise CliError(str(exc)) from None
     print(f"loaded {args.file}: {summary.rows} rows in {summary.tables} tables "
@@ -97,7 +121,7 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _convert_epanet(args: argparse.Namespace) -> int:
+def _convert_epanet(args: argparse.Namespace, settings: Settings) -> int:
     from .convert.epanet import convert_epanet
 
     counts = convert_epanet(
@@ -107,7 +131,7 @@ def _convert_epanet(args: argparse.Namespace) -> int:
     return 0
 
 
-def _convert_pandapower(args: argparse.Namespace) -> int:
+def _convert_pandapower(args: argparse.Namespace, settings: Settings) -> int:
     from .convert.pandapower import convert_pandapower
 
     counts = convert_pandapower(args.input, args.output)
@@ -115,67 +139,75 @@ def _convert_pandapower(args: argparse.Namespace) -> int:
     return 0
 
 
-def _migrate(args: argparse.Namespace) -> int:
-    from .config import get_settings
-    from .storage.db import make_engine, migrate
-
-    url = get_settings().effective_database_url
-    migrate(make_engine(url))
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    _store(settings)
     print("database is at the newest schema")
     return 0
 
 
-def _create_user(args: argparse.Namespace) -> int:
-    from .importers import open_store
+def _create_user(args: argparse.Namespace, settings: Settings) -> int:
     from .storage.errors import ConflictError
     from .storage.users import create_user
 
     try:
-        create_user(open_store(), args.name, args.role)
+        create_user(_store(settings), args.name, args.role)
     except ConflictError as exc:
         raise CliError(str(exc)) from None
     print(f"created {args.role} {args.name!r}")
     return 0
 
 
-def _create_token(args: argparse.Namespace) -> int:
-    from .importers import open_store
+def _create_token(args: argparse.Namespace, settings: Settings) -> int:
     from .storage.errors import NotFound
     from .storage.users import create_token
 
     try:
-        token = create_token(open_store(), args.name)
+        token = create_token(_store(settings), args.name)
     except NotFound as exc:
         raise CliError(str(exc)) from None
     print(token)
     return 0
 
 
-def _import_move_outs(args: argparse.Namespace) -> int:
-    from .portal_cli import MoveOutFileError, import_move_outs
+def _import_move_outs(args: argparse.Namespace, settings: Settings) -> int:
+    from .move_outs import MoveOutFileError, import_move_outs
 
     try:
-        print(import_move_outs(args.file))
+        print(import_move_outs(args.file, settings, _store(settings)))
     except MoveOutFileError as exc:
         raise CliError(f"{args.file}: {exc}") from None
     return 0
 
 
-def _retention(args: argparse.Namespace) -> int:
-    from .portal_cli import retention
+def _retention(args: argparse.Namespace, settings: Settings) -> int:
+    from .services.notification import describe_retention, retention
 
-    print(retention())
+    print(describe_retention(retention(_store(settings), settings), settings))
     return 0
 
 
-def _doctor(args: argparse.Namespace) -> int:
+def _doctor(args: argparse.Namespace, settings: Settings) -> int:
     from .doctor import main_doctor
 
-    return main_doctor([])
+    return main_doctor([], settings)
 
 
-def _demo(args: argparse.Namespace) -> int:
-    # The demo is the one command that runs the whole product, web app included.
+def _config(args: argparse.Namespace, settings: Settings) -> int:
+    from .settings_text import as_toml
+
+    print(json.dumps(settings.masked(), indent=2) if args.json else as_toml(settings.masked()))
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    # The web app is the one command that needs the map server package.
+    from map_server.serve import run_serve
+
+    return run_serve(settings, host=args.host, port=args.port, workers=args.workers,
+                     forwarded_allow_ips=args.forwarded_allow_ips, root_path=args.root_path)
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from map_server.demo import run_demo
 
     return run_demo(host=args.host, port=args.port, data_dir=args.data_dir)
@@ -184,11 +216,17 @@ def _demo(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gis-outage", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    services = [s.value for s in Service]
 
-    def command(name: str, handler: Callable[[argparse.Namespace], int], text: str):
+    def command(name: str, handler: Callable[[argparse.Namespace, Settings], int], text: str):
         p = sub.add_parser(name, help=text, description=text)
         p.set_defaults(handler=handler)
         return p
+
+    def tolerance(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--snap-tolerance", type=float, default=None, metavar="METRES",
+                       help="link ends closer than this share a node "
+                            "(default GIS_OUTAGE_NETWORK_SNAP_TOLERANCE_M)")
 
     p = command("trace", _trace, "Trace a fault or a device operation on a network file")
     p.add_argument("--network", type=Path, required=True, help="GeoPackage in the interchange")
@@ -196,13 +234,12 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--break", dest="break_link", action="append", metavar="LINK_ID")
     what.add_argument("--operate", action="append", metavar="DEVICE_ID")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--snap-tolerance", type=float, default=0.01)
+    tolerance(p)
 
     p = command("import-network", _import_network, "Import a network GeoPackage into storage")
     p.add_argument("file", type=Path)
-    p.add_argument("--service", required=True,
-                   choices=["water", "district_heating", "electricity"])
-    p.add_argument("--snap-tolerance", type=float, default=0.01)
+    p.add_argument("--service", required=True, choices=services)
+    tolerance(p)
 
     p = command("import-addresses", _import_addresses, "Import addresses (GeoPackage/CSV)")
     p.add_argument("file", type=Path)
@@ -244,13 +281,25 @@ def _parser() -> argparse.ArgumentParser:
 
     command("migrate", _migrate, "Create or upgrade the database schema")
     command("doctor", _doctor, "Check a deployment: database, migrations, broker, SMTP/SMPP")
+    p = command("config", _config, "Print the effective settings (secrets masked)")
+    p.add_argument("--json", action="store_true", help="as JSON instead of TOML")
 
     p = command("create-user", _create_user, "Add an engineer-API user")
     p.add_argument("name")
-    p.add_argument("--role", required=True, choices=["viewer", "engineer", "admin"])
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
 
     p = command("create-token", _create_token, "Print a new API token for a user (shown once)")
     p.add_argument("name")
+
+    p = command("serve", _serve,
+                "Run the web app, and the notifier worker in-process when no broker is set")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="web processes (as uvicorn's)")
+    p.add_argument("--forwarded-allow-ips", default=None,
+                   help="proxy addresses whose X-Forwarded-* headers are trusted "
+                        "(as uvicorn's; default 127.0.0.1)")
+    p.add_argument("--root-path", default="", help="as uvicorn's, behind a path prefix")
 
     p = command("demo", _demo, "Build the demo city and start the product on it")
     p.add_argument("--host", default="127.0.0.1")
@@ -261,11 +310,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     # Before any command logs: one format, personal data redacted. The demo prints where
     # to look, and the libraries' progress lines would bury that.
     configure_logging(default_level="WARNING" if args.command == "demo" else "INFO")
     try:
-        return args.handler(args)
+        return args.handler(args, settings)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
     except NetworkError as exc:

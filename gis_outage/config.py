@@ -1,16 +1,30 @@
-"""Settings: environment (prefix GIS_OUTAGE_), a .env file, then a TOML file.
+"""The one settings tree, read once per process and passed down.
 
-`GIS_OUTAGE_CONFIG=/etc/gis-outage.toml` names the TOML file; its keys are the
-field names below (`database_url = "postgresql://…"`). The environment wins over
-the file, so one file can serve several processes with small differences.
+Sources, the first that sets a value wins: arguments, the environment (prefix
+GIS_OUTAGE_), a `.env` file, then the TOML file named by GIS_OUTAGE_CONFIG. A section's
+setting is named by its section and field: `GIS_OUTAGE_NOTIFY_SMPP_HOST` in the
+environment, `smpp_host` under `[notify]` in the TOML file. An unknown name in any source
+is an error that names it, so a typo never silently falls back to a default.
+
+    utility_name = "Example Water"          # GIS_OUTAGE_UTILITY_NAME
+    [notify]
+    smpp_host = "smpp.operator.example"     # GIS_OUTAGE_NOTIFY_SMPP_HOST
+
+Entry points (the CLI, the web app's factory, the Celery app, the worker) call
+`get_settings()`; everything below them takes a `Settings` argument. `gis-outage config`
+prints the effective tree with secrets masked.
 """
 
+from __future__ import annotations
+
 import os
+from datetime import time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,20 +32,286 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from .model import Channel
+
+CONFIG_FILE_VARIABLE = "GIS_OUTAGE_CONFIG"
+UnknownNumberPolicy = Literal["sms", "voice", "skip"]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NetworkSettings(Section):
+    snap_tolerance_m: float = Field(
+        default=0.01, gt=0,
+        description="Link ends closer than this many metres share a node (any CRS)",
+    )
+
+
+class MapSettings(Section):
+    tile_url: str | None = Field(
+        default=None, description="Base-map tile URL template; none draws a plain background"
+    )
+    tile_attribution: str = ""
+    center: tuple[float, float] = Field(
+        default=(60.1699, 24.9384), description="Latitude, longitude shown while no outages"
+    )
+    zoom: int = 11
+    area_cell_m: float = Field(
+        default=150.0, gt=0,
+        description="Grid cell of the generalised public area: it never outlines one house",
+    )
+    cap_sender: str | None = Field(
+        default=None, description="CAP <sender>; empty: gis-outage@ the public URL's host"
+    )
+    public_max_age: int = Field(default=15, description="Public responses may be reused this long")
+    public_stale_while_revalidate: int = 60
+    static_max_age: int = 300
+    state_ttl_seconds: float = Field(
+        default=1.0, ge=0, description="How often the outage state is re-read for ETags"
+    )
+    lookup_weeks: int = Field(default=4, description="Address search looks this far ahead")
+    lookup_max_weeks: int = 26
+
+
+class NotifySettings(Section):
+    """The notifier: who is messaged, when, and through which providers."""
+
+    contact_phone: str | None = None
+    unsubscribe_url: str | None = Field(
+        default=None, description="Opt-out page in e-mails; default the portal's under public_url"
+    )
+    # -- recipients --------------------------------------------------------------------
+    subscription_replaces_directory: bool = Field(
+        default=True, description="A registered number replaces directory numbers there"
+    )
+    unknown_number_channel: UnknownNumberPolicy = Field(
+        default="sms", description="Channel for numbers neither mobile nor fixed line"
+    )
+    min_age: int = 16
+    # -- policies ----------------------------------------------------------------------
+    electricity_min_minutes: float = Field(
+        default=3.0, description="Shorter electricity outages are not messaged"
+    )
+    restoration_change_min_minutes: float = Field(
+        default=30.0, description="A new restoration time is messaged if it moves more"
+    )
+    quiet_hours_start: time | None = time(21, 0)
+    quiet_hours_end: time | None = time(8, 0)
+    planned_notice_days: int | None = Field(
+        default=7, description="Planned works are announced at most this many days ahead"
+    )
+    reminder_hour: int = Field(default=10, description="Local hour of day-before reminders")
+    # -- delivery ----------------------------------------------------------------------
+    max_attempts: int = 5
+    retry_backoff_seconds: float = 30.0  # doubles per attempt
+    retry_backoff_max_seconds: float = 3600.0
+    delivery_lease_seconds: float = Field(
+        default=120.0, description="A claimed, unconfirmed send is retried after this"
+    )
+    batch_size: int = Field(
+        default=500, ge=1,
+        description="Deliveries claimed at once; each batch ends by waiting for its last "
+        "answers, so fewer, larger batches keep the SMSC busier",
+    )
+    record_every: int = Field(default=20, description="Send outcomes are written in groups")
+    provider_cooldown_seconds: float = Field(
+        default=60.0, description="A provider that failed is tried last for this long"
+    )
+    provider_slow_seconds: float | None = Field(
+        default=5.0, gt=0,
+        description="A provider whose answers take longer on average in a batch is "
+        "tried last for the cool-down, like a failed one",
+    )
+    outbox_lease_seconds: float = Field(
+        default=600.0, gt=0, description="An event a worker holds is taken over after this"
+    )
+    recheck_seconds: float = Field(
+        default=30.0, gt=0,
+        description="An event still sending is looked at again this often (retries, lost tasks)",
+    )
+    poll_seconds: float = Field(default=0.5, gt=0, description="Embedded worker: outbox polls")
+    receipt_hold_seconds: float = Field(
+        default=60.0, gt=0,
+        description="A receipt that arrives before its send is recorded is tried this long",
+    )
+    # -- Celery ------------------------------------------------------------------------
+    drain_seconds: float = Field(default=2.0, description="Beat: how often to drain the outbox")
+    queue_prefix: str = Field(default="", description="Before each queue name (shared brokers)")
+    send_task_grace_seconds: float = Field(
+        default=600.0, gt=0,
+        description="A queued, never-tried delivery younger than this is presumed on its "
+        "way through the broker; older, it is sent again (a broker that lost its task)",
+    )
+    # -- providers (comma-separated names, primary first) --------------------------------
+    sms_providers: str = "demo"
+    email_providers: str = "demo"
+    voice_providers: str = "demo"
+    smpp_host: str = "127.0.0.1"
+    smpp_port: int = 2775
+    smpp_system_id: str = "gis-outage"
+    smpp_password: SecretStr = SecretStr("")
+    smpp_sender: str = "Notice"
+    smpp_window: int = 10
+    smpp_max_per_second: float | None = None
+    smpp2_host: str | None = None  # a second SMPP provider for failover
+    smpp2_port: int = 2775
+    smpp2_system_id: str = "gis-outage"
+    smpp2_password: SecretStr = SecretStr("")
+    http_sms_url: str | None = None
+    http_sms_token: SecretStr | None = None
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "noreply@example.org"
+    smtp_from_name: str = ""
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # voice calls through a SIP trunk (provider "sip")
+    sip_host: str = "127.0.0.1"
+    sip_port: int = Field(default=5060, ge=1, le=65535)
+    sip_transport: Literal["udp", "tcp"] = "udp"
+    sip_username: str | None = Field(default=None, description="Answers a 401/407 challenge")
+    sip_password: SecretStr | None = None
+    sip_from: str | None = Field(default=None, description="Caller id: number, user or sip: URI")
+    sip_register: bool = False
+    sip_number_prefix: str = Field(default="+", description="Replaces the + of E.164 numbers")
+    sip_max_calls: int = Field(default=4, ge=1, le=32, description="Calls at once")
+    sip_ring_timeout_seconds: float = Field(default=45.0, gt=0)
+    sip_local_port: int = Field(default=0, ge=0, le=65535, description="0: any free port")
+    sip_rtp_port: int = Field(default=4000, ge=1024, le=65535, description="First RTP port")
+    sip_rtp_port_range: int = Field(default=0, ge=0, description="0: as many as needed")
+    demo_voice_audio: bool = Field(
+        default=False, description="Demo provider also speaks voice messages to WAV"
+    )
+
+    @field_validator("quiet_hours_start", "quiet_hours_end", mode="before")
+    @classmethod
+    def _no_quiet_hours(cls, value: object) -> object:
+        # GIS_OUTAGE_NOTIFY_QUIET_HOURS_START= (empty) or "off": no quiet hours.
+        if isinstance(value, str) and value.strip().lower() in ("", "off", "none"):
+            return None
+        return value
+
+    def batch_for(self, channel: str) -> int:
+        """Deliveries claimed at once on a channel.
+
+        A call lasts the ring time and two playings of the message, so a voice batch is
+        only the calls placed at once: each claim is then done within its lease, and no
+        call waits in a batch long enough to be claimed and made a second time. For the
+        same reason an SMS batch on a throttled SMPP bind is what it sends in half a
+        lease.
+        """
+        if channel == Channel.VOICE:
+            return self.sip_max_calls
+        if channel == Channel.SMS and self.smpp_max_per_second:
+            paced = int(self.smpp_max_per_second * self.delivery_lease_seconds / 2)
+            return max(1, min(self.batch_size, paced))
+        return self.batch_size
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Wait before attempt `attempts + 1` after a temporary failure."""
+        seconds = self.retry_backoff_seconds * 2 ** max(0, attempts - 1)
+        return timedelta(seconds=min(seconds, self.retry_backoff_max_seconds))
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.delivery_lease_seconds)
+
+    @property
+    def outbox_lease(self) -> timedelta:
+        return timedelta(seconds=self.outbox_lease_seconds)
+
+    @property
+    def recheck(self) -> timedelta:
+        return timedelta(seconds=self.recheck_seconds)
+
+    @property
+    def send_task_grace(self) -> timedelta:
+        return timedelta(seconds=self.send_task_grace_seconds)
+
+    def provider_names(self, channel: str) -> list[str]:
+        raw = {
+            Channel.SMS: self.sms_providers,
+            Channel.EMAIL: self.email_providers,
+            Channel.VOICE: self.voice_providers,
+        }[Channel(channel)]
+        return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+class PortalSettings(Section):
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs links and CSRF tokens, keys hashes; empty: a key file in data_dir",
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Secure cookies; empty: yes unless public_url is plain http on a LAN host",
+    )
+    pin_minutes: float = Field(default=10.0, description="A PIN is valid this long")
+    pin_max_attempts: int = Field(default=5, description="Wrong tries before a PIN is dead")
+    pins_per_destination_15min: int = 3
+    pins_per_destination_day: int = 8
+    pins_per_client_hour: int = 20
+    failed_pins_per_destination_day: int = Field(
+        default=10, description="After this many wrong PINs a destination is locked for a day"
+    )
+    links_per_destination_day: int = Field(
+        default=5, description="Verification and opt-out e-mails per address per day"
+    )
+    session_idle_minutes: float = 30.0
+    session_max_hours: float = 12.0
+    link_days: float = Field(default=7.0, description="Verification links are valid this long")
+    unsubscribe_link_days: float = Field(
+        default=400.0, description="Opt-out links (also in outage e-mails) are valid this long"
+    )
+
+    @property
+    def pin_ttl(self) -> timedelta:
+        return timedelta(minutes=self.pin_minutes)
+
+    @property
+    def session_idle(self) -> timedelta:
+        return timedelta(minutes=self.session_idle_minutes)
+
+    @property
+    def session_max(self) -> timedelta:
+        return timedelta(hours=self.session_max_hours)
+
+    def link_max_age(self, purpose: str) -> int:
+        days = self.unsubscribe_link_days if purpose == "unsubscribe" else self.link_days
+        return int(days * 86400)
+
+
+class RetentionSettings(Section):
+    delivery_log_days: int = Field(default=365, ge=1, description="Keep delivery logs this long")
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GIS_OUTAGE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="GIS_OUTAGE_",
+        env_file=".env",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,  # GIS_OUTAGE_NOTIFY_SMPP_HOST: section notify, smpp_host
+        # The environment holds other GIS_OUTAGE_* names (docker-compose's own, tests'):
+        # top-level names not known here are left alone. Sections and the TOML file
+        # reject unknown names.
+        extra="ignore",
+        frozen=True,
+    )
 
     data_dir: Path = Field(default=Path("data"), description="Where the embedded database lives")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; empty means a SQLite file in data_dir"
     )
-    broker_url: str | None = Field(
-        default=None, description="Celery broker; empty means the in-process worker"
-    )
     read_database_url: str | None = Field(
         default=None,
         description="A read replica for the public map, look-up and feeds; empty: the main one",
+    )
+    broker_url: str | None = Field(
+        default=None,
+        description="Celery broker; empty: `gis-outage serve` runs the in-process worker",
     )
     log_format: Literal["json", "text"] = Field(
         default="text", description="json: one JSON object per line (for log collectors)"
@@ -41,25 +321,20 @@ class Settings(BaseSettings):
     default_language: str = "fi"
     languages: list[str] = ["fi", "sv", "en"]
     default_region: str = Field(default="FI", description="Region for phone numbers without +")
-    snap_tolerance: float = Field(
-        default=0.01, description="Link endpoints closer than this (CRS units) share a node"
-    )
-    area_buffer_m: float = Field(
-        default=75.0, description="Buffer around affected service points in the public area"
-    )
-
     public_url: str = Field(
-        default="http://127.0.0.1:8000", description="Where the public reaches the map server"
+        default="http://127.0.0.1:8000",
+        description="Where the public reaches the map server; the base of links in messages",
     )
-    utility_name: str = "gis-outage"
-    map_tile_url: str | None = Field(
-        default=None, description="Base-map tile URL template; none draws a plain background"
-    )
-    map_tile_attribution: str = ""
-    lookup_weeks: int = Field(default=4, description="Address search looks this far ahead")
+    utility_name: str = Field(default="gis-outage", description="Signs messages and pages")
     template_dir: Path | None = Field(
         default=None, description="Message templates that override the built-in ones"
     )
+
+    network: NetworkSettings = NetworkSettings()
+    map: MapSettings = MapSettings()
+    notify: NotifySettings = NotifySettings()
+    portal: PortalSettings = PortalSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -71,16 +346,10 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources = [init_settings, env_settings, dotenv_settings]
-        config_file = os.environ.get("GIS_OUTAGE_CONFIG")
+        config_file = os.environ.get(CONFIG_FILE_VARIABLE)
         if config_file:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+            sources.append(_TomlFile(settings_cls, toml_file=Path(config_file)))
         return (*sources, file_secret_settings)
-
-    @property
-    def effective_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{(self.data_dir / 'gis-outage.sqlite').resolve()}"
 
     @field_validator("log_format", mode="before")
     @classmethod
@@ -92,7 +361,124 @@ class Settings(BaseSettings):
     def _level_any_case(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
 
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    # -- what several parts derive from the settings: one rule each ------------------------
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'gis-outage.sqlite').resolve()}"
+
+    @property
+    def embedded_worker(self) -> bool:
+        """No broker: the web process's own worker drains the outbox."""
+        return not self.broker_url
+
+    @property
+    def oapi_url(self) -> str:
+        return f"{self.public_url}/oapi"
+
+    @property
+    def cap_sender(self) -> str:
+        # CAP wants a sender unique to the originator; the host name is that here.
+        host = urlsplit(self.public_url).hostname or "localhost"
+        return self.map.cap_sender or f"gis-outage@{host}"
+
+    @property
+    def opt_out_url(self) -> str:
+        """The opt-out page that e-mails link to."""
+        return self.notify.unsubscribe_url or f"{self.public_url}/portal/unsubscribe"
+
+    def outage_url(self, outage_id: int | str) -> str:
+        """The public map opened at one outage: the link in every message."""
+        return f"{self.public_url}/?outage={outage_id}"
+
+    def with_changes(self, **changes: Any) -> Settings:
+        """A copy with top-level fields or whole sections replaced (`notify={...}` merges
+        into the section), validated like any other settings."""
+        data = self.model_dump()
+        for name, value in changes.items():
+            if isinstance(value, dict) and isinstance(data.get(name), dict):
+                data[name] = {**data[name], **value}
+            else:
+                data[name] = value
+        return type(self).model_validate(data)
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings for printing: secrets masked, passwords out of URLs."""
+        data = self.model_dump(mode="json")
+        for key in ("database_url", "read_database_url", "broker_url"):
+            data[key] = mask_url(data[key])
+        return data
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names them, never their values."""
+
+
+class _TomlFile(TomlConfigSettingsSource):
+    """The TOML file, refusing top-level names that are no setting (a section's field
+    written outside its table is the usual mistake, and would otherwise be ignored)."""
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        unknown = sorted(set(data) - set(self.settings_cls.model_fields))
+        if unknown:
+            raise SettingsError(
+                f"{os.environ.get(CONFIG_FILE_VARIABLE)}: "
+                + "; ".join(f"{name!r} is not a setting{_hint(name)}" for name in unknown)
+            )
+        return data
+
+
+def _hint(name: str) -> str:
+    sections = {
+        field: info.annotation for field, info in Settings.model_fields.items()
+        if isinstance(info.annotation, type) and issubclass(info.annotation, Section)
+    }
+    for section, model in sections.items():
+        if name in model.model_fields:
+            return f" here; it belongs under [{section}]"
+    return ""
+
+
+def load_settings(**values: Any) -> Settings:
+    """Settings from every source, or a SettingsError naming each bad one (no values:
+    a rejected value may be a password)."""
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"])
+            variable = "GIS_OUTAGE_" + "_".join(str(p) for p in error["loc"]).upper()
+            reason = "not a setting" if error["type"] == "extra_forbidden" else error["msg"]
+            problems.append(f"{name} ({variable}): {reason}")
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+
+
+def mask_url(url: str | None) -> str | None:
+    """A URL with its password replaced (for logs and `gis-outage config`)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def secret(value: SecretStr | None) -> str | None:
+    """The plain text of a secret setting, where a client needs it."""
+    return value.get_secret_value() if value is not None else None
+
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of this process, read once."""
+    return load_settings()

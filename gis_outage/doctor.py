@@ -16,14 +16,10 @@ import socket
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from .config import Settings, get_settings
-
-if TYPE_CHECKING:
-    from notifier.settings import NotifierSettings
+from .config import NotifySettings, Settings, get_settings, load_settings
 
 TIMEOUT_SECONDS = 3.0
 
@@ -60,18 +56,15 @@ def _engine(url: str) -> sa.Engine:
 
 
 def check_database(engine: sa.Engine, name: str = "database") -> Check:
+    from .storage.db import server_versions
+
     where = safe_url(engine.url.render_as_string(hide_password=False))
     try:
-        with engine.connect() as conn:
-            if conn.dialect.name == "sqlite":
-                version = conn.exec_driver_sql("SELECT sqlite_version()").scalar_one()
-                return Check(name, True, f"SQLite {version} at {where}")
-            server = conn.exec_driver_sql("SHOW server_version").scalar_one()
-            postgis = conn.exec_driver_sql(
-                "SELECT extversion FROM pg_extension WHERE extname = 'postgis'"
-            ).scalar()
+        backend, server, postgis = server_versions(engine)
     except Exception as exc:  # any failure to connect is the finding itself
         return Check(name, False, f"cannot connect to {where}: {_one_line(exc)}")
+    if backend == "SQLite":
+        return Check(name, True, f"SQLite {server} at {where}")
     if postgis is None:
         return Check(
             name,
@@ -167,7 +160,7 @@ def check_data_dir(settings: Settings) -> Check:
     return Check("data dir", True, f"{path} is writable")
 
 
-def provider_checks(notifier: NotifierSettings) -> list[Check]:
+def provider_checks(notifier: NotifySettings) -> list[Check]:
     """Reachability of the SMTP/SMPP servers and the SIP trunk of the configured providers."""
     names = {
         name for channel in ("sms", "email", "voice") for name in notifier.provider_names(channel)
@@ -205,14 +198,9 @@ def database_checks(url: str, setting: str, prefix: str = "") -> list[Check]:
         engine.dispose()
 
 
-def run_checks(
-    settings: Settings | None = None, notifier: NotifierSettings | None = None
-) -> list[Check]:
+def run_checks(settings: Settings | None = None) -> list[Check]:
     """Every check for this deployment, in a fixed order."""
-    from notifier.settings import NotifierSettings
-
     settings = settings or get_settings()
-    notifier = notifier or NotifierSettings()
     checks = [check_data_dir(settings)]
     checks.extend(database_checks(settings.effective_database_url, "GIS_OUTAGE_DATABASE_URL"))
     if settings.read_database_url:
@@ -225,15 +213,15 @@ def run_checks(
         checks.append(check_broker(settings.broker_url))
     else:
         checks.append(Check("broker", True, "none configured: in-process worker"))
-    checks.extend(provider_checks(notifier))
+    checks.extend(provider_checks(settings.notify))
     return checks
 
 
-def main_doctor(argv: Sequence[str] | None = None) -> int:
+def main_doctor(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
     """Print one line per check; 0 when all pass, 1 otherwise."""
     parser = argparse.ArgumentParser(prog="gis-outage doctor", description=__doc__)
     parser.parse_args(argv)
-    checks = run_checks(Settings())
+    checks = run_checks(settings or load_settings())
     for check in checks:
         print(check.line())
     failed = [check.name for check in checks if not check.ok]

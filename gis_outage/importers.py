@@ -17,11 +17,9 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine
 
-from .config import get_settings
 from .network import NetworkError, Problem, build_network, read_layers
 from .phones import InvalidPhoneNumber, normalise, number_type
 from .storage.addresses import upsert_addresses
-from .storage.db import make_engine, migrate
 from .storage.directory import replace_directory
 from .storage.networks import save_network
 
@@ -30,19 +28,11 @@ DIRECTORY_COLUMNS = ("phone", "address_id")
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 
 
-def open_store(url: str | None = None) -> Engine:
-    """The configured database, migrated to the newest schema."""
-    engine = make_engine(url or get_settings().effective_database_url)
-    migrate(engine)
-    return engine
-
-
 def import_network(
-    path: Path, service: str, *, snap_tolerance: float = 0.01, engine: Engine | None = None
+    path: Path, service: str, *, engine: Engine, snap_tolerance: float = 0.01
 ) -> str:
     layers = read_layers(path)
     net = build_network(layers, snap_tolerance=snap_tolerance)
-    engine = engine or open_store()
     if "addresses" in layers and len(layers["addresses"]):
         upsert_addresses(engine, layers["addresses"])
     version = save_network(engine, service, net.layers, source_name=Path(path).name)
@@ -75,13 +65,13 @@ def read_addresses(path: Path) -> gpd.GeoDataFrame:
     return gdf
 
 
-def import_addresses(path: Path, *, engine: Engine | None = None) -> str:
+def import_addresses(path: Path, *, engine: Engine) -> str:
     gdf = read_addresses(Path(path))
     check = [Problem("addresses", fid, "geometry is missing")
              for fid, g in zip(gdf["id"], gdf.geometry, strict=True) if g is None or g.is_empty]
     if check:
         raise NetworkError(check)
-    count = upsert_addresses(engine or open_store(), gdf)
+    count = upsert_addresses(engine, gdf)
     return f"imported {count} addresses from {Path(path).name}"
 
 
@@ -129,9 +119,9 @@ def parse_directory(path: Path, region: str = "FI") -> DirectoryRows:
     return out
 
 
-def import_directory(path: Path, *, source: str, engine: Engine | None = None) -> str:
-    parsed = parse_directory(Path(path), get_settings().default_region)
-    count = replace_directory(engine or open_store(), parsed.rows, source=source)
+def import_directory(path: Path, *, source: str, engine: Engine, region: str = "FI") -> str:
+    parsed = parse_directory(Path(path), region)
+    count = replace_directory(engine, parsed.rows, source=source)
     lines = [f"imported {count} directory entries from {Path(path).name} (source {source})"]
     if parsed.skipped:
         lines.append(f"skipped {sum(parsed.skipped.values())} rows:")

@@ -51,8 +51,9 @@ _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {
 # search, a portal link); the app logs each request itself with the route template.
 _SILENCED = ("uvicorn.access",)
 # pygeoapi logs a warning for every items request without an `offset`; its real errors
-# still come through.
+# still come through. Alembic announces each of its plugins at INFO when first used.
 _ERRORS_ONLY = ("pygeoapi",)
+_WARNINGS_ONLY = ("alembic.runtime.plugins",)
 # Loggers that come with their own handlers; theirs are removed so records reach the root.
 _ROUTED_TO_ROOT = ("uvicorn", "uvicorn.error", "uvicorn.asgi", "celery", "celery.task")
 
@@ -159,16 +160,12 @@ def make_handler(log_format: LogFormat, stream: Any = None) -> logging.Handler:
 def _from_settings(default_level: str = "INFO") -> tuple[LogFormat, str, str | None]:
     """Format and level from the settings (the level `default_level` where they set none);
     defaults and a warning when they are invalid."""
-    from pydantic import ValidationError
-
-    from .config import Settings
+    from .config import SettingsError, load_settings
 
     try:
-        settings = Settings()
-    except ValidationError as exc:
-        # Only the field names: a rejected value may be a password or a URL holding one.
-        names = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
-        return "text", "INFO", f"invalid settings ({names}): logging as text at INFO"
+        settings = load_settings()
+    except SettingsError as exc:  # names the settings, never their values
+        return "text", "INFO", f"{exc}: logging as text at INFO"
     level = settings.log_level if "log_level" in settings.model_fields_set else default_level
     return settings.log_format, level, None
 
@@ -204,6 +201,8 @@ def configure_logging(
         logger.setLevel(logging.NOTSET)
     for name in _ERRORS_ONLY:
         logging.getLogger(name).setLevel(logging.ERROR)
+    for name in _WARNINGS_ONLY:
+        logging.getLogger(name).setLevel(logging.WARNING)
     for name in _SILENCED:
         logger = logging.getLogger(name)
         logger.handlers.clear()

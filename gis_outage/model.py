@@ -1,6 +1,21 @@
-"""Domain vocabulary shared by storage, tracing, the map server and the notifier."""
+"""The one vocabulary: every enum and fixed list that storage, tracing, the services,
+the map server, the notifier and the QGIS plugin (through its agreement test) share."""
 
 from enum import StrEnum
+
+
+class Language(StrEnum):
+    """Languages with message templates and page texts."""
+
+    FI = "fi"
+    SV = "sv"
+    EN = "en"
+    LT = "lt"
+
+
+LANGUAGES: tuple[str, ...] = tuple(Language)
+# The longest cause an engineer may write (the QGIS plugin counts down to it).
+CAUSE_MAX_LENGTH = 500
 
 
 class Service(StrEnum):
@@ -41,6 +56,32 @@ class NumberType(StrEnum):
     UNKNOWN = "unknown"
 
 
+class MessageKind(StrEnum):
+    """Which message residents get for an outage event."""
+
+    PLANNED_NOTICE = "planned_notice"
+    REMINDER = "reminder"
+    UNPLANNED_START = "unplanned_start"
+    RESTORATION_CHANGE = "restoration_change"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+
+def message_kind(event: EventKind | str, outage_kind: OutageKind | str) -> MessageKind:
+    """Which message an outage event sends: published planned works → planned notice, …"""
+    event = EventKind(event)
+    if event is EventKind.PUBLISHED:
+        if OutageKind(outage_kind) is OutageKind.PLANNED:
+            return MessageKind.PLANNED_NOTICE
+        return MessageKind.UNPLANNED_START
+    return {
+        EventKind.UPDATED: MessageKind.RESTORATION_CHANGE,
+        EventKind.REMINDER: MessageKind.REMINDER,
+        EventKind.RESOLVED: MessageKind.RESOLVED,
+        EventKind.CANCELLED: MessageKind.CANCELLED,
+    }[event]
+
+
 class DeliveryStatus(StrEnum):
     """Statuses of one message to one destination (GOV.UK Notify's vocabulary)."""
 
@@ -50,6 +91,30 @@ class DeliveryStatus(StrEnum):
     TEMPORARY_FAILURE = "temporary-failure"
     PERMANENT_FAILURE = "permanent-failure"
     TECHNICAL_FAILURE = "technical-failure"
+
+
+class Outcome(StrEnum):
+    """What happened to one send attempt at a provider."""
+
+    ACCEPTED = "accepted"  # the provider took it; delivery is reported later
+    TEMPORARY_FAILURE = "temporary-failure"  # try again later or with another provider
+    PERMANENT_FAILURE = "permanent-failure"  # retrying this destination will not help
+
+
+class ReceiptStatus(StrEnum):
+    """What a provider's delivery receipt says; the final ones are DeliveryStatus values."""
+
+    DELIVERED = DeliveryStatus.DELIVERED.value
+    TEMPORARY_FAILURE = DeliveryStatus.TEMPORARY_FAILURE.value  # e.g. phone off too long
+    PERMANENT_FAILURE = DeliveryStatus.PERMANENT_FAILURE.value  # e.g. number not in use
+    TECHNICAL_FAILURE = DeliveryStatus.TECHNICAL_FAILURE.value  # the provider's fault
+    PENDING = "pending"  # an intermediate report (ENROUTE, ACCEPTD); not final
+
+
+class RecipientSource(StrEnum):
+    SUBSCRIPTION = "subscription"
+    MANAGER = "manager"
+    DIRECTORY = "directory"
 
 
 class SubscriptionRole(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-from .model import NumberType
+from .model import Channel, NumberType
 
 
 class InvalidPhoneNumber(ValueError):
@@ -18,9 +18,8 @@ _TYPES = {
 }
 
 
-def normalise(raw: str, region: str = "FI") -> str:
-    """'040 123 4567', '+358401234567', '00358 40…' → '+358401234567'."""
-    text = str(raw).strip()
+def _parse(raw: str | None, region: str) -> phonenumbers.PhoneNumber:
+    text = str(raw or "").strip()
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
@@ -29,7 +28,39 @@ def normalise(raw: str, region: str = "FI") -> str:
         raise InvalidPhoneNumber("not a phone number") from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhoneNumber("not a valid phone number")
+    return number
+
+
+def parse(raw: str | None, region: str = "FI") -> phonenumbers.PhoneNumber | None:
+    """A valid number from E.164, international or national form, else None."""
+    try:
+        return _parse(raw, region)
+    except InvalidPhoneNumber:
+        return None
+
+
+def e164(number: phonenumbers.PhoneNumber) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise(raw: str, region: str = "FI") -> str:
+    """'040 123 4567', '+358401234567', '00358 40…' → '+358401234567'."""
+    return e164(_parse(raw, region))
+
+
+def channel_for(
+    number: phonenumbers.PhoneNumber, known: str | None, policy: str
+) -> Channel | None:
+    """Mobile → SMS, fixed line → voice; the directory's type when it knows one, else
+    the numbering plan's; anything ambiguous follows the policy ("skip" gives None)."""
+    kind = NumberType(known) if known in (NumberType.MOBILE, NumberType.FIXED_LINE) else (
+        _TYPES.get(phonenumbers.number_type(number), NumberType.UNKNOWN)
+    )
+    if kind is NumberType.MOBILE:
+        return Channel.SMS
+    if kind is NumberType.FIXED_LINE:
+        return Channel.VOICE
+    return None if policy == "skip" else Channel(policy)
 
 
 def number_type(e164: str) -> NumberType:

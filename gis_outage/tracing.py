@@ -23,8 +23,9 @@ class LoadedNetwork:
 class TraceEngines:
     """One engine per service; a cheap version check per use keeps it current."""
 
-    def __init__(self, db: Engine):
+    def __init__(self, db: Engine, snap_tolerance_m: float = 0.01):
         self._db = db
+        self._snap_tolerance_m = snap_tolerance_m
         self._loaded: dict[str, LoadedNetwork] = {}
         self._lock = threading.Lock()
 
@@ -52,5 +53,5 @@ class TraceEngines:
             version = self._version(service)
             layers = load_network_layers(self._db, service)
             if layers is not None and self._version(service) == version:
-                network = build_network(layers)
+                network = build_network(layers, snap_tolerance=self._snap_tolerance_m)
                 return LoadedNetwork(version, network, TraceEngine(network))

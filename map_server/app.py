@@ -1,12 +1,18 @@
-"""The one FastAPI application: engineer API, OGC API Features, public map, feeds."""
+"""The one FastAPI application: engineer API, OGC API Features, public map, feeds, portal.
+
+A thin adapter: routes translate HTTP to the service functions of `gis_outage.services`
+and back. `create_app(settings)` builds it; with `embedded_worker=True` (what
+`gis-outage serve` and the demo ask for when no broker is set) the app's lifespan runs
+the notifier's in-process worker too.
+"""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -16,12 +22,12 @@ from fastapi.staticfiles import StaticFiles
 
 from gis_outage.config import Settings, get_settings
 from gis_outage.logs import configure_logging
-from gis_outage.storage.db import make_engine, make_read_engine, migrate
-from map_server.config import map_settings
+from gis_outage.services.context import build_context
 from map_server.feeds.router import router as feeds_router
 from map_server.http_cache import PublicCacheMiddleware
 from map_server.oapi.config import pygeoapi_config, write_config
 from map_server.oapi.mount import OapiRoot, pygeoapi_app
+from map_server.oapi.params import OapiParameterGuard
 from map_server.oapi.templates import write_templates
 from map_server.ops import install_ops, process_exit
 from map_server.portal.router import router as portal_router
@@ -31,28 +37,40 @@ from map_server.web.lookup import router as lookup_router
 from map_server.web.page import router as page_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+WORKER_LOCK = "notifier-worker.lock"
+
+log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # uvicorn sets up its own loggers after the app is built: route them through ours.
     _logging(app.state.settings)
+    if app.state.start_worker:
+        _start_worker(app)
     yield
+    worker = getattr(app.state, "worker", None)
+    if worker is not None:
+        worker.stop()
     process_exit()
 
 
 def create_app(
     settings: Settings | None = None,
     engine: sa.Engine | None = None,
-    **overrides: Any,
+    *,
+    embedded_worker: bool = False,
+    demo: bool = False,
 ) -> FastAPI:
-    """Build the app. `overrides` set map settings not (yet) in Settings, e.g. public_url."""
+    """Build the app on `settings` (default: read from the environment and files).
+
+    `embedded_worker`: run the in-process notifier worker while the app runs (one per
+    box: the first process to take its lock in the data dir). `demo`: the page that
+    shows what the demo provider kept.
+    """
     settings = settings or get_settings()
     _logging(settings)
-    if engine is None:
-        engine = make_engine(settings.effective_database_url)
-        migrate(engine)
-    config = map_settings(settings, **overrides)
+    ctx = build_context(settings, db=engine, migrate_schema=engine is None)
 
     app = FastAPI(
         title="gis-outage",
@@ -62,11 +80,11 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state.settings = settings
-    app.state.map_settings = config
-    app.state.db = engine
-    # The public, read-only parts (map, /oapi, look-up, feeds) read from here.
-    app.state.read_db = make_read_engine(settings.read_database_url, engine)
-    snapshots = SnapshotCache(app.state.read_db, ttl=config.state_ttl_seconds)
+    app.state.ctx = ctx
+    app.state.db = ctx.db
+    app.state.read_db = ctx.read_db  # the public, read-only parts read from here
+    app.state.start_worker = embedded_worker
+    snapshots = SnapshotCache(ctx.read_db, ttl=settings.map.state_ttl_seconds)
     app.state.snapshots = snapshots
 
     _include_engineer_api(app)
@@ -75,21 +93,39 @@ def create_app(
     app.include_router(lookup_router)
     app.include_router(feeds_router)
     app.include_router(portal_router)
+    if demo:
+        from map_server.web.demo_messages import router as demo_router
+
+        app.include_router(demo_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     # Each app gets its own key, so pygeoapi's provider reads this app's database.
     key = f"outages-{uuid.uuid4().hex[:12]}"
     register(key, snapshots)
     oapi_dir = settings.data_dir / "pygeoapi"
-    templates = write_templates(oapi_dir / "templates", f"{config.public_url}/static/vendor")
-    paths = write_config(pygeoapi_config(config, key, templates), oapi_dir)
+    templates = write_templates(oapi_dir / "templates", f"{settings.public_url}/static/vendor")
+    paths = write_config(pygeoapi_config(settings, key, templates), oapi_dir)
     app.mount("/oapi", pygeoapi_app(*paths), name="oapi")
 
     app.add_middleware(OapiRoot)
-    app.add_middleware(PublicCacheMiddleware, snapshots=snapshots, settings=config)
+    app.add_middleware(OapiParameterGuard)
+    app.add_middleware(PublicCacheMiddleware, snapshots=snapshots, settings=settings)
     app.add_middleware(DatabaseUnavailableMiddleware)
     install_ops(app)
     return app
+
+
+def _start_worker(app: FastAPI) -> None:
+    """The notifier's in-process worker of the embedded default (no broker)."""
+    from notifier.worker import start_embedded_worker
+
+    settings: Settings = app.state.settings
+    worker = start_embedded_worker(
+        settings, app.state.db, lock_file=settings.data_dir / WORKER_LOCK
+    )
+    app.state.worker = worker
+    if worker is None:
+        log.info("another process on this box runs the notifier worker")
 
 
 def _logging(settings: Settings) -> None:

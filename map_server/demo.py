@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import uvicorn
 
-from gis_outage.config import Settings
+from gis_outage.config import load_settings
 from gis_outage.demo.seed import ENGINEER, is_seeded, seed_demo
-from gis_outage.storage.db import make_engine, migrate
+from gis_outage.services.context import build_context
 from map_server.app import create_app
 
 TOKEN_FILE = "engineer-token.txt"
@@ -19,22 +18,22 @@ def run_demo(host: str, port: int, data_dir: Path) -> int:
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     base = f"http://{host}:{port}"
-    # The demo's own address goes into map links, feeds and messages.
-    settings = Settings(data_dir=data_dir, database_url=None, broker_url=None, public_url=base)
+    # The demo's own address goes into map links, feeds and messages; its own SQLite
+    # file and the in-process worker, whatever the environment configures.
+    settings = load_settings(data_dir=data_dir, database_url=None, read_database_url=None,
+                             broker_url=None, public_url=base)
     if "log_level" not in settings.model_fields_set:
         # The demo prints where to look; the libraries' progress lines would bury that.
-        settings = settings.model_copy(update={"log_level": "WARNING"})
-    db = make_engine(settings.effective_database_url)
-    migrate(db)
+        settings = settings.with_changes(log_level="WARNING")
+    ctx = build_context(settings, migrate_schema=True)
     token_path = data_dir / TOKEN_FILE
-    if not is_seeded(db):
+    if not is_seeded(ctx.db):
         print("Building the demo city from the Helsinki OSM extract (a few seconds) ...",
               flush=True)
-        seeded = seed_demo(db, data_dir / "city")
+        seeded = seed_demo(ctx, data_dir / "city")
         token_path.write_text(seeded.token + "\n")
         token_path.chmod(0o600)
-    app = create_app(settings, engine=db)
-    _start_worker(app, settings, db)
+    app = create_app(settings, engine=ctx.db, embedded_worker=True, demo=True)
     print(
         "\ngis-outage demo (embedded SQLite: " + settings.effective_database_url + ")\n"
         f"  public outage map       {base}/\n"
@@ -45,19 +44,5 @@ def run_demo(host: str, port: int, data_dir: Path) -> int:
         f"  API token of {ENGINEER!r} is in {token_path}\n",
         flush=True,
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     return 0
-
-
-def _start_worker(app, settings: Settings, db) -> None:
-    """The in-process notifier worker of the embedded default, when the notifier is there."""
-    try:
-        from notifier.worker import start_embedded_worker
-    except ImportError:
-        print("notifier worker not available; outages are published without messages",
-              file=sys.stderr)
-        return
-    app.state.worker = start_embedded_worker(settings, db)
-    from map_server.web.demo_messages import router
-
-    app.include_router(router)

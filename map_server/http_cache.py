@@ -23,7 +23,7 @@ import anyio.to_thread
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from map_server.config import MapSettings
+from gis_outage.config import Settings
 from map_server.snapshot import Snapshot, SnapshotCache
 
 DATA_PREFIXES = ("/oapi", "/feeds/")
@@ -70,7 +70,7 @@ class PublicCacheMiddleware:
         app: ASGIApp,
         *,
         snapshots: SnapshotCache,
-        settings: MapSettings,
+        settings: Settings,
         max_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self.app = app
@@ -79,12 +79,12 @@ class PublicCacheMiddleware:
         self.max_bytes = max_bytes
         self._bytes = 0
         self.public = (
-            f"public, max-age={settings.public_max_age}, "
-            f"stale-while-revalidate={settings.public_stale_while_revalidate}"
+            f"public, max-age={settings.map.public_max_age}, "
+            f"stale-while-revalidate={settings.map.public_stale_while_revalidate}"
         )
         self.static = (
-            f"public, max-age={settings.static_max_age}, "
-            f"stale-while-revalidate={settings.static_max_age * 12}"
+            f"public, max-age={settings.map.static_max_age}, "
+            f"stale-while-revalidate={settings.map.static_max_age * 12}"
         )
         # etag -> (status, raw headers, body); all entries share the current token.
         self._entries: OrderedDict[str, tuple[int, list[tuple[bytes, bytes]], bytes]] = (

@@ -22,7 +22,6 @@ import time
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -38,8 +37,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gis_outage.storage import schema
 from gis_outage.storage.db import current_revision, head_revision
+from gis_outage.storage.reports import operations_counts
 
 router = APIRouter(include_in_schema=False)
 
@@ -127,18 +126,8 @@ class DatabaseCollector(Collector):
             family.add_metric([str(channel), str(status)], count)
         yield family
 
-    def _read(self) -> tuple[int, list[tuple[Any, Any, int]]]:
-        outbox, deliveries = schema.outbox, schema.deliveries
-        with self.engine.connect() as conn:
-            pending = conn.execute(
-                sa.select(sa.func.count()).where(outbox.c.processed_at.is_(None))
-            ).scalar_one()
-            rows = conn.execute(
-                sa.select(deliveries.c.channel, deliveries.c.status, sa.func.count()).group_by(
-                    deliveries.c.channel, deliveries.c.status
-                )
-            ).all()
-        return pending, [(channel, status, count) for channel, status, count in rows]
+    def _read(self) -> tuple[int, list[tuple[str, str, int]]]:
+        return operations_counts(self.engine)
 
 
 class TimingMiddleware:

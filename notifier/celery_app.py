@@ -19,39 +19,39 @@ from celery import Celery, signals
 from celery.utils.log import get_multiprocessing_logger
 from kombu import Queue
 
-from gis_outage.config import get_settings
+from gis_outage.config import Settings, get_settings
 from gis_outage.logs import configure_logging
-
-from .settings import NotifierSettings, get_notifier_settings
+from gis_outage.services.notification import PERIODIC_JOBS
 
 PURPOSES = ("resolve", "send-sms", "send-email", "send-voice", "receipts")
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+# The task that runs each periodic job; beat runs it at the job's own cadence.
+PERIODIC_TASKS = {
+    "day-before-reminders": "notifier.tasks.schedule_reminders",
+    "retention": "notifier.tasks.retention",
+}
 
 
-# Old delivery logs and portal data are deleted once a day.
-RETENTION_EVERY = 24 * 3600.0
+def queue_name(purpose: str, settings: Settings | None = None) -> str:
+    return f"{(settings or get_settings()).notify.queue_prefix}{purpose}"
 
 
-def queue_name(purpose: str, notifier: NotifierSettings | None = None) -> str:
-    return f"{(notifier or get_notifier_settings()).queue_prefix}{purpose}"
-
-
-def make_app(broker_url: str | None = None, notifier: NotifierSettings | None = None) -> Celery:
-    settings = get_settings()
-    notifier = notifier or get_notifier_settings()
+def make_app(broker_url: str | None = None, settings: Settings | None = None) -> Celery:
+    settings = settings or get_settings()
+    notifier = settings.notify
     broker = broker_url or settings.broker_url or DEFAULT_BROKER
     app = Celery("gis_outage_notifier", broker=broker, include=["notifier.tasks"])
-    queues = [Queue(queue_name(p, notifier), routing_key=queue_name(p, notifier)) for p in PURPOSES]
-    resolve = {"queue": queue_name("resolve", notifier)}
+    queues = [Queue(queue_name(p, settings), routing_key=queue_name(p, settings)) for p in PURPOSES]
+    resolve = {"queue": queue_name("resolve", settings)}
     app.conf.update(
         task_queues=queues,
-        task_default_queue=queue_name("resolve", notifier),
+        task_default_queue=queue_name("resolve", settings),
         task_routes={
             "notifier.tasks.drain_outbox": resolve,
             "notifier.tasks.resolve_event": resolve,
             "notifier.tasks.schedule_reminders": resolve,
             "notifier.tasks.retention": resolve,
-            "notifier.tasks.record_receipt": {"queue": queue_name("receipts", notifier)},
+            "notifier.tasks.record_receipt": {"queue": queue_name("receipts", settings)},
             # send_batch is routed per channel when it is sent (send-sms, …).
         },
         # Arguments are ids and language codes only; JSON keeps them readable.
@@ -72,15 +72,13 @@ def make_app(broker_url: str | None = None, notifier: NotifierSettings | None = 
                 "schedule": notifier.drain_seconds,
                 "options": {"expires": max(notifier.drain_seconds * 5, 10.0)},
             },
-            "day-before-reminders": {
-                "task": "notifier.tasks.schedule_reminders",
-                "schedule": 300.0,
-                "options": {"expires": 600.0},
-            },
-            "retention": {
-                "task": "notifier.tasks.retention",
-                "schedule": RETENTION_EVERY,
-                "options": {"expires": 3600.0},
+            **{
+                job.name: {
+                    "task": PERIODIC_TASKS[job.name],
+                    "schedule": job.every_seconds,
+                    "options": {"expires": min(job.every_seconds, 3600.0)},
+                }
+                for job in PERIODIC_JOBS
             },
         },
     )

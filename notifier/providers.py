@@ -18,28 +18,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from gis_outage.config import NotifySettings, Settings, secret
 from gis_outage.model import Channel
 
-from .channels.base import DeliveryReceipt, InboundMessage, Outcome, SendResult, SmsMessage
-from .render import Rendered
-from .settings import NotifierSettings
+from .channels.base import (
+    DeliveryReceipt,
+    InboundMessage,
+    Outcome,
+    Outgoing,
+    SendResult,
+    SmsMessage,
+)
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One rendered message to one destination, for one delivery row."""
-
-    delivery_id: int
-    event_id: int
-    destination: str = field(repr=False)
-    message: Rendered = field(repr=False)
-    unsubscribe_url: str | None = field(default=None, repr=False)
 
 
 ResultCallback = Callable[[int, SendResult], None]  # (index in the batch, result)
@@ -295,18 +289,18 @@ InboundHandler = Callable[[InboundMessage], None]
 
 
 def build_providers(
-    notifier: NotifierSettings,
-    data_dir: Path,
+    settings: Settings,
     *,
     on_receipt: ReceiptHandler | None = None,
     on_inbound: InboundHandler | None = None,
 ) -> Providers:
     """Provider chains from the settings' provider names (demo, smpp, smpp2, http, smtp, sip)."""
+    notifier = settings.notify
     made: dict[str, Provider] = {}
 
     def provider(name: str) -> Provider:
         if name not in made:
-            made[name] = _make(name, notifier, data_dir, on_receipt, on_inbound)
+            made[name] = _make(name, notifier, settings.data_dir, on_receipt, on_inbound)
         return made[name]
 
     chains = {}
@@ -324,7 +318,7 @@ def build_providers(
 
 def _make(
     name: str,
-    s: NotifierSettings,
+    s: NotifySettings,
     data_dir: Path,
     on_receipt: ReceiptHandler | None,
     on_inbound: InboundHandler | None,
@@ -343,7 +337,7 @@ def _make(
             host=(s.smpp2_host if second else s.smpp_host) or "",
             port=s.smpp2_port if second else s.smpp_port,
             system_id=s.smpp2_system_id if second else s.smpp_system_id,
-            password=s.smpp2_password if second else s.smpp_password,
+            password=secret(s.smpp2_password if second else s.smpp_password) or "",
             sender=s.smpp_sender,
             window=s.smpp_window,
             max_per_second=s.smpp_max_per_second,
@@ -357,7 +351,8 @@ def _make(
             raise ValueError("provider http needs GIS_OUTAGE_NOTIFY_HTTP_SMS_URL")
         return HttpSmsProvider(
             HttpSmsClient(
-                HttpSmsConfig(url=s.http_sms_url, token=s.http_sms_token, sender=s.smpp_sender)
+                HttpSmsConfig(url=s.http_sms_url, token=secret(s.http_sms_token),
+                              sender=s.smpp_sender)
             )
         )
     if name == "smtp":
@@ -372,7 +367,7 @@ def _make(
                     from_name=s.smtp_from_name,
                     starttls=s.smtp_starttls,
                     username=s.smtp_username,
-                    password=s.smtp_password,
+                    password=secret(s.smtp_password),
                 )
             )
         )
@@ -385,7 +380,7 @@ def _make(
                 port=s.sip_port,
                 transport=s.sip_transport,
                 username=s.sip_username,
-                password=s.sip_password,
+                password=secret(s.sip_password),
                 caller_id=s.sip_from,
                 register=s.sip_register,
                 max_calls=s.sip_max_calls,

@@ -14,15 +14,14 @@ import threading
 import time
 from collections.abc import Callable
 
-import phonenumbers
 from sqlalchemy.engine import Engine
 
+from gis_outage import phones
 from gis_outage.model import Channel
 from gis_outage.storage.deliveries import apply_receipt
 from gis_outage.storage.recipients import add_opt_out
 
-from .channels.base import DeliveryReceipt, DeliveryStatus, InboundMessage
-from .recipients import normalize_phone
+from .channels.base import DeliveryReceipt, InboundMessage, ReceiptStatus
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +29,16 @@ log = logging.getLogger(__name__)
 class ReceiptSink:
     """`on_receipt` for a provider client; call `retry()` now and then."""
 
-    def __init__(self, db: Engine, *, keep_seconds: float = 60.0) -> None:
+    def __init__(self, db: Engine, *, hold_seconds: float = 60.0) -> None:
         self.db = db
-        self.keep_seconds = keep_seconds
+        self.hold_seconds = hold_seconds
         self._waiting: list[tuple[float, DeliveryReceipt]] = []
         self._lock = threading.Lock()
         self.applied = 0
         self.dropped = 0
 
     def __call__(self, receipt: DeliveryReceipt) -> None:
-        if receipt.status is DeliveryStatus.PENDING:
+        if receipt.status is ReceiptStatus.PENDING:
             return  # ENROUTE/ACCEPTD: nothing final to record
         if apply_receipt(self.db, receipt.provider, receipt.provider_message_id, receipt.status):
             self.applied += 1
@@ -58,7 +57,7 @@ class ReceiptSink:
                 self.db, receipt.provider, receipt.provider_message_id, receipt.status
             ):
                 self.applied += 1
-            elif now - since < self.keep_seconds:
+            elif now - since < self.hold_seconds:
                 keep.append((since, receipt))
             else:
                 self.dropped += 1
@@ -72,10 +71,8 @@ def inbound_number(source: str, region: str) -> str | None:
     raw = source.strip()
     if raw and raw[0].isdigit() and not raw.startswith("0"):
         raw = "+" + raw  # international digits without the plus
-    number = normalize_phone(raw, region)
-    if number is None:
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    number = phones.parse(raw, region)
+    return phones.e164(number) if number is not None else None
 
 
 def opt_out_handler(db: Engine, region: str) -> Callable[[InboundMessage], None]:

@@ -13,44 +13,19 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from gis_outage.model import Channel, EventKind, OutageKind, Service
+from gis_outage.config import Settings
+from gis_outage.model import LANGUAGES, Channel, MessageKind, Service
 
 from .formats import Formatter
 from .sms_text import SmsInfo, fold_diacritics, sanitise, sms_info
 
 BUILTIN_DIR = Path(__file__).with_name("templates")
-LANGUAGES = ("fi", "sv", "en", "lt")
-
-
-class MessageKind(StrEnum):
-    PLANNED_NOTICE = "planned_notice"
-    REMINDER = "reminder"
-    UNPLANNED_START = "unplanned_start"
-    RESTORATION_CHANGE = "restoration_change"
-    RESOLVED = "resolved"
-    CANCELLED = "cancelled"
-
-
-def message_kind(event: EventKind | str, outage_kind: OutageKind | str) -> MessageKind:
-    """Which message an outage event sends: published planned works → planned notice, …"""
-    event = EventKind(event)
-    if event is EventKind.PUBLISHED:
-        if OutageKind(outage_kind) is OutageKind.PLANNED:
-            return MessageKind.PLANNED_NOTICE
-        return MessageKind.UNPLANNED_START
-    return {
-        EventKind.UPDATED: MessageKind.RESTORATION_CHANGE,
-        EventKind.REMINDER: MessageKind.REMINDER,
-        EventKind.RESOLVED: MessageKind.RESOLVED,
-        EventKind.CANCELLED: MessageKind.CANCELLED,
-    }[event]
 
 
 @dataclass
@@ -82,12 +57,8 @@ class RenderConfig:
     sms_fold_diacritics: bool = False  # š → s so Lithuanian fits GSM-7
 
     @classmethod
-    def from_settings(cls, settings: Any | None = None) -> RenderConfig:
-        """From gis_outage settings (template_dir is GIS_OUTAGE_TEMPLATE_DIR)."""
-        if settings is None:
-            from gis_outage.config import get_settings
-
-            settings = get_settings()
+    def from_settings(cls, settings: Settings) -> RenderConfig:
+        """From the settings (template_dir is GIS_OUTAGE_TEMPLATE_DIR)."""
         override = settings.template_dir
         return cls(
             timezone=settings.timezone,
@@ -197,7 +168,7 @@ def render(
     config: RenderConfig | None = None,
 ) -> Rendered:
     """One message for one channel, in `language` or else the utility's default language."""
-    config = config or RenderConfig.from_settings()
+    config = config or RenderConfig()
     kind, service, channel = MessageKind(event_kind), Service(service), Channel(channel)
     env = _environment(config.override_dir)
 

@@ -1,15 +1,17 @@
-"""Celery tasks: thin wrappers around the pipeline functions the embedded worker uses.
+"""Celery tasks: thin adapters over the notification service, as the embedded worker is.
 
+`drain_outbox` claims outbox rows and hands each to `resolve_event`, which runs
+`handle_outbox_row` with a dispatch that queues each batch on its channel's send-*
+queue; `send_batch` sends one batch and closes the event when it was the last.
 Task arguments are ids, channel names, language codes and message kinds: no
 destination or text ever goes through the broker or into a task log line.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import threading
-from collections import defaultdict
+import time
+from collections.abc import Collection
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -17,63 +19,47 @@ from typing import Any
 from celery import Task
 from sqlalchemy.engine import Engine
 
-from gis_outage.config import get_settings
+from gis_outage.config import Settings, get_settings
+from gis_outage.model import MessageKind
+from gis_outage.services import notification
+from gis_outage.services.policy import Decision, parse_time
 from gis_outage.storage.db import make_engine
 from gis_outage.storage.deliveries import apply_receipt
-from gis_outage.storage.errors import NotFound
 from gis_outage.storage.outages import get_event
-from gis_outage.storage.outbox import claim_outbox, mark_processed, release_outbox
-from gis_outage.storage.recipients import next_attempt_at
-from gis_outage.storage.schema import utcnow
+from gis_outage.storage.outbox import claim_outbox, get_outbox_row
 
-from . import reminders
 from .celery_app import app, queue_name
-from .channels.base import DeliveryReceipt, DeliveryStatus
-from .pipeline import (
-    WorkItem,
-    event_progress,
-    plan_event,
-    queue_work,
-    retry_policy,
-    send_deliveries,
-)
-from .policy import Decision, parse_time
+from .channels.base import DeliveryReceipt, ReceiptStatus
+from .pipeline import send_batch as send_one_batch
 from .providers import Providers, build_providers
 from .receipts import opt_out_handler
-from .render import MessageKind, RenderConfig
-from .settings import NotifierSettings, get_notifier_settings
+from .render import RenderConfig
 
-log = logging.getLogger(__name__)
-
-RESOLVE_LEASE = timedelta(minutes=5)  # the outbox row is ours while its sends go out
-RECHECK = timedelta(seconds=30)  # then look again: retries, or a lost send task
+RECEIPT_RETRY_SECONDS = 2.0
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
+
+
+def _settings() -> Settings:
+    return get_settings()
 
 
 def _db() -> Engine:
     # Made lazily in each worker process (after the prefork fork, not before).
     with _lock:
         if "db" not in _state:
-            _state["db"] = make_engine(get_settings().effective_database_url)
+            _state["db"] = make_engine(_settings().effective_database_url)
         return _state["db"]
 
 
-def _notifier() -> NotifierSettings:
-    # Map links and the opt-out page under the map server's address, as in embedded mode.
-    return get_notifier_settings().under(get_settings().public_url)
-
-
 def _providers() -> Providers:
+    db = _db()
     with _lock:
         if "providers" not in _state:
-            settings = get_settings()
-            db = _state.get("db") or make_engine(settings.effective_database_url)
-            _state["db"] = db
+            settings = _settings()
             _state["providers"] = build_providers(
-                _notifier(),
-                settings.data_dir,
+                settings,
                 on_receipt=_queue_receipt,
                 on_inbound=opt_out_handler(db, settings.default_region),
             )
@@ -82,18 +68,37 @@ def _providers() -> Providers:
 
 def _queue_receipt(receipt: DeliveryReceipt) -> None:
     """SMPP reader thread → receipts queue; the SMSC is answered once it is queued."""
-    if receipt.status is DeliveryStatus.PENDING:
+    if receipt.status is ReceiptStatus.PENDING:
         return
     record_receipt.apply_async(
-        (receipt.provider, receipt.provider_message_id, receipt.status.value),
+        (receipt.provider, receipt.provider_message_id, receipt.status.value, time.time()),
         queue=queue_name("receipts"),
     )
+
+
+class QueueDispatch:
+    """Each batch becomes a send_batch task on its channel's queue."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.fresh_grace: timedelta | None = settings.notify.send_task_grace
+
+    def in_flight(self) -> Collection[int]:
+        return ()  # what the broker holds is covered by fresh_grace
+
+    def __call__(self, outbox_id: int | None, plan: notification.Plan, channel: str,
+                 items: list[notification.WorkItem]) -> None:
+        previous = plan.decision.previous_ends_at
+        send_batch.apply_async(
+            (outbox_id, plan.event_id, channel, [[i.delivery_id, i.language] for i in items],
+             plan.decision.kind.value, previous.isoformat() if previous else None),
+            queue=queue_name(f"send-{channel}"),
+        )
 
 
 @app.task(name="notifier.tasks.drain_outbox")
 def drain_outbox(limit: int = 50) -> int:
     """Beat: claim waiting outbox rows and hand each event to the resolve queue."""
-    rows = claim_outbox(_db(), limit, lease=RESOLVE_LEASE)
+    rows = claim_outbox(_db(), limit, lease=_settings().notify.outbox_lease)
     for row in rows:
         resolve_event.apply_async((row["id"], row["event_id"]), queue=queue_name("resolve"))
     return len(rows)
@@ -101,41 +106,13 @@ def drain_outbox(limit: int = 50) -> int:
 
 @app.task(name="notifier.tasks.resolve_event")
 def resolve_event(outbox_id: int, event_id: int) -> dict[str, Any]:
-    """Decide, resolve and queue deliveries, fanning the sends out per channel as they
-    are queued (the first batch leaves before a large event is fully queued)."""
-    db, notifier = _db(), _notifier()
-    plan = plan_event(db, event_id, notifier=notifier)
-    decision = plan.decision
-    if decision.action == "skip":
-        mark_processed(db, outbox_id)
-        return {"action": "skip", "reason": decision.reason}
-    if decision.action == "defer":
-        release_outbox(db, outbox_id, retry_at=decision.not_before)
-        return {"action": "defer"}
-    previous = decision.previous_ends_at.isoformat() if decision.previous_ends_at else None
-    batches = 0
-
-    def fan_out(channel: str, items: list[list[Any]]) -> None:
-        nonlocal batches
-        send_batch.apply_async(
-            (outbox_id, event_id, channel, items, decision.kind.value, previous),
-            queue=queue_name(f"send-{channel}"),
-        )
-        batches += 1
-
-    waiting: dict[str, list[list[Any]]] = defaultdict(list)
-    for item in queue_work(db, plan, fresh_grace=notifier.send_task_grace):
-        waiting[item.channel].append([item.delivery_id, item.language])
-        if len(waiting[item.channel]) >= notifier.batch_size:
-            fan_out(item.channel, waiting.pop(item.channel))
-    for channel in list(waiting):
-        fan_out(channel, waiting.pop(channel))
-    pending, next_at = event_progress(db, event_id, notifier)
-    if pending == 0:
-        mark_processed(db, outbox_id)
-    else:
-        release_outbox(db, outbox_id, retry_at=max(next_at or utcnow(), utcnow() + RECHECK))
-    return {"action": "send", "recipients": len(plan.recipients), "batches": batches}
+    """The notification service on one claimed outbox row, sends fanned out per channel."""
+    db, settings = _db(), _settings()
+    row = get_outbox_row(db, outbox_id)
+    report = notification.handle_outbox_row(db, settings, row, QueueDispatch(settings))
+    if report is None:
+        return {"action": "failed"}
+    return {"action": report.decision.action, "dispatched": report.dispatched}
 
 
 @lru_cache(maxsize=8)
@@ -147,57 +124,53 @@ def _event(event_id: int) -> dict[str, Any]:
 
 @app.task(name="notifier.tasks.send_batch")
 def send_batch(
-    outbox_id: int,
+    outbox_id: int | None,
     event_id: int,
     channel: str,
     items: list[list[Any]],
     kind: str,
     previous_ends_at: str | None = None,
 ) -> dict[str, int]:
-    """Render and send a batch of deliveries of one channel."""
-    db, notifier = _db(), _notifier()
+    """Render and send a batch of one channel's deliveries; the last one closes the event."""
+    db, settings = _db(), _settings()
     decision = Decision(
         "send", "", MessageKind(kind), previous_ends_at=parse_time(previous_ends_at)
     )
-    work = [WorkItem(int(i), channel, str(language)) for i, language in items]
-    stats = send_deliveries(
-        db,
-        _event(event_id),
-        decision,
-        work,
-        _providers(),
-        notifier=notifier,
-        render_config=RenderConfig.from_settings(get_settings()),
+    work = [notification.WorkItem(int(i), channel, str(language)) for i, language in items]
+    stats = send_one_batch(
+        db, settings, _event(event_id), decision, channel, work, _providers(),
+        render_config=RenderConfig.from_settings(settings),
     )
-    pending, _ = next_attempt_at(db, event_id, retry_policy(notifier))
-    if pending == 0:
-        with contextlib.suppress(NotFound):
-            mark_processed(db, outbox_id)  # the last batch closes the event
+    notification.close_if_done(db, settings, outbox_id, event_id)
     return {"sent": stats.sent, "failed": stats.failed, "retrying": stats.retrying}
 
 
-@app.task(name="notifier.tasks.record_receipt", bind=True, max_retries=15)
-def record_receipt(self: Task, provider: str, provider_message_id: str, status: str) -> bool:
-    """A delivery receipt; one that beat the record of its send is tried again shortly
-    (for 30 s: sends are recorded within a fraction of a second)."""
+@app.task(name="notifier.tasks.record_receipt", bind=True, max_retries=None)
+def record_receipt(
+    self: Task, provider: str, provider_message_id: str, status: str,
+    received_at: float | None = None,
+) -> bool:
+    """A delivery receipt; one that beat the record of its send is tried again shortly,
+    for GIS_OUTAGE_NOTIFY_RECEIPT_HOLD_SECONDS, as the embedded worker holds it."""
     if apply_receipt(_db(), provider, provider_message_id, status):
         return True
-    raise self.retry(countdown=2)
+    held = time.time() - (received_at or time.time())
+    if held >= _settings().notify.receipt_hold_seconds:
+        return False
+    raise self.retry(countdown=RECEIPT_RETRY_SECONDS)
+
+
+def _periodic(name: str) -> Any:
+    job = next(j for j in notification.PERIODIC_JOBS if j.name == name)
+    return job.run(_db(), _settings())
 
 
 @app.task(name="notifier.tasks.schedule_reminders")
 def schedule_reminders() -> int:
-    settings, notifier = get_settings(), _notifier()
-    return len(
-        reminders.schedule_reminders(
-            _db(), timezone=settings.timezone, reminder_hour=notifier.reminder_hour
-        )
-    )
+    return len(_periodic("day-before-reminders"))
 
 
 @app.task(name="notifier.tasks.retention")
 def retention() -> str:
     """Delivery logs and portal data past their retention period are deleted."""
-    from gis_outage.portal_cli import retention as delete_expired
-
-    return delete_expired(engine=_db())
+    return notification.describe_retention(_periodic("retention"), _settings())

@@ -1,78 +1,151 @@
-"""The embedded default's work queue: a thread that drains the outbox in-process.
+"""The embedded default's work queue: the outbox drained in-process, no broker.
 
-It claims outbox rows (a lease, so a second worker or a restarted one takes over rows
-a dead worker held), runs the pipeline for each event and marks the row processed
-once every delivery is final, or gives it back to be looked at again when retries,
-quiet hours or a held message are due. Also writes the day-before reminders.
+A thread claims outbox rows (a lease, so a second worker or a restarted one takes over
+rows a dead worker held) and hands each to the notification service, whose batches go
+to one sender thread per channel: a landline call never holds back an SMS or an e-mail.
+The same service function runs under Celery with the send-* queues as senders. The
+thread also runs the periodic jobs (day-before reminders, retention) on the cadence in
+`gis_outage.services.notification.PERIODIC_JOBS`, which Celery beat follows too.
 
-Run standalone with `python -m notifier.worker` (settings from the environment).
+`gis-outage serve` starts it in the web process; `python -m notifier.worker` runs it
+alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import logging
+import os
+import queue
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings, get_settings
 from gis_outage.logs import LEVELS, configure_logging
-from gis_outage.portal_cli import retention as delete_expired
-from gis_outage.storage.errors import NotFound
-from gis_outage.storage.outbox import NOTIFY_TASK, claim_outbox, mark_processed, release_outbox
-from gis_outage.storage.schema import utcnow
+from gis_outage.model import Channel
+from gis_outage.services.notification import (
+    PERIODIC_JOBS,
+    EventReport,
+    Plan,
+    WorkItem,
+    close_if_done,
+    handle_outbox_row,
+)
+from gis_outage.storage.outbox import claim_outbox, event_outbox_done, release_outbox
 
 from .channels.demo import recent_messages
-from .pipeline import EventReport, process_event
+from .pipeline import send_batch
 from .providers import Providers, build_providers
 from .receipts import ReceiptSink, opt_out_handler
-from .reminders import schedule_reminders
 from .render import RenderConfig
-from .settings import NotifierSettings, get_notifier_settings
 
 log = logging.getLogger(__name__)
 
-REMINDER_EVERY = 60.0  # seconds
-RETENTION_EVERY = 24 * 3600.0
 
+class ChannelSenders:
+    """One sender thread per channel, each working through its own queue of batches."""
 
-class _Stopping(Exception):
-    """Raised between batches to leave an event when the worker is asked to stop."""
+    fresh_grace: timedelta | None = None  # what is queued here is known exactly
+
+    def __init__(self, db: Engine, settings: Settings, providers: Providers,
+                 receipts: ReceiptSink | None = None) -> None:
+        self.db, self.settings, self.providers, self.receipts = db, settings, providers, receipts
+        self.render_config = RenderConfig.from_settings(settings)
+        self._queues: dict[str, queue.Queue[Any]] = {c.value: queue.Queue() for c in Channel}
+        self._in_flight: set[int] = set()
+        self._busy = 0
+        self._lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._run, args=(c,), name=f"sender-{c}", daemon=True)
+            for c in self._queues
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def in_flight(self) -> Collection[int]:
+        with self._lock:
+            return set(self._in_flight)
+
+    def __call__(self, outbox_id: int | None, plan: Plan, channel: str,
+                 items: list[WorkItem]) -> None:
+        with self._lock:
+            new = [i for i in items if i.delivery_id not in self._in_flight]
+            self._in_flight.update(i.delivery_id for i in new)
+            if new:
+                self._busy += 1
+        if new:
+            self._queues[channel].put((outbox_id, plan, new))
+
+    @property
+    def idle(self) -> bool:
+        with self._lock:
+            return self._busy == 0
+
+    def _run(self, channel: str) -> None:
+        jobs = self._queues[channel]
+        while (job := jobs.get()) is not None:
+            outbox_id, plan, items = job
+            try:
+                send_batch(self.db, self.settings, plan.event, plan.decision, channel, items,
+                           self.providers, render_config=self.render_config)
+                close_if_done(self.db, self.settings, outbox_id, plan.event_id)
+            except Exception:
+                # Its deliveries stay open and are sent again when the event is next
+                # looked at; the traceback is kept (destinations redacted).
+                log.exception("sending a %s batch of event %s failed", channel, plan.event_id)
+            finally:
+                with self._lock:
+                    self._in_flight.difference_update(i.delivery_id for i in items)
+                    self._busy -= 1
+            if self.receipts is not None:
+                self.receipts.retry()
+
+    def stop(self, timeout: float) -> None:
+        """Drop what waits (its rows stay open for the next start), finish what is sent."""
+        for jobs in self._queues.values():
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    jobs.get_nowait()
+                    with self._lock:
+                        self._busy -= 1
+            jobs.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class EmbeddedWorker:
     def __init__(
         self,
         db: Engine,
+        settings: Settings,
         providers: Providers,
         *,
-        settings: Settings | None = None,
-        notifier: NotifierSettings | None = None,
         receipts: ReceiptSink | None = None,
-        reminders: bool = True,
+        periodic: bool = True,
         name: str = "notifier-worker",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.db = db
-        self.providers = providers
-        self.settings = settings or get_settings()
-        self.notifier = notifier or get_notifier_settings()
-        self.render_config = RenderConfig.from_settings(self.settings)
+        self.db, self.settings, self.providers = db, settings, providers
+        self.clock = clock  # seconds, for the periodic jobs' cadence
         self.receipts = receipts
-        self.reminders = reminders
+        self.periodic = periodic
         self.name = name
+        self.senders = ChannelSenders(db, settings, providers, receipts)
         self.reports: list[EventReport] = []  # the most recent ones, for the demo and tests
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
-        self._last_reminders = 0.0
-        self._last_retention = float("-inf")
+        self._last_run = {job.name: float("-inf") for job in PERIODIC_JOBS}
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -86,6 +159,7 @@ class EmbeddedWorker:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        self.senders.stop(timeout)
         self.providers.close()
 
     def wake(self) -> None:
@@ -101,107 +175,92 @@ class EmbeddedWorker:
         while not self._stop.is_set():
             try:
                 busy = self.run_once()
-            except Exception as exc:  # the database may be away for a moment
-                log.error("%s: outbox round failed: %s", self.name, exc.__class__.__name__)
+            except Exception:  # the database may be away for a moment
+                log.exception("%s: outbox round failed", self.name)
                 busy = 0
             if not busy:
-                self._wake.wait(self.notifier.poll_seconds)
+                self._wake.wait(self.settings.notify.poll_seconds)
                 self._wake.clear()
         log.info("%s stopped", self.name)
 
     # -- work --------------------------------------------------------------------------
 
     def run_once(self, limit: int = 10) -> int:
-        """One round: reminders when due, then up to `limit` outbox rows; returns rows done."""
+        """One round: periodic jobs when due, then up to `limit` outbox rows; returns rows."""
         if self.receipts is not None:
             self.receipts.retry()
-        if self.reminders and time.monotonic() - self._last_reminders > REMINDER_EVERY:
-            self._last_reminders = time.monotonic()
-            schedule_reminders(
-                self.db,
-                timezone=self.settings.timezone,
-                reminder_hour=self.notifier.reminder_hour,
-            )
-        if self.reminders and time.monotonic() - self._last_retention > RETENTION_EVERY:
-            self._last_retention = time.monotonic()
-            delete_expired(engine=self.db)
-        lease = timedelta(seconds=self.notifier.outbox_lease_seconds)
-        rows = claim_outbox(self.db, limit, lease=lease)
+        if self.periodic:
+            for job in PERIODIC_JOBS:
+                if self.clock() - self._last_run[job.name] >= job.every_seconds:
+                    self._last_run[job.name] = self.clock()
+                    job.run(self.db, self.settings)
+        rows = claim_outbox(self.db, limit, lease=self.settings.notify.outbox_lease)
         for row in rows:
             if self._stop.is_set():
-                release_outbox(self.db, row["id"])
+                with contextlib.suppress(Exception):
+                    release_outbox(self.db, row["id"])
                 continue
-            self.handle(row)
+            report = handle_outbox_row(self.db, self.settings, row, self.senders)
+            if report is not None:
+                self.reports = (self.reports + [report])[-100:]
         return len(rows)
 
-    def handle(self, row: dict[str, Any]) -> EventReport | None:
-        if row["task"] != NOTIFY_TASK:
-            log.warning("%s: outbox row %s has unknown task; skipped", self.name, row["id"])
-            mark_processed(self.db, row["id"])
-            return None
-        try:
-            report = process_event(
-                self.db,
-                row["event_id"],
-                self.providers,
-                settings=self.settings,
-                notifier=self.notifier,
-                render_config=self.render_config,
-                on_batch_done=self._between_batches,
-            )
-        except _Stopping:
-            with contextlib.suppress(NotFound):
-                release_outbox(self.db, row["id"])
-            return None
-        except Exception as exc:
-            # Class name only: database errors quote their parameters (destinations).
-            log.error(
-                "%s: event %s failed: %s", self.name, row["event_id"], exc.__class__.__name__,
-                extra={"event_id": row["event_id"], "error": exc.__class__.__name__},
-            )
-            retry = self.notifier.backoff(int(row["attempts"]))
-            with contextlib.suppress(NotFound):
-                release_outbox(self.db, row["id"], retry_at=utcnow() + retry)
-            return None
-        self.reports = (self.reports + [report])[-100:]
-        if report.done:
-            mark_processed(self.db, row["id"])
-        else:
-            # Another worker that took the event over may have finished it meanwhile.
-            with contextlib.suppress(NotFound):
-                release_outbox(self.db, row["id"], retry_at=report.retry_at)
-        return report
+    def wait_done(self, event_id: int, timeout: float = 60.0) -> bool:
+        """Wait until the event's outbox row is processed (every delivery final)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if event_outbox_done(self.db, event_id):
+                return True
+            self.wake()
+            time.sleep(0.05)
+        return False
 
     def recent_messages(self, limit: int = 50) -> list[dict[str, Any]]:
         """What the demo provider kept (newest first): for the demo page."""
         return recent_messages(limit, self.settings.data_dir)
-
-    def _between_batches(self) -> None:
-        if self.receipts is not None:
-            self.receipts.retry()
-        if self._stop.is_set():
-            raise _Stopping
 
 
 def start_embedded_worker(
     settings: Settings,
     db: Engine,
     *,
-    notifier: NotifierSettings | None = None,
     providers: Providers | None = None,
-) -> EmbeddedWorker:
-    """Build the providers from the settings and start the worker thread."""
-    notifier = (notifier or get_notifier_settings()).under(getattr(settings, "public_url", None))
-    receipts = ReceiptSink(db)
+    lock_file: Path | None = None,
+) -> EmbeddedWorker | None:
+    """Build the providers from the settings and start the worker thread.
+
+    With `lock_file`, only the first process on the box to lock it runs a worker (the
+    others return None): several web processes share one set of SMSC binds, and when
+    that process dies its lock goes with it and the next one to start takes over.
+    """
+    if lock_file is not None and not _take_lock(lock_file):
+        return None
+    receipts = ReceiptSink(db, hold_seconds=settings.notify.receipt_hold_seconds)
     if providers is None:
         providers = build_providers(
-            notifier,
-            settings.data_dir,
+            settings,
             on_receipt=receipts,
             on_inbound=opt_out_handler(db, settings.default_region),
         )
-    worker = EmbeddedWorker(db, providers, settings=settings, notifier=notifier, receipts=receipts)
-    return worker.start()
+    return EmbeddedWorker(db, settings, providers, receipts=receipts).start()
+
+
+_held_locks: list[IO[str]] = []  # kept open for the life of the process
+
+
+def _take_lock(path: Path) -> bool:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a")  # noqa: SIM115 - held open while the process lives
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    handle.truncate(0)
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    _held_locks.append(handle)
+    return True
 
 
 def main(argv: list[str] | None = None, *, install_signals: bool = True) -> int:
@@ -215,11 +274,11 @@ def main(argv: list[str] | None = None, *, install_signals: bool = True) -> int:
     settings = get_settings()
     db = make_engine(settings.effective_database_url)
     worker = start_embedded_worker(settings, db)
+    assert worker is not None
     stop = threading.Event()
     if install_signals:
-        handler: Callable[..., None] = lambda *_: stop.set()  # noqa: E731
-        signal.signal(signal.SIGTERM, handler)
-        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
     log.info("notifier worker running")
     while not stop.wait(1.0):
         if not worker.alive:

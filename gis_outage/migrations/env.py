@@ -31,8 +31,9 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     run(connection)
 else:
+    from gis_outage.config import get_settings
     from gis_outage.storage.db import make_engine
 
-    with make_engine().connect() as conn:
+    with make_engine(get_settings().effective_database_url).connect() as conn:
         run(conn)
         conn.commit()

@@ -39,3 +39,18 @@ def audit_entries(bind: Bind, target: str | None = None) -> list[dict[str, Any]]
         query = query.where(audit_log.c.target == target)
     with read_connection(bind) as conn:
         return dict_rows(conn.execute(query))
+
+
+def resident_actor(subscriber_id: int) -> str:
+    """The audit actor for a resident acting in the portal (an id, never a name)."""
+    return f"resident:{subscriber_id}"
+
+
+def subscriber_target(subscriber_id: int) -> str:
+    return f"subscriber:{subscriber_id}"
+
+
+def audit_resident(conn: Connection, subscriber_id: int, action: str, details: dict) -> None:
+    """An audit row for what a resident did to their own registration."""
+    write_audit(conn, resident_actor(subscriber_id), action, subscriber_target(subscriber_id),
+                details)

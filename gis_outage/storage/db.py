@@ -33,12 +33,8 @@ def normalize_url(url: str) -> sa.URL:
     return parsed
 
 
-def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
-    """An engine for `url` (default: the configured database)."""
-    if url is None:
-        from gis_outage.config import get_settings
-
-        url = get_settings().effective_database_url
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url` (`Settings.effective_database_url`)."""
     parsed = normalize_url(url)
     backend = parsed.get_backend_name()
     # Error messages then leave out statement parameters: numbers, e-mails, names.
@@ -234,3 +230,15 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def server_versions(engine: Engine) -> tuple[str, str, str | None]:
+    """(backend, server version, PostGIS version or None) of the database `engine` reaches."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            return "SQLite", str(conn.exec_driver_sql("SELECT sqlite_version()").scalar_one()), None
+        server = conn.exec_driver_sql("SHOW server_version").scalar_one()
+        postgis = conn.exec_driver_sql(
+            "SELECT extversion FROM pg_extension WHERE extname = 'postgis'"
+        ).scalar()
+    return "PostgreSQL", str(server), postgis

@@ -8,9 +8,12 @@ concurrent edits fail loudly instead of overwriting each other.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import shapely
 import sqlalchemy as sa
@@ -18,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy.engine import Connection
 
 from gis_outage.model import TRANSITIONS, EventKind, OutageKind, OutageStatus, Service
+from gis_outage.public import PUBLIC_FIELDS, PublicOutage, public_outage
 from gis_outage.storage.audit import write_audit
 from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
 from gis_outage.storage.errors import ConflictError, InvalidTransition, NotFound
@@ -36,22 +40,6 @@ EDITABLE = frozenset(
         "public_area",
         "area_description",
     }
-)
-# What the public map, feeds and address search may show.
-PUBLIC_FIELDS = (
-    "id",
-    "service",
-    "kind",
-    "status",
-    "starts_at",
-    "estimated_end_at",
-    "ended_at",
-    "cause",
-    "texts",
-    "public_area",
-    "area_description",
-    "updated_at",
-    "version",
 )
 CLOSED = frozenset({OutageStatus.RESOLVED, OutageStatus.CANCELLED})
 
@@ -185,6 +173,32 @@ def add_reminder(bind: Bind, outage_id: int, actor: str) -> int:
     return event_id
 
 
+def add_reminder_once(bind: Bind, outage_id: int, *, announced_before: date, zone: ZoneInfo,
+                      actor: str) -> int | None:
+    """A `reminder` event unless the outage has one already or was first announced on or
+    after `announced_before` (local date): its notice is fresh. Returns the event id."""
+    with write_transaction(bind) as conn:
+        # Lock the outage row (PostgreSQL; SQLite's write lock is already ours), so two
+        # schedulers cannot both see "no reminder yet".
+        conn.execute(sa.select(outages.c.id).where(outages.c.id == outage_id).with_for_update())
+        events = conn.execute(
+            sa.select(outage_events.c.kind, outage_events.c.created_at).where(
+                outage_events.c.outage_id == outage_id
+            )
+        ).all()
+        if any(kind == EventKind.REMINDER for kind, _ in events):
+            return None
+        published = [at for kind, at in events if kind == EventKind.PUBLISHED]
+        if not published or min(published).astimezone(zone).date() >= announced_before:
+            return None
+        current = _get_for_change(conn, outage_id, None)
+        if current["status"] != OutageStatus.PUBLISHED:
+            return None
+        event_id = _write_event(conn, current, EventKind.REMINDER, [])
+        write_audit(conn, actor, "outage.reminder", _target(outage_id), {"event_id": event_id})
+    return event_id
+
+
 def get_outage(bind: Bind, outage_id: int) -> dict[str, Any]:
     with read_connection(bind) as conn:
         row = conn.execute(sa.select(outages).where(outages.c.id == outage_id)).mappings().first()
@@ -242,6 +256,66 @@ def public_outages(
     if starting_before is not None:
         rows = [r for r in rows if r["starts_at"] <= starting_before]
     return [{k: r[k] for k in PUBLIC_FIELDS} for r in rows]
+
+
+@dataclass(frozen=True)
+class PublicState:
+    token: str  # changes with any change to the outages table
+    newest: datetime | None  # the newest edit
+    outages: tuple[PublicOutage, ...] | None  # published ones; None: the token was known
+
+
+def _public_columns() -> list[sa.ColumnElement[Any]]:
+    return [*(outages.c[c] for c in PUBLIC_FIELDS), outages.c.affected]
+
+
+def public_state(bind: Bind, known_token: str | None = None) -> PublicState:
+    """The published outages (ongoing and upcoming planned works, public fields only) and
+    a token for the whole table, read in one transaction so they match; the outages are
+    read only when the token is not `known_token`."""
+    token_query = sa.select(
+        sa.func.count(),
+        sa.func.max(outages.c.updated_at),
+        sa.func.coalesce(sa.func.sum(outages.c.version), 0),
+        sa.func.max(outages.c.id),
+    )
+    query = (
+        sa.select(*_public_columns())
+        .where(outages.c.status == OutageStatus.PUBLISHED.value)
+        .order_by(outages.c.starts_at, outages.c.id)
+    )
+    with read_connection(bind) as conn:
+        count, newest, versions, max_id = conn.execute(token_query).one()
+        raw = f"{count}|{newest}|{versions}|{max_id}"
+        token = hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
+        if token == known_token:
+            return PublicState(token, newest, None)
+        rows = conn.execute(query).mappings()
+        return PublicState(token, newest, tuple(public_outage(row) for row in rows))
+
+
+def announced_outages(bind: Bind, limit: int) -> list[PublicOutage]:
+    """Outages ever announced (not drafts), the most recently changed first."""
+    query = (
+        sa.select(*_public_columns())
+        .where(outages.c.status != OutageStatus.DRAFT.value)
+        .order_by(outages.c.updated_at.desc(), outages.c.id.desc())
+        .limit(limit)
+    )
+    with read_connection(bind) as conn:
+        return [public_outage(row) for row in conn.execute(query).mappings()]
+
+
+def announced_outage(bind: Bind, outage_id: int) -> PublicOutage:
+    """One announced outage as the public sees it; NotFound for drafts and unknown ids."""
+    query = sa.select(*_public_columns()).where(
+        outages.c.id == outage_id, outages.c.status != OutageStatus.DRAFT.value
+    )
+    with read_connection(bind) as conn:
+        row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound(f"no outage {outage_id}")
+    return public_outage(row)
 
 
 def outage_events_for(bind: Bind, outage_id: int) -> list[dict[str, Any]]:

@@ -13,12 +13,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from gis_outage.config import NotifySettings
 from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.schema import outbox, utcnow
 
 NOTIFY_TASK = "notify"
-DEFAULT_LEASE = timedelta(minutes=5)
+# Workers pass GIS_OUTAGE_NOTIFY_OUTBOX_LEASE_SECONDS; its default is the default here.
+DEFAULT_LEASE = NotifySettings().outbox_lease
 
 
 def enqueue(conn: Connection, event_id: int, task: str, payload: dict[str, Any]) -> int:
@@ -91,8 +93,25 @@ def release_outbox(bind: Bind, outbox_id: int, *, retry_at: datetime | None = No
         raise NotFound(f"no unprocessed outbox row {outbox_id}")
 
 
+def get_outbox_row(bind: Bind, outbox_id: int) -> dict[str, Any]:
+    with read_connection(bind) as conn:
+        rows = dict_rows(conn.execute(sa.select(outbox).where(outbox.c.id == outbox_id)))
+    if not rows:
+        raise NotFound(f"no outbox row {outbox_id}")
+    return rows[0]
+
+
 def pending_outbox(bind: Bind) -> list[dict[str, Any]]:
     """Unprocessed rows, claimed or not, oldest first."""
     query = sa.select(outbox).where(outbox.c.processed_at.is_(None)).order_by(outbox.c.id)
     with read_connection(bind) as conn:
         return dict_rows(conn.execute(query))
+
+
+def event_outbox_done(bind: Bind, event_id: int) -> bool:
+    """Whether the event's outbox rows are all processed (every delivery final)."""
+    query = sa.select(sa.func.count()).where(
+        outbox.c.event_id == event_id, outbox.c.processed_at.is_(None)
+    )
+    with read_connection(bind) as conn:
+        return int(conn.execute(query).scalar_one()) == 0

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gis_outage.storage.db import Bind, dict_rows, read_connection
-from gis_outage.storage.schema import deliveries, outage_events
+from gis_outage.storage.schema import deliveries, outage_events, outbox
 
 
 def delivery_stats(bind: Bind, outage_id: int) -> dict[str, dict[str, int]]:
@@ -44,3 +44,17 @@ def delivery_rows(bind: Bind, outage_id: int) -> list[dict[str, Any]]:
     )
     with read_connection(bind) as conn:
         return dict_rows(conn.execute(query))
+
+
+def operations_counts(bind: Bind) -> tuple[int, list[tuple[str, str, int]]]:
+    """(outbox rows not yet processed, deliveries as (channel, status, count)): metrics."""
+    with read_connection(bind) as conn:
+        pending = conn.execute(
+            sa.select(sa.func.count()).where(outbox.c.processed_at.is_(None))
+        ).scalar_one()
+        rows = conn.execute(
+            sa.select(deliveries.c.channel, deliveries.c.status, sa.func.count()).group_by(
+                deliveries.c.channel, deliveries.c.status
+            )
+        ).all()
+    return int(pending), [(str(channel), str(status), int(n)) for channel, status, n in rows]

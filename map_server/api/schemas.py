@@ -10,9 +10,10 @@ from pydantic.json_schema import SkipJsonSchema
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from gis_outage.model import OutageKind, Service
+from gis_outage.model import CAUSE_MAX_LENGTH, LANGUAGES, OutageKind, Service
+from gis_outage.services import outages
 
-Language = Literal["fi", "sv", "en", "lt"]
+Language = Literal[LANGUAGES]  # type: ignore[valid-type]
 # Outage ids are 32-bit integers in the database; a larger id in a URL is a 422, not a
 # database overflow (a 500).
 OutageId = Annotated[int, Path(ge=1, le=2**31 - 1, description="outage id")]
@@ -39,6 +40,14 @@ class Selection(Strict):
         if self.polygon is not None:
             self.area()  # validates
         return self
+
+    def selection(self) -> outages.Selection:
+        """The service's selection (the area as a shapely geometry)."""
+        return outages.Selection(
+            break_links=tuple(self.break_links),
+            operate_devices=tuple(self.operate_devices),
+            polygon=self.area() if self.polygon is not None else None,
+        )
 
     def area(self) -> BaseGeometry:
         try:
@@ -72,7 +81,7 @@ class OutageCreate(Strict):
     kind: OutageKind
     starts_at: AwareDatetime
     estimated_end_at: AwareDatetime | None = None
-    cause: str | None = Field(default=None, max_length=500)
+    cause: str | None = Field(default=None, max_length=CAUSE_MAX_LENGTH)
     texts: dict[Language, str] = Field(default_factory=dict)
     selection: Selection
 
@@ -98,7 +107,7 @@ class OutageUpdate(Strict):
     kind: OutageKind | SkipJsonSchema[None] = not_null_field()
     starts_at: AwareDatetime | SkipJsonSchema[None] = not_null_field()
     estimated_end_at: AwareDatetime | None = None
-    cause: str | None = Field(default=None, max_length=500)
+    cause: str | None = Field(default=None, max_length=CAUSE_MAX_LENGTH)
     texts: dict[Language, str] | SkipJsonSchema[None] = not_null_field()
     expected_version: int | None = Field(
         default=None, description="fail with 409 if someone changed the outage meanwhile"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
-from map_server.config import MapSettings
+from gis_outage.config import Settings
+from gis_outage.public import PublicOutage, iso
 from map_server.feeds.cap import describe
 from map_server.i18n import STRINGS
-from map_server.snapshot import STARTED_AT, PublicOutage, iso
+from map_server.snapshot import STARTED_AT
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -21,7 +22,7 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return element
 
 
-def atom_feed(outages: list[PublicOutage], settings: MapSettings, language: str) -> bytes:
+def atom_feed(outages: list[PublicOutage], settings: Settings, language: str) -> bytes:
     text = STRINGS[language]
     base = settings.public_url
     # Plain tags and an explicit xmlns keep ElementTree from inventing prefixes.

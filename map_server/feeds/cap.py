@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from map_server.config import MapSettings
+from gis_outage.config import Settings
+from gis_outage.public import PublicOutage
 from map_server.i18n import STRINGS, local_time
-from map_server.snapshot import PublicOutage
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 MESSAGE_EVENTS = {
@@ -55,12 +55,12 @@ def messages_for(events: list[dict], outage: PublicOutage) -> list[Message]:
     return found
 
 
-def identifier(settings: MapSettings, outage_id: int, message: Message) -> str:
+def identifier(settings: Settings, outage_id: int, message: Message) -> str:
     host = settings.cap_sender.rpartition("@")[2]
     return f"{host}:outage:{outage_id}:event:{message.event_id}"
 
 
-def cap_alert(outage: PublicOutage, messages: list[Message], settings: MapSettings) -> bytes:
+def cap_alert(outage: PublicOutage, messages: list[Message], settings: Settings) -> bytes:
     """The latest message of `outage` as a CAP 1.2 XML document."""
     *earlier, latest = messages
     tz = settings.timezone
@@ -96,7 +96,7 @@ def sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
 
 
 def _info(
-    info: ET.Element, outage: PublicOutage, latest: Message, settings: MapSettings, language: str
+    info: ET.Element, outage: PublicOutage, latest: Message, settings: Settings, language: str
 ) -> None:
     text = STRINGS[language]
     props = outage.properties

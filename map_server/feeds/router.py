@@ -5,24 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from gis_outage.model import OutageStatus
-from gis_outage.storage.db import read_connection
 from gis_outage.storage.errors import NotFound
-from gis_outage.storage.outages import get_outage, outage_events_for
-from gis_outage.storage.schema import outages
+from gis_outage.storage.outages import announced_outage, announced_outages, outage_events_for
 from map_server.api.schemas import OutageId
 from map_server.feeds.atom import atom_feed
 from map_server.feeds.cap import cap_alert, messages_for
 from map_server.i18n import pick_language
-from map_server.snapshot import PUBLIC_COLUMNS, PublicOutage, public_outage
 
 router = APIRouter(prefix="/feeds", tags=["public"])
 
 ATOM_ENTRIES = 200
-ANNOUNCED = [s.value for s in OutageStatus if s != OutageStatus.DRAFT]
 
 
 def _body(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
@@ -47,9 +41,10 @@ def geojson(request: Request) -> Response:
     responses=_body("application/atom+xml", "Announced outages, newest change first"),
 )
 def atom(request: Request) -> Response:
-    settings = request.app.state.map_settings
+    settings = request.app.state.settings
     language = pick_language(request, settings.languages, settings.default_language)
-    body = atom_feed(announced_outages(request.app.state.read_db), settings, language)
+    body = atom_feed(announced_outages(request.app.state.read_db, ATOM_ENTRIES), settings,
+                     language)
     return Response(body, media_type="application/atom+xml")
 
 
@@ -62,26 +57,9 @@ def atom(request: Request) -> Response:
 def cap(request: Request, outage_id: OutageId) -> Response:
     db = request.app.state.read_db
     try:
-        row = get_outage(db, outage_id)
+        outage = announced_outage(db, outage_id)  # drafts are not public
     except NotFound:
-        row = None
-    if row is None or row["status"] == OutageStatus.DRAFT:  # drafts are not public
-        raise HTTPException(404, "no such outage")
-    outage = public_outage(row)
+        raise HTTPException(404, "no such outage") from None
     messages = messages_for(outage_events_for(db, outage_id), outage)
-    body = cap_alert(outage, messages, request.app.state.map_settings)
+    body = cap_alert(outage, messages, request.app.state.settings)
     return Response(body, media_type="application/cap+xml")
-
-
-def announced_outages(db: sa.Engine) -> list[PublicOutage]:
-    """Outages ever announced (not drafts), the most recently changed first."""
-    query = (
-        sa.select(
-            *(outages.c[c] for c in PUBLIC_COLUMNS), outages.c.affected, outages.c.public_area
-        )
-        .where(outages.c.status.in_(ANNOUNCED))
-        .order_by(outages.c.updated_at.desc(), outages.c.id.desc())
-        .limit(ATOM_ENTRIES)
-    )
-    with read_connection(db) as conn:
-        return [public_outage(row) for row in conn.execute(query).mappings()]

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from map_server.config import MapSettings
+from gis_outage.config import Settings
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 SUPPORTED_CRS = [
@@ -26,7 +26,7 @@ BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAIC
 
 
 def pygeoapi_config(
-    settings: MapSettings, snapshot_key: str, templates: Path | None = None
+    settings: Settings, snapshot_key: str, templates: Path | None = None
 ) -> dict[str, Any]:
     languages = [lang for lang in settings.languages if lang in ("fi", "sv", "en")] or ["en"]
     return {
@@ -41,8 +41,8 @@ def pygeoapi_config(
             "pretty_print": False,
             **({"templates": {"path": str(templates)}} if templates else {}),
             "map": {
-                "url": settings.map_tile_url or BLANK_TILE,
-                "attribution": settings.map_tile_attribution,
+                "url": settings.map.tile_url or BLANK_TILE,
+                "attribution": settings.map.tile_attribution,
             },
         },
         "logging": {"level": "ERROR"},

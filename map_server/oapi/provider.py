@@ -21,7 +21,8 @@ from pygeoapi.provider.base import (
 )
 from pygeoapi.util import crs_transform
 
-from map_server.snapshot import PROPERTY_NAMES, PublicOutage, lookup
+from gis_outage.public import PROPERTY_NAMES, PublicOutage
+from map_server.snapshot import lookup
 
 STRING = {"type": "string"}
 DATE_TIME = {"type": "string", "format": "date-time"}

@@ -8,28 +8,26 @@ opt-out (a POST of `List-Unsubscribe=One-Click` from a mail client) needs no pag
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import FormData
 
-from gis_outage.config import Settings, get_settings
+from gis_outage.config import Settings, secret
 from gis_outage.model import Channel
-from gis_outage.storage.portal import (
+from gis_outage.storage.recipients import add_opt_out
+from gis_outage.storage.subscriptions import (
     find_email,
     own_destinations,
     remove_opt_out,
     verify_email,
 )
-from gis_outage.storage.recipients import add_opt_out
 
 from .context import portal
 from .forms import email as parse_email
 from .forms import text
 from .outgoing import send_link
 from .security import Links, load_secret, same
-from .settings import PortalSettings, get_portal_settings
 from .web import PortalError, PortalRoute, checked_form, language, render
 
 router = APIRouter(route_class=PortalRoute)
@@ -124,13 +122,10 @@ def unsubscribe(
     return render(request, "portal/notice.html", {"notice": "unsubscribed", "ok": True})
 
 
-def unsubscribe_url(
-    email: str, *, settings: Settings | None = None, portal_settings: PortalSettings | None = None
-) -> str:
+def unsubscribe_url(email: str, settings: Settings) -> str:
     """A signed opt-out link for one e-mail address, for outage e-mails (the notifier's
     List-Unsubscribe header and footer). Uses the same key as the portal."""
-    settings = settings or get_settings()
-    config = portal_settings or get_portal_settings()
-    links = Links(load_secret(config.secret_key, Path(settings.data_dir)), config.link_max_age)
-    base = str(settings.public_url).rstrip("/")
-    return f"{base}/portal/unsubscribe/{links.make('unsubscribe', email.strip().lower())}"
+    config = settings.portal
+    links = Links(load_secret(secret(config.secret_key), settings.data_dir), config.link_max_age)
+    token = links.make("unsubscribe", email.strip().lower())
+    return f"{settings.public_url}/portal/unsubscribe/{token}"

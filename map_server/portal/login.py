@@ -11,16 +11,15 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from gis_outage.storage.portal import (
+from gis_outage.storage.logins import (
     complete_login,
     create_challenge,
     delete_challenge,
     delete_session,
     get_challenge,
-    record_event,
     take_attempt,
-    take_rate_limits,
 )
+from gis_outage.storage.rate_limits import record_event, take_rate_limits
 from gis_outage.storage.schema import utcnow
 from notifier.channels.demo import mask
 

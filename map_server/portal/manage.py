@@ -14,29 +14,26 @@ from starlette.datastructures import FormData
 
 from gis_outage.model import Channel, Service
 from gis_outage.storage.addresses import find_streets
-from gis_outage.storage.portal import (
+from gis_outage.storage.logins import list_logins
+from gis_outage.storage.schema import utcnow
+from gis_outage.storage.service_area import house_numbers, offered_services, resolve_address
+from gis_outage.storage.subscriber_records import erase_subscriber, export_subscriber
+from gis_outage.storage.subscriptions import (
     add_opt_outs,
     delete_address,
     delete_subscription,
-    erase_subscriber,
-    export_subscriber,
     get_subscriber,
     get_subscription,
-    house_numbers,
-    list_logins,
     list_subscriptions,
-    offered_services,
     opt_out_status,
     own_destinations,
     pending_email,
     remove_opt_out,
-    resolve_address,
     save_subscriptions,
     update_subscriber,
     update_subscription,
     verified_emails,
 )
-from gis_outage.storage.schema import utcnow
 
 from .context import Portal, portal
 from .forms import (
@@ -208,7 +205,7 @@ def _after_save(request: Request, session: PortalSession, data: SubscriptionForm
     p = portal(request)
     if data.email and pending_email(p.db, session.subscriber_id, data.email):
         subscriber = get_subscriber(p.db, session.subscriber_id) or {}
-        lang = subscriber.get("language") or p.map.default_language
+        lang = subscriber.get("language") or p.settings.default_language
         send_link(
             p, request, "verify", data.email, lang, session.subscriber_id,
             unless_sent_within=timedelta(minutes=10),

@@ -8,7 +8,7 @@ from datetime import timedelta
 from fastapi import Request
 
 from gis_outage.model import Channel
-from gis_outage.storage.portal import RateLimit, count_events, take_rate_limits
+from gis_outage.storage.rate_limits import RateLimit, count_events, take_rate_limits
 
 from .context import Portal
 from .i18n import strings
@@ -50,7 +50,7 @@ def locked_out(p: Portal, destination: str) -> bool:
 def send_pin(p: Portal, channel: Channel, destination: str, pin: str, lang: str) -> bool:
     t = strings(lang)
     minutes = int(p.config.pin_minutes)
-    values = {"utility": p.map.utility_name, "pin": pin, "minutes": minutes}
+    values = {"utility": p.settings.utility_name, "pin": pin, "minutes": minutes}
     subject = None
     if channel is Channel.VOICE:
         body = t["pin_voice"].format(**values, digits=", ".join(pin))
@@ -65,7 +65,7 @@ def send_pin(p: Portal, channel: Channel, destination: str, pin: str, lang: str)
 
 
 def link_url(p: Portal, path: str, token: str) -> str:
-    return f"{p.map.public_url}/portal/{path}/{token}"
+    return f"{p.settings.public_url}/portal/{path}/{token}"
 
 
 def send_link(
@@ -99,7 +99,7 @@ def send_link(
     t = strings(lang)
     token = p.links.make(purpose, email, subscriber_id)
     days = int(p.config.link_days)
-    values = {"utility": p.map.utility_name, "days": days}
+    values = {"utility": p.settings.utility_name, "days": days}
     if purpose == "verify":
         subject = t["verify_subject"].format(**values)
         body = t["verify_email_text"].format(**values, url=link_url(p, "verify", token))

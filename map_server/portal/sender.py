@@ -14,15 +14,15 @@ from __future__ import annotations
 import logging
 import threading
 from enum import StrEnum
-from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from gis_outage.config import Settings
 from gis_outage.model import Channel
-from notifier.providers import Outgoing, build_providers
+from notifier.channels.base import Outgoing
+from notifier.providers import build_providers
 from notifier.receipts import ReceiptSink, opt_out_handler
 from notifier.render import Rendered
-from notifier.settings import NotifierSettings
 from notifier.sms_text import sms_info
 
 log = logging.getLogger(__name__)
@@ -37,11 +37,9 @@ class PortalMessage(StrEnum):
 
 
 class Sender:
-    def __init__(self, db: Engine, notifier: NotifierSettings, data_dir: Path, region: str) -> None:
+    def __init__(self, db: Engine, settings: Settings) -> None:
         self.db = db
-        self.notifier = notifier
-        self.data_dir = Path(data_dir)
-        self.region = region
+        self.settings = settings
 
     def send(
         self,
@@ -70,10 +68,9 @@ class Sender:
         subject: str | None,
     ) -> bool:
         providers = build_providers(
-            self.notifier,
-            self.data_dir,
+            self.settings,
             on_receipt=ReceiptSink(self.db),
-            on_inbound=opt_out_handler(self.db, self.region),
+            on_inbound=opt_out_handler(self.db, self.settings.default_region),
         )
         try:
             chain = providers.get(channel)

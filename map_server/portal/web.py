@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
-from gis_outage.storage.portal import get_session
+from gis_outage.storage.logins import get_session
 from map_server.i18n import LANGUAGE_NAMES, pick_language
 
 from .context import Portal, portal
@@ -111,7 +111,7 @@ def language(request: Request, preferred: str | None = None) -> str:
             return wanted
     if preferred in offered:
         return preferred  # type: ignore[return-value]
-    return pick_language(request, offered, p.map.default_language)
+    return pick_language(request, offered, p.settings.default_language)
 
 
 def csrf_cookie_value(request: Request) -> tuple[str, bool]:
@@ -148,7 +148,7 @@ def render(
             "languages": [(code, LANGUAGE_NAMES[code]) for code in p.languages],
             "csrf": csrf_token(p.secret, csrf_value, session),
             "root": request.scope.get("root_path", ""),
-            "utility": p.map.utility_name,
+            "utility": p.settings.utility_name,
             "flash": flash if flash in FLASH else None,
             "here": _here(request),
             "logged_in": False,

@@ -12,9 +12,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from gis_outage.public import PublicOutage
 from gis_outage.storage.addresses import find_addresses, get_address
 from gis_outage.storage.errors import NotFound
-from map_server.snapshot import PublicOutage, Snapshot
+from map_server.snapshot import Snapshot
 
 router = APIRouter(prefix="/lookup", tags=["public"])
 
@@ -77,8 +78,9 @@ def status(
     weeks: Annotated[int | None, Query(ge=0, le=52)] = None,
 ) -> dict[str, Any]:
     """Whether the address is affected now or by works starting within `weeks` weeks."""
-    settings = request.app.state.map_settings
-    weeks = min(settings.lookup_weeks if weeks is None else weeks, settings.lookup_max_weeks)
+    settings = request.app.state.settings
+    weeks = min(settings.map.lookup_weeks if weeks is None else weeks,
+                settings.map.lookup_max_weeks)
     try:
         address = get_address(request.app.state.read_db, address_id)
     except NotFound:

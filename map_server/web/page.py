@@ -10,16 +10,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from map_server.config import MapSettings
+from gis_outage.config import Settings
+from gis_outage.public import iso
 from map_server.i18n import LANGUAGE_NAMES, STRINGS, local_time, pick_language
-from map_server.snapshot import iso
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
 router = APIRouter(tags=["public"])
 
 
-def page_config(settings: MapSettings, language: str) -> dict[str, Any]:
+def page_config(settings: Settings, language: str) -> dict[str, Any]:
     """What the page's script needs, embedded as JSON (no inline script code)."""
     return {
         "language": language,
@@ -27,11 +27,11 @@ def page_config(settings: MapSettings, language: str) -> dict[str, Any]:
         "strings": STRINGS[language],
         "itemsUrl": "oapi/collections/outages/items?f=json&limit=1000",
         "lookupUrl": "lookup/",
-        "tileUrl": settings.map_tile_url,
-        "tileAttribution": settings.map_tile_attribution,
-        "center": list(settings.map_center),
-        "zoom": settings.map_zoom,
-        "weeks": settings.lookup_weeks,
+        "tileUrl": settings.map.tile_url,
+        "tileAttribution": settings.map.tile_attribution,
+        "center": list(settings.map.center),
+        "zoom": settings.map.zoom,
+        "weeks": settings.map.lookup_weeks,
         "refreshSeconds": 60,
     }
 
@@ -39,7 +39,7 @@ def page_config(settings: MapSettings, language: str) -> dict[str, Any]:
 @router.get("/", response_class=HTMLResponse)
 def map_page(request: Request) -> HTMLResponse:
     """The public outage map (HTML)."""
-    settings: MapSettings = request.app.state.map_settings
+    settings: Settings = request.app.state.settings
     language = pick_language(request, settings.languages, settings.default_language)
     snapshot = request.app.state.snapshots.current()
     languages = [lang for lang in settings.languages if lang in STRINGS]
@@ -56,8 +56,8 @@ def map_page(request: Request) -> HTMLResponse:
             "when": lambda value: local_time(_moment(value), language, settings.timezone),
             "config": page_config(settings, language),
             "utility": settings.utility_name,
-            "weeks": settings.lookup_weeks,
-            "max_weeks": settings.lookup_max_weeks,
+            "weeks": settings.map.lookup_weeks,
+            "max_weeks": settings.map.lookup_max_weeks,
         },
     )
 

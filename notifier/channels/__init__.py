@@ -7,9 +7,9 @@ failover from its outcome, never from provider-specific errors.
 from .base import (
     OPT_OUT_KEYWORDS,
     DeliveryReceipt,
-    DeliveryStatus,
     InboundMessage,
     Outcome,
+    ReceiptStatus,
     SendResult,
     SmsMessage,
     opt_out_keyword,
@@ -18,7 +18,7 @@ from .base import (
 __all__ = [
     "OPT_OUT_KEYWORDS",
     "DeliveryReceipt",
-    "DeliveryStatus",
+    "ReceiptStatus",
     "InboundMessage",
     "Outcome",
     "SendResult",

@@ -8,25 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
+from gis_outage.model import Outcome, ReceiptStatus
 
-class Outcome(StrEnum):
-    """What happened to one send attempt."""
-
-    ACCEPTED = "accepted"  # the provider took it; delivery is reported later
-    TEMPORARY_FAILURE = "temporary-failure"  # try again later or with another provider
-    PERMANENT_FAILURE = "permanent-failure"  # retrying this destination will not help
-
-
-class DeliveryStatus(StrEnum):
-    """Final state of a delivery as the provider reports it (GOV.UK Notify's names)."""
-
-    DELIVERED = "delivered"
-    TEMPORARY_FAILURE = "temporary-failure"  # e.g. phone off until the validity expired
-    PERMANENT_FAILURE = "permanent-failure"  # e.g. number not in use
-    TECHNICAL_FAILURE = "technical-failure"  # the provider's fault
-    PENDING = "pending"  # an intermediate report (ENROUTE, ACCEPTD); not final
+from ..render import Rendered
 
 
 @dataclass(frozen=True)
@@ -43,6 +28,17 @@ class SendResult:
 
 
 @dataclass(frozen=True)
+class Outgoing:
+    """One rendered message to one destination, for one delivery row."""
+
+    delivery_id: int
+    event_id: int
+    destination: str = field(repr=False)
+    message: Rendered = field(repr=False)
+    unsubscribe_url: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
 class SmsMessage:
     to: str = field(repr=False)  # E.164, "+358401234567"
     text: str = field(repr=False)
@@ -54,7 +50,7 @@ class SmsMessage:
 class DeliveryReceipt:
     provider: str
     provider_message_id: str
-    status: DeliveryStatus
+    status: ReceiptStatus
     provider_status: str  # as reported: DELIVRD, UNDELIV, …
     error_code: str | None = None
     done_at: datetime | None = None

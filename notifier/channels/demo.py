@@ -16,12 +16,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .base import Outcome, SendResult
-
-if TYPE_CHECKING:
-    from notifier.providers import Outgoing
+from .base import Outcome, Outgoing, SendResult
 
 log = logging.getLogger(__name__)
 

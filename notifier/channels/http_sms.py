@@ -15,22 +15,22 @@ from typing import Any
 
 import httpx
 
-from .base import DeliveryReceipt, DeliveryStatus, Outcome, SendResult, SmsMessage
+from .base import DeliveryReceipt, Outcome, ReceiptStatus, SendResult, SmsMessage
 
 log = logging.getLogger(__name__)
 
 DEFAULT_STATUS_MAP = {
-    "delivered": DeliveryStatus.DELIVERED,
-    "expired": DeliveryStatus.TEMPORARY_FAILURE,
-    "temporary-failure": DeliveryStatus.TEMPORARY_FAILURE,
-    "undelivered": DeliveryStatus.PERMANENT_FAILURE,
-    "rejected": DeliveryStatus.PERMANENT_FAILURE,
-    "permanent-failure": DeliveryStatus.PERMANENT_FAILURE,
-    "failed": DeliveryStatus.TECHNICAL_FAILURE,
-    "technical-failure": DeliveryStatus.TECHNICAL_FAILURE,
-    "sent": DeliveryStatus.PENDING,
-    "accepted": DeliveryStatus.PENDING,
-    "queued": DeliveryStatus.PENDING,
+    "delivered": ReceiptStatus.DELIVERED,
+    "expired": ReceiptStatus.TEMPORARY_FAILURE,
+    "temporary-failure": ReceiptStatus.TEMPORARY_FAILURE,
+    "undelivered": ReceiptStatus.PERMANENT_FAILURE,
+    "rejected": ReceiptStatus.PERMANENT_FAILURE,
+    "permanent-failure": ReceiptStatus.PERMANENT_FAILURE,
+    "failed": ReceiptStatus.TECHNICAL_FAILURE,
+    "technical-failure": ReceiptStatus.TECHNICAL_FAILURE,
+    "sent": ReceiptStatus.PENDING,
+    "accepted": ReceiptStatus.PENDING,
+    "queued": ReceiptStatus.PENDING,
 }
 
 
@@ -48,7 +48,7 @@ class HttpSmsConfig:
     extra_fields: tuple[tuple[str, Any], ...] = ()
     status_id_field: str = "id"
     status_field: str = "status"
-    status_map: tuple[tuple[str, DeliveryStatus], ...] = tuple(DEFAULT_STATUS_MAP.items())
+    status_map: tuple[tuple[str, ReceiptStatus], ...] = tuple(DEFAULT_STATUS_MAP.items())
     name: str = "http-sms"
 
 
@@ -119,5 +119,5 @@ class HttpSmsClient:
         raw = _dig(payload, cfg.status_field)
         if message_id is None or raw is None:
             return None
-        status = dict(cfg.status_map).get(str(raw).lower(), DeliveryStatus.TECHNICAL_FAILURE)
+        status = dict(cfg.status_map).get(str(raw).lower(), ReceiptStatus.TECHNICAL_FAILURE)
         return DeliveryReceipt(cfg.name, str(message_id), status, str(raw))

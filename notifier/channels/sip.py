@@ -5,12 +5,7 @@ the message twice (the audio comes from `voice.CallAudioCache`), then hangs up w
 BYE. The trunk may trust our address (IP-authenticated) or challenge with 401/407, in
 which case the configured username and password answer it; registering is optional.
 
-PJSIP allows one endpoint per process, so every `SipProvider` in a process (the
-notifier's and the portal's) shares one `_Engine`: a thread that owns the endpoint and
-makes every pjsua2 call, callbacks included. Other threads hand it work through a
-queue. There is no sound card: the endpoint uses PJSIP's null audio device and calls
-only carry G.711 (PCMA/PCMU). PJSIP's own log stays off, as its lines quote the
-numbers dialled.
+Every provider in a process shares the one PJSIP endpoint of `sip_engine.SipEngine`.
 """
 
 from __future__ import annotations
@@ -27,19 +22,16 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from .base import DeliveryReceipt, DeliveryStatus, Outcome, SendResult
+from .base import DeliveryReceipt, Outcome, Outgoing, ReceiptStatus, SendResult
+from .sip_engine import MAX_CALLS_PER_PROCESS, SipEngine, SipError, error_text, pjsua, safe_reason
 from .voice import CallAudioCache, VoiceAudio, VoiceError
-
-if TYPE_CHECKING:
-    from notifier.providers import Outgoing
 
 log = logging.getLogger(__name__)
 
 # Final responses that say the number itself is wrong: another try will not help.
 PERMANENT_CODES = frozenset({404, 410, 484, 485, 603, 604})
-MAX_CALLS_PER_PROCESS = 32  # PJSUA_MAX_CALLS in the pjsua2-python build
 
 ResultHandler = Callable[[SendResult], None]
 
@@ -72,221 +64,14 @@ class SipConfig:
         return caller if caller.startswith(("sip:", "sips:")) else f"sip:{caller}@{self.host}"
 
 
-class SipError(RuntimeError):
-    pass
-
-
-def _pj() -> Any:
-    try:
-        import pjsua2
-    except ImportError:
-        raise SipError("pjsua2 is not installed (pip install pjsua2-python)") from None
-    return pjsua2
-
-
 _DIALLABLE = re.compile(r"\+?[0-9]{3,20}")
-_NUMBERS = re.compile(r"\+?\d[\d \-]{4,}\d")
-
-
-def _safe(text: str) -> str:
-    """A reason phrase from the far end, with anything like a phone number blanked."""
-    return _NUMBERS.sub("…", text).strip()[:80]
-
-
-class _Engine:
-    """The process's pjsua2 endpoint and the one thread that drives it."""
-
-    _shared: _Engine | None = None
-    _shared_lock = threading.Lock()
-
-    @classmethod
-    def acquire(cls) -> _Engine:
-        with cls._shared_lock:
-            if cls._shared is None or not cls._shared.alive:
-                if cls._shared is not None:
-                    cls._shared.stop()  # PJSIP's endpoint must be gone before the next
-                cls._shared = cls()
-            cls._shared.users += 1
-            return cls._shared
-
-    @classmethod
-    def release(cls, engine: _Engine) -> None:
-        with cls._shared_lock:  # held while stopping: no new endpoint meanwhile
-            engine.users -= 1
-            if engine.users > 0:
-                return
-            if cls._shared is engine:
-                cls._shared = None
-            engine.stop()
-
-    def __init__(self) -> None:
-        self.users = 0
-        self._work: queue.Queue[Callable[[], None]] = queue.Queue()
-        self._calls: set[_Dial] = set()
-        self._transports: dict[tuple[str, int], int] = {}
-        self._retired: list[_Trunk] = []
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._failure: str | None = None
-        self._thread = threading.Thread(target=self._run, name="sip-engine", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(30):
-            self._stop.set()
-            raise SipError("SIP engine did not start in 30 s")
-        if self._failure is not None:
-            raise SipError(self._failure)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive() and not self._stop.is_set()
-
-    def submit(self, work: Callable[[], None]) -> None:
-        if not self.alive:
-            raise SipError("the SIP engine has stopped")
-        self._work.put(work)
-
-    def call(self, work: Callable[[], Any], timeout: float = 30.0) -> Any:
-        """Run `work` on the engine thread and return what it returns."""
-        done = threading.Event()
-        box: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                box["value"] = work()
-            except Exception as exc:
-                box["error"] = exc
-            done.set()
-
-        self.submit(run)
-        if not done.wait(timeout):
-            raise SipError("the SIP engine did not answer")
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
-
-    def stop(self) -> None:
-        self._stop.set()
-        if threading.current_thread() is not self._thread:
-            self._thread.join(timeout=30)
-
-    # -- on the engine thread ---------------------------------------------------------
-
-    def _run(self) -> None:
-        pj = _pj()
-        try:
-            self.endpoint = self._start(pj)
-        except Exception as exc:
-            self._failure = f"SIP engine did not start: {_error_text(exc)}"
-            self._stop.set()
-            self._ready.set()
-            return
-        self._ready.set()
-        try:
-            while not self._stop.is_set():
-                self.endpoint.libHandleEvents(10)
-                self._drain()
-                now = time.monotonic()
-                for dial in list(self._calls):
-                    try:
-                        dial.tick(now)
-                    except Exception as exc:
-                        log.error("SIP call: %s", _error_text(exc))
-                        dial.finished_with_pjsip = True
-                        dial.abandon("internal error")
-                    if dial.finished_with_pjsip:
-                        self._calls.discard(dial)
-                        dial.release()
-                self._close_retired()
-        finally:
-            self._drain()  # work queued meanwhile still reports (as failures)
-            for dial in self._calls:
-                dial.abandon("the SIP engine stopped")
-                dial.release()  # pjsua2 objects must go while the library is up
-            self._calls.clear()
-            self._retired.clear()
-            try:
-                self.endpoint.libDestroy()
-            except Exception as exc:
-                log.warning("SIP engine shutdown: %s", _error_text(exc))
-            del self.endpoint
-
-    def _start(self, pj: Any) -> Any:
-        endpoint = pj.Endpoint()
-        endpoint.libCreate()
-        try:
-            self._configure(pj, endpoint)
-        except Exception:
-            endpoint.libDestroy()  # so that the next engine can create its endpoint
-            raise
-        return endpoint
-
-    def _configure(self, pj: Any, endpoint: Any) -> None:
-        config = pj.EpConfig()
-        config.uaConfig.threadCnt = 0  # PJSIP's events are handled on this thread only
-        config.uaConfig.mainThreadOnly = True
-        config.uaConfig.maxCalls = MAX_CALLS_PER_PROCESS
-        config.uaConfig.userAgent = "gis-outage"
-        config.logConfig.level = 0
-        config.logConfig.consoleLevel = 0
-        config.logConfig.msgLogging = False
-        config.medConfig.noVad = True  # keep sending during the pause: some trunks hang up
-        config.medConfig.ecTailLen = 0  # nothing to cancel: we only play
-        endpoint.libInit(config)
-        endpoint.libStart()
-        endpoint.audDevManager().setNullDev()
-        for codec in endpoint.codecEnum2():
-            name = codec.codecId.split("/")[0].upper()
-            priority = {"PCMA": 255, "PCMU": 254}.get(name, 0)  # 0 disables the codec
-            endpoint.codecSetPriority(codec.codecId, priority)
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                work = self._work.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                work()
-            except Exception as exc:  # one call's trouble must not stop the others
-                log.error("SIP engine: %s", _error_text(exc))
-
-    def transport(self, kind: str, port: int) -> int:
-        pj = _pj()
-        key = (kind, port)
-        if key not in self._transports:
-            config = pj.TransportConfig()
-            config.port = port
-            types = {"udp": pj.PJSIP_TRANSPORT_UDP, "tcp": pj.PJSIP_TRANSPORT_TCP}
-            self._transports[key] = self.endpoint.transportCreate(types[kind], config)
-        return self._transports[key]
-
-    def add(self, dial: _Dial) -> None:
-        self._calls.add(dial)
-
-    def retire(self, trunk: _Trunk) -> None:
-        """Close a provider's account once PJSIP has finished its calls."""
-        self._retired.append(trunk)
-
-    def _close_retired(self) -> None:
-        busy = {id(dial.trunk) for dial in self._calls}
-        for trunk in [t for t in self._retired if id(t) not in busy]:
-            self._retired.remove(trunk)
-            try:
-                trunk.close()
-            except Exception as exc:
-                log.warning("closing a SIP account: %s", _error_text(exc))
-
-
-def _error_text(exc: Exception) -> str:
-    reason = getattr(exc, "reason", None)  # pjsua2.Error: PJSIP's text for the status
-    return _safe(str(reason)) if reason else exc.__class__.__name__
 
 
 class _Trunk:
     """One provider's account at the trunk, on the engine thread."""
 
-    def __init__(self, engine: _Engine, config: SipConfig) -> None:
-        pj = _pj()
+    def __init__(self, engine: SipEngine, config: SipConfig) -> None:
+        pj = pjsua()
         self.config = config
         account_config = pj.AccountConfig()
         account_config.idUri = config.local_uri()
@@ -312,7 +97,7 @@ class _Trunk:
 
 @functools.cache
 def _call_class() -> type:
-    pj = _pj()
+    pj = pjsua()
 
     class PjCall(pj.Call):  # type: ignore[misc, name-defined]
         """Hands PJSIP's events to its `_Dial`. An exception must not get back into
@@ -334,7 +119,7 @@ def _call_class() -> type:
             try:
                 handle(self.dial)
             except Exception as exc:
-                log.error("SIP call event: %s", _error_text(exc))
+                log.error("SIP call event: %s", error_text(exc))
                 self.dial.hang_up(Outcome.TEMPORARY_FAILURE, "internal error")
 
     return PjCall
@@ -366,7 +151,7 @@ class _Dial:
         return (self.audio.duration - self.config.pause) / 2
 
     def start(self) -> None:
-        pj = _pj()
+        pj = pjsua()
         parameters = pj.CallOpParam(True)
         parameters.opt.audioCount = 1
         parameters.opt.videoCount = 0
@@ -375,12 +160,12 @@ class _Dial:
             self.call.makeCall(self.config.target(self.number), parameters)
         except Exception as exc:
             self.finished_with_pjsip = True
-            self.report(Outcome.TEMPORARY_FAILURE, f"call not started: {_error_text(exc)}")
+            self.report(Outcome.TEMPORARY_FAILURE, f"call not started: {error_text(exc)}")
             return
         self.call_id = self.call.getInfo().callIdString
 
     def on_state(self, info: Any) -> None:
-        pj = _pj()
+        pj = pjsua()
         if info.state == pj.PJSIP_INV_STATE_CONFIRMED and self.answered_at is None:
             self.answered_at = time.monotonic()
             self.on_media()
@@ -395,7 +180,7 @@ class _Dial:
             ):
                 return Outcome.ACCEPTED, None  # hung up after hearing it once
             return Outcome.TEMPORARY_FAILURE, "hung up before the message was played"
-        text = f"SIP {code} {_safe(reason)}".strip()
+        text = f"SIP {code} {safe_reason(reason)}".strip()
         if code in PERMANENT_CODES:
             return Outcome.PERMANENT_FAILURE, text
         return Outcome.TEMPORARY_FAILURE, text
@@ -403,7 +188,7 @@ class _Dial:
     def on_media(self) -> None:
         """Play into the call's audio once it is answered (not into early media, which
         a trunk may open while it rings)."""
-        pj = _pj()
+        pj = pjsua()
         call = self.call
         if call is None or self.answered_at is None:
             return
@@ -418,7 +203,7 @@ class _Dial:
                     self.playing_since = time.monotonic()
                 self.player.startTransmit(call.getAudioMedia(index))
             except Exception as exc:
-                self.hang_up(Outcome.TEMPORARY_FAILURE, f"audio: {_error_text(exc)}")
+                self.hang_up(Outcome.TEMPORARY_FAILURE, f"audio: {error_text(exc)}")
             return
 
     def tick(self, now: float) -> None:
@@ -440,9 +225,9 @@ class _Dial:
         """Report now and end the call; PJSIP may take a while (CANCEL, BYE) to finish."""
         self.report(outcome, error)
         try:
-            self.call.hangup(_pj().CallOpParam(True))
+            self.call.hangup(pjsua().CallOpParam(True))
         except Exception as exc:
-            log.debug("hang-up: %s", _error_text(exc))
+            log.debug("hang-up: %s", error_text(exc))
             self.finished_with_pjsip = True
 
     def release(self) -> None:
@@ -482,18 +267,18 @@ class SipProvider:
             self._own_audio_dir = tempfile.mkdtemp(prefix="gis-outage-voice-")
             audio = CallAudioCache(self._own_audio_dir, pause=config.pause)
         self.audio = audio
-        self._engine: _Engine | None = None
+        self._engine: SipEngine | None = None
         self._trunk: _Trunk | None = None
         self._lock = threading.Lock()
 
-    def _connect(self) -> tuple[_Engine, _Trunk]:
+    def _connect(self) -> tuple[SipEngine, _Trunk]:
         with self._lock:
             if self._engine is None or not self._engine.alive:
-                engine = _Engine.acquire()
+                engine = SipEngine.acquire()
                 try:
                     self._trunk = engine.call(lambda: _Trunk(engine, self.config))
                 except Exception:
-                    _Engine.release(engine)
+                    SipEngine.release(engine)
                     raise
                 self._engine = engine
             assert self._trunk is not None
@@ -521,7 +306,7 @@ class SipProvider:
             if result.accepted and self.on_receipt is not None and result.provider_message_id:
                 # Answered and played through: the resident was told, as a receipt says.
                 self.on_receipt(DeliveryReceipt(self.name, result.provider_message_id,
-                                                DeliveryStatus.DELIVERED, "played"))
+                                                ReceiptStatus.DELIVERED, "played"))
 
         try:
             for index, item in enumerate(items):
@@ -561,7 +346,7 @@ class SipProvider:
         except (VoiceError, SipError, OSError) as exc:
             report(SendResult(Outcome.TEMPORARY_FAILURE, self.name, error=str(exc)))
         except Exception as exc:  # pjsua2.Error from the account; its text, not the number
-            report(SendResult(Outcome.TEMPORARY_FAILURE, self.name, error=_error_text(exc)))
+            report(SendResult(Outcome.TEMPORARY_FAILURE, self.name, error=error_text(exc)))
         return 0.0
 
     def close(self) -> None:
@@ -573,6 +358,6 @@ class SipProvider:
                 # When the engine is stopping anyway, its endpoint takes the account along.
                 with contextlib.suppress(SipError):
                     engine.submit(lambda: engine.retire(trunk))
-            _Engine.release(engine)
+            SipEngine.release(engine)
         if self._own_audio_dir is not None:
             shutil.rmtree(self._own_audio_dir, ignore_errors=True)

@@ -19,24 +19,18 @@ import contextlib
 import itertools
 import logging
 import random
-import re
 import select
 import socket
 import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from smpplib import consts, smpp
 
-from ..sms_text import Encoding, decode, encode, is_gsm7, sanitise, split
 from .base import (
-    OPT_OUT_KEYWORDS,
     DeliveryReceipt,
-    DeliveryStatus,
     InboundMessage,
     Outcome,
     SendResult,
@@ -44,164 +38,40 @@ from .base import (
     opt_out_keyword,
 )
 from .ratelimit import RateLimiter
+from .smpp_protocol import (
+    BIND_TRANSCEIVER_RESP,
+    DELIVER_SM,
+    ENQUIRE_LINK,
+    ESM_RECEIPT,
+    ESM_UDHI,
+    GENERIC_NACK,
+    PDU_HEADER,
+    SUBMIT_SM,
+    SUBMIT_SM_RESP,
+    TEMPORARY_ERRORS,
+    UNBIND,
+    UNBIND_RESP,
+    SequenceNumbers,
+    SmppConfig,
+    SmppError,
+    destination_address,
+    encode_message,
+    message_text_of,
+    pdu_text,
+    receipt_from,
+    source_address,
+    submit_tail,
+)
 
 log = logging.getLogger(__name__)
 
-ResultCallback = Callable[[SmsMessage, SendResult], None]
-
-_SUBMIT_SM_RESP = 0x80000004
-_DELIVER_SM = 0x00000005
-_ENQUIRE_LINK = 0x00000015
-_ENQUIRE_LINK_RESP = 0x80000015
-_UNBIND = 0x00000006
-_UNBIND_RESP = 0x80000006
-_GENERIC_NACK = 0x80000000
-_BIND_TRANSCEIVER_RESP = 0x80000009
-
-_ESM_UDHI = 0x40
-_ESM_RECEIPT = 0x04  # SMSC delivery receipt, in esm_class bits 2-5
-_DC_DEFAULT, _DC_LATIN1, _DC_UCS2 = 0x00, 0x03, 0x08
-
-# submit_sm_resp errors worth trying again (later, or through another provider);
-# anything else is a fault in the message or destination and retrying will not help.
-TEMPORARY_ERRORS = frozenset({
-    consts.SMPP_ESME_RSYSERR, consts.SMPP_ESME_RMSGQFUL, consts.SMPP_ESME_RTHROTTLED,
-    consts.SMPP_ESME_RSUBMITFAIL, consts.SMPP_ESME_RX_T_APPN, consts.SMPP_ESME_RINVBNDSTS,
-    consts.SMPP_ESME_RUNKNOWNERR, consts.SMPP_ESME_RDELIVERYFAILURE,
-})
-
-# message_state TLV values and the stat: words of a receipt's text
-_STATE_NAMES = {1: "ENROUTE", 2: "DELIVRD", 3: "EXPIRED", 4: "DELETED", 5: "UNDELIV",
-                6: "ACCEPTD", 7: "UNKNOWN", 8: "REJECTD"}
-_STAT_STATUS = {
-    "DELIVRD": DeliveryStatus.DELIVERED,
-    "EXPIRED": DeliveryStatus.TEMPORARY_FAILURE,
-    "UNDELIV": DeliveryStatus.PERMANENT_FAILURE,
-    "REJECTD": DeliveryStatus.PERMANENT_FAILURE,
-    "DELETED": DeliveryStatus.TECHNICAL_FAILURE,
-    "UNKNOWN": DeliveryStatus.TECHNICAL_FAILURE,
-    "ENROUTE": DeliveryStatus.PENDING,
-    "ACCEPTD": DeliveryStatus.PENDING,
-}
-_RECEIPT_FIELD = re.compile(r"(id|sub|dlvrd|submit date|done date|stat|err):(\S*)", re.I)
-
-
-class SmppError(Exception):
-    """Connecting or binding failed."""
-
-
-@dataclass(frozen=True)
-class SmppConfig:
-    host: str
-    port: int
-    system_id: str
-    password: str = ""
-    system_type: str = ""
-    sender: str = "Notice"  # alphanumeric (≤ 11 characters) or a number
-    source_ton: int | None = None  # override what the sender's form implies
-    source_npi: int | None = None
-    window: int = 10
-    max_per_second: float | None = None
-    registered_delivery: bool = True
-    response_timeout: float = 10.0
-    enquire_link_interval: float = 30.0
-    connect_timeout: float = 5.0
-    name: str = "smpp"
-    opt_out_keywords: frozenset[str] = OPT_OUT_KEYWORDS
-
-
-def source_address(sender: str) -> tuple[int, int, str]:
-    """(TON, NPI, address) for a sender id.
-
-    '+358401234567' → international/E.164; all digits → a short code or national number
-    (unknown TON, E.164 plan); anything with letters → alphanumeric, at most 11.
-    """
-    if sender.startswith("+") and sender[1:].isdigit():
-        return consts.SMPP_TON_INTL, consts.SMPP_NPI_ISDN, sender[1:]
-    if sender.isdigit():
-        return consts.SMPP_TON_UNK, consts.SMPP_NPI_ISDN, sender
-    if not 0 < len(sender) <= 11 or not sender.isascii() or not is_gsm7(sender):
-        raise ValueError("an alphanumeric sender id has 1–11 plain characters")
-    return consts.SMPP_TON_ALNUM, consts.SMPP_NPI_UNK, sender
-
-
-def destination_address(number: str) -> tuple[int, int, str]:
-    if number.startswith("+"):
-        return consts.SMPP_TON_INTL, consts.SMPP_NPI_ISDN, number[1:]
-    return consts.SMPP_TON_UNK, consts.SMPP_NPI_ISDN, number
-
-
-def parse_receipt_text(text: str) -> dict[str, str]:
-    """Fields of the standard receipt text 'id:… sub:… dlvrd:… submit date:… stat:… err:…'."""
-    return {m.group(1).lower(): m.group(2) for m in _RECEIPT_FIELD.finditer(text)}
-
-
-def _receipt_time(value: str | None) -> datetime | None:
-    for fmt in ("%y%m%d%H%M%S", "%y%m%d%H%M"):
-        try:
-            return datetime.strptime(value or "", fmt)
-        except ValueError:
-            continue
-    return None
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bytes):
-        return value.decode("latin-1")
-    return str(value)
-
-
-def _message_text(data: bytes, data_coding: int, esm_class: int) -> str:
-    if esm_class & _ESM_UDHI and data:
-        data = data[1 + data[0] :]  # skip the user data header
-    coding = data_coding & 0x0F if data_coding & 0xF0 in (0x00, 0xF0) else data_coding
-    if coding == _DC_UCS2:
-        return decode(data, Encoding.UCS2)
-    if coding == _DC_LATIN1:
-        return data.decode("latin-1")
-    return decode(data, Encoding.GSM7)
-
-
-_HEADER = struct.Struct(">LLLL")
-_SUBMIT_SM = 0x00000004
-
-
-def _encoded(text: str) -> tuple[int, tuple[bytes, ...]]:
-    """(data_coding, the encoded text of each part)."""
-    clean = sanitise(text)
-    encoding = Encoding.GSM7 if is_gsm7(clean) else Encoding.UCS2
-    data_coding = _DC_DEFAULT if encoding is Encoding.GSM7 else _DC_UCS2
-    return data_coding, tuple(encode(part, encoding) for part in split(clean, encoding))
-
-
-def _submit_tail(esm_class: int, registered: int, data_coding: int, payload: bytes) -> bytes:
-    """submit_sm from esm_class on: protocol_id and priority 0, no schedule or validity,
-    no replace, default message id, then the short message (SMPP 3.4, 4.4.1)."""
-    return (
-        bytes((esm_class, 0, 0, 0, 0, registered, 0, data_coding, 0, len(payload))) + payload
-    )
-
-
-class _Sequence:
-    """smpplib asks its 'client' for sequence numbers; next() on a count is atomic."""
-
-    def __init__(self) -> None:
-        self._count = itertools.count(1)
-        self.sequence = 0
-
-    def next_sequence(self) -> int:
-        self.sequence = (next(self._count) - 1) % 0x7FFFFFFF + 1
-        return self.sequence
-
-
+SubmitCallback = Callable[[SmsMessage, SendResult], None]
 class _Job:
     """One message: its parts' message ids as the responses arrive."""
 
     __slots__ = ("message", "callback", "ids", "remaining", "error", "outcome")
 
-    def __init__(self, message: SmsMessage, callback: ResultCallback, parts: int) -> None:
+    def __init__(self, message: SmsMessage, callback: SubmitCallback, parts: int) -> None:
         self.message, self.callback = message, callback
         self.ids: list[str | None] = [None] * parts
         self.remaining = parts
@@ -224,8 +94,8 @@ class SmppClient:
         self.on_inbound = on_inbound
         self._source = source_address(config.sender)
         self._limiter = RateLimiter(config.max_per_second)
-        self._sequence = _Sequence()
-        self._parse_sequence = _Sequence()  # smpplib takes a number even when parsing
+        self._sequence = SequenceNumbers()
+        self._parse_sequence = SequenceNumbers()  # smpplib takes a number even when parsing
         self._udh_ref = itertools.count(random.randrange(256))
         self._sock: socket.socket | None = None
         self._send_lock = threading.Lock()
@@ -267,7 +137,7 @@ class SmppClient:
             while True:
                 raw = self._read_one(sock, buffer)
                 command, status = struct.unpack(">LL", raw[4:12])
-                if command in (_BIND_TRANSCEIVER_RESP, _GENERIC_NACK):
+                if command in (BIND_TRANSCEIVER_RESP, GENERIC_NACK):
                     break
         except OSError as exc:
             sock.close()
@@ -342,7 +212,7 @@ class SmppClient:
             sock.sendall(data)
         self._last_sent = time.monotonic()
 
-    def submit(self, message: SmsMessage, callback: ResultCallback) -> None:
+    def submit(self, message: SmsMessage, callback: SubmitCallback) -> None:
         """Send one message (all its parts); `callback` gets its result exactly once.
 
         Blocks while the window is full or the rate limit says wait. Never raises for a
@@ -350,7 +220,7 @@ class SmppClient:
         """
         self.submit_many([(message, callback)])
 
-    def submit_many(self, messages: Iterable[tuple[SmsMessage, ResultCallback]]) -> None:
+    def submit_many(self, messages: Iterable[tuple[SmsMessage, SubmitCallback]]) -> None:
         """`submit` for many messages, their PDUs written together while the window has
         room: one write and one wake-up of the SMSC per group instead of per part."""
         out: list[bytes] = []
@@ -360,7 +230,7 @@ class SmppClient:
         encoded: dict[str, tuple[int, tuple[bytes, ...]]] = {}
         for message, callback in messages:
             if message.text not in encoded:
-                encoded[message.text] = _encoded(message.text)
+                encoded[message.text] = encode_message(message.text)
             for job, index, sequence, pdu in self._prepare(
                 message, callback, encoded[message.text]
             ):
@@ -387,11 +257,11 @@ class SmppClient:
     def _prepare(
         self,
         message: SmsMessage,
-        callback: ResultCallback,
+        callback: SubmitCallback,
         encoded: tuple[int, tuple[bytes, ...]],
     ) -> Iterator[tuple[_Job, int, int, bytes]]:
         """(job, part index, sequence number, submit_sm PDU) for each part of a message
-        whose text is `encoded` (`_encoded`); a message that cannot be sent gets its
+        whose text is `encoded` (`encode_message`); a message that cannot be sent gets its
         result at once and yields nothing."""
         data_coding, parts = encoded
         try:
@@ -421,10 +291,10 @@ class SmppClient:
             esm_class = 0
             if len(parts) > 1:
                 payload = bytes((5, 0, 3, ref, len(parts), index + 1)) + payload
-                esm_class = _ESM_UDHI
+                esm_class = ESM_UDHI
             sequence = self._sequence.next_sequence()
-            body = head + _submit_tail(esm_class, registered, data_coding, payload)
-            pdu = _HEADER.pack(16 + len(body), _SUBMIT_SM, 0, sequence) + body
+            body = head + submit_tail(esm_class, registered, data_coding, payload)
+            pdu = PDU_HEADER.pack(16 + len(body), SUBMIT_SM, 0, sequence) + body
             yield job, index, sequence, pdu
 
     def _write(self, pdus: list[bytes]) -> list[bytes]:
@@ -474,7 +344,7 @@ class SmppClient:
         results: dict[int, SendResult] = {}
         done = threading.Condition()
 
-        def collect(index: int) -> ResultCallback:
+        def collect(index: int) -> SubmitCallback:
             def callback(_message: SmsMessage, result: SendResult) -> None:
                 with done:
                     results[index] = result
@@ -575,7 +445,7 @@ class SmppClient:
 
     def _dispatch(self, raw: bytes) -> None:
         command, status, sequence = struct.unpack(">LLL", raw[4:16])
-        if command in (_SUBMIT_SM_RESP, _GENERIC_NACK):
+        if command in (SUBMIT_SM_RESP, GENERIC_NACK):
             with self._lock:
                 entry = self._pending.pop(sequence, None)
             if entry is None:
@@ -584,7 +454,7 @@ class SmppClient:
             job, index, sent = entry
             answered = time.monotonic()
             self._answers.append((answered, answered - sent))
-            if status == consts.SMPP_ESME_ROK and command == _SUBMIT_SM_RESP:
+            if status == consts.SMPP_ESME_ROK and command == SUBMIT_SM_RESP:
                 message_id = raw[16:].split(b"\0", 1)[0].decode("latin-1")  # a C string
                 self._part_done(job, index, message_id)
             else:
@@ -594,14 +464,14 @@ class SmppClient:
                 )
                 description = consts.DESCRIPTIONS.get(status, "unknown status")
                 self._part_failed(job, index, outcome, f"0x{status:08X} {description}")
-        elif command == _DELIVER_SM:
+        elif command == DELIVER_SM:
             self._deliver_sm(raw, sequence)
-        elif command == _ENQUIRE_LINK:
+        elif command == ENQUIRE_LINK:
             self._respond("enquire_link_resp", sequence)
-        elif command == _UNBIND:
+        elif command == UNBIND:
             self._respond("unbind_resp", sequence)
             self._alive.clear()
-        elif command == _UNBIND_RESP:
+        elif command == UNBIND_RESP:
             self._unbound.set()
             self._alive.clear()
 
@@ -617,16 +487,18 @@ class SmppClient:
         try:
             pdu = self._parse(raw)
             esm_class = pdu.esm_class or 0
-            if esm_class & 0x3C == _ESM_RECEIPT:
-                receipt = self._receipt(pdu)
-                if receipt is not None and self.on_receipt is not None:
+            if esm_class & 0x3C == ESM_RECEIPT:
+                receipt = receipt_from(pdu, self.config.name)
+                if receipt is None:
+                    log.warning("%s: receipt without id or state", self.config.name)
+                elif self.on_receipt is not None:
                     self.on_receipt(receipt)
             else:
-                text = _message_text(pdu.short_message or b"", pdu.data_coding or 0, esm_class)
+                text = message_text_of(pdu.short_message or b"", pdu.data_coding or 0, esm_class)
                 inbound = InboundMessage(
                     provider=self.config.name,
-                    source=_text(pdu.source_addr),
-                    destination=_text(pdu.destination_addr),
+                    source=pdu_text(pdu.source_addr),
+                    destination=pdu_text(pdu.destination_addr),
                     text=text,
                     opt_out_keyword=opt_out_keyword(text, self.config.opt_out_keywords),
                 )
@@ -641,20 +513,3 @@ class SmppClient:
             log.exception("%s: deliver_sm not handled", self.config.name)
             status = consts.SMPP_ESME_RX_T_APPN
         self._respond("deliver_sm_resp", sequence, status)
-
-    def _receipt(self, pdu: object) -> DeliveryReceipt | None:
-        fields = parse_receipt_text(_text(getattr(pdu, "short_message", b"")))
-        message_id = _text(getattr(pdu, "receipted_message_id", None)) or fields.get("id", "")
-        state = getattr(pdu, "message_state", None)
-        stat = _STATE_NAMES.get(state, "") if state else fields.get("stat", "").upper()
-        if not message_id or not stat:
-            log.warning("%s: receipt without id or state", self.config.name)
-            return None
-        return DeliveryReceipt(
-            provider=self.config.name,
-            provider_message_id=message_id,
-            status=_STAT_STATUS.get(stat, DeliveryStatus.TECHNICAL_FAILURE),
-            provider_status=stat,
-            error_code=fields.get("err"),
-            done_at=_receipt_time(fields.get("done date")),
-        )

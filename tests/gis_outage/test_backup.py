@@ -20,36 +20,29 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gis_outage.affected import affected_snapshot
-from gis_outage.area import area_of_trace
-from gis_outage.backup import MANIFEST, export_backup, member_name
-from gis_outage.config import Settings
 from gis_outage.importers import import_network
-from gis_outage.storage.addresses import load_addresses
+from gis_outage.services import outages
+from gis_outage.services.context import build_context
+from gis_outage.storage.backup import MANIFEST, export_backup, member_name
 from gis_outage.storage.db import current_revision, head_revision, make_engine, migrate
 from gis_outage.storage.deliveries import SentParts, deliveries_for_event, record_sends
+from gis_outage.storage.logins import complete_login, create_challenge
 from gis_outage.storage.outages import (
-    change_status,
-    create_outage,
     get_outage,
     outage_events_for,
 )
-from gis_outage.storage.portal import (
-    complete_login,
-    create_challenge,
-    record_event,
-    save_subscriptions,
-)
+from gis_outage.storage.rate_limits import record_event
 from gis_outage.storage.recipients import add_opt_out
 from gis_outage.storage.schema import metadata, utcnow, utilities, utility_services
+from gis_outage.storage.subscriptions import save_subscriptions
 from gis_outage.storage.users import create_token, create_user, user_for_token
 from gis_outage.tracing import TraceEngines
 from notifier.channels.demo import DemoProvider
 from notifier.pipeline import process_event
 from notifier.providers import ProviderChain, Providers
-from notifier.settings import NotifierSettings
 
 from ..notifier.outage_data import add_addresses, add_directory, landline, mobile
+from ..settings import settings_for
 from .networks import small_water
 from .test_import_cli import run, url_of
 from .test_network_validation import write
@@ -93,24 +86,19 @@ def fill(db: Engine, tmp_path: Path) -> dict[str, Any]:
     record_event(db, "b" * 64)
 
     # An engineer traces a break, publishes it, and the notifier sends the messages.
-    loaded = TraceEngines(db).get("water")
-    result = loaded.engine.break_trace(["L4"])
-    area = area_of_trace(loaded.network, result, load_addresses(db, result.affected_addresses))
-    outage_id = create_outage(
-        db, service="water", kind="unplanned", starts_at=now - timedelta(minutes=5),
+    settings = settings_for(tmp_path, quiet_hours_start=None, quiet_hours_end=None)
+    ctx = build_context(settings, db=db)
+    outage_id = outages.draft(
+        ctx, service="water", kind="unplanned", starts_at=now - timedelta(minutes=5),
         estimated_end_at=now + timedelta(hours=3), cause="pipe_burst",
         texts={"fi": "Vesijohtovuoto", "sv": "Vattenläcka", "en": "Water main leak"},
-        affected=affected_snapshot(result, network_version=loaded.version,
-                                   streets=area.streets),
-        public_area=area.polygon, area_description=area.description() or None,
-        created_by=ENGINEER,
-    )
-    change_status(db, outage_id, "published", ENGINEER)
+        selection=outages.Selection(break_links=("L4",)), actor=ENGINEER,
+    )["id"]
+    outages.publish(ctx, outage_id, ENGINEER)
     demo = DemoProvider(tmp_path / "messages")
     providers = Providers({c: ProviderChain(c, [demo]) for c in ("sms", "email", "voice")})
     for event in outage_events_for(db, outage_id):
-        process_event(db, event["id"], providers, settings=Settings(data_dir=tmp_path),
-                      notifier=NotifierSettings(quiet_hours_start=None, quiet_hours_end=None))
+        process_event(db, settings, event["id"], providers)
     # A long SMS: the provider took it as two parts, each with its own receipt to come.
     sms = next(d for d in deliveries_for_event(db, event["id"]) if d["channel"] == "sms")
     record_sends(db, [], [SentParts(sms["id"], "smpp", ["part-1", "part-2"])])

@@ -28,9 +28,8 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def app(tmp_path: Path, engine: Engine) -> FastAPI:
     # TTL 0: every request sees the latest write, so tests need not wait.
-    return create_app(
-        Settings(data_dir=tmp_path), engine, public_url=PUBLIC_URL, state_ttl_seconds=0
-    )
+    settings = Settings(data_dir=tmp_path, public_url=PUBLIC_URL, map={"state_ttl_seconds": 0})
+    return create_app(settings, engine)
 
 
 @pytest.fixture

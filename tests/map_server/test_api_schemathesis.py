@@ -71,7 +71,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str,
     ids = seed(engine)
     create_user(engine, "Fuzz Admin", "admin")
     token = create_token(engine, "Fuzz Admin")
-    app = create_app(Settings(data_dir=tmp), engine, public_url="http://testserver")
+    app = create_app(Settings(data_dir=tmp, public_url="http://testserver"), engine)
     yield app, token, ids
     engine.dispose()
 

@@ -130,7 +130,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     sock = free_socket()
     url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
     # The default state TTL (1 s), as in production: the publish test measures it.
-    app = create_app(Settings(data_dir=tmp), engine, public_url=url)
+    app = create_app(Settings(data_dir=tmp, public_url=url), engine)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

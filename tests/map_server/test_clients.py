@@ -47,7 +47,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list
     ids.append(new_outage(engine, kind="planned", starts_in=timedelta(days=3)))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = create_app(Settings(data_dir=tmp), engine, public_url=url)
+    app = create_app(Settings(data_dir=tmp, public_url=url), engine)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)

@@ -65,7 +65,7 @@ def test_response_cache_keeps_to_its_byte_budget(app) -> None:
         await send({"type": "http.response.body", "body": b"x" * 600})
 
     cache = PublicCacheMiddleware(
-        big, snapshots=app.state.snapshots, settings=app.state.map_settings, max_bytes=1000
+        big, snapshots=app.state.snapshots, settings=app.state.settings, max_bytes=1000
     )
 
     async def get(query: str) -> None:
@@ -114,7 +114,7 @@ def test_engineer_api_is_not_given_public_caching(client: TestClient) -> None:
 
 
 def test_publish_shows_within_a_second_with_the_default_ttl(tmp_path: Path, engine) -> None:
-    app = create_app(Settings(data_dir=tmp_path), engine, public_url="http://testserver")
+    app = create_app(Settings(data_dir=tmp_path, public_url="http://testserver"), engine)
     with TestClient(app) as client:
         url = "/oapi/collections/outages/items?f=json"
         etag = client.get(url).headers["etag"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from gis_outage.storage.outages import change_status, update_outage
@@ -148,3 +149,13 @@ def test_other_crs(client: TestClient, engine) -> None:
     assert 380_000 < x < 400_000 and 6_670_000 < y < 6_680_000  # Helsinki in ETRS-TM35FIN
     plain = client.get(ITEMS, params={"f": "json"}).json()["features"][0]["geometry"]
     assert plain["coordinates"][0][0][0] < 180  # the cached WGS84 copy was not changed
+
+
+@pytest.mark.parametrize("sortby", ["", "starts_at,,kind", "-", "+,"])
+def test_an_empty_sort_key_is_a_400_not_a_crash(client: TestClient, sortby: str) -> None:
+    """pygeoapi indexes each sort key's first character; an empty key used to be a 500."""
+    answer = client.get("/oapi/collections/outages/items", params={"f": "json", "sortby": sortby})
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "InvalidParameterValue"
+    good = client.get("/oapi/collections/outages/items", params={"sortby": "-starts_at"})
+    assert good.status_code == 200

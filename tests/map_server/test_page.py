@@ -88,7 +88,7 @@ def test_no_tiles_unless_configured(client: TestClient, tmp_path: Path, engine) 
     )
     assert config["tileUrl"] is None
     tiles = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    app = create_app(Settings(data_dir=tmp_path / "b"), engine, map_tile_url=tiles)
+    app = create_app(Settings(data_dir=tmp_path / "b", map={"tile_url": tiles}), engine)
     with TestClient(app) as other:
         assert tiles in other.get("/").text
 

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
+from gis_outage.config import Settings
 from gis_outage.storage.deliveries import deliveries_for_event
 from gis_outage.storage.outbox import pending_outbox
 from notifier.celery_app import PURPOSES, make_app
-from notifier.settings import NotifierSettings
 
 from .outage_data import (
     add_addresses,
@@ -50,8 +50,7 @@ def _reachable(port: int) -> bool:
 
 
 def test_queues_are_named_by_purpose() -> None:
-    notifier = NotifierSettings(queue_prefix="x-")
-    app = make_app("redis://127.0.0.1:6379/0", notifier)
+    app = make_app("redis://127.0.0.1:6379/0", Settings(notify={"queue_prefix": "x-"}))
     assert [q.name for q in app.conf.task_queues] == [f"x-{p}" for p in PURPOSES]
     assert PURPOSES == ("resolve", "send-sms", "send-email", "send-voice", "receipts")
     assert app.conf.task_routes["notifier.tasks.record_receipt"] == {"queue": "x-receipts"}
@@ -60,6 +59,7 @@ def test_queues_are_named_by_purpose() -> None:
 
 
 PUBLIC_URL = "https://outages.example.org"
+UTILITY = "Example Water"
 
 
 @pytest.fixture
@@ -81,8 +81,10 @@ def celery_worker(tmp_path: Path, smpp_server: Any, request: pytest.FixtureReque
             "GIS_OUTAGE_NOTIFY_VOICE_PROVIDERS": "demo",
             "GIS_OUTAGE_NOTIFY_SMPP_PORT": str(smpp_server.port),
             "GIS_OUTAGE_NOTIFY_BATCH_SIZE": "50",
-            # The map server's address only: messages link the map under it.
+            # The map server's address and name only: messages link the map under it
+            # and are signed with the name.
             "GIS_OUTAGE_PUBLIC_URL": PUBLIC_URL,
+            "GIS_OUTAGE_UTILITY_NAME": UTILITY,
             "PYTHONPATH": str(ROOT),
         })
         queues = ",".join(prefix + p for p in PURPOSES)
@@ -146,6 +148,7 @@ def test_a_celery_worker_sends_a_published_outage_end_to_end(
     assert {m["text"].rsplit(" ", 1)[-1] for m in smpp_server.messages()} == {
         f"{PUBLIC_URL}/?outage={outage_id}"
     }
+    assert all(m["text"].startswith(f"{UTILITY}: ") for m in smpp_server.messages())
     email = [d for d in deliveries_for_event(db, event_id) if d["channel"] == "email"]
     assert [d["provider"] for d in email] == ["demo"]
     print(f"\ncelery on {broker}: 121 SMS delivered {elapsed:.1f} s after publish")

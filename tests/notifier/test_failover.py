@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+import tests.settings
 from gis_outage.config import Settings
 from gis_outage.storage.deliveries import deliveries_for_event
 from notifier.pipeline import process_event
 from notifier.providers import build_providers
-from notifier.settings import NotifierSettings
 
 from .outage_data import last_event, numbers_at, publish_outage
 
@@ -22,7 +22,7 @@ from .outage_data import last_event, numbers_at, publish_outage
 SLOW_ANSWER, THRESHOLD = 2.0, 1.0
 
 
-def settings_for(primary: Any, secondary: Any, **overrides: Any) -> NotifierSettings:
+def settings_for(tmp_path: Path, primary: Any, secondary: Any, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "sms_providers": "smpp,smpp2",
         "smpp_port": primary.port,
@@ -34,7 +34,7 @@ def settings_for(primary: Any, secondary: Any, **overrides: Any) -> NotifierSett
         "quiet_hours_start": None,
         "quiet_hours_end": None,
     }
-    return NotifierSettings(**(values | overrides))
+    return tests.settings.settings_for(tmp_path, **(values | overrides))
 
 
 def test_a_slow_primary_sends_the_next_batches_to_the_secondary(
@@ -44,16 +44,15 @@ def test_a_slow_primary_sends_the_next_batches_to_the_secondary(
     addresses = numbers_at(db, 40)
     primary = smpp_server_factory(response_delay=SLOW_ANSWER, receipts=False)
     secondary = smpp_server_factory(receipts=False)
-    notifier = settings_for(primary, secondary)
-    providers = build_providers(notifier, tmp_path)
-    settings = Settings(data_dir=tmp_path)
+    notifier = settings_for(tmp_path, primary, secondary)
+    providers = build_providers(notifier)
     try:
         event_id = last_event(db, publish_outage(db, addresses))
-        report = process_event(db, event_id, providers, settings=settings, notifier=notifier)
+        report = process_event(db, notifier, event_id, providers)
         assert (report.sent, report.failed, report.pending) == (40, 0, 0)
         # While the primary cools down, a second event goes to the secondary only.
         second = last_event(db, publish_outage(db, addresses))
-        process_event(db, second, providers, settings=settings, notifier=notifier)
+        process_event(db, notifier, second, providers)
     finally:
         providers.close()
 
@@ -76,9 +75,8 @@ def test_a_primary_that_turns_slow_and_recovers_gets_traffic_back_after_its_cool
     primary = smpp_server_factory(receipts=False)
     secondary = smpp_server_factory(receipts=False)
     cooldown = 0.5
-    notifier = settings_for(primary, secondary, provider_cooldown_seconds=cooldown)
-    providers = build_providers(notifier, tmp_path)
-    settings = Settings(data_dir=tmp_path)
+    notifier = settings_for(tmp_path, primary, secondary, provider_cooldown_seconds=cooldown)
+    providers = build_providers(notifier)
     events = []
     try:
         for delay in (0.0, SLOW_ANSWER, 0.0):
@@ -86,7 +84,7 @@ def test_a_primary_that_turns_slow_and_recovers_gets_traffic_back_after_its_cool
             if delay == 0.0 and events:
                 time.sleep(cooldown + 0.1)  # the cool-down is a span of time, not an event
             events.append(last_event(db, publish_outage(db, addresses)))
-            process_event(db, events[-1], providers, settings=settings, notifier=notifier)
+            process_event(db, notifier, events[-1], providers)
     finally:
         providers.close()
 

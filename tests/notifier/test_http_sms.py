@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from notifier.channels import DeliveryStatus, Outcome, SmsMessage
+from notifier.channels import Outcome, ReceiptStatus, SmsMessage
 from notifier.channels.http_sms import HttpSmsClient, HttpSmsConfig
 
 from .conftest import HttpGateway, free_port
@@ -58,8 +58,8 @@ def test_status_callback() -> None:
     client = HttpSmsClient(HttpSmsConfig(url="http://127.0.0.1:9/"))
     receipt = client.parse_status_callback({"id": "gw-1", "status": "DELIVERED"})
     assert receipt is not None
-    assert (receipt.provider_message_id, receipt.status) == ("gw-1", DeliveryStatus.DELIVERED)
+    assert (receipt.provider_message_id, receipt.status) == ("gw-1", ReceiptStatus.DELIVERED)
     failed = client.parse_status_callback({"id": "gw-2", "status": "undelivered"})
-    assert failed is not None and failed.status is DeliveryStatus.PERMANENT_FAILURE
+    assert failed is not None and failed.status is ReceiptStatus.PERMANENT_FAILURE
     assert client.parse_status_callback({"event": "ping"}) is None
     client.close()

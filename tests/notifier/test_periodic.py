@@ -8,18 +8,14 @@ from gis_outage.config import Settings
 from gis_outage.storage.schema import deliveries
 from notifier.celery_app import make_app
 from notifier.providers import build_providers
-from notifier.settings import NotifierSettings
 from notifier.worker import EmbeddedWorker
 from tests.notifier.outage_data import deliveries_with_one_old
 
 
 def test_old_delivery_logs_are_deleted_by_the_embedded_worker(db_engine, tmp_path):
     deliveries_with_one_old(db_engine, "+358401234567", "+358451112233", timedelta(days=400))
-    notifier = NotifierSettings()
-    worker = EmbeddedWorker(
-        db_engine, build_providers(notifier, tmp_path), settings=Settings(data_dir=tmp_path),
-        notifier=notifier,
-    )
+    settings = Settings(data_dir=tmp_path)
+    worker = EmbeddedWorker(db_engine, settings, build_providers(settings))
     worker.run_once()
     with db_engine.connect() as conn:
         left = conn.execute(sa.select(deliveries.c.destination)).scalars().all()
@@ -33,10 +29,8 @@ def test_celery_beat_schedules_retention_daily():
 
 
 def test_e_mails_point_to_the_portal_opt_out_page_by_default():
-    assert NotifierSettings(public_url="https://outages.example.fi/").opt_out_url == (
+    assert Settings(public_url="https://outages.example.fi/").opt_out_url == (
         "https://outages.example.fi/portal/unsubscribe"
     )
-    assert NotifierSettings(unsubscribe_url="https://x.example/stop").opt_out_url == (
-        "https://x.example/stop"
-    )
-    assert NotifierSettings().opt_out_url is None
+    stop = Settings(notify={"unsubscribe_url": "https://x.example/stop"})
+    assert stop.opt_out_url == "https://x.example/stop"

@@ -20,7 +20,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gis_outage.config import Settings
+from gis_outage.config import NotifySettings, Settings
+from gis_outage.services.notification import (
+    plan_event,
+    queue_work,
+    retry_policy,
+    schedule_reminders,
+)
 from gis_outage.storage.deliveries import deliveries_for_event
 from gis_outage.storage.outages import (
     change_status,
@@ -32,12 +38,11 @@ from gis_outage.storage.recipients import claim_deliveries
 from gis_outage.storage.schema import opt_outs
 from notifier.channels.demo import DemoProvider, recent_messages
 from notifier.channels.smpp import SmppClient, SmppConfig
-from notifier.pipeline import plan_event, prepare_event, process_event, queue_work, retry_policy
+from notifier.pipeline import process_event
 from notifier.providers import ProviderChain, Providers, SmppProvider, build_providers
 from notifier.receipts import ReceiptSink, opt_out_handler
-from notifier.reminders import schedule_reminders
-from notifier.settings import NotifierSettings
 from notifier.worker import EmbeddedWorker, start_embedded_worker
+from tests.settings import notifier_settings
 
 from .conftest import free_port
 from .outage_data import (
@@ -55,22 +60,6 @@ from .outage_data import (
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 ESME_RTHROTTLED, ESME_RINVDSTADR = 0x58, 0x0B
-
-
-def notifier_settings(**overrides: Any) -> NotifierSettings:
-    values: dict[str, Any] = {
-        "quiet_hours_start": None,  # tests of quiet hours set them
-        "quiet_hours_end": None,
-        "retry_backoff_seconds": 0.2,
-        "delivery_lease_seconds": 2.0,
-        "poll_seconds": 0.05,
-        "batch_size": 50,
-        "utility_name": "Testivesi",
-    }
-    values.update(overrides)
-    return NotifierSettings(**values)
-
-
 
 
 def demo_providers(tmp_path: Path) -> Providers:
@@ -100,13 +89,12 @@ def test_publishing_sends_sms_email_and_voice_once_through_the_embedded_worker(
         {"phone": mobile(9), "address_id": "A3"},  # replaced by the registered number
     ])
     add_subscription(db, "A3", phone=mobile(4), email="resident@example.fi", language="en")
-    settings = Settings(data_dir=tmp_path)
     notifier = notifier_settings(
-        sms_providers="smpp", email_providers="smtp", voice_providers="demo",
+        tmp_path, sms_providers="smpp", email_providers="smtp", voice_providers="demo",
         smpp_port=smpp_server.port, smtp_port=controller.port,
         public_url="https://kartta.example.fi", unsubscribe_url="https://example.fi/pois",
     )
-    worker = start_embedded_worker(settings, db, notifier=notifier)
+    worker = start_embedded_worker(notifier, db)
     try:
         outage_id = publish_outage(db, ["A1", "A2", "A3"])
         worker.wake()
@@ -115,7 +103,7 @@ def test_publishing_sends_sms_email_and_voice_once_through_the_embedded_worker(
         wait_until(lambda: not pending_outbox(db))
         event_id = last_event(db, outage_id)
         # Run again by hand: everything is recorded, nothing goes out twice.
-        again = process_event(db, event_id, worker.providers, settings=settings, notifier=notifier)
+        again = process_event(db, notifier, event_id, worker.providers)
         assert (again.inserted, again.sent, again.pending) == (0, 0, 0)
         # The SMSC's delivery receipts reach the deliveries.
         wait_until(lambda: statuses(db, event_id)["delivered"] == 3)
@@ -157,7 +145,7 @@ def test_publishing_sends_sms_email_and_voice_once_through_the_embedded_worker(
     # Nothing personal in any log line of ours in the whole run.
     ours = [r for r in caplog.records if r.name != "mail.log"]  # not the test SMTP server
     logged = "\n".join(r.getMessage() for r in ours)
-    assert "notifier.pipeline" in {r.name for r in caplog.records}
+    assert "gis_outage.services.notification" in {r.name for r in caplog.records}
     for secret in (mobile(1), mobile(2), mobile(4), landline(3), "resident@example.fi"):
         assert secret not in logged and secret.lstrip("+")[3:] not in logged
 
@@ -177,8 +165,7 @@ def test_the_demo_provider_keeps_what_residents_would_receive(
         {"phone": landline(2), "address_id": "A2"},
     ])
     add_subscription(db, "A2", email="asukas@example.fi", language="sv", phone=None)
-    settings = Settings(data_dir=tmp_path)
-    worker = start_embedded_worker(settings, db, notifier=notifier_settings())
+    worker = start_embedded_worker(notifier_settings(tmp_path), db)
     try:
         publish_outage(db, ["A1", "A2"])
         worker.wake()
@@ -210,11 +197,10 @@ def test_racing_workers_and_reruns_send_each_message_once(
     addresses = numbers_at(db, 300)
     # A lease this short makes the second worker take the event over while the first
     # is still sending it: both work on the same event at once.
-    notifier = notifier_settings(outbox_lease_seconds=0.01, batch_size=20)
-    settings = Settings(data_dir=tmp_path)
+    notifier = notifier_settings(tmp_path, outbox_lease_seconds=0.01, batch_size=20)
     workers = [
-        EmbeddedWorker(db, _smpp_providers(smpp_server.port, f"smpp-{n}"), settings=settings,
-                       notifier=notifier, reminders=False, name=f"w{n}")
+        EmbeddedWorker(db, notifier, _smpp_providers(smpp_server.port, f"smpp-{n}"),
+                       periodic=False, name=f"w{n}")
         for n in "ab"
     ]
     outage_id = publish_outage(db, addresses)
@@ -229,8 +215,7 @@ def test_racing_workers_and_reruns_send_each_message_once(
     # And twice more by hand, concurrently.
     runs = [_smpp_providers(smpp_server.port, name) for name in ("smpp-c", "smpp-d")]
     threads = [
-        threading.Thread(target=process_event, args=(db, event_id, p),
-                         kwargs={"settings": settings, "notifier": notifier})
+        threading.Thread(target=process_event, args=(db, notifier, event_id, p))
         for p in runs
     ]
     for t in threads:
@@ -258,9 +243,9 @@ def test_a_large_event_is_queued_a_slice_of_addresses_at_a_time_and_each_number_
     # One number listed at the first and the last address: two slices apart.
     add_directory(db, [{"phone": mobile(0), "address_id": addresses[-1],
                         "number_type": "mobile"}], source="operator-other")
-    settings, notifier = Settings(data_dir=tmp_path), notifier_settings()
+    notifier = notifier_settings(tmp_path)
     event_id = last_event(db, publish_outage(db, addresses))
-    plan = plan_event(db, event_id, settings=settings, notifier=notifier)
+    plan = plan_event(db, notifier, event_id)
     assert plan.recipients == []  # deciding resolves nobody yet
     work = queue_work(db, plan, address_slice=4, chunk=3)
     first = next(work)
@@ -280,21 +265,18 @@ def test_a_claimed_but_unrecorded_send_is_retried_after_its_lease_and_sent_rows_
     db = db_engine
     addresses = numbers_at(db, 20)
     # The lease must outlast the first run even on a loaded machine.
-    notifier = notifier_settings(delivery_lease_seconds=4.0)
-    settings = Settings(data_dir=tmp_path)
+    notifier = notifier_settings(tmp_path, delivery_lease_seconds=4.0)
     event_id = last_event(db, publish_outage(db, addresses))
-    prepare_event(db, event_id, settings=settings, notifier=notifier)
+    list(queue_work(db, plan_event(db, notifier, event_id)))
     # A worker claims five rows and dies before sending or recording them.
     dead = claim_deliveries(db, event_id, retry_policy(notifier), limit=5)
     assert len(dead) == 5
 
-    first = process_event(db, event_id, demo_providers(tmp_path), settings=settings,
-                          notifier=notifier)
+    first = process_event(db, notifier, event_id, demo_providers(tmp_path))
     assert (first.sent, first.pending) == (15, 5)
-    assert first.retry_at is not None and first.retry_at > datetime.now(UTC)
-    time.sleep(max(0.0, (first.retry_at - datetime.now(UTC)).total_seconds()) + 0.1)
-    second = process_event(db, event_id, demo_providers(tmp_path), settings=settings,
-                           notifier=notifier)
+    assert first.next_attempt_at is not None and first.next_attempt_at > datetime.now(UTC)
+    time.sleep(max(0.0, (first.next_attempt_at - datetime.now(UTC)).total_seconds()) + 0.1)
+    second = process_event(db, notifier, event_id, demo_providers(tmp_path))
     assert (second.sent, second.pending, second.done) == (5, 0, True)
     kept = recent_messages(100, tmp_path)
     assert len(kept) == 20 and len({m["delivery_id"] for m in kept}) == 20
@@ -322,19 +304,18 @@ def test_calls_are_claimed_only_as_many_as_are_placed_at_once(
     provider = CountingBatches(tmp_path)
     providers = Providers({"voice": ProviderChain("voice", [provider])})
     event_id = last_event(db, publish_outage(db, ["A1"]))
-    stats = process_event(db, event_id, providers, settings=Settings(data_dir=tmp_path),
-                          notifier=notifier_settings(sip_max_calls=2))
+    stats = process_event(db, notifier_settings(tmp_path, sip_max_calls=2), event_id, providers)
     assert (stats.sent, stats.done) == (5, True)
     assert provider.batches == [2, 2, 1]
 
 
 def test_a_throttled_smpp_bind_gets_batches_it_sends_within_half_a_lease() -> None:
     """At 2 SMS/s a batch of 500 would take 250 s, past a 120 s lease."""
-    throttled = NotifierSettings(smpp_max_per_second=2, delivery_lease_seconds=120)
+    throttled = NotifySettings(smpp_max_per_second=2, delivery_lease_seconds=120)
     assert throttled.batch_for("sms") == 120
     assert throttled.batch_for("email") == throttled.batch_size == 500
-    assert NotifierSettings(smpp_max_per_second=0.001).batch_for("sms") == 1
-    assert NotifierSettings(smpp_max_per_second=1000).batch_for("sms") == 500
+    assert NotifySettings(smpp_max_per_second=0.001).batch_for("sms") == 1
+    assert NotifySettings(smpp_max_per_second=1000).batch_for("sms") == 500
 
 
 # -- retries, failover, permanent failures ---------------------------------------------
@@ -347,21 +328,19 @@ def test_failover_to_the_secondary_provider_when_the_primary_refuses(
     addresses = numbers_at(db, 10)
     primary = smpp_server_factory(reject_status=ESME_RTHROTTLED)
     secondary = smpp_server_factory()
-    notifier = notifier_settings(
+    notifier = notifier_settings(tmp_path,
         sms_providers="smpp,smpp2", smpp_port=primary.port,
         smpp2_host="127.0.0.1", smpp2_port=secondary.port,
     )
-    providers = build_providers(notifier, tmp_path)
+    providers = build_providers(notifier)
     try:
         event_id = last_event(db, publish_outage(db, addresses))
-        report = process_event(db, event_id, providers, settings=Settings(data_dir=tmp_path),
-                               notifier=notifier)
+        report = process_event(db, notifier, event_id, providers)
         assert (report.sent, report.pending) == (10, 0)
         # The refusing primary is now tried last; a second event goes straight through.
         primary_submits = primary.submits
         event2 = last_event(db, publish_outage(db, addresses))
-        process_event(db, event2, providers, settings=Settings(data_dir=tmp_path),
-                      notifier=notifier)
+        process_event(db, notifier, event2, providers)
     finally:
         providers.close()
     assert primary.rejected == 10 and not primary.received
@@ -375,15 +354,14 @@ def test_failover_when_the_primary_is_down(
 ) -> None:
     db = sqlite_engine
     addresses = numbers_at(db, 5)
-    notifier = notifier_settings(
+    notifier = notifier_settings(tmp_path,
         sms_providers="smpp,smpp2", smpp_port=free_port(),  # nothing listens there
         smpp2_host="127.0.0.1", smpp2_port=smpp_server.port,
     )
-    providers = build_providers(notifier, tmp_path)
+    providers = build_providers(notifier)
     try:
         event_id = last_event(db, publish_outage(db, addresses))
-        report = process_event(db, event_id, providers, settings=Settings(data_dir=tmp_path),
-                               notifier=notifier)
+        report = process_event(db, notifier, event_id, providers)
     finally:
         providers.close()
     assert report.sent == 5 and len(smpp_server.messages()) == 5
@@ -396,22 +374,21 @@ def test_temporary_failures_are_retried_with_backoff_until_the_limit(
     addresses = numbers_at(db, 5)
     port = free_port()
     # A backoff long enough that the second run surely falls within it on a loaded machine.
-    notifier = notifier_settings(sms_providers="smpp", smpp_port=port, max_attempts=3,
+    notifier = notifier_settings(tmp_path, sms_providers="smpp", smpp_port=port, max_attempts=3,
                                  retry_backoff_seconds=4.0)
-    settings = Settings(data_dir=tmp_path)
     event_id = last_event(db, publish_outage(db, addresses))
-    providers = build_providers(notifier, tmp_path)
+    providers = build_providers(notifier)
     try:
-        down = process_event(db, event_id, providers, settings=settings, notifier=notifier)
+        down = process_event(db, notifier, event_id, providers)
         assert (down.sent, down.retrying, down.pending, down.done) == (0, 5, 5, False)
         assert statuses(db, event_id) == {"temporary-failure": 5}
         # Within the backoff nothing is tried again.
-        early = process_event(db, event_id, providers, settings=settings, notifier=notifier)
+        early = process_event(db, notifier, event_id, providers)
         assert (early.sent, early.retrying) == (0, 0)
         server = smpp_server_factory(port=port)  # the provider is back
-        assert down.retry_at is not None
-        time.sleep(max(0.0, (down.retry_at - datetime.now(UTC)).total_seconds()) + 0.1)
-        up = process_event(db, event_id, providers, settings=settings, notifier=notifier)
+        assert down.next_attempt_at is not None
+        time.sleep(max(0.0, (down.next_attempt_at - datetime.now(UTC)).total_seconds()) + 0.1)
+        up = process_event(db, notifier, event_id, providers)
         assert (up.sent, up.pending, up.done) == (5, 0, True)
     finally:
         providers.close()
@@ -420,13 +397,13 @@ def test_temporary_failures_are_retried_with_backoff_until_the_limit(
 
     # A provider that stays down: after max_attempts the deliveries are given up.
     event2 = last_event(db, publish_outage(db, addresses))
-    dead = notifier_settings(sms_providers="smpp", smpp_port=free_port(), max_attempts=2,
+    dead = notifier_settings(tmp_path, sms_providers="smpp", smpp_port=free_port(), max_attempts=2,
                              retry_backoff_seconds=0.1)
-    providers = build_providers(dead, tmp_path)
+    providers = build_providers(dead)
     try:
-        process_event(db, event2, providers, settings=settings, notifier=dead)
+        process_event(db, dead, event2, providers)
         time.sleep(0.2)
-        last = process_event(db, event2, providers, settings=settings, notifier=dead)
+        last = process_event(db, dead, event2, providers)
     finally:
         providers.close()
     assert last.done and statuses(db, event2) == {"technical-failure": 5}
@@ -439,13 +416,12 @@ def test_a_permanent_failure_is_final_and_not_failed_over(
     addresses = numbers_at(db, 3)
     primary = smpp_server_factory(reject_destinations={mobile(0).lstrip("+"): ESME_RINVDSTADR})
     secondary = smpp_server_factory()
-    notifier = notifier_settings(sms_providers="smpp,smpp2", smpp_port=primary.port,
+    notifier = notifier_settings(tmp_path, sms_providers="smpp,smpp2", smpp_port=primary.port,
                                  smpp2_host="127.0.0.1", smpp2_port=secondary.port)
-    providers = build_providers(notifier, tmp_path)
+    providers = build_providers(notifier)
     try:
         event_id = last_event(db, publish_outage(db, addresses))
-        report = process_event(db, event_id, providers, settings=Settings(data_dir=tmp_path),
-                               notifier=notifier)
+        report = process_event(db, notifier, event_id, providers)
     finally:
         providers.close()
     assert (report.sent, report.failed, report.done) == (2, 1, True)
@@ -456,15 +432,14 @@ def test_a_permanent_failure_is_final_and_not_failed_over(
 # -- policies ----------------------------------------------------------------------------
 
 
-def _run(db: Engine, event_id: int, tmp_path: Path, notifier: NotifierSettings, now=None):
-    return process_event(db, event_id, demo_providers(tmp_path), settings=Settings(
-        data_dir=tmp_path), notifier=notifier, now=now)
+def _run(db: Engine, event_id: int, tmp_path: Path, notifier: Settings, now=None):
+    return process_event(db, notifier, event_id, demo_providers(tmp_path), now=now)
 
 
 def test_short_electricity_outages_are_not_messaged(sqlite_engine: Engine, tmp_path: Path):
     db = sqlite_engine
     addresses = numbers_at(db, 5)
-    notifier = notifier_settings(electricity_min_minutes=3)
+    notifier = notifier_settings(tmp_path, electricity_min_minutes=3)
     now = datetime.now(UTC)
     short = publish_outage(db, addresses, service="electricity", starts_at=now,
                            duration=timedelta(minutes=2))
@@ -478,8 +453,8 @@ def test_short_electricity_outages_are_not_messaged(sqlite_engine: Engine, tmp_p
                           starts_at=now - timedelta(minutes=1))
     published = last_event(db, held)
     report = _run(db, published, tmp_path, notifier, now=now)
-    assert report.decision.action == "defer" and report.retry_at is not None
-    assert report.retry_at - (now + timedelta(minutes=2)) < timedelta(seconds=2)
+    assert report.decision.action == "defer" and report.decision.not_before is not None
+    assert report.decision.not_before - (now + timedelta(minutes=2)) < timedelta(seconds=2)
     change_status(db, held, "resolved", ACTOR, at=now + timedelta(seconds=30))
     later = now + timedelta(minutes=3)
     assert _run(db, published, tmp_path, notifier, now=later).decision.action == "skip"
@@ -495,7 +470,7 @@ def test_restoration_time_changes_are_messaged_only_when_they_move_enough(
 ) -> None:
     db = sqlite_engine
     addresses = numbers_at(db, 5)
-    notifier = notifier_settings(restoration_change_min_minutes=30)
+    notifier = notifier_settings(tmp_path, restoration_change_min_minutes=30)
     outage_id = publish_outage(db, addresses)
     assert _run(db, last_event(db, outage_id), tmp_path, notifier).sent == 5
     told = get_event(db, last_event(db, outage_id))["payload"]["outage"]["estimated_end_at"]
@@ -522,7 +497,7 @@ def test_a_cancelled_draft_is_not_messaged_and_a_cancelled_notice_is(
 ) -> None:
     db = sqlite_engine
     addresses = numbers_at(db, 2)
-    notifier = notifier_settings()
+    notifier = notifier_settings(tmp_path)
     draft = publish_outage(db, addresses, publish=False)
     change_status(db, draft, "cancelled", ACTOR)
     assert _run(db, last_event(db, draft), tmp_path, notifier).decision.action == "skip"
@@ -537,7 +512,7 @@ def test_a_cancelled_draft_is_not_messaged_and_a_cancelled_notice_is(
 def test_planned_notices_wait_for_the_end_of_quiet_hours(sqlite_engine: Engine, tmp_path: Path):
     db = sqlite_engine
     addresses = numbers_at(db, 3)
-    notifier = notifier_settings(quiet_hours_start="21:00", quiet_hours_end="08:00")
+    notifier = notifier_settings(tmp_path, quiet_hours_start="21:00", quiet_hours_end="08:00")
     today = datetime.now(HELSINKI).date()
     starts = datetime.combine(today + timedelta(days=2), datetime.min.time(), HELSINKI).replace(
         hour=9)
@@ -547,7 +522,7 @@ def test_planned_notices_wait_for_the_end_of_quiet_hours(sqlite_engine: Engine, 
     report = _run(db, event_id, tmp_path, notifier, now=night)
     morning = datetime.combine(today + timedelta(days=1), datetime.min.time(), HELSINKI).replace(
         hour=8)
-    assert report.decision.action == "defer" and report.retry_at == morning
+    assert report.decision.action == "defer" and report.decision.not_before == morning
     assert not deliveries_for_event(db, event_id)  # deferred, not dropped: nothing yet
     assert _run(db, event_id, tmp_path, notifier, now=morning).sent == 3
 
@@ -563,13 +538,14 @@ def test_planned_notices_wait_for_the_end_of_quiet_hours(sqlite_engine: Engine, 
 def test_planned_works_are_announced_at_most_n_days_ahead(sqlite_engine: Engine, tmp_path: Path):
     db = sqlite_engine
     addresses = numbers_at(db, 2)
-    notifier = notifier_settings(planned_notice_days=7, reminder_hour=10)
+    notifier = notifier_settings(tmp_path, planned_notice_days=7, reminder_hour=10)
     starts = datetime.now(UTC) + timedelta(days=20)
     event_id = last_event(db, publish_outage(db, addresses, kind="planned", starts_at=starts))
     report = _run(db, event_id, tmp_path, notifier)
     expected = (starts - timedelta(days=7)).astimezone(HELSINKI).replace(
         hour=10, minute=0, second=0, microsecond=0)
-    assert report.decision.action == "defer" and report.retry_at == expected
+    assert report.decision.action == "defer"
+    assert report.look_again_at(notifier, datetime.now(UTC)) == expected
 
 
 def test_day_before_reminders_are_written_once(sqlite_engine: Engine, tmp_path: Path) -> None:
@@ -580,19 +556,19 @@ def test_day_before_reminders_are_written_once(sqlite_engine: Engine, tmp_path: 
     day_before = (starts - timedelta(days=1)).astimezone(HELSINKI)
     at_nine = day_before.replace(hour=9, minute=0)
     at_noon = day_before.replace(hour=12, minute=0)
-    kwargs = {"timezone": "Europe/Helsinki", "reminder_hour": 10}
-    assert schedule_reminders(db, now=at_nine, **kwargs) == []  # before the reminder hour
-    written = schedule_reminders(db, now=at_noon, **kwargs)
-    assert len(written) == 1 and schedule_reminders(db, now=at_noon, **kwargs) == []
+    settings = notifier_settings(tmp_path, timezone="Europe/Helsinki", reminder_hour=10)
+    assert schedule_reminders(db, settings, now=at_nine) == []  # before the reminder hour
+    written = schedule_reminders(db, settings, now=at_noon)
+    assert len(written) == 1 and schedule_reminders(db, settings, now=at_noon) == []
     assert get_event(db, written[0])["kind"] == "reminder"
-    report = _run(db, written[0], tmp_path, notifier_settings(), now=at_noon)
+    report = _run(db, written[0], tmp_path, notifier_settings(tmp_path), now=at_noon)
     assert report.decision.kind == "reminder" and report.sent == 2
     # Works published the day before get no reminder.
     late = publish_outage(db, addresses, kind="planned", starts_at=datetime.now(UTC)
                           + timedelta(days=1))
     today_noon = datetime.now(HELSINKI).replace(hour=12)
     assert outage_id != late
-    assert schedule_reminders(db, now=today_noon, **kwargs) == []
+    assert schedule_reminders(db, settings, now=today_noon) == []
 
 
 def test_receipts_that_arrive_before_the_send_is_recorded_are_kept(
@@ -601,13 +577,12 @@ def test_receipts_that_arrive_before_the_send_is_recorded_are_kept(
     db = sqlite_engine
     addresses = numbers_at(db, 30)
     sink = ReceiptSink(db)
-    notifier = notifier_settings(sms_providers="smpp", smpp_port=smpp_server.port)
-    providers = build_providers(notifier, tmp_path, on_receipt=sink,
+    notifier = notifier_settings(tmp_path, sms_providers="smpp", smpp_port=smpp_server.port)
+    providers = build_providers(notifier, on_receipt=sink,
                                 on_inbound=opt_out_handler(db, "FI"))
     try:
         event_id = last_event(db, publish_outage(db, addresses))
-        process_event(db, event_id, providers, settings=Settings(data_dir=tmp_path),
-                      notifier=notifier)
+        process_event(db, notifier, event_id, providers)
         wait_until(lambda: sink.retry() == 0 and statuses(db, event_id)["delivered"] == 30)
     finally:
         providers.close()

@@ -25,7 +25,7 @@ from gis_outage.storage.recipients import Finished, insert_deliveries_once
 from notifier.pipeline import process_event
 from notifier.providers import build_providers
 from notifier.receipts import ReceiptSink
-from notifier.settings import NotifierSettings
+from tests.settings import settings_for
 
 from .outage_data import ACTOR, add_addresses, add_directory, last_event, mobile, wait_until
 
@@ -70,13 +70,11 @@ def test_a_long_sms_is_delivered_only_when_every_part_is(
         }
     )
     sink = ReceiptSink(db)
-    notifier = _smpp_settings(server.port)
-    providers = build_providers(notifier, tmp_path, on_receipt=sink)
+    notifier = _smpp_settings(tmp_path, server.port)
+    providers = build_providers(notifier, on_receipt=sink)
     try:
         event_id = publish_long_outage(db, ["R1", "R2", "R3"])
-        report = process_event(
-            db, event_id, providers, settings=Settings(data_dir=tmp_path), notifier=notifier
-        )
+        report = process_event(db, notifier, event_id, providers)
         assert report.sent == 3
         parts = len(server.received)
         assert parts == 9  # three messages of three parts
@@ -119,15 +117,13 @@ def test_single_part_messages_keep_their_receipts_on_the_delivery(
     add_directory(db, [{"phone": mobile(7), "address_id": "S1", "number_type": "mobile"}])
     server = smpp_server_factory(receipt_stat="EXPIRED")
     sink = ReceiptSink(db)
-    notifier = _smpp_settings(server.port)
-    providers = build_providers(notifier, tmp_path, on_receipt=sink)
+    notifier = _smpp_settings(tmp_path, server.port)
+    providers = build_providers(notifier, on_receipt=sink)
     try:
         outage_id = _short_outage(db)
         change_status(db, outage_id, "published", ACTOR)
         event_id = last_event(db, outage_id)
-        process_event(
-            db, event_id, providers, settings=Settings(data_dir=tmp_path), notifier=notifier
-        )
+        process_event(db, notifier, event_id, providers)
         wait_until(lambda: len(server.deliver_responses) == 1 and sink.retry() == 0)
     finally:
         providers.close()
@@ -136,10 +132,11 @@ def test_single_part_messages_keep_their_receipts_on_the_delivery(
     assert delivery_parts_of(db, row["id"]) == []  # one part: nothing more to keep
 
 
-def _smpp_settings(port: int) -> NotifierSettings:
+def _smpp_settings(tmp_path: Path, port: int) -> Settings:
     """SMS through the test SMSC on `port`, at any hour."""
-    return NotifierSettings(
-        sms_providers="smpp", smpp_port=port, quiet_hours_start=None, quiet_hours_end=None
+    return settings_for(
+        tmp_path, sms_providers="smpp", smpp_port=port, quiet_hours_start=None,
+        quiet_hours_end=None,
     )
 
 

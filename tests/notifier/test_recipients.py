@@ -8,17 +8,16 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings
-from gis_outage.storage.outages import get_event, get_outage, outage_events_for
-from gis_outage.storage.recipients import add_opt_out
-from notifier.recipients import (
+from gis_outage.model import RecipientSource as Source
+from gis_outage.services.recipients import (
     Recipient,
-    Source,
     is_adult,
     preview_counts,
     resolve_for,
     resolve_recipients,
 )
-from notifier.settings import NotifierSettings
+from gis_outage.storage.outages import get_event, get_outage, outage_events_for
+from gis_outage.storage.recipients import add_opt_out
 
 from .outage_data import (
     add_addresses,
@@ -35,8 +34,8 @@ TODAY = date(2026, 3, 2)
 
 def resolve(db: Engine, addresses, service="water", **notifier) -> dict[str, Recipient]:
     found = resolve_for(
-        db, service=service, address_ids=addresses, at=TODAY, settings=SETTINGS,
-        notifier=NotifierSettings(**notifier),
+        db, service=service, address_ids=addresses, at=TODAY,
+        settings=SETTINGS.with_changes(notify=notifier),
     )
     return {r.destination: r for r in found}
 
@@ -184,9 +183,9 @@ def test_recipients_of_an_event_and_preview_counts(db: Engine) -> None:
     add_subscription(db, "A3", email="a3@example.fi")
     outage_id = publish_outage(db, ["A1", "A2", "A3"])
     event = get_event(db, outage_events_for(db, outage_id)[-1]["id"])
-    found = resolve_recipients(db, event, settings=SETTINGS, notifier=NotifierSettings())
+    found = resolve_recipients(db, SETTINGS, event)
     assert sorted(r.address_id for r in found) == ["A1", "A2", "A3"]
-    counts = preview_counts(db, get_outage(db, outage_id), settings=SETTINGS)
+    counts = preview_counts(db, SETTINGS, get_outage(db, outage_id))
     assert counts == {"sms": 1, "email": 1, "voice": 1}
     assert all(isinstance(v, int) for v in counts.values())  # counts only, nothing personal
     assert "+358" not in repr(found) and "@" not in repr(found)  # repr leaves them out

@@ -8,14 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from gis_outage.model import Channel, EventKind, OutageKind, Service
+from gis_outage.model import (
+    LANGUAGES,
+    Channel,
+    EventKind,
+    MessageKind,
+    OutageKind,
+    Service,
+    message_kind,
+)
 from notifier.formats import Formatter
 from notifier.render import (
-    LANGUAGES,
     MessageContext,
-    MessageKind,
     RenderConfig,
-    message_kind,
     render,
 )
 from notifier.sms_text import Encoding

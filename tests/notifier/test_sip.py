@@ -28,7 +28,7 @@ from gis_outage.config import Settings
 from gis_outage.model import Channel
 from gis_outage.storage.deliveries import deliveries_for_event
 from notifier.celery_app import PURPOSES
-from notifier.channels.base import DeliveryReceipt, DeliveryStatus, Outcome, SendResult
+from notifier.channels.base import DeliveryReceipt, Outcome, ReceiptStatus, SendResult
 from notifier.channels.demo import recent_messages
 from notifier.channels.sip import SipConfig, SipProvider
 from notifier.channels.voice import espeak_binary
@@ -36,7 +36,7 @@ from notifier.pipeline import process_event
 from notifier.providers import Outgoing, build_providers
 from notifier.receipts import ReceiptSink
 from notifier.render import Rendered
-from notifier.settings import NotifierSettings
+from tests.settings import settings_for
 
 from .outage_data import (
     add_addresses,
@@ -126,7 +126,7 @@ def test_a_call_plays_the_message_twice_then_we_hang_up(
     [closed] = peer.wait_event("CALL_CLOSED")
     assert closed["param"] == BYE_RECEIVED  # we hung up, with BYE
     assert receipts == [DeliveryReceipt("sip", result.provider_message_id,
-                                        DeliveryStatus.DELIVERED, "played")]
+                                        ReceiptStatus.DELIVERED, "played")]
     assert sip.audio.synthesised == 1
 
     [heard] = peer.received()
@@ -312,18 +312,17 @@ SHORT_VOICE = """{% extends "builtin/fi/unplanned_start.j2" %}
 """
 
 
-def pipeline_settings(tmp_path: Path, **overrides: Any) -> tuple[Settings, NotifierSettings]:
+def pipeline_settings(tmp_path: Path, **overrides: Any) -> Settings:
     templates = tmp_path / "templates" / "fi"
-    templates.mkdir(parents=True)
+    templates.mkdir(parents=True, exist_ok=True)
     (templates / "unplanned_start.j2").write_text(SHORT_VOICE)  # a call of a few seconds
-    settings = Settings(data_dir=tmp_path, template_dir=tmp_path / "templates")
     values: dict[str, Any] = {
         "quiet_hours_start": None, "quiet_hours_end": None, "utility_name": "Testivesi",
-        "sms_providers": "demo", "email_providers": "demo",
+        "sms_providers": "demo", "email_providers": "demo", "template_dir": templates.parent,
         "sip_rtp_port": rtp_base(), "sip_rtp_port_range": 200, "sip_ring_timeout_seconds": 20,
     }
     values.update(overrides)
-    return settings, NotifierSettings(**values)
+    return settings_for(tmp_path, **values)
 
 
 def _voice_rows(db: Engine, event_id: int) -> list[dict[str, Any]]:
@@ -338,19 +337,19 @@ def test_an_outage_calls_the_landline_and_the_delivery_ends_delivered(
     peer = peers([number])
     add_addresses(db, ["A1"])
     add_directory(db, [{"phone": number, "address_id": "A1"}])
-    settings, notifier = pipeline_settings(
+    notifier = pipeline_settings(
         tmp_path, voice_providers="sip", sip_port=peer.port
     )
     sink = ReceiptSink(db)
-    providers = build_providers(notifier, tmp_path, on_receipt=sink)
+    providers = build_providers(notifier, on_receipt=sink)
     try:
         event_id = last_event(db, publish_outage(db, ["A1"]))
-        report = process_event(db, event_id, providers, settings=settings, notifier=notifier)
+        report = process_event(db, notifier, event_id, providers)
     finally:
         providers.close()
     assert report.sent == 1
     wait_until(lambda: sink.retry() == 0 and _voice_rows(db, event_id)[0]["status"]
-                    == DeliveryStatus.DELIVERED.value, timeout=30)
+                    == ReceiptStatus.DELIVERED.value, timeout=30)
     [row] = _voice_rows(db, event_id)
     assert row["provider"] == "sip"
     [answered] = peer.wait_event("CALL_ESTABLISHED")
@@ -364,14 +363,14 @@ def test_voice_fails_over_to_demo_when_the_trunk_is_down(db_engine: Engine, tmp_
     db = db_engine
     add_addresses(db, ["A1"])
     add_directory(db, [{"phone": landline(8), "address_id": "A1"}])
-    settings, notifier = pipeline_settings(
+    notifier = pipeline_settings(
         tmp_path, voice_providers="sip,demo", sip_port=free_port(),  # nothing listens there
         sip_ring_timeout_seconds=2,
     )
-    providers = build_providers(notifier, tmp_path)
+    providers = build_providers(notifier)
     try:
         event_id = last_event(db, publish_outage(db, ["A1"]))
-        report = process_event(db, event_id, providers, settings=settings, notifier=notifier)
+        report = process_event(db, notifier, event_id, providers)
     finally:
         providers.close()
     assert report.sent == 1
@@ -451,9 +450,9 @@ def test_the_portal_reads_a_pin_to_a_landline_through_sip(
 
     number = landline(5)
     peer = peers([number])
-    _, notifier = pipeline_settings(tmp_path, voice_providers="sip", sip_port=peer.port)
-    sender = Sender(sqlite_engine, notifier, tmp_path, "FI")
-    portal = SimpleNamespace(sender=sender, map=SimpleNamespace(utility_name="Testivesi"),
+    notifier = pipeline_settings(tmp_path, voice_providers="sip", sip_port=peer.port)
+    sender = Sender(sqlite_engine, notifier)
+    portal = SimpleNamespace(sender=sender, settings=notifier,
                              config=SimpleNamespace(pin_minutes=15))
     assert send_pin(portal, Channel.VOICE, number, "4711", "en")  # type: ignore[arg-type]
     peer.wait_event("CALL_ESTABLISHED")

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from notifier.channels import DeliveryReceipt, DeliveryStatus, InboundMessage, Outcome, SmsMessage
+from notifier.channels import DeliveryReceipt, InboundMessage, Outcome, ReceiptStatus, SmsMessage
 from notifier.channels.ratelimit import RateLimiter
-from notifier.channels.smpp import SmppClient, SmppConfig, parse_receipt_text, source_address
+from notifier.channels.smpp import SmppClient, SmppConfig
+from notifier.channels.smpp_protocol import parse_receipt_text, source_address
 from notifier.sms_text import sanitise
 
 from .smpp_server import SmppServer, join_parts, read_log
@@ -129,9 +130,9 @@ def test_delivery_receipt_updates_status(
     assert collector.wait(lambda c: len(c.receipts) == 3)
     status = {r.provider_message_id: r for r in collector.receipts}
     first, second, third = (status[r.provider_message_id] for r in results)
-    assert (first.status, first.provider_status) == (DeliveryStatus.DELIVERED, "DELIVRD")
-    assert second.status is DeliveryStatus.PERMANENT_FAILURE
-    assert third.status is DeliveryStatus.TEMPORARY_FAILURE
+    assert (first.status, first.provider_status) == (ReceiptStatus.DELIVERED, "DELIVRD")
+    assert second.status is ReceiptStatus.PERMANENT_FAILURE
+    assert third.status is ReceiptStatus.TEMPORARY_FAILURE
     assert first.done_at is not None
 
 
@@ -141,7 +142,7 @@ def test_receipt_with_tlvs(smpp_server_factory: Any, connect: Any, collector: Co
     assert collector.wait(lambda c: c.receipts)
     [receipt] = collector.receipts
     assert receipt.provider_message_id == result.provider_message_id
-    assert receipt.status is DeliveryStatus.PERMANENT_FAILURE
+    assert receipt.status is ReceiptStatus.PERMANENT_FAILURE
 
 
 def test_receipt_not_recorded_is_refused_for_redelivery(smpp_server: SmppServer, connect: Any):

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from gis_outage.config import Settings
+from gis_outage.config import NotifySettings, Settings
 from gis_outage.doctor import Check, main_doctor, provider_checks, run_checks
 from gis_outage.storage.db import downgrade, make_engine, migrate, normalize_url
-from notifier.settings import NotifierSettings
 from tests.conftest import PG_ADMIN_URL
 from tests.notifier.sip_peer import SipPeer, baresip_binary
 
@@ -64,14 +63,10 @@ def _by_name(checks: list[Check]) -> dict[str, Check]:
     return {check.name: check for check in checks}
 
 
-def _demo_notifier() -> NotifierSettings:
-    return NotifierSettings(sms_providers="demo", email_providers="demo", voice_providers="demo")
-
-
 def test_postgis_redis_all_ok(tmp_path: Path, postgis_url: str, listener: int) -> None:
     migrate(make_engine(postgis_url))
     settings = Settings(data_dir=tmp_path, database_url=postgis_url, broker_url=REDIS_URL)
-    notifier = NotifierSettings(
+    notifier = settings.with_changes(notify=dict(
         sms_providers="smpp",
         email_providers="smtp",
         voice_providers="demo",
@@ -79,8 +74,8 @@ def test_postgis_redis_all_ok(tmp_path: Path, postgis_url: str, listener: int) -
         smpp_port=listener,
         smtp_host="127.0.0.1",
         smtp_port=listener,
-    )
-    checks = _by_name(run_checks(settings, notifier))
+    ))
+    checks = _by_name(run_checks(notifier))
     assert all(check.ok for check in checks.values()), [c.line() for c in checks.values()]
     assert set(checks) == {"data dir", "database", "migrations", "broker", "smpp", "smtp"}
     assert checks["database"].detail.startswith("PostgreSQL ")
@@ -90,7 +85,7 @@ def test_postgis_redis_all_ok(tmp_path: Path, postgis_url: str, listener: int) -
 
 def test_postgresql_without_postgis(tmp_path: Path, bare_pg_url: str) -> None:
     checks = _by_name(
-        run_checks(Settings(data_dir=tmp_path, database_url=bare_pg_url), _demo_notifier())
+        run_checks(Settings(data_dir=tmp_path, database_url=bare_pg_url))
     )
     assert not checks["database"].ok
     assert "CREATE EXTENSION postgis" in checks["database"].detail
@@ -98,7 +93,7 @@ def test_postgresql_without_postgis(tmp_path: Path, bare_pg_url: str) -> None:
 
 def test_rabbitmq_broker(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, broker_url=RABBITMQ_URL)
-    broker = _by_name(run_checks(settings, _demo_notifier()))["broker"]
+    broker = _by_name(run_checks(settings))["broker"]
     assert broker.ok, broker.line()
     assert "guest:guest" not in broker.detail  # the password is masked
 
@@ -110,15 +105,15 @@ def test_unreachable_servers_fail_with_clear_lines(tmp_path: Path) -> None:
         database_url=f"postgresql://gis:sekret-db@127.0.0.1:{port}/gis",
         broker_url=f"redis://:sekret-broker@127.0.0.1:{port}/0",
     )
-    notifier = NotifierSettings(
+    notifier = settings.with_changes(notify=dict(
         sms_providers="smpp,smpp2",
         email_providers="smtp",
         smpp_port=port,
         smtp_port=port,
         smpp_password="sekret-smpp",
         smtp_password="sekret-smtp",
-    )
-    checks = _by_name(run_checks(settings, notifier))
+    ))
+    checks = _by_name(run_checks(notifier))
     lines = "\n".join(check.line() for check in checks.values())
     assert "sekret" not in lines
     for name in ("database", "migrations", "broker", "smpp", "smpp2", "smtp"):
@@ -136,7 +131,7 @@ def test_sqlite_with_pending_migration(tmp_path: Path) -> None:
     migrate(engine)
     downgrade(engine, "-1")
     engine.dispose()
-    checks = _by_name(run_checks(Settings(data_dir=tmp_path), _demo_notifier()))
+    checks = _by_name(run_checks(Settings(data_dir=tmp_path)))
     assert checks["database"].ok and checks["database"].detail.startswith("SQLite 3.")
     assert not checks["migrations"].ok
     assert "run `gis-outage migrate`" in checks["migrations"].detail
@@ -147,7 +142,7 @@ def test_data_dir_not_writable(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     check = _by_name(
-        run_checks(Settings(data_dir=blocker / "data", database_url=None), _demo_notifier())
+        run_checks(Settings(data_dir=blocker / "data", database_url=None))
     )["data dir"]
     assert not check.ok and "not writable" in check.detail
 
@@ -178,7 +173,7 @@ def test_bad_urls_are_reported_without_their_passwords(tmp_path: Path) -> None:
         database_url="mysql://gis:sekret-db@127.0.0.1/gis",
         broker_url="nosuchtransport://user:sekret-broker@127.0.0.1//",
     )
-    checks = _by_name(run_checks(settings, _demo_notifier()))
+    checks = _by_name(run_checks(settings))
     lines = "\n".join(check.line() for check in checks.values())
     assert "sekret" not in lines
     assert "GIS_OUTAGE_DATABASE_URL is not a SQLite or PostgreSQL URL" in checks["database"].detail
@@ -197,7 +192,7 @@ def test_read_replica_is_checked_like_the_primary(tmp_path: Path, postgis_url: s
         database_url=postgis_url,
         read_database_url=f"sqlite:///{tmp_path / 'replica.sqlite'}",
     )
-    checks = _by_name(run_checks(settings, _demo_notifier()))
+    checks = _by_name(run_checks(settings))
     assert checks["database"].ok and checks["migrations"].ok
     assert checks["read replica database"].ok, checks["read replica database"].line()
     assert checks["read replica database"].detail.startswith("SQLite 3.")
@@ -210,7 +205,7 @@ def test_read_replica_is_checked_like_the_primary(tmp_path: Path, postgis_url: s
         database_url=postgis_url,
         read_database_url=f"postgresql://gis:sekret-replica@127.0.0.1:{port}/gis",
     )
-    checks = _by_name(run_checks(settings, _demo_notifier()))
+    checks = _by_name(run_checks(settings))
     assert checks["database"].ok
     line = checks["read replica database"].line()
     assert line.startswith("FAIL read replica database: cannot connect to ")
@@ -219,7 +214,7 @@ def test_read_replica_is_checked_like_the_primary(tmp_path: Path, postgis_url: s
 
 
 def test_no_replica_check_without_a_replica(tmp_path: Path) -> None:
-    checks = _by_name(run_checks(Settings(data_dir=tmp_path), _demo_notifier()))
+    checks = _by_name(run_checks(Settings(data_dir=tmp_path)))
     assert not any(name.startswith("read replica") for name in checks)
 
 
@@ -227,12 +222,12 @@ def test_no_replica_check_without_a_replica(tmp_path: Path) -> None:
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
 def test_sip_trunk_is_checked_with_options(tmp_path: Path, transport: str) -> None:
     with SipPeer(tmp_path / "peer") as peer:
-        up = NotifierSettings(voice_providers="sip", sip_port=peer.port, sip_transport=transport)
+        up = NotifySettings(voice_providers="sip", sip_port=peer.port, sip_transport=transport)
         [check] = provider_checks(up)
     assert check.ok, check.line()
     assert check.line().startswith(f"ok   sip: 127.0.0.1:{peer.port} ({transport}) answers")
     port = _free_port()
-    down = NotifierSettings(voice_providers="sip,demo", sip_port=port, sip_transport=transport)
+    down = NotifySettings(voice_providers="sip,demo", sip_port=port, sip_transport=transport)
     [check] = provider_checks(down)
     assert not check.ok
     assert check.line().startswith(f"FAIL sip: no answer to OPTIONS from 127.0.0.1:{port}")

@@ -19,7 +19,7 @@ def _client(tmp_path: Path, url: str, *, migrated: bool = True) -> TestClient:
     engine = make_engine(url)
     if migrated:
         migrate(engine)
-    app = create_app(Settings(data_dir=tmp_path), engine, public_url="http://testserver")
+    app = create_app(Settings(data_dir=tmp_path, public_url="http://testserver"), engine)
     install_ops(app)
     return TestClient(app)
 

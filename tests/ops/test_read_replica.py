@@ -80,8 +80,9 @@ def test_public_endpoints_read_the_replica_and_the_api_writes_the_primary(
     save_network(primary, "water", layers, source_name="test.gpkg")
     create_user(primary, "engineer-user", "engineer")
     headers = {"Authorization": f"Bearer {create_token(primary, 'engineer-user')}"}
-    settings = Settings(data_dir=tmp_path, database_url=postgis_url, read_database_url=replica_url)
-    app = create_app(settings, primary, public_url="http://testserver", state_ttl_seconds=0)
+    settings = Settings(data_dir=tmp_path, database_url=postgis_url, read_database_url=replica_url,
+                        public_url="http://testserver", map={"state_ttl_seconds": 0})
+    app = create_app(settings, primary)
     replica = app.state.read_db
     assert replica is not primary and replica.url.database != primary.url.database
 
@@ -127,10 +128,10 @@ def test_public_endpoints_read_the_replica_and_the_api_writes_the_primary(
 def test_without_a_replica_the_public_reads_the_primary(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'one.sqlite'}")
     migrate(engine)
-    app = create_app(Settings(data_dir=tmp_path), engine, public_url="http://testserver")
+    app = create_app(Settings(data_dir=tmp_path, public_url="http://testserver"), engine)
     assert app.state.read_db is engine
     same = Settings(data_dir=tmp_path, read_database_url=f"sqlite:///{tmp_path / 'one.sqlite'}")
-    assert create_app(same, engine, public_url="http://testserver").state.read_db is engine
+    assert create_app(same, engine).state.read_db is engine
 
 
 def test_ready_reports_an_unreachable_replica(tmp_path: Path) -> None:
@@ -139,7 +140,7 @@ def test_ready_reports_an_unreachable_replica(tmp_path: Path) -> None:
     # Nothing listens on port 1; connect_timeout keeps the attempt short.
     unreachable = "postgresql://nobody:sekret@127.0.0.1:1/none?connect_timeout=2"
     settings = Settings(data_dir=tmp_path, read_database_url=unreachable)
-    with TestClient(create_app(settings, engine, public_url="http://testserver")) as client:
+    with TestClient(create_app(settings, engine)) as client:
         response = client.get("/ready")
         assert response.status_code == 503
         assert response.json()["detail"] == "read replica: database unreachable: OperationalError"

@@ -150,7 +150,7 @@ def test_an_app_whose_database_is_unreachable_answers_503_not_500(tmp_path: Path
     """The same rule without a restart: nothing listens at the database's address."""
     engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gis",
                          connect_args={"connect_timeout": 2})
-    app = create_app(Settings(data_dir=tmp_path), engine, public_url="http://testserver")
+    app = create_app(Settings(data_dir=tmp_path, public_url="http://testserver"), engine)
     with TestClient(app, raise_server_exceptions=False) as client:
         answers = {path: client.get(path, headers={"Authorization": "Bearer x"})
                    for path in PROBES}

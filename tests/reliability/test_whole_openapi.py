@@ -107,7 +107,7 @@ def test_every_operation_of_both_openapi_documents(
     ids = seed(postgis_db)
     create_user(postgis_db, "Fuzz Admin", "admin")
     auth = {"Authorization": f"Bearer {create_token(postgis_db, 'Fuzz Admin')}"}
-    app = create_app(Settings(data_dir=tmp_path), postgis_db, public_url="http://testserver")
+    app = create_app(Settings(data_dir=tmp_path, public_url="http://testserver"), postgis_db)
     configs = {"app": CONFIG, "oapi": OAPI_CONFIG}
     operations = cases = 0
     failures: list[str] = []

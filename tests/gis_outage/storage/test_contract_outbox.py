@@ -17,6 +17,7 @@ from gis_outage.storage.deliveries import (
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.outages import change_status, create_outage
 from gis_outage.storage.outbox import (
+    DEFAULT_LEASE,
     claim_outbox,
     mark_processed,
     pending_outbox,
@@ -67,7 +68,7 @@ def test_claim_takes_oldest_first_and_leases(db_engine: Engine) -> None:
     first = claim_outbox(db_engine, limit=3, now=now)
     assert [r["id"] for r in first] == [1, 2, 3]
     assert all(r["attempts"] == 1 for r in first)
-    assert all(r["claimed_until"] == now + timedelta(minutes=5) for r in first)
+    assert all(r["claimed_until"] == now + DEFAULT_LEASE for r in first)
     assert first[0]["payload"]["kind"] == "published"
 
     # Leased rows are not handed out again; the rest are.
@@ -75,7 +76,7 @@ def test_claim_takes_oldest_first_and_leases(db_engine: Engine) -> None:
     assert claim_outbox(db_engine, limit=10, now=now) == []
 
     # A worker that died: after the lease its rows come back, counting another attempt.
-    later = now + timedelta(minutes=6)
+    later = now + DEFAULT_LEASE + timedelta(minutes=1)
     again = claim_outbox(db_engine, limit=10, now=later)
     assert [(r["id"], r["attempts"]) for r in again] == [(i, 2) for i in range(1, 6)]
 

@@ -156,7 +156,7 @@ def test_default_engine_uses_settings(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.delenv("GIS_OUTAGE_DATABASE_URL", raising=False)
     get_settings.cache_clear()
     try:
-        engine = make_engine()
+        engine = make_engine(get_settings().effective_database_url)
         migrate(engine)
         assert (tmp_path / "nested" / "data" / "gis-outage.sqlite").is_file()
         engine.dispose()

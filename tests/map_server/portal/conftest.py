@@ -23,11 +23,10 @@ from sqlalchemy.engine import Engine
 from gis_outage.config import Settings
 from gis_outage.storage.db import make_engine, migrate
 from map_server.app import create_app
-from map_server.portal.settings import PortalSettings
-from notifier.settings import NotifierSettings
 from tests.map_server.data import add_addresses
 from tests.notifier.conftest import free_port
 from tests.notifier.smpp_server import ServerConfig, SmppServer
+from tests.settings import settings_for
 
 BASE = "https://testserver"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -72,7 +71,11 @@ def mailbox() -> Iterator[Mailbox]:
     controller.stop()
 
 
-def notifier_settings(smpp: SmppServer, mailbox: Mailbox, **overrides: Any) -> NotifierSettings:
+def portal_settings(
+    tmp_path: Path, smpp: SmppServer, mailbox: Mailbox, *, portal: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """The portal's settings: PINs over the test SMSC and SMTP server."""
     values: dict[str, Any] = {
         "sms_providers": "smpp",
         "smpp_host": "127.0.0.1",
@@ -85,9 +88,12 @@ def notifier_settings(smpp: SmppServer, mailbox: Mailbox, **overrides: Any) -> N
         "quiet_hours_start": None,
         "quiet_hours_end": None,
         "utility_name": "Testivesi",
+        "public_url": BASE,
+        "map": {"state_ttl_seconds": 0},
+        "portal": {"secret_key": "portal-test-key", **(portal or {})},
     }
     values.update(overrides)
-    return NotifierSettings(**values)
+    return settings_for(tmp_path, **values)
 
 
 @pytest.fixture
@@ -106,16 +112,7 @@ def portal_app(
     mailbox: Mailbox,
     **portal: Any,
 ) -> FastAPI:
-    app = create_app(
-        Settings(data_dir=tmp_path, utility_name="Testivesi"),
-        engine,
-        public_url=BASE,
-        state_ttl_seconds=0,
-        utility_name="Testivesi",
-    )
-    app.state.notifier_settings = notifier_settings(smpp, mailbox)
-    app.state.portal_settings = PortalSettings(secret_key="portal-test-key", **portal)
-    return app
+    return create_app(portal_settings(tmp_path, smpp, mailbox, portal=portal), engine)
 
 
 @pytest.fixture

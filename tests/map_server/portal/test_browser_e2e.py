@@ -23,21 +23,17 @@ import uvicorn
 from shapely import box
 from sqlalchemy.engine import Engine
 
-from gis_outage.affected import affected_snapshot
-from gis_outage.config import Settings
 from gis_outage.storage.db import make_engine, migrate
 from gis_outage.storage.outages import change_status, create_outage, outage_events_for
 from gis_outage.storage.outbox import pending_outbox
 from gis_outage.storage.schema import utcnow
-from gis_outage.trace import TraceResult
 from map_server.app import create_app
 from map_server.portal.i18n import PORTAL
-from map_server.portal.settings import PortalSettings
 from notifier.worker import EmbeddedWorker, start_embedded_worker
 from tests.map_server.data import add_addresses
 from tests.notifier.smpp_server import ServerConfig, SmppServer
 
-from .conftest import PIN, Mailbox, notifier_settings
+from .conftest import PIN, Mailbox, portal_settings
 
 browser_test = pytest.importorskip("tests.map_server.test_browser")  # skips without Chromium
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -67,17 +63,15 @@ class Demo:
 
     def publish(self, address_id: str, cause: str) -> int:
         """An unplanned water outage at one address, published as the engineer API does."""
-        trace = TraceResult(
-            devices_to_operate=["V-1"], isolated_links=["L-1"], affected_links=["L-1"],
-            affected_service_points=[f"SP-{address_id}"], affected_addresses=[address_id],
-            customers=1,
-        )  # fmt: skip
         starts = utcnow().replace(microsecond=0) - timedelta(minutes=5)
         outage = create_outage(
             self.engine, service="water", kind="unplanned", starts_at=starts,
             estimated_end_at=starts + timedelta(hours=3), created_by=ENGINEER, cause=cause,
             texts={"fi": cause}, area_description="Kluuvi",
-            affected=affected_snapshot(trace, network_version=None, streets=["Mannerheimintie"]),
+            affected={"devices_to_operate": ["V-1"], "isolated_links": ["L-1"],
+                      "links": ["L-1"], "service_points": [f"SP-{address_id}"],
+                      "addresses": [address_id], "customers": 1,
+                      "streets": ["Mannerheimintie"]},
             public_area=box(24.939, 60.168, 24.941, 60.170),
         )  # fmt: skip
         change_status(self.engine, outage, "published", ENGINEER)
@@ -103,13 +97,11 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
     mailbox.port = 9  # type: ignore[attr-defined]  # e-mail is not used in this flow
     sock = browser_test.free_socket()
     url = f"http://{browser_test.LOOPBACK}:{sock.getsockname()[1]}"
-    settings = Settings(data_dir=tmp_path, utility_name="Testivesi")
-    notifier = notifier_settings(smpp, mailbox, poll_seconds=0.05, public_url=url)
-    app = create_app(settings, engine, public_url=url, utility_name="Testivesi")
     # The portal's PINs and the notifier's messages go through the same SMPP provider.
-    app.state.notifier_settings = notifier
-    app.state.portal_settings = PortalSettings(secret_key="e2e-key")
-    worker = start_embedded_worker(settings, engine, notifier=notifier)
+    settings = portal_settings(tmp_path, smpp, mailbox, poll_seconds=0.05, public_url=url,
+                               map={}, portal={"secret_key": "e2e-key"})
+    app = create_app(settings, engine)
+    worker = start_embedded_worker(settings, engine)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -13,15 +13,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings
+from gis_outage.services.recipients import resolve_for
 from gis_outage.storage.schema import opt_outs
+from map_server.app import create_app
 from map_server.portal.i18n import PORTAL
 from map_server.portal.links import unsubscribe_url
-from map_server.portal.settings import PortalSettings
 from notifier.channels.demo import mask, recent_messages
-from notifier.recipients import resolve_for
 from tests.notifier.outage_data import wait_until
 
-from .conftest import PIN, Resident, notifier_settings, rows
+from .conftest import PIN, Resident, portal_settings, rows
 
 FI, SV, EN = PORTAL["fi"], PORTAL["sv"], PORTAL["en"]
 MOBILE = "+358401234567"
@@ -30,7 +30,8 @@ MOBILE = "+358401234567"
 def recipients(engine: Engine, address: str, service: str = "water") -> set[str]:
     from datetime import date
 
-    found = resolve_for(engine, service=service, address_ids=[address], at=date.today())
+    found = resolve_for(engine, service=service, address_ids=[address], at=date.today(),
+                        settings=Settings())
     return {r.destination for r in found}
 
 
@@ -332,8 +333,8 @@ def test_one_click_unsubscribe_and_the_link_for_outage_mails(
     resident.add_address("00100", "Mannerheimintie", "5", email=email, phone="")
     url = unsubscribe_url(
         email,
-        settings=Settings(data_dir=tmp_path, public_url="https://testserver"),
-        portal_settings=PortalSettings(secret_key="portal-test-key"),
+        Settings(data_dir=tmp_path, public_url="https://testserver",
+                 portal={"secret_key": "portal-test-key"}),
     )
     assert url.startswith("https://testserver/portal/unsubscribe/") and "maija" not in url
     # RFC 8058: the mail client POSTs this body, with no cookie and no page.
@@ -349,15 +350,9 @@ def test_pin_and_links_use_the_notifier_providers(
     tmp_path: Path, engine: Engine, smpp, mailbox
 ) -> None:
     """A failing SMS provider fails over like the notifier's (here: to the demo one)."""
-    from .conftest import portal_app
-
-    app = portal_app(tmp_path, engine, smpp, mailbox)
-    app.state.notifier_settings = notifier_settings(
-        smpp,
-        mailbox,
-        sms_providers="smpp,demo",
-        smpp_port=9,  # nothing listens there
-    )
+    app = create_app(portal_settings(
+        tmp_path, smpp, mailbox, sms_providers="smpp,demo", smpp_port=9,  # nothing listens
+    ), engine)
     person = Resident(app, smpp, mailbox)
     with person.client:
         response = person.start(phone="0401234567")
@@ -366,9 +361,8 @@ def test_pin_and_links_use_the_notifier_providers(
         assert kept["channel"] == "sms" and "vahvistuskoodisi" in kept["text"]
         # No provider at all: said so, and no PIN waits for an answer.
         app.state.portal = None
-        app.state.notifier_settings = notifier_settings(
-            smpp, mailbox, sms_providers="smpp", smpp_port=9
-        )
+        app.state.settings = portal_settings(tmp_path, smpp, mailbox, sms_providers="smpp",
+                                             smpp_port=9)
         response = person.start(phone="0451112233")
         assert response.status_code == 503 and FI["send_failed"] in response.text
         live = [

@@ -11,23 +11,18 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gis_outage.portal_cli import MoveOutFileError, import_move_outs, read_move_outs, retention
+from gis_outage.config import Settings
+from gis_outage.move_outs import MoveOutFileError, import_move_outs, read_move_outs
+from gis_outage.services.notification import describe_retention, retention
 from gis_outage.storage.db import current_revision, downgrade, head_revision, migrate
-from gis_outage.storage.portal import (
-    MoveOut,
-    RateLimit,
-    complete_login,
-    create_challenge,
-    erase_subscriber,
-    export_subscriber,
-    purge_move_outs,
-    run_retention,
-    save_subscriptions,
-    take_attempt,
-    take_rate_limits,
-)
+from gis_outage.storage.logins import complete_login, create_challenge, take_attempt
+from gis_outage.storage.move_outs import MoveOut, purge_move_outs
+from gis_outage.storage.rate_limits import RateLimit, take_rate_limits
 from gis_outage.storage.recipients import add_opt_out
+from gis_outage.storage.retention import run_retention
 from gis_outage.storage.schema import deliveries, utcnow
+from gis_outage.storage.subscriber_records import erase_subscriber, export_subscriber
+from gis_outage.storage.subscriptions import save_subscriptions
 from tests.map_server.data import add_addresses
 from tests.notifier.outage_data import deliveries_with_one_old
 
@@ -165,7 +160,9 @@ def test_retention_deletes_old_delivery_logs_and_expired_portal_rows(db_engine: 
             "+358451112233"
         ]
     assert count(db_engine, "portal_pin_challenges") == 1
-    assert "deleted 0 delivery logs older than 365 days" in retention(engine=db_engine)
+    settings = Settings()
+    report = describe_retention(retention(db_engine, settings), settings)
+    assert "deleted 0 delivery logs older than 365 days" in report
 
 
 def test_export_and_erase(db_engine: Engine) -> None:
@@ -217,7 +214,7 @@ def test_move_out_csv_columns_and_row_problems(db_engine: Engine, tmp_path: Path
         ";;;;\n",
         encoding="utf-8",
     )
-    report = import_move_outs(path, engine=db_engine)
+    report = import_move_outs(path, Settings(), db_engine)
     assert report.startswith("moves.csv: 2 move-outs read, 2 matched a registration;")
     assert "2 subscriptions and 2 subscribers deleted" in report
     assert "4 rows skipped:" in report
@@ -240,7 +237,7 @@ def test_move_out_csv_that_cannot_be_used(tmp_path: Path) -> None:
         raise AssertionError(f"accepted {text!r}")
     missing = tmp_path / "missing.csv"
     try:
-        import_move_outs(missing)
+        import_move_outs(missing, Settings(), None)  # type: ignore[arg-type]
     except MoveOutFileError as exc:
         assert "cannot read" in str(exc)
     else:

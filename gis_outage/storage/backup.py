@@ -27,7 +27,7 @@ import os
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,8 +42,14 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy.engine import Connection, Engine
 
+from gis_outage.storage.backup_values import (
+    ENCODERS,
+    BackupError,
+    BadValue,
+    decoder,
+    value_kind,
+)
 from gis_outage.storage.db import POSTGIS_TABLES, alembic_config, schema_transaction
-from gis_outage.storage.geometry import Geometry
 from gis_outage.storage.schema import metadata
 
 FORMAT = "gis-outage-backup"
@@ -56,10 +62,6 @@ MEMBER_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o600  # the file holds personal data
 
 
-class BackupError(Exception):
-    """A file or database that cannot be exported or imported; one line, no personal data."""
-
-
 @dataclass(frozen=True)
 class Summary:
     tables: int
@@ -69,94 +71,6 @@ class Summary:
 
 def member_name(table: str) -> str:
     return f"tables/{table}.jsonl"
-
-
-# -- values ----------------------------------------------------------------------------
-
-Encoder = Callable[[Any], Any]
-Decoder = Callable[[Any], Any]
-
-
-def _kind(column: sa.Column[Any]) -> str:
-    """The backup encoding of a column's type."""
-    type_ = column.type
-    if isinstance(type_, Geometry):
-        return "geometry"
-    if isinstance(type_, sa.types.TypeDecorator):
-        type_ = type_.impl_instance
-    for kind, types in (
-        ("boolean", sa.Boolean),
-        ("integer", sa.Integer),
-        ("float", sa.Float | sa.Numeric),
-        ("datetime", sa.DateTime),
-        ("json", sa.JSON),
-        ("enum", sa.Enum),  # before String: Enum is a String
-        ("text", sa.String),
-        ("binary", sa.LargeBinary),
-    ):
-        if isinstance(type_, types):
-            return kind
-    raise BackupError(
-        f"column {column.table.name}.{column.name} has type {type_!r}, "
-        "which backups have no encoding for"
-    )
-
-
-def _hex_wkb(geometry: Any) -> str | None:
-    return None if geometry is None else shapely.to_wkb(geometry, hex=True, include_srid=False)
-
-
-ENCODERS: dict[str, Encoder] = {
-    "geometry": _hex_wkb,
-    "datetime": lambda v: None if v is None else v.isoformat(),
-    "binary": lambda v: None if v is None else bytes(v).hex(),
-    "enum": lambda v: None if v is None else str(getattr(v, "value", v)),
-}
-
-
-class BadValue(ValueError):
-    """A value of the wrong shape; the message names the expectation, never the value."""
-
-
-def _decoder(column: sa.Column[Any]) -> Decoder:
-    kind = _kind(column)
-
-    def check(ok: bool, expected: str) -> None:
-        if not ok:
-            raise BadValue(f"column {column.name}: expected {expected}")
-
-    def decode(value: Any) -> Any:
-        if value is None:
-            check(column.nullable, "a value, not null")
-            return None
-        if kind == "boolean":
-            check(isinstance(value, bool), "true or false")
-        elif kind == "integer":
-            check(isinstance(value, int) and not isinstance(value, bool), "an integer")
-        elif kind == "float":
-            check(isinstance(value, int | float) and not isinstance(value, bool), "a number")
-        elif kind in ("text", "enum"):
-            check(isinstance(value, str), "a string")
-            if kind == "enum":
-                allowed = column.type.enums  # type: ignore[attr-defined]
-                check(value in allowed, f"one of {', '.join(allowed)}")
-        elif kind == "datetime":
-            check(isinstance(value, str), "an ISO 8601 time")
-            try:
-                value = datetime.fromisoformat(value)
-            except ValueError:
-                raise BadValue(f"column {column.name}: expected an ISO 8601 time") from None
-            check(value.tzinfo is not None, "a time with its UTC offset")
-        elif kind in ("geometry", "binary"):
-            check(isinstance(value, str), "hex")
-            try:
-                raw = bytes.fromhex(value)
-                return shapely.from_wkb(raw) if kind == "geometry" else raw
-            except (ValueError, shapely.errors.GEOSException):
-                raise BadValue(f"column {column.name}: expected hex {kind}") from None
-        return value
-
-    return decode
 
 
 # -- export ----------------------------------------------------------------------------
@@ -222,7 +136,7 @@ def _member(name: str) -> zipfile.ZipInfo:
 def _export_table(
     conn: Connection, archive: zipfile.ZipFile, table: sa.Table, columns: list[sa.Column[Any]]
 ) -> dict[str, Any]:
-    encoders = [(c.name, ENCODERS.get(_kind(c))) for c in columns]
+    encoders = [(c.name, ENCODERS.get(value_kind(c))) for c in columns]
     digest = hashlib.sha256()
     count = 0
     query = sa.select(*columns).order_by(*_row_order(conn, table))
@@ -245,7 +159,7 @@ def _row_order(conn: Connection, table: sa.Table) -> list[Any]:
     keys = list(table.primary_key.columns) or list(table.columns)
     if conn.dialect.name != "postgresql":
         return keys
-    return [sa.collate(k, "C") if _kind(k) in ("text", "enum") else k for k in keys]
+    return [sa.collate(k, "C") if value_kind(k) in ("text", "enum") else k for k in keys]
 
 
 def _known_revision(conn: Connection) -> str:
@@ -428,10 +342,10 @@ def _load_table(
     srids: dict[int, int],
 ) -> int:
     where = f"{name}: {member_name(table.name)}"
-    decoders = {c.name: _decoder(c) for c in columns}
+    decoders = {c.name: decoder(c) for c in columns}
     expected = set(decoders)
     # Geometries without a fixed SRID (network features) take their version's CRS.
-    tagged = [c.name for c in columns if _kind(c) == "geometry" and c.type.srid is None]  # type: ignore[attr-defined]
+    tagged = [c.name for c in columns if value_kind(c) == "geometry" and c.type.srid is None]  # type: ignore[attr-defined]
     postgres = conn.dialect.name == "postgresql"
     digest = hashlib.sha256()
     count = 0

@@ -15,25 +15,20 @@ phone; a subscriber left with no subscription is deleted whole (name, logins,
 sessions). A faulty row is skipped and reported by line number only: the report
 never repeats a number or a name.
 
-The retention job deletes delivery logs older than GIS_OUTAGE_RETENTION_DELIVERY_LOG_DAYS
-(default 365) and the portal's expired PINs, sessions and old rate-limit events; run it
-daily (cron, a systemd timer or Celery beat).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Engine
 
-from .config import get_settings
+from .config import Settings
 from .phones import InvalidPhoneNumber, normalise
-from .storage.portal import MoveOut, purge_move_outs, run_retention
+from .storage.move_outs import MoveOut, purge_move_outs
 
 REQUIRED = "address_id"
 KEYS = ("customer_number", "phone")
@@ -41,20 +36,6 @@ KEYS = ("customer_number", "phone")
 
 class MoveOutFileError(ValueError):
     """The file cannot be read as a move-out list at all; nothing was purged."""
-
-
-class RetentionSettings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="GIS_OUTAGE_RETENTION_", env_file=".env", extra="ignore"
-    )
-
-    delivery_log_days: int = Field(default=365, ge=1, description="Keep delivery logs this long")
-
-
-def _open_store() -> Engine:
-    from .importers import open_store
-
-    return open_store()
 
 
 def read_move_outs(text: str, region: str = "FI") -> tuple[list[MoveOut], list[str]]:
@@ -102,14 +83,13 @@ def _move_out(line: int, row: dict[str, str], region: str) -> tuple[str | None, 
     return None, MoveOut(line, row["address_id"], row.get("customer_number") or None, phone)
 
 
-def import_move_outs(path: str | Path, *, engine: Engine | None = None) -> str:
+def import_move_outs(path: str | Path, settings: Settings, engine: Engine) -> str:
     """Purge the registrations of the people in a move-out CSV; a one-paragraph report."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise MoveOutFileError(f"{path}: cannot read ({exc.__class__.__name__})") from None
-    rows, problems = read_move_outs(text, get_settings().default_region)
-    engine = engine or _open_store()
+    rows, problems = read_move_outs(text, settings.default_region)
     result = purge_move_outs(engine, rows)
     lines = [
         f"{Path(path).name}: {result.rows} move-outs read, {result.matched_rows} matched a "
@@ -120,15 +100,3 @@ def import_move_outs(path: str | Path, *, engine: Engine | None = None) -> str:
         lines.append(f"{len(problems)} rows skipped:")
         lines += [f"  {p}" for p in problems]
     return "\n".join(lines)
-
-
-def retention(*, engine: Engine | None = None, settings: RetentionSettings | None = None) -> str:
-    """Run the retention job once; a one-line report of what was deleted."""
-    settings = settings or RetentionSettings()
-    engine = engine or _open_store()
-    done = run_retention(engine, delivery_log_age=timedelta(days=settings.delivery_log_days))
-    return (
-        f"deleted {done.deliveries} delivery logs older than {settings.delivery_log_days} days, "
-        f"{done.challenges} expired PINs, {done.sessions} expired sessions, "
-        f"{done.rate_events} rate-limit events, {done.unverified_logins} unverified logins"
-    )

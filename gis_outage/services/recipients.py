@@ -12,26 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
-import phonenumbers
-from phonenumbers import PhoneNumberType
 from sqlalchemy.engine import Engine
 
-from gis_outage.config import Settings, get_settings
-from gis_outage.model import Channel, NumberType, SubscriptionRole
-from gis_outage.storage.directory import directory_entries_for
-from gis_outage.storage.recipients import opted_out, subscriptions_for
-
-from .settings import NotifierSettings, get_notifier_settings
-
-
-class Source(StrEnum):
-    SUBSCRIPTION = "subscription"
-    MANAGER = "manager"
-    DIRECTORY = "directory"
-
+from .. import phones
+from ..config import Settings
+from ..model import Channel, NumberType, SubscriptionRole
+from ..model import RecipientSource as Source
+from ..storage.directory import directory_entries_for
+from ..storage.recipients import opted_out, subscriptions_for
 
 # When one destination comes from several sources, the first here gives its language.
 _PRECEDENCE = {Source.SUBSCRIPTION: 0, Source.MANAGER: 1, Source.DIRECTORY: 2}
@@ -49,37 +39,9 @@ class Recipient:
 _KNOWN_TYPES = {NumberType.MOBILE.value: Channel.SMS, NumberType.FIXED_LINE.value: Channel.VOICE}
 
 
-def normalize_phone(raw: str | None, region: str) -> phonenumbers.PhoneNumber | None:
-    """A valid number parsed from E.164 or national form ("0401234567"), else None."""
-    if not raw:
-        return None
-    try:
-        number = phonenumbers.parse(raw.strip(), region)
-    except phonenumbers.NumberParseException:
-        return None
-    return number if phonenumbers.is_valid_number(number) else None
-
-
 def normalize_email(raw: str | None) -> str | None:
     value = (raw or "").strip().lower()
     return value if "@" in value.strip("@") else None
-
-
-def phone_channel(
-    number: phonenumbers.PhoneNumber, known: str | None, policy: str
-) -> Channel | None:
-    """Mobile → SMS, fixed line → voice; the directory's type when it knows one, else
-    phonenumbers'; anything ambiguous follows the policy ("skip" gives None)."""
-    if known == NumberType.MOBILE:
-        return Channel.SMS
-    if known == NumberType.FIXED_LINE:
-        return Channel.VOICE
-    kind = phonenumbers.number_type(number)
-    if kind == PhoneNumberType.MOBILE:
-        return Channel.SMS
-    if kind == PhoneNumberType.FIXED_LINE:
-        return Channel.VOICE
-    return None if policy == "skip" else Channel(policy)
 
 
 def is_adult(birth_year: int | None, on: date, min_age: int) -> bool:
@@ -91,13 +53,7 @@ def is_adult(birth_year: int | None, on: date, min_age: int) -> bool:
     return birth_year is None or on.year - birth_year > min_age
 
 
-def resolve_recipients(
-    db: Engine,
-    event: Mapping[str, Any],
-    *,
-    settings: Settings | None = None,
-    notifier: NotifierSettings | None = None,
-) -> list[Recipient]:
+def resolve_recipients(db: Engine, settings: Settings, event: Mapping[str, Any]) -> list[Recipient]:
     """The recipients of an outage event, from the outage snapshot in its payload."""
     outage = event["payload"]["outage"]
     at = event["created_at"]
@@ -107,17 +63,11 @@ def resolve_recipients(
         address_ids=(outage.get("affected") or {}).get("addresses") or [],
         at=at.date() if isinstance(at, datetime) else at,
         settings=settings,
-        notifier=notifier,
     )
 
 
 def preview_counts(
-    db: Engine,
-    outage: Mapping[str, Any],
-    *,
-    on: date | None = None,
-    settings: Settings | None = None,
-    notifier: NotifierSettings | None = None,
+    db: Engine, settings: Settings, outage: Mapping[str, Any], *, on: date | None = None
 ) -> dict[str, int]:
     """{channel: number of recipients} for an outage as it stands; no personal data."""
     recipients = resolve_for(
@@ -126,7 +76,6 @@ def preview_counts(
         address_ids=(outage.get("affected") or {}).get("addresses") or [],
         at=on or date.today(),
         settings=settings,
-        notifier=notifier,
     )
     counts = {channel.value: 0 for channel in Channel}
     for recipient in recipients:
@@ -140,11 +89,9 @@ def resolve_for(
     service: str,
     address_ids: Iterable[str],
     at: date,
-    settings: Settings | None = None,
-    notifier: NotifierSettings | None = None,
+    settings: Settings,
 ) -> list[Recipient]:
-    settings = settings or get_settings()
-    notifier = notifier or get_notifier_settings()
+    notifier = settings.notify
     region, default_language = settings.default_region, settings.default_language
     addresses = sorted({str(a) for a in address_ids})
     found: dict[str, Recipient] = {}
@@ -160,14 +107,13 @@ def resolve_for(
             # (phonenumbers takes ~150 µs a number, 15 s for 100,000 recipients).
             add(raw, _KNOWN_TYPES[known], language, address, source)
             return True
-        number = normalize_phone(raw, region)
+        number = phones.parse(raw, region)
         if number is None:
             return False
-        channel = phone_channel(number, known, notifier.unknown_number_channel)
+        channel = phones.channel_for(number, known, notifier.unknown_number_channel)
         if channel is None:
             return False
-        formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        add(formatted, channel, language, address, source)
+        add(phones.e164(number), channel, language, address, source)
         return True
 
     replaced: set[str] = set()  # addresses whose residents registered a number

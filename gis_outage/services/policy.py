@@ -20,12 +20,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from gis_outage.model import EventKind, OutageKind, OutageStatus, Service
-from gis_outage.storage.outages import get_outage, outage_events_for
-from gis_outage.storage.recipients import events_with_deliveries, outage_has_deliveries
-
-from .render import MessageKind, message_kind
-from .settings import NotifierSettings
+from ..config import NotifySettings
+from ..model import EventKind, MessageKind, OutageKind, OutageStatus, Service, message_kind
+from ..storage.outages import get_outage, outage_events_for
+from ..storage.recipients import events_with_deliveries, outage_has_deliveries
 
 Action = Literal["send", "skip", "defer"]
 
@@ -48,7 +46,7 @@ def parse_time(value: Any) -> datetime | None:
 def decide(
     db: Engine,
     event: Mapping[str, Any],
-    notifier: NotifierSettings,
+    notifier: NotifySettings,
     timezone: str,
     now: datetime,
 ) -> Decision:
@@ -147,7 +145,7 @@ def in_quiet_hours(local: time, start: time, end: time) -> bool:
     return local >= start or local < end  # the usual case: across midnight
 
 
-def quiet_hours_end(when: datetime, notifier: NotifierSettings, timezone: str) -> datetime | None:
+def quiet_hours_end(when: datetime, notifier: NotifySettings, timezone: str) -> datetime | None:
     """When the quiet hours `when` falls in end; None when `when` is not in them."""
     start, end = notifier.quiet_hours_start, notifier.quiet_hours_end
     if start is None or end is None or start == end:

@@ -1,0 +1,197 @@
+"""The outage service: trace, draft, update, publish, resolve and cancel.
+
+Framework-free: the engineer API, the CLI, the demo and the console call these and only
+translate their errors (`TraceError` → 422, `NotFound` → 404, `ConflictError` → 409).
+Each change is one storage call, and storage writes the outage, its event, the outbox
+row for the notifier and the audit row in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from shapely.geometry.base import BaseGeometry
+
+from ..area import PublicArea, area_of_trace, polygon_trace
+from ..model import OutageKind, OutageStatus, Service
+from ..network import Network
+from ..storage import outages as store
+from ..storage.addresses import load_addresses
+from ..storage.reports import delivery_rows, delivery_stats
+from ..trace import TraceEngine, TraceResult, UnknownIdError
+from .context import Context
+
+
+class TraceError(ValueError):
+    """A selection the network cannot trace; `field` names the part that is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the engineer selected: broken links, operated devices, or a drawn area."""
+
+    break_links: tuple[str, ...] = ()
+    operate_devices: tuple[str, ...] = ()
+    polygon: BaseGeometry | None = field(default=None, compare=False)  # WGS84
+
+    def __post_init__(self) -> None:
+        given = [bool(self.break_links), bool(self.operate_devices), self.polygon is not None]
+        if sum(given) != 1:
+            raise TraceError("selection", "give exactly one of break links, operated devices "
+                             "or an area")
+
+    def describe(self) -> dict[str, Any]:
+        """What the outage keeps of the selection (GeoJSON for an area)."""
+        from shapely.geometry import mapping
+
+        if self.break_links:
+            return {"break_links": list(self.break_links)}
+        if self.operate_devices:
+            return {"operate_devices": list(self.operate_devices)}
+        return {"polygon": mapping(self.polygon)}
+
+
+@dataclass(frozen=True)
+class Trace:
+    service: Service
+    network_version: int | None  # None for a network read from a file
+    result: TraceResult
+    area: PublicArea
+    selection: Selection
+
+    def affected(self) -> dict[str, Any]:
+        """The affected set an outage keeps: the map, the look-up and the notifier read it."""
+        result = self.result
+        return {
+            "network_version": self.network_version,
+            "selection": self.selection.describe(),
+            "devices_to_operate": result.devices_to_operate,
+            "isolated_links": result.isolated_links,
+            "links": result.affected_links,
+            "service_points": result.affected_service_points,
+            "addresses": result.affected_addresses,
+            "customers": result.customers,
+            "streets": self.area.streets,
+        }
+
+
+def run_trace(net: Network, engine: TraceEngine, selection: Selection) -> TraceResult:
+    """The one rule for what a selection means on a network (stored or from a file)."""
+    try:
+        if selection.break_links:
+            return engine.break_trace(list(selection.break_links))
+        if selection.operate_devices:
+            return engine.operate_trace(list(selection.operate_devices))
+        return polygon_trace(net, selection.polygon)
+    except UnknownIdError as exc:
+        what = "break_links" if selection.break_links else "operate_devices"
+        raise TraceError(what, str(exc)) from None
+    except ValueError as exc:
+        raise TraceError("polygon", str(exc)) from None
+
+
+def trace(ctx: Context, service: Service | str, selection: Selection) -> Trace:
+    """Trace on the stored network of `service` (NotFound when none was imported)."""
+    service = Service(service)
+    loaded = ctx.traces.get(service.value)
+    result = run_trace(loaded.network, loaded.engine, selection)
+    addresses = load_addresses(ctx.db, result.affected_addresses)
+    area = area_of_trace(loaded.network, result, addresses, cell_m=ctx.settings.map.area_cell_m)
+    return Trace(service, loaded.version, result, area, selection)
+
+
+def draft(
+    ctx: Context,
+    *,
+    service: Service | str,
+    kind: OutageKind | str,
+    starts_at: datetime,
+    selection: Selection,
+    actor: str,
+    estimated_end_at: datetime | None = None,
+    cause: str | None = None,
+    texts: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A draft outage whose affected set is traced here, on the stored network, never
+    taken from the client."""
+    traced = trace(ctx, service, selection)
+    outage_id = store.create_outage(
+        ctx.db,
+        service=traced.service.value,
+        kind=OutageKind(kind).value,
+        starts_at=starts_at,
+        estimated_end_at=estimated_end_at,
+        cause=cause,
+        texts=texts,
+        affected=traced.affected(),
+        public_area=traced.area.polygon,
+        area_description=traced.area.description() or None,
+        created_by=actor,
+    )
+    return store.get_outage(ctx.db, outage_id)
+
+
+def update(
+    ctx: Context, outage_id: int, actor: str, *, expected_version: int | None = None,
+    **changes: Any,
+) -> dict[str, Any]:
+    """Change times, cause or texts; a published outage's residents hear of a new end."""
+    if changes.get("kind") is not None:
+        changes["kind"] = OutageKind(changes["kind"]).value
+    return store.update_outage(
+        ctx.db, outage_id, actor, expected_version=expected_version, **changes
+    )
+
+
+def change_status(
+    ctx: Context,
+    outage_id: int,
+    new: OutageStatus | str,
+    actor: str,
+    *,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """Publish, resolve (`at`: when supply came back) or cancel."""
+    new = OutageStatus(new)
+    extra = {"at": at} if new is OutageStatus.RESOLVED and at is not None else {}
+    return store.change_status(
+        ctx.db, outage_id, new.value, actor, expected_version=expected_version, **extra
+    )
+
+
+def publish(ctx: Context, outage_id: int, actor: str, **options: Any) -> dict[str, Any]:
+    return change_status(ctx, outage_id, OutageStatus.PUBLISHED, actor, **options)
+
+
+def resolve(ctx: Context, outage_id: int, actor: str, **options: Any) -> dict[str, Any]:
+    return change_status(ctx, outage_id, OutageStatus.RESOLVED, actor, **options)
+
+
+def cancel(ctx: Context, outage_id: int, actor: str, **options: Any) -> dict[str, Any]:
+    return change_status(ctx, outage_id, OutageStatus.CANCELLED, actor, **options)
+
+
+def get(ctx: Context, outage_id: int) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
+    """One outage and its delivery figures ({channel: {status: count}})."""
+    outage = store.get_outage(ctx.db, outage_id)
+    return outage, delivery_stats(ctx.db, outage_id)
+
+
+def listing(
+    ctx: Context, *, status: list[str] | None = None, service: str | None = None
+) -> list[tuple[dict[str, Any], dict[str, dict[str, int]]]]:
+    rows = store.list_outages(ctx.db, status=status, service=service)
+    return [(row, delivery_stats(ctx.db, row["id"])) for row in rows]
+
+
+def deliveries(ctx: Context, outage_id: int) -> list[dict[str, Any]]:
+    """Every delivery of an outage, destinations included (the regulator's report)."""
+    store.get_outage(ctx.db, outage_id)  # NotFound for an unknown outage
+    return delivery_rows(ctx.db, outage_id)

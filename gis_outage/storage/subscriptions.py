@@ -1,0 +1,339 @@
+"""A subscriber's own data: profile, subscriptions per address and service, e-mail
+verification and opt-outs.
+
+Every read and write takes the subscriber id and filters by it, so a caller cannot
+reach another person's rows by guessing an id. Audit rows name ids and actions only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from gis_outage.model import Channel, Service
+from gis_outage.storage.audit import audit_resident
+from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
+from gis_outage.storage.recipients import add_opt_out
+from gis_outage.storage.schema import (
+    SubscriptionRole,
+    addresses,
+    opt_outs,
+    portal_logins,
+    subscribers,
+    subscriptions,
+    utcnow,
+)
+
+CHUNK = 500
+# Fields of a subscription the resident edits.
+SUBSCRIPTION_FIELDS = ("phone", "email", "customer_number", "facility_number", "role")
+
+
+# -- the subscriber's own data ----------------------------------------------------------
+
+
+def get_subscriber(bind: Bind, subscriber_id: int) -> dict | None:
+    with read_connection(bind) as conn:
+        row = (
+            conn.execute(sa.select(subscribers).where(subscribers.c.id == subscriber_id))
+            .mappings()
+            .first()
+        )
+    return dict(row) if row else None
+
+
+def update_subscriber(
+    bind: Bind, subscriber_id: int, *, name: str | None = None, language: str | None = None
+) -> None:
+    values = {k: v for k, v in (("name", name), ("language", language)) if v is not None}
+    if not values:
+        return
+    with write_transaction(bind) as conn:
+        conn.execute(subscribers.update().where(subscribers.c.id == subscriber_id).values(values))
+        audit_resident(conn, subscriber_id, "portal.profile", {"fields": sorted(values)})
+
+
+def _subscription_query() -> sa.Select:
+    s, a = subscriptions.c, addresses.c
+    return sa.select(
+        s.id, s.address_id, s.service, s.phone, s.email, s.email_verified_at,
+        s.customer_number, s.facility_number, s.role, s.created_at,
+        a.street, a.house_number, a.postal_code, a.municipality,
+    ).join(addresses, a.id == s.address_id)  # fmt: skip
+
+
+def list_subscriptions(bind: Bind, subscriber_id: int) -> list[dict]:
+    """The subscriber's subscriptions with their address fields, by address then service."""
+    s, a = subscriptions.c, addresses.c
+    query = (
+        _subscription_query()
+        .where(s.subscriber_id == subscriber_id)
+        .order_by(a.street_key, a.house_number, s.address_id, s.service)
+    )
+    with read_connection(bind) as conn:
+        return dict_rows(conn.execute(query))
+
+
+def get_subscription(bind: Bind, subscriber_id: int, subscription_id: int) -> dict | None:
+    """One of the subscriber's own subscriptions; None for anyone else's."""
+    s = subscriptions.c
+    query = _subscription_query().where(s.id == subscription_id, s.subscriber_id == subscriber_id)
+    with read_connection(bind) as conn:
+        row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def verified_emails(bind: Bind, subscriber_id: int) -> set[str]:
+    """E-mail addresses this subscriber has proven (by PIN or link)."""
+    s, lc = subscriptions.c, portal_logins.c
+    with read_connection(bind) as conn:
+        found = set(
+            conn.execute(
+                sa.select(s.email).where(
+                    s.subscriber_id == subscriber_id, s.email_verified_at.is_not(None)
+                )
+            ).scalars()
+        )
+        found |= set(
+            conn.execute(
+                sa.select(lc.destination).where(
+                    lc.subscriber_id == subscriber_id,
+                    lc.channel == Channel.EMAIL.value,
+                    lc.verified_at.is_not(None),
+                )
+            ).scalars()
+        )
+    return {e for e in found if e}
+
+
+def save_subscriptions(
+    bind: Bind,
+    subscriber_id: int,
+    address_id: str,
+    services: Sequence[str],
+    values: dict[str, Any],
+    *,
+    now: datetime | None = None,
+) -> list[int]:
+    """Create or replace the subscriber's subscription at the address for each service.
+
+    `values` holds SUBSCRIPTION_FIELDS; an e-mail is marked verified only when the
+    subscriber already proved it.
+    """
+    now = now or utcnow()
+    proven = verified_emails(bind, subscriber_id)
+    row = _subscription_values(values, proven, now)
+    s = subscriptions.c
+    ids = []
+    with write_transaction(bind) as conn:
+        for service in services:
+            service = Service(service).value
+            existing = conn.execute(
+                sa.select(s.id, s.email, s.email_verified_at).where(
+                    s.subscriber_id == subscriber_id,
+                    s.address_id == address_id,
+                    s.service == service,
+                )
+            ).first()
+            if existing is None:
+                ids.append(
+                    int(
+                        conn.execute(
+                            subscriptions.insert().values(
+                                subscriber_id=subscriber_id, address_id=address_id,
+                                service=service, created_at=now, **row,
+                            )
+                        ).inserted_primary_key[0]
+                    )
+                )  # fmt: skip
+            else:
+                update = dict(row)
+                if existing.email == row["email"] and existing.email_verified_at is not None:
+                    update["email_verified_at"] = existing.email_verified_at
+                conn.execute(subscriptions.update().where(s.id == existing.id).values(update))
+                ids.append(int(existing.id))
+        details = {"subscriptions": ids, "services": list(services)}
+        audit_resident(conn, subscriber_id, "portal.subscriptions.save", details)
+    return ids
+
+
+def _subscription_values(values: dict[str, Any], proven: set[str], now: datetime) -> dict:
+    row = {k: values.get(k) or None for k in SUBSCRIPTION_FIELDS}
+    row["role"] = SubscriptionRole(row["role"] or SubscriptionRole.RESIDENT).value
+    if not row["phone"] and not row["email"]:
+        raise ValueError("a subscription needs a phone number or an e-mail address")
+    row["email_verified_at"] = now if row["email"] in proven else None
+    return row
+
+
+def update_subscription(
+    bind: Bind,
+    subscriber_id: int,
+    subscription_id: int,
+    values: dict[str, Any],
+    *,
+    now: datetime | None = None,
+) -> bool:
+    """Change one of the subscriber's own subscriptions; False if it is not theirs."""
+    now = now or utcnow()
+    current = get_subscription(bind, subscriber_id, subscription_id)
+    if current is None:
+        return False
+    row = _subscription_values(values, verified_emails(bind, subscriber_id), now)
+    if row["email"] == current["email"] and current["email_verified_at"] is not None:
+        row["email_verified_at"] = current["email_verified_at"]
+    s = subscriptions.c
+    with write_transaction(bind) as conn:
+        done = conn.execute(
+            subscriptions.update()
+            .where(s.id == subscription_id, s.subscriber_id == subscriber_id)
+            .values(row)
+        ).rowcount
+        audit_resident(
+            conn, subscriber_id, "portal.subscription.update", {"subscription": subscription_id}
+        )
+    return done == 1
+
+
+def delete_subscription(bind: Bind, subscriber_id: int, subscription_id: int) -> bool:
+    s = subscriptions.c
+    with write_transaction(bind) as conn:
+        done = conn.execute(
+            subscriptions.delete().where(s.id == subscription_id, s.subscriber_id == subscriber_id)
+        ).rowcount
+        if done:
+            audit_resident(
+                conn, subscriber_id, "portal.subscription.delete", {"subscription": subscription_id}
+            )
+    return done == 1
+
+
+def delete_address(bind: Bind, subscriber_id: int, address_id: str) -> int:
+    """Remove all of the subscriber's subscriptions at an address; how many went."""
+    s = subscriptions.c
+    with write_transaction(bind) as conn:
+        done = conn.execute(
+            subscriptions.delete().where(
+                s.subscriber_id == subscriber_id, s.address_id == address_id
+            )
+        ).rowcount
+        if done:
+            audit_resident(conn, subscriber_id, "portal.address.delete", {"subscriptions": done})
+    return int(done)
+
+
+def verify_email(bind: Bind, subscriber_id: int, email: str, *, now: datetime | None = None) -> int:
+    """The subscriber's e-mail link was clicked: mark that address verified on their
+    subscriptions and login. Returns how many rows changed (0: nothing to verify)."""
+    now = now or utcnow()
+    s, lc = subscriptions.c, portal_logins.c
+    with write_transaction(bind) as conn:
+        changed = conn.execute(
+            subscriptions.update()
+            .where(
+                s.subscriber_id == subscriber_id, s.email == email, s.email_verified_at.is_(None)
+            )
+            .values(email_verified_at=now)
+        ).rowcount
+        changed += conn.execute(
+            portal_logins.update()
+            .where(
+                lc.subscriber_id == subscriber_id, lc.destination == email, lc.verified_at.is_(None)
+            )
+            .values(verified_at=now)
+        ).rowcount
+        if changed:
+            audit_resident(conn, subscriber_id, "portal.email.verify", {})
+    return int(changed)
+
+
+def pending_email(bind: Bind, subscriber_id: int, email: str) -> bool:
+    """Whether the subscriber has this e-mail anywhere still waiting for its link."""
+    s, lc = subscriptions.c, portal_logins.c
+    with read_connection(bind) as conn:
+        in_subscriptions = conn.execute(
+            sa.select(s.id)
+            .where(
+                s.subscriber_id == subscriber_id, s.email == email, s.email_verified_at.is_(None)
+            )
+            .limit(1)
+        ).first()
+        in_logins = conn.execute(
+            sa.select(lc.id).where(
+                lc.subscriber_id == subscriber_id, lc.destination == email, lc.verified_at.is_(None)
+            )
+        ).first()
+    return in_subscriptions is not None or in_logins is not None
+
+
+def own_destinations(bind: Bind, subscriber_id: int) -> dict[str, str]:
+    """{destination: channel} of every phone and e-mail the subscriber registered."""
+    s, lc = subscriptions.c, portal_logins.c
+    found: dict[str, str] = {}
+    with read_connection(bind) as conn:
+        for phone, email in conn.execute(
+            sa.select(s.phone, s.email).where(s.subscriber_id == subscriber_id)
+        ):
+            if phone:
+                found.setdefault(phone, Channel.SMS.value)
+            if email:
+                found.setdefault(email, Channel.EMAIL.value)
+        for destination, channel in conn.execute(
+            sa.select(lc.destination, lc.channel).where(lc.subscriber_id == subscriber_id)
+        ):
+            found.setdefault(destination, channel)
+    return found
+
+
+def opt_out_status(bind: Bind, destinations: Iterable[str]) -> dict[str, datetime]:
+    wanted = sorted(set(destinations))
+    out: dict[str, datetime] = {}
+    with read_connection(bind) as conn:
+        for start in range(0, len(wanted), CHUNK):
+            rows = conn.execute(
+                sa.select(opt_outs.c.destination, opt_outs.c.created_at).where(
+                    opt_outs.c.destination.in_(wanted[start : start + CHUNK])
+                )
+            )
+            out.update({d: at for d, at in rows})
+    return out
+
+
+def add_opt_outs(bind: Bind, subscriber_id: int, destinations: dict[str, str]) -> int:
+    """Opt the subscriber's destinations ({destination: channel}) out; how many were new."""
+    added = sum(add_opt_out(bind, d, c) for d, c in sorted(destinations.items()))
+    with write_transaction(bind) as conn:
+        audit_resident(
+            conn, subscriber_id, "portal.opt_out", {"destinations": len(destinations), "new": added}
+        )
+    return added
+
+
+def remove_opt_out(bind: Bind, subscriber_id: int, destination: str) -> bool:
+    """Take an opt-out back (the caller lets only a destination its owner proved)."""
+    with write_transaction(bind) as conn:
+        done = conn.execute(opt_outs.delete().where(opt_outs.c.destination == destination)).rowcount
+        if done:
+            audit_resident(conn, subscriber_id, "portal.opt_in", {})
+    return done == 1
+
+
+def find_email(bind: Bind, matches: Callable[[str], bool]) -> str | None:
+    """A registered e-mail address for which `matches` is true (a keyed-hash check).
+
+    Links carry a keyed hash of the address, not the address, so finding it means
+    hashing each candidate; a few ten thousand HMACs take milliseconds.
+    """
+    s, lc = subscriptions.c, portal_logins.c
+    with read_connection(bind) as conn:
+        candidates = set(
+            conn.execute(sa.select(s.email).where(s.email.is_not(None)).distinct()).scalars()
+        )
+        candidates |= set(
+            conn.execute(
+                sa.select(lc.destination).where(lc.channel == Channel.EMAIL.value)
+            ).scalars()
+        )
+    return next((e for e in sorted(candidates) if matches(e)), None)

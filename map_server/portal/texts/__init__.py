@@ -1,0 +1,1 @@
+"""The portal's words, one module per language (on top of the map's strings)."""

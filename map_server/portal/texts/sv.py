@@ -1,0 +1,189 @@
+"""The portal's words in Swedish."""
+
+TEXTS: dict[str, str] = {
+    "portal_title": "Avbrottsmeddelanden – mina uppgifter",
+    "map": "Avbrottskarta",
+    "privacy": "Dataskydd",
+    "logout": "Logga ut",
+    "start_heading": "Beställ meddelanden om avbrott",
+    "start_intro": (
+        "Du får ett sms, e-post eller ett samtal när det blir avbrott i vatten, "
+        "fjärrvärme eller el på din adress. Tjänsten är avgiftsfri och dina uppgifter "
+        "används bara för meddelanden om avbrott. På samma sätt kan du senare ändra "
+        "eller radera dina uppgifter."
+    ),
+    "name": "Namn",
+    "phone": "Telefonnummer",
+    "phone_hint": "T.ex. 040 123 4567. Till en fast telefon läses koden upp i ett samtal.",
+    "email": "E-post",
+    "email_hint": "Om du också anger ett telefonnummer skickas koden till telefonen.",
+    "send_code": "Skicka kod",
+    "name_required": "Skriv ditt namn.",
+    "phone_or_email": "Ange ett telefonnummer eller en e-postadress.",
+    "phone_invalid": "Telefonnumret är inte giltigt.",
+    "email_invalid": "E-postadressen är inte giltig.",
+    "too_long": "Texten är för lång.",
+    "too_many": "För många försök. Försök igen senare.",
+    "send_failed": "Meddelandet kunde inte skickas just nu. Försök igen om en stund.",
+    "pin_heading": "Skriv verifieringskoden",
+    "sent_sms": "Vi skickade en fyrsiffrig kod som sms till numret {to}.",
+    "sent_voice": "Vi ringer numret {to} och läser upp en fyrsiffrig kod.",
+    "sent_email": "Vi skickade en fyrsiffrig kod till adressen {to}.",
+    "pin_valid": "Koden gäller i {minutes} minuter.",
+    "pin": "Kod",
+    "confirm": "Bekräfta",
+    "wrong_pin": "Koden är fel. Försök kvar: {n}.",
+    "pin_dead": "Koden har gått ut eller det blev för många försök. Be om en ny kod.",
+    "new_code": "Be om en ny kod",
+    "me_heading": "Mina uppgifter",
+    "welcome_new": (
+        "Registreringen lyckades. Lägg nu till en adress som du vill ha meddelanden om."
+    ),
+    "profile": "Grunduppgifter",
+    "message_language": "Meddelandenas språk",
+    "save": "Spara",
+    "cancel": "Avbryt",
+    "logins": "Kontaktuppgifter för inloggning",
+    "verified": "bekräftad",
+    "unverified": "väntar på bekräftelse – öppna länken som skickades per e-post",
+    "resend_link": "Skicka länken igen",
+    "addresses": "Adresser",
+    "no_addresses": "Du har inte lagt till några adresser ännu.",
+    "add_address": "Lägg till adress",
+    "delete_address": "Ta bort adressen",
+    "service": "Tjänst",
+    "role": "Roll",
+    "resident": "Boende eller ägare",
+    "property_manager": "Disponent eller fastighetsskötare",
+    "customer_number": "Kundnummer",
+    "facility_number": "Förbrukningsplatsens nummer",
+    "invoice_hint": "Från fakturan, frivilligt.",
+    "edit": "Ändra",
+    "delete": "Ta bort",
+    "opt_out_heading": "Spärra meddelanden",
+    "opt_out_intro": (
+        "Till ett spärrat nummer eller en spärrad adress skickas inga meddelanden om "
+        "avbrott, inte heller utifrån operatörernas nummeruppgifter. Du kan också svara "
+        "SLUTA på ett sms."
+    ),
+    "blocked": "spärrad",
+    "receives": "får meddelanden",
+    "block": "Spärra meddelanden",
+    "unblock": "Tillåt meddelanden",
+    "your_data": "Dina uppgifter",
+    "download": "Ladda ner alla dina uppgifter (JSON)",
+    "erase_confirm": "Jag förstår att alla mina uppgifter raderas för gott.",
+    "erase": "Radera alla mina uppgifter",
+    "address_heading": "Lägg till adress",
+    "postal_code": "Postnummer",
+    "street": "Gata",
+    "house_number": "Husnummer",
+    "address_hint": "Börja med postnumret; gata och nummer fylls i från adressregistret.",
+    "services": "Tjänster",
+    "notices_to": "Meddelandena skickas till",
+    "address_not_found": (
+        "Adressen finns inte i vårt serviceområde. Kontrollera postnummer, gata och "
+        "husnummer. Meddelanden kan bara fås för adresser som vi levererar till."
+    ),
+    "service_required": "Välj minst en tjänst.",
+    "destination_required": "Ange ett telefonnummer eller en e-postadress.",
+    "subscription_heading": "Ändra beställningen",
+    "link_sent": (
+        "Vi skickade en bekräftelselänk per e-post. E-posten används först när du har "
+        "öppnat länken."
+    ),
+    "saved": "Sparat.",
+    "deleted": "Borttaget.",
+    "opted_out": "Meddelandena spärrade.",
+    "opted_in": "Meddelandena tillåtna.",
+    "email_verified": "E-postadressen är bekräftad.",
+    "erased": "Dina uppgifter har raderats.",
+    "logged_out": "Du har loggat ut.",
+    "verify_heading": "Bekräfta e-postadressen",
+    "verify_text": (
+        "Bekräfta att du vill ha meddelanden om avbrott till den här e-postadressen."
+    ),
+    "link_invalid": "Länken har gått ut eller är felaktig.",
+    "unsubscribe_heading": "Avbeställ meddelanden om avbrott per e-post",
+    "unsubscribe_text": (
+        "Bekräfta att du inte längre vill ha meddelanden om avbrott till den här "
+        "e-postadressen."
+    ),
+    "unsubscribe_button": "Avbeställ",
+    "unsubscribed": "Inga fler meddelanden om avbrott skickas till den här e-postadressen.",
+    "unsubscribe_ask": (
+        "Skriv din e-postadress så skickar vi en länk med vilken du kan avbeställa "
+        "meddelandena."
+    ),
+    "send_link": "Skicka länken",
+    "unsubscribe_sent": "Vi skickade en länk till adressen med vilken du kan avbeställa.",
+    "forbidden": (
+        "Formulärets kontrollkod saknades eller hade gått ut. Ladda om sidan och försök igen."
+    ),
+    "not_found": "Uppgiften hittades inte.",
+    "session_expired": "Sessionen har gått ut. Logga in igen.",
+    "back": "Tillbaka",
+    "pin_sms": (
+        "{utility}: din verifieringskod är {pin}. Koden gäller i {minutes} min. "
+        "Berätta den inte för någon."
+    ),
+    "pin_voice": (
+        "Hej, det här är {utility}. Din verifieringskod är {digits}. Jag upprepar: {digits}."
+    ),
+    "pin_subject": "{utility}: verifieringskod",
+    "pin_email": (
+        "Din verifieringskod är {pin}. Koden gäller i {minutes} minuter.\n\n"
+        "Om du inte bad om koden kan du strunta i meddelandet."
+    ),
+    "verify_subject": "{utility}: bekräfta din e-postadress",
+    "verify_email_text": (
+        "Bekräfta att du vill ha meddelanden om avbrott till den här adressen genom att "
+        "öppna länken:\n{url}\n\nLänken gäller i {days} dagar. Om du inte har beställt "
+        "meddelanden kan du strunta i det här."
+    ),
+    "unsubscribe_subject": "{utility}: avbeställning av meddelanden om avbrott",
+    "unsubscribe_email_text": (
+        "Du kan avbeställa meddelanden om avbrott till den här adressen genom att öppna "
+        "länken:\n{url}\n\nLänken gäller i {days} dagar."
+    ),
+}
+
+# The privacy page: headed paragraphs.
+PRIVACY: list[tuple[str, str]] = [
+    (
+        "Vad vi sparar",
+        (
+            "Ditt namn, telefonnummer och din e-postadress, adresserna du vill ha meddelanden "
+            "om, valda tjänster (vatten, fjärrvärme, el), din roll (boende eller disponent), "
+            "fakturans kund- och förbrukningsplatsnummer om du anger dem, meddelandenas språk "
+            "och spärrar. Vi antecknar också vilka meddelanden som skickats till dina nummer "
+            "och adresser och om de kom fram."
+        ),
+    ),
+    (
+        "Varför",
+        (
+            "Bara för att kunna meddela dig om avbrott i vatten, fjärrvärme och el. "
+            "Uppgifterna används inte för marknadsföring och lämnas inte ut. Ett registrerat "
+            "nummer ersätter operatörernas katalognummer för adressen."
+        ),
+    ),
+    (
+        "Hur länge",
+        (
+            "Registreringarna sparas tills du raderar dem eller flyttar (vi får uppgiften "
+            "från kundsystemet). Sändningsloggar raderas efter en bestämd tid. "
+            "Verifieringskoder går ut efter 10 minuter och raderas. Spärrar sparas så att de "
+            "fortsätter gälla."
+        ),
+    ),
+    ("Var", "Uppgifterna förvaras inom Europeiska unionen."),
+    (
+        "Dina rättigheter",
+        (
+            "Du kan se, rätta, ladda ner och radera alla dina uppgifter i den här tjänsten. "
+            "Du kan spärra meddelanden här, via länken i e-posten eller genom att svara SLUTA "
+            "på ett sms."
+        ),
+    ),
+]
