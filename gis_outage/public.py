@@ -7,13 +7,15 @@ the engineer side.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
+
+from gis_outage.model import OutageKind, OutageStatus, Service
 
 # The stored outage columns the public may see (storage reads these and no others for
 # public use); `customers` is taken from the affected set.
@@ -32,8 +34,11 @@ PUBLIC_FIELDS = (
     "updated_at",
     "version",
 )
-# The properties of a public feature (OGC API, GeoJSON feed).
+# The properties of a public feature (OGC API, GeoJSON feed). The outage id is a property
+# as well as the feature id: GIS clients (QGIS, ogr2ogr) renumber features and show only
+# properties as attributes.
 PROPERTY_NAMES = (
+    "id",
     "service",
     "kind",
     "status",
@@ -46,6 +51,26 @@ PROPERTY_NAMES = (
     "customers",
 )
 TIME_PROPERTIES = frozenset({"starts_at", "estimated_end_at", "ended_at", "updated_at"})
+# Each property as JSON Schema: what OGC API clients read to type their fields (a date that
+# is null on every feature of a first page would otherwise be text). A property outside
+# REQUIRED_PROPERTIES is null while unknown (`ended_at` until the outage ends).
+_TEXT: dict[str, Any] = {"type": "string"}
+_TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
+PROPERTY_TYPES: dict[str, dict[str, Any]] = {
+    "id": {"type": "integer", "description": "The outage number"},
+    "service": {**_TEXT, "enum": [s.value for s in Service]},
+    "kind": {**_TEXT, "enum": [k.value for k in OutageKind]},
+    "status": {**_TEXT, "enum": [s.value for s in OutageStatus if s != OutageStatus.DRAFT]},
+    "starts_at": _TIME,
+    "estimated_end_at": _TIME,
+    "ended_at": _TIME,
+    "cause": _TEXT,
+    "area_description": _TEXT,
+    "updated_at": _TIME,
+    "customers": {"type": "integer", "description": "Customers without supply"},
+}
+REQUIRED_PROPERTIES = ("id", "service", "kind", "status", "starts_at", "updated_at",
+                       "customers")
 
 
 def iso(value: datetime | None) -> str | None:
@@ -84,15 +109,55 @@ class PublicOutage:
         return not (start is not None and self.ends_at is not None and self.ends_at < start)
 
 
+def feature_schema(title: str, id_property: bool = False) -> dict[str, Any]:
+    """JSON Schema of one public outage as a GeoJSON Feature (GDAL types its fields from
+    this document when a collection links it as `describedBy`). `id_property`: declare
+    the `id` property too (GDAL 3.6 takes it from the features themselves and would list
+    a declared one twice, so the describedBy document leaves it out)."""
+    names = [n for n in PROPERTY_NAMES if id_property or n != "id"]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "type": "object",
+        "required": ["type", "id", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer"},
+            "geometry": {
+                "type": ["object", "null"],
+                "description": "The generalised outage area: GeoJSON Polygon or MultiPolygon, "
+                "null when the outage has no public area",
+            },
+            "properties": {
+                "type": "object",
+                "description": "`id` repeats the feature's id",
+                "required": [n for n in REQUIRED_PROPERTIES if n in names],
+                "properties": {n: dict(PROPERTY_TYPES[n]) for n in names},
+            },
+        },
+    }
+
+
+def bounds(outages: Iterable[PublicOutage]) -> tuple[float, float, float, float] | None:
+    """The WGS84 box around the outages' public areas; None when none has one."""
+    shapes = [o.shape for o in outages if o.shape is not None]
+    if not shapes:
+        return None
+    minx, miny, maxx, maxy = shapely.GeometryCollection(shapes).bounds
+    return (minx, miny, maxx, maxy)
+
+
 def public_outage(row: Mapping[str, Any]) -> PublicOutage:
     """The public view of an outage row (any mapping with the outage columns)."""
     affected = row.get("affected") or {}
-    props: dict[str, Any] = {
-        name: iso(row[name]) if name in TIME_PROPERTIES else row[name]
-        for name in PROPERTY_NAMES
-        if name != "customers"
-    }
-    props["customers"] = int(affected.get("customers") or 0)
+    props: dict[str, Any] = {}
+    for name in PROPERTY_NAMES:
+        if name == "id":
+            props[name] = int(row["id"])
+        elif name == "customers":
+            props[name] = int(affected.get("customers") or 0)
+        else:
+            props[name] = iso(row[name]) if name in TIME_PROPERTIES else row[name]
     shape = row.get("public_area")
     return PublicOutage(
         id=int(row["id"]),

@@ -23,11 +23,14 @@ from fastapi.staticfiles import StaticFiles
 from gis_outage.config import Settings, get_settings
 from gis_outage.logs import configure_logging
 from gis_outage.services.context import build_context
+from map_server.cors import PublicCors
 from map_server.feeds.router import router as feeds_router
 from map_server.http_cache import PublicCacheMiddleware
 from map_server.oapi.config import pygeoapi_config, write_config
 from map_server.oapi.mount import OapiRoot, pygeoapi_app
 from map_server.oapi.params import OapiParameterGuard
+from map_server.oapi.responses import OapiResponses
+from map_server.oapi.schemas import router as schemas_router
 from map_server.oapi.templates import write_templates
 from map_server.ops import install_ops, process_exit
 from map_server.portal.router import router as portal_router
@@ -92,6 +95,7 @@ def create_app(
     app.include_router(page_router)
     app.include_router(lookup_router)
     app.include_router(feeds_router)
+    app.include_router(schemas_router)
     app.include_router(portal_router)
     if demo:
         from map_server.web.demo_messages import router as demo_router
@@ -108,9 +112,11 @@ def create_app(
     app.mount("/oapi", pygeoapi_app(*paths), name="oapi")
 
     app.add_middleware(OapiRoot)
+    app.add_middleware(OapiResponses, snapshots=snapshots)
     app.add_middleware(OapiParameterGuard)
     app.add_middleware(PublicCacheMiddleware, snapshots=snapshots, settings=settings)
     app.add_middleware(DatabaseUnavailableMiddleware)
+    app.add_middleware(PublicCors)  # outermost: errors and 304s carry it too
     install_ops(app)
     return app
 

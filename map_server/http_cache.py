@@ -140,16 +140,16 @@ class PublicCacheMiddleware:
         cached = self._entries.get(etag)
         if cached is not None:
             self._entries.move_to_end(etag)
-            await _send(send, *cached, head=scope["method"] == "HEAD")
+            await send_response(send, *cached, head=scope["method"] == "HEAD")
             return
-        status, raw, body = await _capture(self.app, scope, receive)
+        status, raw, body = await capture_response(self.app, scope, receive)
         if status == 200:
             raw = _set(raw, validators)
             if scope["method"] == "GET" and len(body) <= MAX_CACHED_BODY:
                 self._store(etag, (status, raw, body))
         else:
             raw = _set(raw, {"cache-control": "no-cache"}, replace=False)
-        await _send(send, status, raw, body)
+        await send_response(send, status, raw, body)
 
     def _store(self, etag: str, entry: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
         if etag in self._entries:
@@ -161,16 +161,16 @@ class PublicCacheMiddleware:
             self._bytes -= len(body)
 
     async def _body(self, scope: Scope, receive: Receive, send: Send) -> None:
-        status, raw, body = await _capture(self.app, scope, receive)
+        status, raw, body = await capture_response(self.app, scope, receive)
         if status != 200:
-            await _send(send, status, _set(raw, {"cache-control": "no-cache"}, False), body)
+            await send_response(send, status, _set(raw, {"cache-control": "no-cache"}, False), body)
             return
         etag = f'W/"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
         validators = {"etag": etag, "cache-control": self.public, "vary": VARY}
         if not_modified(Headers(scope=scope), etag, None):
             await _send_304(send, validators)
             return
-        await _send(send, status, _set(raw, validators), body)
+        await send_response(send, status, _set(raw, validators), body)
 
     def _with_cache_control(self, send: Send, value: str) -> Send:
         async def wrapped(message: Message) -> None:
@@ -181,7 +181,7 @@ class PublicCacheMiddleware:
         return wrapped
 
 
-async def _capture(
+async def capture_response(
     app: ASGIApp, scope: Scope, receive: Receive
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """Run `app` and collect its whole response (public responses are small)."""
@@ -210,7 +210,7 @@ def _set(
     return headers.raw
 
 
-async def _send(
+async def send_response(
     send: Send, status: int, raw: list[tuple[bytes, bytes]], body: bytes, head: bool = False
 ) -> None:
     await send({"type": "http.response.start", "status": status, "headers": raw})

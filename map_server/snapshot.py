@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from gis_outage.public import PublicOutage, iso
+from gis_outage.public import PublicOutage, bounds, iso
+from gis_outage.storage.addresses import address_bounds
 from gis_outage.storage.outages import public_state
 
 # Processes start with this as the earliest Last-Modified: a new release may render
@@ -29,6 +30,8 @@ class Snapshot:
     token: str
     last_modified: datetime
     outages: tuple[PublicOutage, ...]  # ordered by start time, then id
+    # The service area's box (the address register), read only when there are no outages.
+    service_area: tuple[float, float, float, float] | None = None
     by_id: dict[int, PublicOutage] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -36,6 +39,18 @@ class Snapshot:
 
     def get(self, outage_id: int) -> PublicOutage | None:
         return self.by_id.get(outage_id)
+
+    def bbox(self) -> tuple[float, float, float, float] | None:
+        """The WGS84 box of the outages, else of the service area; None: nothing known."""
+        return bounds(self.outages) or self.service_area
+
+    def interval(self) -> tuple[str | None, str | None] | None:
+        """First start and last end of the outages (None: open-ended); None: no outages."""
+        if not self.outages:
+            return None
+        ends = [o.ends_at for o in self.outages]
+        last = None if any(end is None for end in ends) else max(e for e in ends if e)
+        return iso(min(o.starts_at for o in self.outages)), iso(last)
 
     def feature_collection(self) -> dict[str, Any]:
         features = [o.feature() for o in self.outages]
@@ -77,7 +92,9 @@ class SnapshotCache:
             state = public_state(self.engine, known)
             if state.outages is not None or self._snapshot is None:
                 newest = max(state.newest or STARTED_AT, STARTED_AT)
-                self._snapshot = Snapshot(state.token, newest, state.outages or ())
+                outages = state.outages or ()
+                area = None if outages else address_bounds(self.engine)
+                self._snapshot = Snapshot(state.token, newest, outages, area)
             self._checked_at = time.monotonic()
             return self._snapshot
 

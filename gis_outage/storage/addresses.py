@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
+import shapely
 import sqlalchemy as sa
 
 from gis_outage.storage.db import Bind, dialect_insert, read_connection, write_transaction
@@ -159,3 +160,32 @@ def _text(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def address_bounds(bind: Bind) -> tuple[float, float, float, float] | None:
+    """The WGS84 box around every address: the service area's extent. None when empty."""
+    column = addresses.c.geometry
+    with read_connection(bind) as conn:
+        if conn.dialect.name == "postgresql":
+            box = sa.func.ST_Extent(column)
+            row = conn.execute(
+                sa.select(sa.func.ST_XMin(box), sa.func.ST_YMin(box),
+                          sa.func.ST_XMax(box), sa.func.ST_YMax(box))
+            ).one()
+            return None if row[0] is None else (
+                float(row[0]), float(row[1]), float(row[2]), float(row[3])
+            )
+        boxes = [
+            shapely.total_bounds(points)
+            for points in conn.execute(sa.select(column).where(column.is_not(None)))
+            .scalars()
+            .partitions(BATCH_SIZE)
+        ]
+    if not boxes:
+        return None
+    return (
+        float(min(b[0] for b in boxes)),
+        float(min(b[1] for b in boxes)),
+        float(max(b[2] for b in boxes)),
+        float(max(b[3] for b in boxes)),
+    )

@@ -12,6 +12,8 @@ from typing import Any
 import yaml
 
 from gis_outage.config import Settings
+from map_server.oapi.openapi import self_contained
+from map_server.oapi.schemas import FEATURE_SCHEMA_PATH
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 SUPPORTED_CRS = [
@@ -70,11 +72,11 @@ def pygeoapi_config(
             "provider": {"name": settings.utility_name, "url": settings.public_url},
             "contact": {"name": settings.utility_name, "url": settings.public_url},
         },
-        "resources": {COLLECTION: _collection(snapshot_key)},
+        "resources": {COLLECTION: _collection(snapshot_key, settings.public_url)},
     }
 
 
-def _collection(snapshot_key: str) -> dict[str, Any]:
+def _collection(snapshot_key: str, public_url: str) -> dict[str, Any]:
     return {
         "type": "collection",
         "title": {"fi": "Käyttökatkot", "sv": "Avbrott", "en": "Outages"},
@@ -84,7 +86,17 @@ def _collection(snapshot_key: str) -> dict[str, Any]:
             "en": "Published outages and upcoming planned works, generalised area",
         },
         "keywords": ["outage", "planned works"],
-        "links": [],
+        "links": [
+            {
+                # GDAL's OAPIF driver reads `describedBy` (its spelling) for field types.
+                "type": "application/schema+json",
+                "rel": "describedBy",
+                "title": "JSON Schema of one outage as a GeoJSON Feature",
+                "href": f"{public_url}{FEATURE_SCHEMA_PATH}",
+            }
+        ],
+        # A placeholder: each answer carries the extent of the outages of the moment
+        # (map_server.oapi.responses).
         "extents": {"spatial": {"bbox": [-180, -90, 180, 90], "crs": CRS84}},
         "providers": [
             {
@@ -110,6 +122,6 @@ def write_config(config: dict[str, Any], directory: Path) -> tuple[Path, Path]:
     openapi_path = directory / "pygeoapi-openapi.yml"
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     # get_oas may fill in defaults in place; give it a copy so the file stays as written.
-    oas = get_oas(yaml.safe_load(config_path.read_text()))
+    oas = self_contained(get_oas(yaml.safe_load(config_path.read_text())))
     openapi_path.write_text(yaml.safe_dump(oas, allow_unicode=True, sort_keys=False))
     return config_path, openapi_path

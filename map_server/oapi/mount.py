@@ -16,8 +16,15 @@ from pathlib import Path
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+# OGC API - Features Part 4 (create, replace, delete): pygeoapi 0.21 declares it for every
+# feature collection, editable or not. Ours is read-only (POST/PUT/DELETE answer 405).
+UNSUPPORTED_CONFORMANCE = (
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+)
+
 
 def pygeoapi_app(config_path: Path, openapi_path: Path) -> ASGIApp:
+    _drop_unsupported_conformance()
     os.environ["PYGEOAPI_CONFIG"] = str(config_path)
     os.environ["PYGEOAPI_OPENAPI"] = str(openapi_path)
     already = "pygeoapi.starlette_app" in sys.modules
@@ -31,6 +38,16 @@ def pygeoapi_app(config_path: Path, openapi_path: Path) -> ASGIApp:
         module.OPENAPI = load_openapi_document()
         module.api_ = API(module.CONFIG, module.OPENAPI)
     return module.APP
+
+
+def _drop_unsupported_conformance() -> None:
+    """Take the classes we do not implement out of pygeoapi's module-level lists (its
+    `conformance` extends the shared base list in place on each request)."""
+    from pygeoapi import api
+    from pygeoapi.api import itemtypes
+
+    for classes in (itemtypes.CONFORMANCE_CLASSES_FEATURES, api.CONFORMANCE_CLASSES):
+        classes[:] = [c for c in classes if c not in UNSUPPORTED_CONFORMANCE]
 
 
 class OapiRoot:

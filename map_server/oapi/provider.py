@@ -21,24 +21,15 @@ from pygeoapi.provider.base import (
 )
 from pygeoapi.util import crs_transform
 
-from gis_outage.public import PROPERTY_NAMES, PublicOutage
+from gis_outage.public import (
+    PROPERTY_TYPES,
+    REQUIRED_PROPERTIES,
+    PublicOutage,
+    feature_schema,
+)
 from map_server.snapshot import lookup
 
-STRING = {"type": "string"}
-DATE_TIME = {"type": "string", "format": "date-time"}
-FIELDS: dict[str, dict[str, Any]] = {
-    "service": {**STRING, "enum": ["water", "district_heating", "electricity"]},
-    "kind": {**STRING, "enum": ["planned", "unplanned"]},
-    "status": STRING,
-    "starts_at": DATE_TIME,
-    "estimated_end_at": DATE_TIME,
-    "ended_at": DATE_TIME,
-    "cause": STRING,
-    "area_description": STRING,
-    "updated_at": DATE_TIME,
-    "customers": {"type": "integer"},
-}
-assert set(FIELDS) == set(PROPERTY_NAMES)
+FIELDS = PROPERTY_TYPES
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -46,17 +37,20 @@ class OutageProvider(BaseProvider):
     def __init__(self, provider_def: dict[str, Any]) -> None:
         super().__init__(provider_def)
         self.snapshots = lookup(self.data)
-        self._fields = FIELDS
+        self._fields = self.get_fields()
 
     def get_fields(self) -> dict[str, dict[str, Any]]:
-        return FIELDS
+        return {name: dict(kind) for name, kind in FIELDS.items()}  # pygeoapi may edit them
 
     def get_schema(self, schema_type: SchemaType = SchemaType.item) -> tuple[str, dict]:
-        properties: dict[str, Any] = {
-            "geometry": {"$ref": "https://geojson.org/schema/Geometry.json"}
-        }
-        properties.update(FIELDS)
-        return "application/geo+json", {"type": "object", "properties": properties}
+        """One outage as a GeoJSON Feature (pygeoapi puts it into the OpenAPI document)."""
+        schema = feature_schema("Outage", id_property=True)
+        del schema["$schema"]  # an OpenAPI 3.0 Schema Object, not a JSON Schema document
+        schema["properties"]["geometry"] = {"type": "object", "nullable": True}
+        for name, kind in schema["properties"]["properties"]["properties"].items():
+            if name not in REQUIRED_PROPERTIES:
+                kind["nullable"] = True
+        return "application/geo+json", schema
 
     @crs_transform
     def query(

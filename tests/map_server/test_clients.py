@@ -4,6 +4,7 @@ GDAL's OAPIF driver (what QGIS uses too) and OWSLib's `Features`."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -145,3 +146,101 @@ def test_links_use_the_public_url(server: tuple[str, list[int]]) -> None:
     hrefs = [link["href"] for link in landing.json()["links"]]
     assert f"{url}/oapi/collections" in hrefs
     assert all(href.startswith(url) for href in hrefs)
+
+
+def _areas_box(url: str) -> tuple[float, float, float, float]:
+    """The box around the public areas, from the GeoJSON feed (not from /oapi itself)."""
+    import shapely
+    from shapely.geometry import shape
+
+    feed = httpx.get(f"{url}/feeds/outages.geojson").json()
+    shapes = [shape(f["geometry"]) for f in feed["features"]]
+    return tuple(shapely.GeometryCollection(shapes).bounds)
+
+
+def test_gdal_reads_ids_typed_dates_and_the_real_extent(server: tuple[str, list[int]]) -> None:
+    url, ids = server
+    summary = ogr("-so", f"OAPIF:{url}/oapi", "outages")
+    fields = dict(
+        line.split(": ", 1) for line in summary.splitlines() if line.endswith("(0.0)")
+    )
+    assert fields["id"] == "Integer (0.0)"
+    for name in ("starts_at", "estimated_end_at", "ended_at", "updated_at"):
+        assert fields[name] == "DateTime (0.0)", name  # ended_at is null on every outage
+    assert list(fields).count("id") == 1
+    minx, miny, maxx, maxy = _areas_box(url)
+    assert f"Extent: ({minx:.6f}, {miny:.6f}) - ({maxx:.6f}, {maxy:.6f})" in summary
+    features = ogr("-al", "-q", "-geom=NO", f"OAPIF:{url}/oapi", "outages")
+    for outage_id in ids:
+        assert f"OGRFeature(outages):{outage_id}\n  id (Integer) = {outage_id}\n" in features
+
+
+def test_ogr2ogr_keeps_the_outage_id_without_preserve_fid(
+    server: tuple[str, list[int]], tmp_path
+) -> None:
+    url, ids = server
+    if shutil.which("ogr2ogr") is None:
+        pytest.skip("GDAL's ogr2ogr is not installed (Debian: gdal-bin)")
+    out = tmp_path / "outages.geojson"
+    subprocess.run(["ogr2ogr", "-f", "GeoJSON", str(out), f"OAPIF:{url}/oapi", "outages"],
+                   check=True, capture_output=True, timeout=120)
+    written = json.loads(out.read_text())
+    assert sorted(f["properties"]["id"] for f in written["features"]) == sorted(ids)
+    gpkg = tmp_path / "outages.gpkg"
+    subprocess.run(["ogr2ogr", "-f", "GPKG", str(gpkg), f"OAPIF:{url}/oapi", "outages"],
+                   check=True, capture_output=True, timeout=120)
+    listed = ogr("-al", "-q", "-geom=NO", str(gpkg))
+    assert sorted(int(x) for x in re.findall(r"id \(Integer\) = (\d+)", listed)) == sorted(ids)
+
+
+def test_owslib_pages_by_links_to_the_last_page_and_no_further(
+    server: tuple[str, list[int]],
+) -> None:
+    url, ids = server
+    api = Features(f"{url}/oapi")
+    extent = api.collection("outages")["extent"]
+    assert extent["spatial"]["bbox"][0] == pytest.approx(list(_areas_box(url)))
+    assert extent["temporal"]["interval"][0][0] is not None
+    seen: list[int] = []
+    pages = 0
+    next_url: str | None = f"{url}/oapi/collections/outages/items?f=json&limit=3"
+    while next_url:  # follow the links the server gives, as GDAL and QGIS do
+        page = httpx.get(next_url)
+        assert page.headers["content-type"].startswith("application/geo+json")
+        body = page.json()
+        pages += 1
+        offset = len(seen)
+        seen += [f["properties"]["id"] for f in body["features"]]
+        links = {link["rel"]: link["href"] for link in body["links"]}
+        if offset:
+            assert f"offset={offset}" in links["self"]
+        next_url = links.get("next")
+    assert pages == 3 and sorted(seen) == sorted(ids)  # 3 + 3 + 1, no empty fourth page
+    last = api.collection_items("outages", limit=OUTAGES)
+    assert not [link for link in last["links"] if link["rel"] == "next"]
+
+
+def test_cors_and_content_types_over_a_real_socket(server: tuple[str, list[int]]) -> None:
+    url, ids = server
+    origin = {"Origin": "https://www.utility.example"}
+    with httpx.Client(base_url=url) as client:
+        for path, media in (
+            ("/oapi/collections/outages/items?f=json", "application/geo+json"),
+            (f"/oapi/collections/outages/items/{ids[0]}?f=json", "application/geo+json"),
+            ("/oapi/collections/outages?f=json", "application/json"),
+            ("/feeds/outages.geojson", "application/geo+json"),
+            ("/feeds/outages.atom", "application/atom+xml"),
+        ):
+            answer = client.get(path, headers=origin)
+            assert answer.status_code == 200, path
+            assert answer.headers["access-control-allow-origin"] == "*", path
+            assert answer.headers["content-type"].startswith(media), path
+            assert "ETag" in answer.headers["access-control-expose-headers"]
+        preflight = client.options("/oapi/collections/outages/items", headers={
+            **origin, "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "If-None-Match"})
+        assert preflight.status_code == 204
+        assert preflight.headers["access-control-allow-origin"] == "*"
+        assert "GET" in preflight.headers["access-control-allow-methods"]
+        assert "access-control-allow-origin" not in client.get("/api/v1/openapi.json",
+                                                                headers=origin).headers

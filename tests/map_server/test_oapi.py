@@ -36,10 +36,11 @@ def test_published_outage_appears_with_public_fields_only(client: TestClient, en
     assert feature["id"] == outage_id
     assert feature["geometry"]["type"] == "Polygon"
     assert set(feature["properties"]) == {
-        "service", "kind", "status", "starts_at", "estimated_end_at", "ended_at",
+        "id", "service", "kind", "status", "starts_at", "estimated_end_at", "ended_at",
         "cause", "customers", "area_description", "updated_at",
     }  # fmt: skip
     assert feature["properties"]["customers"] == 20
+    assert feature["properties"]["id"] == outage_id  # GIS clients show properties only
     assert feature["properties"]["starts_at"].endswith("Z")
     one = client.get(f"{ITEMS}/{outage_id}", params={"f": "json"})
     assert one.status_code == 200 and one.json()["id"] == outage_id

@@ -38,6 +38,7 @@ COVERED = {
     "/feeds/outages.geojson",
     "/feeds/outages.atom",
     "/feeds/cap/{outage_id}.xml",
+    "/schemas/outage-feature.json",
 }
 
 
@@ -51,7 +52,7 @@ def forbidden() -> list[str]:
 
 
 def public_urls(outage_ids: list[int]) -> list[str]:
-    urls = ["/", "/?lang=sv", "/?lang=en", "/feeds/outages.geojson"]
+    urls = ["/", "/?lang=sv", "/?lang=en", "/feeds/outages.geojson", "/schemas/outage-feature.json"]
     urls += [f"/feeds/outages.atom?lang={lang}" for lang in ("fi", "sv", "en")]
     urls += [f"/feeds/cap/{i}.xml" for i in outage_ids]
     oapi = ["/oapi", "/oapi/conformance", "/oapi/collections", "/oapi/collections/outages",

@@ -9,6 +9,7 @@ from shapely import Point
 from sqlalchemy.engine import Engine
 
 from gis_outage.storage.addresses import (
+    address_bounds,
     find_addresses,
     find_streets,
     get_address,
@@ -48,6 +49,14 @@ def test_addresses_are_stored_in_wgs84(db_engine: Engine) -> None:
     assert loaded.crs.to_epsg() == 4326
     assert loaded["id"].tolist() == ["A1", "A4"]
     assert loaded.geometry.iloc[1].distance(Point(24.96, 60.185)) < 1e-7
+
+
+def test_address_bounds_are_the_service_area_box(db_engine: Engine) -> None:
+    assert address_bounds(db_engine) is None
+    frame = helsinki_addresses()
+    upsert_addresses(db_engine, frame.to_crs("EPSG:3067"))
+    expected = frame.total_bounds  # computed by geopandas from the points as given
+    assert address_bounds(db_engine) == pytest.approx(tuple(expected), abs=1e-7)
 
 
 def test_addresses_without_crs_are_refused(db_engine: Engine) -> None:
