@@ -2,7 +2,7 @@
 
     python3 qgis_plugin/build_zip.py OUT_DIR
 
-writes OUT_DIR/gis_outage_plugin-<version>.zip with one top folder, gis_outage_plugin/,
+writes OUT_DIR/gisoutage-<version>.zip with one top folder, gisoutage/,
 which QGIS ("Install from ZIP") unpacks into the profile's python/plugins. The folder
 name is the plugin's module name in QGIS; it is not `gis_outage`, the server library's.
 """
@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 PLUGIN_DIR = Path(__file__).resolve().parent
-PACKAGE = "gis_outage_plugin"
+PACKAGE = "gisoutage"
 # Developer tools and build leftovers stay out of the zip.
 EXCLUDE_NAMES = {"build_zip.py", "update_translations.py", "ruff.toml"}
 EXCLUDE_DIRS = {"__pycache__"}

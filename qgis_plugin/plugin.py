@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
-from .integration.i18n import install_translator, remove_translator, tr
-
 # qgis.utils unloads only modules that an import statement returned; importing the
-# subpackage this way too lets it unload `ui` itself, so a reload gets fresh code.
+# subpackages this way too lets it unload `ui` and `algorithms` themselves, so a reload
+# gets fresh code.
+from .algorithms import provider as _provider  # noqa: F401
+from .algorithms.provider import GisOutageProvider
+from .integration.i18n import install_translator, remove_translator, tr
 from .ui import dock as _dock  # noqa: F401
 from .ui.dock import OutageDock
 
@@ -26,9 +29,16 @@ class GisOutagePlugin:
         self.action: QAction | None = None
         self.dock: OutageDock | None = None
         self.menu = ""
+        self.provider = None
+
+    def initProcessing(self) -> None:  # noqa: N802 - QGIS's name (qgis_process calls it)
+        if self.provider is None:
+            self.provider = GisOutageProvider()
+            QgsApplication.processingRegistry().addProvider(self.provider)
 
     def initGui(self) -> None:  # noqa: N802 - QGIS's name
         self.translator = install_translator()
+        self.initProcessing()
         self.menu = tr("&Outages")
         self.action = QAction(QIcon(str(ICON)), tr("Outages"), self.iface.mainWindow())
         self.action.setToolTip(tr("Trace, publish and follow outages"))
@@ -41,6 +51,9 @@ class GisOutagePlugin:
         self.iface.addPluginToWebMenu(self.menu, self.action)
 
     def unload(self) -> None:
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
         if self.dock is not None:
             self.dock.shutdown()
             self.iface.removeDockWidget(self.dock)

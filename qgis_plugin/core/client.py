@@ -1,20 +1,19 @@
-"""The engineer API client, on urllib so it needs nothing QGIS does not ship.
+"""The engineer API client: Qt-free; how requests travel is a `Transport` (core.http).
 
-Calls block: the plugin runs them in QgsTask threads, tests call them directly.
+Calls block: the plugin runs them in QgsTask threads (and Processing runs its algorithm
+in one), tests call them directly.
 """
 
 from __future__ import annotations
 
 import json
-import socket
-import urllib.error
 import urllib.parse
-import urllib.request
 from datetime import datetime
 from typing import Any
 
 from . import errors
 from .errors import ApiError
+from .http import Transport, urllib_transport
 from .models import Outage, OutageDraft, Selection, TraceResult, iso
 
 API_PREFIX = "/api/v1"
@@ -30,7 +29,9 @@ def server_root(url: str) -> str:
 
 
 class ApiClient:
-    def __init__(self, url: str, token: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self, url: str, token: str, timeout: float = 30.0, transport: Transport | None = None
+    ) -> None:
         root = server_root(url)
         if not root or not token:
             raise ApiError(errors.NOT_CONFIGURED)
@@ -40,6 +41,7 @@ class ApiClient:
         self.root = root
         self.token = token
         self.timeout = timeout
+        self.transport = transport or urllib_transport
 
     @property
     def oapi_items_url(self) -> str:
@@ -109,32 +111,16 @@ class ApiClient:
         if query:
             url += "?" + urllib.parse.urlencode(query)
         data = None if body is None else json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self.token}")
-        request.add_header("Accept", "application/json")
-        request.add_header("User-Agent", USER_AGENT)
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json",
+                   "User-Agent": USER_AGENT}
         if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                payload = response.read()
-        except urllib.error.HTTPError as exc:
-            raise ApiError.from_response(exc.code, exc.read()) from None
-        except urllib.error.URLError as exc:
-            raise ApiError(errors.NETWORK, _reason(exc.reason)) from None
-        except (TimeoutError, socket.timeout):
-            raise ApiError(errors.NETWORK, f"no answer within {self.timeout:g} s") from None
-        except OSError as exc:
-            raise ApiError(errors.NETWORK, _reason(exc)) from None
+            headers["Content-Type"] = "application/json"
+        answer = self.transport(method, url, headers, data, self.timeout)
+        if answer.status >= 400:
+            raise ApiError.from_response(answer.status, answer.body)
+        payload = answer.body
         try:
             return json.loads(payload.decode("utf-8"))
         except (ValueError, UnicodeDecodeError):
             raise ApiError(errors.UNEXPECTED, "the answer is not JSON", 200) from None
 
-
-def _reason(reason: object) -> str:
-    if isinstance(reason, (TimeoutError, socket.timeout)):
-        return "no answer in time"
-    if isinstance(reason, OSError) and reason.strerror:
-        return reason.strerror
-    return str(reason)

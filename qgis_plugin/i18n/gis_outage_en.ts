@@ -4,12 +4,92 @@
     <context>
         <name>GisOutage</name>
         <message>
-            <source>Cannot reach the outage server: {detail}. Check the server address in the settings and your network connection.</source>
-            <translation>Cannot reach the outage server: {detail}. Check the server address in the settings and your network connection.</translation>
+            <source>Trace an outage</source>
+            <translation>Trace an outage</translation>
+        </message>
+        <message>
+            <source>Traces a break of links or the operation of devices on the gis-outage server. Give the ids, or a layer with the selected features. The outputs copy the isolated links, devices to operate and affected service points from the network layers given, and hold the public area.</source>
+            <translation>Traces a break of links or the operation of devices on the gis-outage server. Give the ids, or a layer with the selected features. The outputs copy the isolated links, devices to operate and affected service points from the network layers given, and hold the public area.</translation>
         </message>
         <message>
             <source>The outage server is not set up yet. Enter its address and your API token in the settings.</source>
             <translation>The outage server is not set up yet. Enter its address and your API token in the settings.</translation>
+        </message>
+        <message>
+            <source>Service</source>
+            <translation>Service</translation>
+        </message>
+        <message>
+            <source>What happened</source>
+            <translation>What happened</translation>
+        </message>
+        <message>
+            <source>Ids of the links or devices</source>
+            <translation>Ids of the links or devices</translation>
+        </message>
+        <message>
+            <source>Or: the broken links or operated devices</source>
+            <translation>Or: the broken links or operated devices</translation>
+        </message>
+        <message>
+            <source>Id field of the network layers</source>
+            <translation>Id field of the network layers</translation>
+        </message>
+        <message>
+            <source>Links layer</source>
+            <translation>Links layer</translation>
+        </message>
+        <message>
+            <source>Devices layer</source>
+            <translation>Devices layer</translation>
+        </message>
+        <message>
+            <source>Service points layer</source>
+            <translation>Service points layer</translation>
+        </message>
+        <message>
+            <source>Server connection (default: the plugin's)</source>
+            <translation>Server connection (default: the plugin's)</translation>
+        </message>
+        <message>
+            <source>Isolated links</source>
+            <translation>Isolated links</translation>
+        </message>
+        <message>
+            <source>Devices to operate</source>
+            <translation>Devices to operate</translation>
+        </message>
+        <message>
+            <source>Affected service points</source>
+            <translation>Affected service points</translation>
+        </message>
+        <message>
+            <source>Public area</source>
+            <translation>Public area</translation>
+        </message>
+        <message>
+            <source>Customers without supply</source>
+            <translation>Customers without supply</translation>
+        </message>
+        <message>
+            <source>Give the ids, or a layer with the selected links or devices.</source>
+            <translation>Give the ids, or a layer with the selected links or devices.</translation>
+        </message>
+        <message>
+            <source>The layer has no field {field}.</source>
+            <translation>The layer has no field {field}.</translation>
+        </message>
+        <message>
+            <source>Links broke</source>
+            <translation>Links broke</translation>
+        </message>
+        <message>
+            <source>Devices were operated</source>
+            <translation>Devices were operated</translation>
+        </message>
+        <message>
+            <source>Cannot reach the outage server: {detail}. Check the server address in the settings and your network connection.</source>
+            <translation>Cannot reach the outage server: {detail}. Check the server address in the settings and your network connection.</translation>
         </message>
         <message>
             <source>The server did not accept your API token ({detail}). Enter a valid token in the settings.</source>
@@ -48,22 +128,6 @@
         <message>
             <source>Unexpected answer from the server (HTTP {status}): {detail}</source>
             <translation>Unexpected answer from the server (HTTP {status}): {detail}</translation>
-        </message>
-        <message>
-            <source>Isolated links</source>
-            <translation>Isolated links</translation>
-        </message>
-        <message>
-            <source>Devices to operate</source>
-            <translation>Devices to operate</translation>
-        </message>
-        <message>
-            <source>Affected service points</source>
-            <translation>Affected service points</translation>
-        </message>
-        <message>
-            <source>Public area</source>
-            <translation>Public area</translation>
         </message>
         <message>
             <source>&amp;Outages</source>
@@ -332,10 +396,6 @@
         <message>
             <source>Draw area</source>
             <translation>Draw area</translation>
-        </message>
-        <message>
-            <source>Service</source>
-            <translation>Service</translation>
         </message>
         <message>
             <source>Drawn area</source>

@@ -4,12 +4,92 @@
     <context>
         <name>GisOutage</name>
         <message>
-            <source>Cannot reach the outage server: {detail}. Check the server address in the settings and your network connection.</source>
-            <translation>Keskeytyspalvelimeen ei saada yhteyttä: {detail}. Tarkista palvelimen osoite asetuksista ja verkkoyhteytesi.</translation>
+            <source>Trace an outage</source>
+            <translation>Jäljitä katko</translation>
+        </message>
+        <message>
+            <source>Traces a break of links or the operation of devices on the gis-outage server. Give the ids, or a layer with the selected features. The outputs copy the isolated links, devices to operate and affected service points from the network layers given, and hold the public area.</source>
+            <translation>Jäljittää linjojen rikkoutumisen tai laitteiden käytön gis-outage-palvelimella. Anna tunnukset tai taso, jolla kohteet on valittu. Tulokset kopioivat eristetyt linjat, käytettävät laitteet ja katkon alaiset liittymät annetuilta verkkotasoilta ja sisältävät julkisen alueen.</translation>
         </message>
         <message>
             <source>The outage server is not set up yet. Enter its address and your API token in the settings.</source>
             <translation>Keskeytyspalvelinta ei ole vielä määritetty. Anna sen osoite ja API-tunnuksesi asetuksissa.</translation>
+        </message>
+        <message>
+            <source>Service</source>
+            <translation>Palvelu</translation>
+        </message>
+        <message>
+            <source>What happened</source>
+            <translation>Mitä tapahtui</translation>
+        </message>
+        <message>
+            <source>Ids of the links or devices</source>
+            <translation>Linjojen tai laitteiden tunnukset</translation>
+        </message>
+        <message>
+            <source>Or: the broken links or operated devices</source>
+            <translation>Tai: rikkoutuneet linjat tai käytetyt laitteet</translation>
+        </message>
+        <message>
+            <source>Id field of the network layers</source>
+            <translation>Verkkotasojen tunnuskenttä</translation>
+        </message>
+        <message>
+            <source>Links layer</source>
+            <translation>Linjataso</translation>
+        </message>
+        <message>
+            <source>Devices layer</source>
+            <translation>Laitetaso</translation>
+        </message>
+        <message>
+            <source>Service points layer</source>
+            <translation>Liittymätaso</translation>
+        </message>
+        <message>
+            <source>Server connection (default: the plugin's)</source>
+            <translation>Palvelinyhteys (oletus: lisäosan oma)</translation>
+        </message>
+        <message>
+            <source>Isolated links</source>
+            <translation>Erotetut johto-osat</translation>
+        </message>
+        <message>
+            <source>Devices to operate</source>
+            <translation>Käytettävät laitteet</translation>
+        </message>
+        <message>
+            <source>Affected service points</source>
+            <translation>Keskeytyksen liittymät</translation>
+        </message>
+        <message>
+            <source>Public area</source>
+            <translation>Julkinen alue</translation>
+        </message>
+        <message>
+            <source>Customers without supply</source>
+            <translation>Asiakkaita ilman toimitusta</translation>
+        </message>
+        <message>
+            <source>Give the ids, or a layer with the selected links or devices.</source>
+            <translation>Anna tunnukset tai taso, jolla linjat tai laitteet on valittu.</translation>
+        </message>
+        <message>
+            <source>The layer has no field {field}.</source>
+            <translation>Tasolla ei ole kenttää {field}.</translation>
+        </message>
+        <message>
+            <source>Links broke</source>
+            <translation>Linjoja rikkoutui</translation>
+        </message>
+        <message>
+            <source>Devices were operated</source>
+            <translation>Laitteita käytettiin</translation>
+        </message>
+        <message>
+            <source>Cannot reach the outage server: {detail}. Check the server address in the settings and your network connection.</source>
+            <translation>Keskeytyspalvelimeen ei saada yhteyttä: {detail}. Tarkista palvelimen osoite asetuksista ja verkkoyhteytesi.</translation>
         </message>
         <message>
             <source>The server did not accept your API token ({detail}). Enter a valid token in the settings.</source>
@@ -48,22 +128,6 @@
         <message>
             <source>Unexpected answer from the server (HTTP {status}): {detail}</source>
             <translation>Odottamaton vastaus palvelimelta (HTTP {status}): {detail}</translation>
-        </message>
-        <message>
-            <source>Isolated links</source>
-            <translation>Erotetut johto-osat</translation>
-        </message>
-        <message>
-            <source>Devices to operate</source>
-            <translation>Käytettävät laitteet</translation>
-        </message>
-        <message>
-            <source>Affected service points</source>
-            <translation>Keskeytyksen liittymät</translation>
-        </message>
-        <message>
-            <source>Public area</source>
-            <translation>Julkinen alue</translation>
         </message>
         <message>
             <source>&amp;Outages</source>
@@ -332,10 +396,6 @@
         <message>
             <source>Draw area</source>
             <translation>Piirrä alue</translation>
-        </message>
-        <message>
-            <source>Service</source>
-            <translation>Palvelu</translation>
         </message>
         <message>
             <source>Drawn area</source>

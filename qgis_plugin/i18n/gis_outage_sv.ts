@@ -4,12 +4,92 @@
     <context>
         <name>GisOutage</name>
         <message>
-            <source>Cannot reach the outage server: {detail}. Check the server address in the settings and your network connection.</source>
-            <translation>Avbrottsservern kan inte nås: {detail}. Kontrollera serveradressen i inställningarna och din nätverksanslutning.</translation>
+            <source>Trace an outage</source>
+            <translation>Spåra ett avbrott</translation>
+        </message>
+        <message>
+            <source>Traces a break of links or the operation of devices on the gis-outage server. Give the ids, or a layer with the selected features. The outputs copy the isolated links, devices to operate and affected service points from the network layers given, and hold the public area.</source>
+            <translation>Spårar ett brott på ledningar eller manövrering av apparater på gis-outage-servern. Ange id:na eller ett lager med de valda objekten. Resultaten kopierar de isolerade ledningarna, apparaterna att manövrera och de berörda anslutningspunkterna från de angivna nätlagren och innehåller det offentliga området.</translation>
         </message>
         <message>
             <source>The outage server is not set up yet. Enter its address and your API token in the settings.</source>
             <translation>Avbrottsservern är inte inställd ännu. Ange dess adress och din API-token i inställningarna.</translation>
+        </message>
+        <message>
+            <source>Service</source>
+            <translation>Tjänst</translation>
+        </message>
+        <message>
+            <source>What happened</source>
+            <translation>Vad hände</translation>
+        </message>
+        <message>
+            <source>Ids of the links or devices</source>
+            <translation>Id för ledningarna eller apparaterna</translation>
+        </message>
+        <message>
+            <source>Or: the broken links or operated devices</source>
+            <translation>Eller: de brustna ledningarna eller manövrerade apparaterna</translation>
+        </message>
+        <message>
+            <source>Id field of the network layers</source>
+            <translation>Id-fält i nätlagren</translation>
+        </message>
+        <message>
+            <source>Links layer</source>
+            <translation>Ledningslager</translation>
+        </message>
+        <message>
+            <source>Devices layer</source>
+            <translation>Apparatlager</translation>
+        </message>
+        <message>
+            <source>Service points layer</source>
+            <translation>Lager med anslutningspunkter</translation>
+        </message>
+        <message>
+            <source>Server connection (default: the plugin's)</source>
+            <translation>Serveranslutning (standard: insticksprogrammets)</translation>
+        </message>
+        <message>
+            <source>Isolated links</source>
+            <translation>Avskilda ledningsdelar</translation>
+        </message>
+        <message>
+            <source>Devices to operate</source>
+            <translation>Anordningar att manövrera</translation>
+        </message>
+        <message>
+            <source>Affected service points</source>
+            <translation>Berörda anslutningspunkter</translation>
+        </message>
+        <message>
+            <source>Public area</source>
+            <translation>Offentligt område</translation>
+        </message>
+        <message>
+            <source>Customers without supply</source>
+            <translation>Kunder utan leverans</translation>
+        </message>
+        <message>
+            <source>Give the ids, or a layer with the selected links or devices.</source>
+            <translation>Ange id:na eller ett lager med de valda ledningarna eller apparaterna.</translation>
+        </message>
+        <message>
+            <source>The layer has no field {field}.</source>
+            <translation>Lagret har inget fält {field}.</translation>
+        </message>
+        <message>
+            <source>Links broke</source>
+            <translation>Ledningar brast</translation>
+        </message>
+        <message>
+            <source>Devices were operated</source>
+            <translation>Apparater manövrerades</translation>
+        </message>
+        <message>
+            <source>Cannot reach the outage server: {detail}. Check the server address in the settings and your network connection.</source>
+            <translation>Avbrottsservern kan inte nås: {detail}. Kontrollera serveradressen i inställningarna och din nätverksanslutning.</translation>
         </message>
         <message>
             <source>The server did not accept your API token ({detail}). Enter a valid token in the settings.</source>
@@ -48,22 +128,6 @@
         <message>
             <source>Unexpected answer from the server (HTTP {status}): {detail}</source>
             <translation>Oväntat svar från servern (HTTP {status}): {detail}</translation>
-        </message>
-        <message>
-            <source>Isolated links</source>
-            <translation>Avskilda ledningsdelar</translation>
-        </message>
-        <message>
-            <source>Devices to operate</source>
-            <translation>Anordningar att manövrera</translation>
-        </message>
-        <message>
-            <source>Affected service points</source>
-            <translation>Berörda anslutningspunkter</translation>
-        </message>
-        <message>
-            <source>Public area</source>
-            <translation>Offentligt område</translation>
         </message>
         <message>
             <source>&amp;Outages</source>
@@ -332,10 +396,6 @@
         <message>
             <source>Draw area</source>
             <translation>Rita område</translation>
-        </message>
-        <message>
-            <source>Service</source>
-            <translation>Tjänst</translation>
         </message>
         <message>
             <source>Drawn area</source>

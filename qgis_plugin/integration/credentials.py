@@ -51,9 +51,10 @@ def stored_url() -> str:
     return config.uri() if config is not None else ""
 
 
-def load_connection() -> ServerConnection | None:
-    """The stored connection, or None when none is stored or the auth DB is locked."""
-    config_id = auth_config_id()
+def load_connection(config_id: str | None = None) -> ServerConnection | None:
+    """The stored connection (or that of auth config `config_id`), or None when there
+    is none or the auth DB is locked."""
+    config_id = config_id or auth_config_id()
     if not config_id:
         return None
     config = QgsAuthMethodConfig()

@@ -41,7 +41,7 @@ def selected_ids(layer: QgsVectorLayer | None, field: str) -> list[str]:
         return []
     request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
     request.setSubsetOfAttributes([field], layer.fields())
-    ids = {_text(f[field]) for f in layer.getSelectedFeatures(request)}
+    ids = {text_value(f[field]) for f in layer.getSelectedFeatures(request)}
     ids.discard("")
     return sorted(ids)
 
@@ -50,10 +50,10 @@ def features_by_id(layer: QgsVectorLayer, field: str, ids: set[str]) -> list[Qgs
     """The layer's features whose `field` is one of `ids` (one pass over the layer)."""
     if not ids or layer.fields().indexOf(field) < 0:
         return []
-    return [f for f in layer.getFeatures() if _text(f[field]) in ids]
+    return [f for f in layer.getFeatures() if text_value(f[field]) in ids]
 
 
-def _text(value: Any) -> str:
+def text_value(value: Any) -> str:
     # NULL comes back as QVariant/None depending on the provider and version.
     if value is None or (hasattr(value, "isNull") and value.isNull()):
         return ""

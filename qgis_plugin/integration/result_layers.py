@@ -116,13 +116,19 @@ def _label(layer: QgsVectorLayer, id_field: str) -> None:
     layer.setLabelsEnabled(True)
 
 
-def _public_area(result: TraceResult) -> QgsVectorLayer | None:
-    if not result.public_area:
-        return None
+def public_area_fields() -> QgsFields:
+    """The attributes of the public area layer (the dock's and Processing's)."""
     fields = QgsFields()
     fields.append(QgsField("service", QVariant.String))
     fields.append(QgsField("customers", QVariant.Int))
     fields.append(QgsField("streets", QVariant.String))
+    return fields
+
+
+def _public_area(result: TraceResult) -> QgsVectorLayer | None:
+    if not result.public_area:
+        return None
+    fields = public_area_fields()
     layer = QgsMemoryProviderUtils.createMemoryLayer(
         tr("Public area"), fields, QgsWkbTypes.MultiPolygon, WGS84
     )

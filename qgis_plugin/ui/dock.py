@@ -28,6 +28,7 @@ from ..core.errors import NOT_CONFIGURED, ApiError
 from ..core.models import AREA, BREAK, OPERATE, Outage, OutageDraft, Selection, TraceResult
 from ..integration import credentials
 from ..integration.i18n import tr
+from ..integration.network import qgis_transport
 from ..integration.network_layers import NetworkLayers, area_to_geojson, load_geopackage
 from ..integration.result_layers import ResultLayers, show_trace
 from ..integration.tasks import TaskRunner
@@ -131,7 +132,7 @@ class OutageDock(QgsDockWidget):
         connection = credentials.load_connection()
         if connection is None:
             raise ApiError(NOT_CONFIGURED)
-        return ApiClient(connection.url, connection.token)
+        return ApiClient(connection.url, connection.token, transport=qgis_transport)
 
     def show_server(self) -> None:
         url = credentials.stored_url()

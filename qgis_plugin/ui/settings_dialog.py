@@ -17,6 +17,7 @@ from ..core.client import ApiClient
 from ..core.errors import ApiError
 from ..integration import credentials
 from ..integration.i18n import tr
+from ..integration.network import qgis_transport
 from ..integration.tasks import TaskRunner
 
 
@@ -59,7 +60,8 @@ class SettingsDialog(QDialog):
 
     def test_connection(self) -> None:
         try:
-            client = ApiClient(self.url.text(), self.token.text(), timeout=15)
+            client = ApiClient(self.url.text(), self.token.text(), timeout=15,
+                               transport=qgis_transport)
         except ApiError as exc:
             self.status.setText(exc.plain(tr))
             return

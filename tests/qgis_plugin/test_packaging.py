@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PLUGIN_DIR = Path(__file__).resolve().parents[2] / "qgis_plugin"
-PACKAGE = "gis_outage_plugin"
+PACKAGE = "gisoutage"
 MANDATORY = ("name", "qgisMinimumVersion", "description", "about", "version", "author",
              "email", "repository")
 PLACEHOLDER = re.compile(r"\{\w*\}")
@@ -126,3 +126,31 @@ def test_compiled_translations_match_their_sources(language, tmp_path):
                     "-qm", str(fresh)], check=True)
     assert fresh.read_bytes() == update_translations.qm_path(language).read_bytes(), (
         "the .qm is stale: run python3 qgis_plugin/update_translations.py")
+
+
+def test_metadata_names_the_projects_own_contact_and_addresses(built):
+    import tomllib
+
+    project = tomllib.loads((PLUGIN_DIR.parent / "pyproject.toml").read_text())["project"]
+    with zipfile.ZipFile(built) as archive:
+        parser = configparser.ConfigParser()
+        parser.read_string(archive.read(f"{PACKAGE}/metadata.txt").decode("utf-8"))
+    general = parser["general"]
+    assert general["email"] == project["maintainers"][0]["email"]
+    assert general["repository"] == project["urls"]["Repository"]
+    assert general["tracker"] == project["urls"]["Issues"]
+    assert general["homepage"] == project["urls"]["Homepage"]
+    reserved = re.compile(r"example\.(org|com|net)|\.(example|invalid|test|localhost)\b")
+    for field in ("email", "repository", "tracker", "homepage"):
+        assert not reserved.search(general[field]), f"{field} is a placeholder"
+    assert general["hasProcessingProvider"] == "yes"
+    assert "plugin" not in PACKAGE and "qgis" not in PACKAGE  # the plugin repository's rule
+
+
+def test_licence_is_the_full_agpl_text(built):
+    with zipfile.ZipFile(built) as archive:
+        text = archive.read(f"{PACKAGE}/LICENSE").decode("utf-8")
+    assert "GNU AFFERO GENERAL PUBLIC LICENSE" in text and "Version 3, 19 November 2007" in text
+    assert "TERMS AND CONDITIONS" in text and "END OF TERMS AND CONDITIONS" in text
+    assert "13. Remote Network Interaction; Use with the GNU General Public License." in text
+    assert len(text) > 30_000

@@ -31,7 +31,7 @@ except ImportError:  # the venv's pytest: these tests are skipped by their modul
 
 ROOT = Path(__file__).resolve().parents[3]
 VENV_PYTHON = Path(os.environ.get("GIS_OUTAGE_VENV", ROOT / ".venv")) / "bin" / "python"
-PLUGIN = "gis_outage_plugin"
+PLUGIN = "gisoutage"
 MASTER_PASSWORD = "test-master-password"
 SERVER_START_SECONDS = 300
 

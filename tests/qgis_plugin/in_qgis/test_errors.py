@@ -10,7 +10,7 @@ from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer  # noq
 
 from .helpers import free_port, wait_for  # noqa: E402
 
-PLUGIN = "gis_outage_plugin"
+PLUGIN = "gisoutage"
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ pytest.importorskip("qgis.core")
 
 from qgis.core import Qgis  # noqa: E402
 
-PLUGIN = "gis_outage_plugin"
+PLUGIN = "gisoutage"
 MANDATORY = ("name", "qgisMinimumVersion", "description", "about", "version", "author",
              "email", "repository")
 

@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("qgis.core")
 
-PLUGIN = "gis_outage_plugin"
+PLUGIN = "gisoutage"
 
 
 @pytest.mark.parametrize(("language", "expected"), [("fi", "Jäljitä"), ("sv", "Spåra")])

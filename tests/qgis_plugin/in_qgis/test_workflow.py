@@ -21,7 +21,7 @@ from qgis.core import (  # noqa: E402
 
 from .helpers import wait_for  # noqa: E402
 
-PLUGIN = "gis_outage_plugin"
+PLUGIN = "gisoutage"
 
 
 def _module(name: str):

@@ -1,0 +1,1 @@
+"""The plugin's Processing provider: the trace for the graphical modeller and qgis_process."""
