@@ -132,7 +132,11 @@ RESPONSES: dict[str, Any] = {
         },
     }, "application/geo+json"),
     "InvalidParameter": _json("A query parameter is unknown or has an invalid value", EXCEPTION),
-    "NotFound": _json("No such resource", EXCEPTION),
+    # Not every 404 is pygeoapi's: an id that cannot be part of a path (`..`) never
+    # reaches it, and the app's own 404 says {"detail": ...}.
+    "NotFound": _json("No such resource", {"type": "object", "properties": {
+        "code": {"type": "string"}, "description": {"type": "string"},
+        "detail": {"type": "string"}}}),
     "ServerError": _json("The server failed", EXCEPTION),
 }
 SCHEMAS["collectionInfo"] = {
