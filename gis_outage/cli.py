@@ -199,6 +199,21 @@ def _config(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _build_basemap(args: argparse.Namespace, settings: Settings) -> int:
+    from .basemap import BasemapError, build_basemap
+
+    output = args.output or settings.basemap_file
+    try:
+        info = build_basemap(args.extract, output, min_zoom=args.min_zoom,
+                             max_zoom=args.max_zoom)
+    except BasemapError as exc:
+        raise CliError(str(exc)) from None
+    layers = ", ".join(f"{name} {n}" for name, n in info.features.items())
+    print(f"wrote {info.path} ({info.size_bytes // 1024} KiB; {layers}); the map server "
+          "serves it at /basemap.pmtiles")
+    return 0
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # The web app is the one command that needs the map server package.
     from map_server.serve import run_serve
@@ -278,6 +293,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--replace", action="store_true",
                    help="delete the data already in the database first")
+
+    p = command("build-basemap", _build_basemap,
+                "Cut the public map's base map from an OpenStreetMap extract (.osm.pbf)")
+    p.add_argument("extract", type=Path)
+    p.add_argument("--output", type=Path, default=None,
+                   help="the PMTiles file (default GIS_OUTAGE_MAP_BASEMAP, else "
+                        "basemap.pmtiles in the data dir)")
+    p.add_argument("--min-zoom", type=int, default=10)
+    p.add_argument("--max-zoom", type=int, default=16)
 
     command("migrate", _migrate, "Create or upgrade the database schema")
     command("doctor", _doctor, "Check a deployment: database, migrations, broker, SMTP/SMPP")

@@ -51,9 +51,20 @@ class NetworkSettings(Section):
 
 class MapSettings(Section):
     tile_url: str | None = Field(
-        default=None, description="Base-map tile URL template; none draws a plain background"
+        default=None,
+        description="A utility's own WMTS/XYZ tile URL template; it replaces the base map",
     )
     tile_attribution: str = ""
+    basemap: Path | None = Field(
+        default=None,
+        description="PMTiles base map (`gis-outage build-basemap`); empty: basemap.pmtiles "
+        "in data_dir when it is there",
+    )
+    ended_visible_hours: float = Field(
+        default=12.0, ge=0,
+        description="Resolved and cancelled outages stay on the map and in the OGC API "
+        "this long, marked restored or cancelled",
+    )
     center: tuple[float, float] = Field(
         default=(60.1699, 24.9384), description="Latitude, longitude shown while no outages"
     )
@@ -380,8 +391,19 @@ class Settings(BaseSettings):
         return not self.broker_url
 
     @property
+    def basemap_file(self) -> Path:
+        """The PMTiles base map the map server serves (it may not exist yet)."""
+        return self.map.basemap or self.data_dir / "basemap.pmtiles"
+
+    @property
     def oapi_url(self) -> str:
         return f"{self.public_url}/oapi"
+
+    @property
+    def website(self) -> str:
+        """The public site as a person would say or type it: host and path, no scheme."""
+        parts = urlsplit(self.public_url)
+        return f"{parts.netloc}{parts.path}".rstrip("/")
 
     @property
     def cap_sender(self) -> str:

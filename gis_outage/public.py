@@ -80,6 +80,15 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def localized_cause(texts: Mapping[str, str] | None, cause: str | None,
+                    language: str) -> str | None:
+    """The cause in `language`: the engineer's text for it, else the one cause written
+    (a code such as `pipe_burst` that pages and messages put into words, or free text).
+    Every public text and every message takes the cause from here."""
+    text = (texts or {}).get(language)
+    return text.strip() if text and text.strip() else cause
+
+
 @dataclass(frozen=True)
 class PublicOutage:
     """One outage as the public sees it; `address_ids` serve the look-up only."""
@@ -91,6 +100,15 @@ class PublicOutage:
     ends_at: datetime | None  # actual end, else the estimate; None: open-ended
     updated_at: datetime
     address_ids: frozenset[str] = field(repr=False)
+    texts: Mapping[str, str] = field(default_factory=dict, repr=False)  # per language
+
+    @property
+    def ongoing_or_planned(self) -> bool:
+        """Published (not yet resolved or cancelled)."""
+        return self.properties["status"] == "published"
+
+    def cause(self, language: str) -> str | None:
+        return localized_cause(self.texts, self.properties.get("cause"), language)
 
     def feature(
         self, select: list[str] | None = None, skip_geometry: bool = False
@@ -167,4 +185,5 @@ def public_outage(row: Mapping[str, Any]) -> PublicOutage:
         ends_at=row["ended_at"] or row["estimated_end_at"],
         updated_at=row["updated_at"],
         address_ids=frozenset(str(a) for a in affected.get("addresses") or ()),
+        texts=dict(row.get("texts") or {}),
     )

@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -36,6 +37,7 @@ from map_server.ops import install_ops, process_exit
 from map_server.portal.router import router as portal_router
 from map_server.snapshot import SnapshotCache, register
 from map_server.unavailable import DatabaseUnavailableMiddleware
+from map_server.web.basemap import router as basemap_router
 from map_server.web.lookup import router as lookup_router
 from map_server.web.page import router as page_router
 
@@ -87,13 +89,17 @@ def create_app(
     app.state.db = ctx.db
     app.state.read_db = ctx.read_db  # the public, read-only parts read from here
     app.state.start_worker = embedded_worker
-    snapshots = SnapshotCache(ctx.read_db, ttl=settings.map.state_ttl_seconds)
+    snapshots = SnapshotCache(
+        ctx.read_db, ttl=settings.map.state_ttl_seconds,
+        ended_visible=timedelta(hours=settings.map.ended_visible_hours),
+    )
     app.state.snapshots = snapshots
 
     _include_engineer_api(app)
     _api_docs(app)
     app.include_router(page_router)
     app.include_router(lookup_router)
+    app.include_router(basemap_router)
     app.include_router(feeds_router)
     app.include_router(schemas_router)
     app.include_router(portal_router)

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import uvicorn
 
+from gis_outage.basemap import build_basemap
 from gis_outage.config import load_settings
+from gis_outage.demo.osm import bundled_pbf
 from gis_outage.demo.seed import ENGINEER, is_seeded, seed_demo
 from gis_outage.services.context import build_context
 from map_server.app import create_app
@@ -33,11 +35,16 @@ def run_demo(host: str, port: int, data_dir: Path) -> int:
         seeded = seed_demo(ctx, data_dir / "city")
         token_path.write_text(seeded.token + "\n")
         token_path.chmod(0o600)
+    if not settings.basemap_file.exists():
+        # The demo's own base map, cut once from the same extract and kept in the data dir.
+        print("Cutting the base map from the same extract (a few seconds) ...", flush=True)
+        build_basemap(bundled_pbf(), settings.basemap_file)
     app = create_app(settings, engine=ctx.db, embedded_worker=True, demo=True)
     print(
         "\ngis-outage demo (embedded SQLite: " + settings.effective_database_url + ")\n"
         f"  public outage map       {base}/\n"
         f"  OGC API Features        {base}/oapi/collections/outages/items\n"
+        f"  engineer console        {base}/console/\n"
         f"  engineer API (OpenAPI)  {base}/api/v1/docs\n"
         f"  messages residents got  {base}/demo/messages\n"
         f"  resident portal         {base}/portal/\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -66,9 +66,12 @@ class Snapshot:
 class SnapshotCache:
     """The current Snapshot of one database, re-checked at most every `ttl` seconds."""
 
-    def __init__(self, engine: Engine, ttl: float = 1.0) -> None:
+    def __init__(
+        self, engine: Engine, ttl: float = 1.0, ended_visible: timedelta = timedelta(0)
+    ) -> None:
         self.engine = engine
         self.ttl = ttl
+        self.ended_visible = ended_visible  # resolved/cancelled outages stay this long
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._checked_at = float("-inf")
@@ -89,7 +92,8 @@ class SnapshotCache:
             if snapshot is not None:
                 return snapshot
             known = self._snapshot.token if self._snapshot is not None else None
-            state = public_state(self.engine, known)
+            since = datetime.now(UTC) - self.ended_visible if self.ended_visible else None
+            state = public_state(self.engine, known, ended_since=since)
             if state.outages is not None or self._snapshot is None:
                 newest = max(state.newest or STARTED_AT, STARTED_AT)
                 outages = state.outages or ()

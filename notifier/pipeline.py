@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings
 from gis_outage.model import DeliveryStatus, Outcome
+from gis_outage.public import localized_cause
 from gis_outage.services.notification import (
     EventReport,
     Plan,
@@ -48,7 +49,6 @@ def message_context(
     now: datetime,
 ) -> MessageContext:
     snap = event["payload"]["outage"]
-    texts = snap.get("texts") or {}
     affected = snap.get("affected") or {}
     return MessageContext(
         utility_name=settings.utility_name,
@@ -57,8 +57,9 @@ def message_context(
         ends_at=parse_time(snap.get("estimated_end_at")),
         previous_ends_at=decision.previous_ends_at,
         resolved_at=parse_time(snap.get("ended_at")),
-        cause=texts.get(language) or snap.get("cause"),
+        cause=localized_cause(snap.get("texts"), snap.get("cause"), language),
         map_url=settings.outage_url(snap["id"]),
+        website=settings.website,
         contact_phone=settings.notify.contact_phone,
         unsubscribe_url=settings.opt_out_url,
         reference=str(snap["id"]),

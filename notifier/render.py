@@ -41,6 +41,7 @@ class MessageContext:
     cause: str | None = None  # a code (maintenance, pipe_burst, …) or free text
     instructions: str | None = None  # replaces the default advice for the service
     map_url: str | None = None
+    website: str | None = None  # the public site without the scheme, for voice messages
     contact_phone: str | None = None  # the utility's number, shown in e-mails
     unsubscribe_url: str | None = None
     reference: str | None = None
@@ -108,6 +109,19 @@ def _environment(override_dir: Path | None) -> jinja2.Environment:
     env.filters["upfirst"] = _upfirst
     env.filters["sentence"] = _sentence
     return env
+
+
+def words(language: str, override_dir: Path | None = None) -> dict[str, Any]:
+    """The words a language's messages share (`{language}/_words.j2`: `causes`,
+    `advance`, `during`, `after`), with the utility's overrides, so the map and the feeds
+    say what the messages say. Empty for a language without templates."""
+    env = _environment(override_dir)
+    name = f"{language}/_words.j2"
+    if not _template_exists(env, name):
+        return {}
+    module = env.get_template(name).module
+    return {k: getattr(module, k) for k in ("causes", "advance", "during", "after")
+            if isinstance(getattr(module, k, None), dict)}
 
 
 def _template_exists(env: jinja2.Environment, name: str) -> bool:

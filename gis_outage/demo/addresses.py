@@ -57,6 +57,19 @@ def build_addresses(
     return addresses[columns], facts
 
 
+def swedish_street_names(addresses: gpd.GeoDataFrame, streets: gpd.GeoDataFrame) -> pd.Series:
+    """Each address's street in Swedish, from the street ways' `name:sv` (Helsinki is
+    bilingual: every street has both names); None where OSM has none."""
+    named = streets[streets["name"].notna() & streets["name_sv"].notna()]
+    # The most common Swedish name of each Finnish name, should mappers disagree.
+    pairs = named.groupby(["name", "name_sv"]).size().reset_index(name="n")
+    best = pairs.sort_values(["name", "n", "name_sv"], ascending=[True, False, True])
+    swedish = best.drop_duplicates("name").set_index("name")["name_sv"]
+    return addresses["street"].map(swedish).astype(object).where(
+        addresses["street"].isin(swedish.index), None
+    )
+
+
 def _clean_house_number(raw: str) -> str:
     """'13 A, 5. krs./Floor 5' -> '13a'; mappers write one house letter as '3a', '3A'
     or '3 A', which would otherwise become three addresses."""

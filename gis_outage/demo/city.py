@@ -13,7 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from gis_outage.demo.addresses import build_addresses
+from gis_outage.demo.addresses import build_addresses, swedish_street_names
 from gis_outage.demo.directory import build_directory, write_directory
 from gis_outage.demo.electricity import build_electricity
 from gis_outage.demo.heating import build_district_heating
@@ -63,6 +63,7 @@ def build_demo_city(out_dir: Path, *, seed: int = 42) -> DemoCity:
     extract = load_extract()
     streets = build_street_network(extract.streets)
     addresses, facts = build_addresses(extract.address_objects, extract.buildings)
+    addresses.insert(2, "street_sv", swedish_street_names(addresses, extract.streets))
 
     write_gpkg(out_dir / ADDRESSES_FILE, {"addresses": addresses})
     built = {

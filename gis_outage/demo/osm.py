@@ -95,6 +95,7 @@ def _streets(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             "v": streets["v"].astype("int64").to_numpy(),
             "highway": streets["highway"].to_numpy(),
             "name": streets["name"].to_numpy(),
+            "name_sv": _tag(streets, _tags(streets), "name:sv").to_numpy(),
         },
         geometry=streets.geometry.to_numpy(),
         crs=streets.crs,

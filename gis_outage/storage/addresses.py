@@ -14,7 +14,7 @@ from gis_outage.storage.db import Bind, dialect_insert, read_connection, write_t
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.schema import addresses
 
-ADDRESS_COLUMNS = ("id", "street", "house_number", "postal_code", "municipality")
+ADDRESS_COLUMNS = ("id", "street", "house_number", "postal_code", "municipality", "street_sv")
 PUBLIC_CRS = "EPSG:4326"
 BATCH_SIZE = 10_000
 
@@ -24,8 +24,17 @@ def street_key(street: str) -> str:
     return " ".join(street.split()).casefold()
 
 
+def street_in(address: dict[str, Any], language: str) -> str:
+    """The street's name in `language` where the register has one (Swedish), else the
+    register's main name."""
+    if language == "sv" and address.get("street_sv"):
+        return str(address["street_sv"])
+    return str(address["street"])
+
+
 def upsert_addresses(bind: Bind, gdf: gpd.GeoDataFrame) -> int:
-    """Insert or update addresses by `id` (interchange `addresses` layer columns).
+    """Insert or update addresses by `id` (interchange `addresses` layer columns, with
+    an optional `street_sv`: the street's Swedish name).
 
     Points are reprojected to EPSG:4326; a frame without CRS is refused because its
     coordinates cannot be placed on the public map. Returns the number of rows written.
@@ -38,9 +47,9 @@ def upsert_addresses(bind: Bind, gdf: gpd.GeoDataFrame) -> int:
     if gdf.crs is None:
         raise ValueError("addresses need a CRS (they are stored in EPSG:4326)")
     gdf = gdf.to_crs(PUBLIC_CRS)
-    municipality = (
-        gdf["municipality"].tolist() if "municipality" in gdf.columns else [None] * len(gdf)
-    )
+    def optional(column: str) -> list[Any]:
+        return gdf[column].tolist() if column in gdf.columns else [None] * len(gdf)
+
     rows = [
         {
             "id": _text(id_),
@@ -49,14 +58,17 @@ def upsert_addresses(bind: Bind, gdf: gpd.GeoDataFrame) -> int:
             "postal_code": _text(postal_code),
             "municipality": _text(town),
             "street_key": street_key(_text(street) or ""),
+            "street_sv": _text(swedish) or None,
+            "street_sv_key": street_key(_text(swedish) or "") or None,
             "geometry": geometry,
         }
-        for id_, street, number, postal_code, town, geometry in zip(
+        for id_, street, number, postal_code, town, swedish, geometry in zip(
             gdf["id"].tolist(),
             gdf["street"].tolist(),
             gdf["house_number"].tolist(),
             gdf["postal_code"].tolist(),
-            municipality,
+            optional("municipality"),
+            optional("street_sv"),
             gdf.geometry.tolist(),
             strict=True,
         )
@@ -94,15 +106,19 @@ def find_addresses(
 ) -> list[dict[str, Any]]:
     """Addresses for autocomplete: postal code → street prefix → house number prefix.
 
-    Street matching ignores case (including ä, ö, å); results are ordered by street
-    and house number.
+    The street is matched by either of its names (Finnish or Swedish), ignoring case
+    (including ä, ö, å); results are ordered by street and house number.
     """
     query = sa.select(addresses)
     if postal_code:
         query = query.where(addresses.c.postal_code == postal_code.strip())
     if street_prefix:
+        key = street_key(street_prefix)
         query = query.where(
-            addresses.c.street_key.startswith(street_key(street_prefix), autoescape=True)
+            sa.or_(
+                addresses.c.street_key.startswith(key, autoescape=True),
+                addresses.c.street_sv_key.startswith(key, autoescape=True),
+            )
         )
     if house_number_prefix:
         query = query.where(
@@ -122,15 +138,66 @@ def find_addresses(
 def find_streets(
     bind: Bind, *, postal_code: str | None = None, prefix: str = "", limit: int = 20
 ) -> list[str]:
-    """Distinct street names starting with `prefix` (case-insensitive), for autocomplete."""
-    query = sa.select(sa.func.min(addresses.c.street)).group_by(addresses.c.street_key)
-    if postal_code:
-        query = query.where(addresses.c.postal_code == postal_code.strip())
-    if prefix:
-        query = query.where(addresses.c.street_key.startswith(street_key(prefix), autoescape=True))
-    query = query.order_by(addresses.c.street_key).limit(limit)
+    """Distinct street names starting with `prefix` (case-insensitive), for autocomplete;
+    a Swedish name is offered when it is what matches."""
+    found: dict[str, str] = {}
+    for name, key in ((addresses.c.street, addresses.c.street_key),
+                      (addresses.c.street_sv, addresses.c.street_sv_key)):  # fmt: skip
+        query = sa.select(sa.func.min(name), key).where(key.is_not(None)).group_by(key)
+        if postal_code:
+            query = query.where(addresses.c.postal_code == postal_code.strip())
+        if prefix:
+            query = query.where(key.startswith(street_key(prefix), autoescape=True))
+        with read_connection(bind) as conn:
+            for street, k in conn.execute(query.order_by(key).limit(limit)):
+                found.setdefault(k, street)
+    return [found[k] for k in sorted(found)][:limit]
+
+
+def example_address(bind: Bind) -> dict[str, Any] | None:
+    """A real address to show as an example in search hints: the lowest house number on
+    the street with the most addresses (None for an empty register)."""
+    busiest = (
+        sa.select(addresses.c.street_key)
+        .group_by(addresses.c.street_key)
+        .order_by(sa.func.count().desc(), addresses.c.street_key)
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(addresses)
+        .where(addresses.c.street_key == busiest)
+        .order_by(sa.func.length(addresses.c.house_number), addresses.c.house_number)
+        .limit(1)
+    )
     with read_connection(bind) as conn:
-        return list(conn.execute(query).scalars())
+        row = conn.execute(query).mappings().first()
+    return _public(row) if row else None
+
+
+def street_names(bind: Bind, street: str) -> tuple[str, str | None] | None:
+    """(the register's name, the Swedish name) of a street given by either name."""
+    key = street_key(street)
+    query = (
+        sa.select(addresses.c.street, addresses.c.street_sv)
+        .where(sa.or_(addresses.c.street_key == key, addresses.c.street_sv_key == key))
+        .limit(1)
+    )
+    with read_connection(bind) as conn:
+        row = conn.execute(query).first()
+    return (row[0], row[1]) if row else None
+
+
+def addresses_on_streets(bind: Bind, streets: Iterable[str]) -> list[str]:
+    """The ids of every address on the streets (each given by either name)."""
+    keys = sorted({street_key(s) for s in streets if s.strip()})
+    if not keys:
+        return []
+    query = sa.select(addresses.c.id).where(
+        sa.or_(addresses.c.street_key.in_(keys), addresses.c.street_sv_key.in_(keys))
+    )
+    with read_connection(bind) as conn:
+        return sorted(conn.execute(query.order_by(addresses.c.id)).scalars())
 
 
 def load_addresses(bind: Bind, ids: Iterable[str] | None = None) -> gpd.GeoDataFrame:

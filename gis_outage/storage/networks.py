@@ -124,6 +124,19 @@ def current_network_version(bind: Bind, service: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+def connected_services(bind: Bind, address_id: str) -> set[str]:
+    """The services whose current network has a service point at the address."""
+    points = FEATURE_TABLES["service_points"]
+    query = (
+        sa.select(network_versions.c.service)
+        .join(points, points.c.network_version_id == network_versions.c.id)
+        .where(network_versions.c.is_current, points.c.address_id == address_id)
+        .distinct()
+    )
+    with read_connection(bind) as conn:
+        return set(conn.execute(query).scalars())
+
+
 def load_network_layers(bind: Bind, service: str) -> dict[str, gpd.GeoDataFrame] | None:
     """The current network of `service` as interchange layers, None if there is none.
 

@@ -262,31 +262,41 @@ def public_outages(
 class PublicState:
     token: str  # changes with any change to the outages table
     newest: datetime | None  # the newest edit
-    outages: tuple[PublicOutage, ...] | None  # published ones; None: the token was known
+    outages: tuple[PublicOutage, ...] | None  # public ones; None: the token was known
 
 
 def _public_columns() -> list[sa.ColumnElement[Any]]:
     return [*(outages.c[c] for c in PUBLIC_FIELDS), outages.c.affected]
 
 
-def public_state(bind: Bind, known_token: str | None = None) -> PublicState:
-    """The published outages (ongoing and upcoming planned works, public fields only) and
-    a token for the whole table, read in one transaction so they match; the outages are
-    read only when the token is not `known_token`."""
+def public_state(
+    bind: Bind, known_token: str | None = None, *, ended_since: datetime | None = None
+) -> PublicState:
+    """The public outages (ongoing and upcoming planned works, and those resolved or
+    cancelled since `ended_since`, public fields only) and a token for them, read in one
+    transaction so they match; the outages are read only when the token is not
+    `known_token`. The token counts the recently ended ones too, so it changes when one
+    of them ages out of the window, not only when the table changes."""
+    recent = sa.false()
+    if ended_since is not None:
+        recent = sa.and_(
+            outages.c.status.in_([s.value for s in CLOSED]), outages.c.updated_at >= ended_since
+        )
     token_query = sa.select(
         sa.func.count(),
         sa.func.max(outages.c.updated_at),
         sa.func.coalesce(sa.func.sum(outages.c.version), 0),
         sa.func.max(outages.c.id),
+        sa.func.coalesce(sa.func.sum(sa.case((recent, 1), else_=0)), 0),
     )
     query = (
         sa.select(*_public_columns())
-        .where(outages.c.status == OutageStatus.PUBLISHED.value)
+        .where(sa.or_(outages.c.status == OutageStatus.PUBLISHED.value, recent))
         .order_by(outages.c.starts_at, outages.c.id)
     )
     with read_connection(bind) as conn:
-        count, newest, versions, max_id = conn.execute(token_query).one()
-        raw = f"{count}|{newest}|{versions}|{max_id}"
+        count, newest, versions, max_id, ended = conn.execute(token_query).one()
+        raw = f"{count}|{newest}|{versions}|{max_id}|{ended}"
         token = hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
         if token == known_token:
             return PublicState(token, newest, None)

@@ -194,8 +194,13 @@ addresses = sa.Table(
     # casefold()ed street for prefix search; SQLite's lower() knows only ASCII (not ä/ö).
     sa.Column("street_key", sa.Text, nullable=False),
     sa.Column("geometry", Geometry(srid=4326)),
+    # The street's Swedish name in a bilingual municipality (OSM name:sv, the national
+    # address register's Swedish names): searched like the other, shown on Swedish pages.
+    sa.Column("street_sv", sa.Text),
+    sa.Column("street_sv_key", sa.Text),
     sa.Index("ix_addresses_postal_code_street_key", "postal_code", "street_key"),
     sa.Index("ix_addresses_street_key", "street_key"),
+    sa.Index("ix_addresses_street_sv_key", "street_sv_key"),
 )
 
 outages = sa.Table(

@@ -28,9 +28,7 @@ def resolve_address(
     for found in find_addresses(
         bind, postal_code=postal_code, street_prefix=street, house_number_prefix=number, limit=50
     ):
-        if street_key(found["street"]) == street_key(street) and (
-            found["house_number"].lower() == number
-        ):
+        if _same_street(found, street) and found["house_number"].lower() == number:
             return found
     return None
 
@@ -44,8 +42,14 @@ def house_numbers(bind: Bind, postal_code: str, street: str, prefix: str = "", l
         house_number_prefix=prefix or None,
         limit=limit * 4,
     )
-    numbers = [a["house_number"] for a in found if street_key(a["street"]) == street_key(street)]
+    numbers = [a["house_number"] for a in found if _same_street(a, street)]
     return list(dict.fromkeys(numbers))[:limit]
+
+
+def _same_street(address: dict[str, Any], street: str) -> bool:
+    """Whether `street` is either name of the address's street."""
+    key = street_key(street)
+    return key in (street_key(address["street"]), street_key(address.get("street_sv") or ""))
 
 
 def offered_services(bind: Bind) -> list[str]:

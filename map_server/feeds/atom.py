@@ -40,6 +40,7 @@ def atom_feed(outages: list[PublicOutage], settings: Settings, language: str) ->
         href=f"{base}/feeds/outages.atom?lang={language}",
     )
     _sub(feed, "link", rel="alternate", type="text/html", href=f"{base}/?lang={language}")
+    # Each entry links its outage on the map too (the deep link of the messages).
     for outage in outages:
         props = outage.properties
         entry = _sub(feed, "entry")
@@ -63,9 +64,13 @@ def atom_feed(outages: list[PublicOutage], settings: Settings, language: str) ->
             type="application/geo+json",
             href=f"{base}/oapi/collections/outages/items/{outage.id}?f=json",
         )
+        _sub(
+            entry, "link", rel="related", type="text/html",
+            href=f"{settings.outage_url(outage.id)}&lang={language}",
+        )  # fmt: skip
         _sub(entry, "category", term=props["service"], label=text[props["service"]])
         _sub(entry, "category", term=props["kind"], label=text[props["kind"]])
         _sub(entry, "category", term=props["status"])
-        _sub(entry, "summary", describe(outage, language, settings.timezone))
+        _sub(entry, "summary", describe(outage, language, settings))
     ET.indent(feed)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

@@ -18,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis_outage.config import Settings
 from gis_outage.public import PublicOutage
-from map_server.i18n import STRINGS, local_time
+from map_server.i18n import STRINGS, advice, cause_text, local_time
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 MESSAGE_EVENTS = {
@@ -27,7 +27,7 @@ MESSAGE_EVENTS = {
     "resolved": "Update",
     "cancelled": "Cancel",
 }
-CAP_LANGUAGE = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-US"}
+CAP_LANGUAGE = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-US", "lt": "lt-LT"}
 
 
 @dataclass(frozen=True)
@@ -122,28 +122,49 @@ def _info(
     sub(info, "senderName", settings.utility_name)
     area = props.get("area_description") or ""
     sub(info, "headline", f"{event} {area}".strip()[:160])
-    sub(info, "description", describe(outage, language, tz))
-    sub(info, "web", f"{settings.public_url}/?lang={language}")
+    sub(info, "description", describe(outage, language, settings))
+    instruction = _instruction(outage, latest, language, settings)
+    if instruction:
+        sub(info, "instruction", instruction)
+    sub(info, "web", f"{settings.outage_url(outage.id)}&lang={language}")
     area_element = sub(info, "area")
     sub(area_element, "areaDesc", area or event)
     for ring in _rings(outage.shape):
         sub(area_element, "polygon", ring)
 
 
-def describe(outage: PublicOutage, language: str, timezone: str) -> str:
+def describe(outage: PublicOutage, language: str, settings: Settings) -> str:
     """Plain-text facts of an outage in `language` (also used by the Atom feed)."""
     text = STRINGS[language]
     props = outage.properties
+    timezone = settings.timezone
     lines = [text[props["status"]]] if props["status"] in ("resolved", "cancelled") else []
     lines.append(f"{text['starts_at']}: {local_time(outage.starts_at, language, timezone)}")
     for name in ("estimated_end_at", "ended_at"):
         if props.get(name):
             moment = datetime.fromisoformat(props[name])
             lines.append(f"{text[name]}: {local_time(moment, language, timezone)}")
-    if props.get("cause"):
-        lines.append(f"{text['cause']}: {props['cause']}")
+    cause = cause_text(outage, language, settings.template_dir)
+    if cause:
+        lines.append(f"{text['cause']}: {cause}")
     lines.append(f"{text['customers']}: {props['customers']}")
     return "\n".join(lines)
+
+
+def _instruction(
+    outage: PublicOutage, latest: Message, language: str, settings: Settings
+) -> str | None:
+    """What to do, in the words the messages use: before planned works, during an
+    outage, after it is over; nothing for a cancellation."""
+    if latest.kind == "cancelled":
+        return None
+    if latest.kind == "resolved":
+        phase = "after"
+    elif outage.properties["kind"] == "planned" and outage.starts_at > datetime.now(UTC):
+        phase = "advance"
+    else:
+        phase = "during"
+    return advice(outage.properties["service"], phase, language, settings.template_dir) or None
 
 
 def _rings(shape: BaseGeometry | None) -> list[str]:

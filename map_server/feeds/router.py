@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.outages import announced_outage, announced_outages, outage_events_for
 from map_server.api.schemas import OutageId
 from map_server.feeds.atom import atom_feed
 from map_server.feeds.cap import cap_alert, messages_for
-from map_server.i18n import pick_language
+from map_server.i18n import STRINGS, cause_text, pick_language
 
 router = APIRouter(prefix="/feeds", tags=["public"])
 
@@ -29,8 +29,18 @@ def _body(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
     response_class=Response,
     responses=_body("application/geo+json", "The public outages as a FeatureCollection"),
 )
-def geojson(request: Request) -> Response:
-    collection = request.app.state.snapshots.current().feature_collection()
+def geojson(request: Request, lang: Annotated[str | None, Query(max_length=5)] = None) -> Response:
+    """The public outages, the recently ended ones with their status; with `lang` the
+    cause is in that language (the page's script reads this)."""
+    snapshot = request.app.state.snapshots.current()
+    collection = snapshot.feature_collection()
+    if lang in STRINGS:
+        template_dir = request.app.state.settings.template_dir
+        outages = snapshot.by_id
+        for feature in collection["features"]:
+            feature["properties"]["cause"] = cause_text(
+                outages[feature["id"]], lang, template_dir
+            )
     body = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
     return Response(body, media_type="application/geo+json")
 

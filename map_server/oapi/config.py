@@ -81,9 +81,12 @@ def _collection(snapshot_key: str, public_url: str) -> dict[str, Any]:
         "type": "collection",
         "title": {"fi": "Käyttökatkot", "sv": "Avbrott", "en": "Outages"},
         "description": {
-            "fi": "Julkaistut katkot ja tulevat suunnitellut työt, yleistetty alue",
-            "sv": "Publicerade avbrott och kommande planerade arbeten, generaliserat område",
-            "en": "Published outages and upcoming planned works, generalised area",
+            "fi": "Julkaistut katkot ja tulevat suunnitellut työt, yleistetty alue; "
+            "äskettäin päättyneet ja perutut tilalla resolved tai cancelled",
+            "sv": "Publicerade avbrott och kommande planerade arbeten, generaliserat område; "
+            "nyss avslutade och inställda med status resolved eller cancelled",
+            "en": "Published outages and upcoming planned works, generalised area; those "
+            "recently ended or cancelled with the status resolved or cancelled",
         },
         "keywords": ["outage", "planned works"],
         "links": [

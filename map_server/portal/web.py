@@ -111,7 +111,9 @@ def language(request: Request, preferred: str | None = None) -> str:
             return wanted
     if preferred in offered:
         return preferred  # type: ignore[return-value]
-    return pick_language(request, offered, p.settings.default_language)
+    default = p.settings.default_language
+    picked = pick_language(request, offered, default)
+    return picked if picked in offered else (default if default in offered else offered[0])
 
 
 def csrf_cookie_value(request: Request) -> tuple[str, bool]:

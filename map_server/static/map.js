@@ -1,12 +1,13 @@
-/* Public outage map: draws /oapi items on Leaflet, keeps the list in step, refreshes
-   every minute without reloading, and answers "is my address affected?". */
+/* Public outage map: the base map from our own origin, the outages drawn on it and kept
+   in step with the list, a summary, filters, and the outage a message linked to
+   (?outage=N) opened and highlighted. Refreshes every minute without reloading. */
 (function () {
   "use strict";
 
-  var config = JSON.parse(document.getElementById("map-config").textContent);
+  var config = JSON.parse(document.body.dataset.config);
   var t = config.strings;
-  var COLOURS = { water: "#1565c0", district_heating: "#c62828", electricity: "#e65100" };
-  var LOCALES = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" };
+  var SERVICES = ["water", "district_heating", "electricity"];
+  var LOCALES = { fi: "fi-FI", sv: "sv-FI", en: "en-GB", lt: "lt-LT" };
   var locale = LOCALES[config.language] || config.language;
   var timeFormat = new Intl.DateTimeFormat(locale, {
     timeZone: config.timezone, day: "numeric", month: "numeric", year: "numeric",
@@ -15,8 +16,18 @@
   var clockFormat = new Intl.DateTimeFormat(locale, {
     timeZone: config.timezone, hour: "2-digit", minute: "2-digit", second: "2-digit"
   });
+  // The service colours of map.css, read once so the map and the legend agree.
+  var styles = getComputedStyle(document.documentElement);
+  var COLOURS = {};
+  SERVICES.forEach(function (s) { COLOURS[s] = styles.getPropertyValue("--" + s).trim(); });
+  var ENDED = styles.getPropertyValue("--ended").trim() || "#5f6368";
 
   function when(iso) { return iso ? timeFormat.format(new Date(iso)) : "–"; }
+  function fill(text, values) {
+    return Object.keys(values).reduce(function (out, k) {
+      return out.split("{" + k + "}").join(values[k]);
+    }, text);
+  }
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -31,29 +42,50 @@
     return iso ? el("time", { datetime: iso }, [when(iso)]) : t.unknown;
   }
 
+  function ended(p) { return p.status === "resolved" || p.status === "cancelled"; }
+
+  function statusText(p) {
+    if (p.status === "resolved") return fill(t.restored_at, { when: when(p.ended_at) });
+    if (p.status === "cancelled") return fill(t.cancelled_at, { when: when(p.updated_at) });
+    return t[p.kind];
+  }
+
   // ---- map ----
-  var map = L.map("map", { zoomControl: true, keyboard: true })
+  var map = L.map("map", { zoomControl: false, keyboard: true })
     .setView(config.center, config.zoom);
+  L.control.zoom({ zoomInTitle: t.zoom_in, zoomOutTitle: t.zoom_out }).addTo(map);
   if (config.tileUrl) {
+    // A utility's own WMTS/XYZ layer.
     L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
+  } else if (config.basemapUrl && window.protomapsL) {
+    // Our own vector base map: one PMTiles file, read with HTTP range requests.
+    protomapsL.leafletLayer({
+      url: config.basemapUrl, flavor: "light", lang: config.language,
+      attribution: config.basemapAttribution, maxDataZoom: 16, maxZoom: 19
+    }).addTo(map);
+    document.getElementById("map").classList.add("has-basemap");
   }
   var layer = L.geoJSON(null, { style: style, onEachFeature: bindPopup }).addTo(map);
   var layersById = {};
+  var features = [];
   var fitted = false;
+  var focusDone = false;
 
   function style(feature) {
-    var p = feature.properties, planned = p.kind === "planned";
+    var p = feature.properties, planned = p.kind === "planned", over = ended(p);
     return {
-      color: COLOURS[p.service] || "#444", weight: planned ? 2 : 3,
-      dashArray: planned ? "6 4" : null, fillOpacity: planned ? 0.15 : 0.35,
-      className: "outage outage-" + feature.id + " service-" + p.service + " kind-" + p.kind
+      color: over ? ENDED : (COLOURS[p.service] || "#444"), weight: planned || over ? 2 : 3,
+      dashArray: over ? "2 5" : planned ? "7 4" : null,
+      fillOpacity: over ? 0.08 : planned ? 0.15 : 0.3,
+      className: "outage outage-" + feature.id + " service-" + p.service + " kind-" + p.kind +
+        " status-" + p.status
     };
   }
 
   function popupContent(feature) {
     var p = feature.properties;
     var rows = [
-      [t.kind, t[p.kind]], [t.starts_at, when(p.starts_at)],
+      [t.status, statusText(p)], [t.starts_at, when(p.starts_at)],
       [t.estimated_end_at, p.estimated_end_at ? when(p.estimated_end_at) : t.unknown],
       [t.cause, p.cause || "–"], [t.customers, String(p.customers)],
       [t.updated_at, when(p.updated_at)]
@@ -67,16 +99,71 @@
   }
 
   function bindPopup(feature, featureLayer) {
-    featureLayer.bindPopup(function () { return popupContent(feature); });
+    // The pop-up stays inside the map: scrolls when taller, pans clear of the edges.
+    var room = Math.max(120, document.getElementById("map").clientHeight - 90);
+    featureLayer.bindPopup(function () { return popupContent(feature); }, {
+      maxHeight: room, autoPanPadding: [16, 16], keepInView: true
+    });
     layersById[feature.id] = featureLayer;
+  }
+
+  map.on("popupopen", function (e) {
+    // Leaflet's close button speaks English: say it in the page's language.
+    var close = e.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) { close.setAttribute("aria-label", t.close); close.setAttribute("title", t.close); }
+  });
+
+  function highlightRow(id) {
+    Array.prototype.forEach.call(document.querySelectorAll("#outage-rows tr"), function (tr) {
+      var mine = tr.dataset.outageId === String(id);
+      tr.classList.toggle("highlight", mine);
+      if (mine) tr.setAttribute("aria-current", "true"); else tr.removeAttribute("aria-current");
+    });
   }
 
   function showOnMap(id) {
     var target = layersById[id];
     if (!target) return;
-    map.fitBounds(target.getBounds(), { maxZoom: 16 });
+    map.fitBounds(target.getBounds(), { maxZoom: 16, padding: [24, 24] });
     target.openPopup();
+    highlightRow(id);
     document.getElementById("map").scrollIntoView({ block: "nearest" });
+  }
+
+  // ---- filters ----
+  var filterForm = document.getElementById("filters");
+  function checked(name) {
+    var boxes = filterForm.querySelectorAll("input[name='" + name + "']:checked");
+    return Array.prototype.map.call(boxes, function (box) { return box.value; });
+  }
+  function visible(feature) {
+    var p = feature.properties;
+    if (checked("service").indexOf(p.service) < 0) return false;
+    if (ended(p)) return checked("ended").length > 0;
+    return checked("kind").indexOf(p.kind) >= 0;
+  }
+  filterForm.addEventListener("change", function () { render(features); });
+  filterForm.addEventListener("submit", function (e) { e.preventDefault(); });
+
+  // ---- summary ----
+  function summarise(all) {
+    var now = Date.now(), ongoing = [], planned = 0, over = 0, per = {};
+    SERVICES.forEach(function (s) { per[s] = 0; });
+    all.forEach(function (f) {
+      var p = f.properties;
+      if (ended(p)) { over += 1; return; }
+      if (new Date(p.starts_at).getTime() <= now) { ongoing.push(f); per[p.service] += p.customers; }
+      else planned += 1;
+    });
+    var customers = ongoing.reduce(function (n, f) { return n + f.properties.customers; }, 0);
+    document.getElementById("summary-now").textContent =
+      fill(t.summary_now, { n: ongoing.length, customers: customers });
+    document.getElementById("summary-planned").textContent = fill(t.summary_planned, { n: planned });
+    document.getElementById("summary-ended").textContent = fill(t.summary_ended, { n: over });
+    SERVICES.forEach(function (s) {
+      var item = document.querySelector("#summary-services li[data-service='" + s + "'] .n");
+      if (item) item.textContent = String(per[s]);
+    });
   }
 
   // ---- list ----
@@ -90,47 +177,52 @@
     ]);
     if (feature.geometry) head.appendChild(button);
     function cell(label, content) { return el("td", { "data-label": label }, [content]); }
-    return el("tr", { "data-outage-id": String(feature.id), "data-service": p.service, "data-kind": p.kind }, [
-      head, cell(t.kind, t[p.kind]), cell(t.area, p.area_description || "–"),
+    return el("tr", { "data-outage-id": String(feature.id), "data-service": p.service,
+                      "data-kind": p.kind, "data-status": p.status }, [
+      head, cell(t.status, statusText(p)), cell(t.area, p.area_description || "–"),
       cell(t.starts_at, timeEl(p.starts_at)), cell(t.estimated_end_at, timeEl(p.estimated_end_at)),
       cell(t.cause, p.cause || "–"), cell(t.customers, String(p.customers)),
       cell(t.updated_at, timeEl(p.updated_at))
     ]);
   }
 
-  function render(features) {
+  function render(all) {
+    features = all;
+    var shown = all.filter(visible);
+    if (config.focus && !focusDone) {
+      // The linked outage is shown whatever the filters say.
+      var linked = all.filter(function (f) { return f.id === config.focus; })[0];
+      if (linked && shown.indexOf(linked) < 0) shown.push(linked);
+    }
     layer.clearLayers();
     layersById = {};
-    features.forEach(function (f) { if (f.geometry) layer.addData(f); });
+    shown.forEach(function (f) { if (f.geometry) layer.addData(f); });
     var tbody = document.getElementById("outage-rows");
-    tbody.replaceChildren.apply(tbody, features.map(row));
-    document.getElementById("outage-count").textContent = t.count.replace("{n}", features.length);
-    document.getElementById("no-outages").hidden = features.length > 0;
-    if (!fitted && features.some(function (f) { return f.geometry; })) {
+    tbody.replaceChildren.apply(tbody, shown.map(row));
+    document.getElementById("outage-count").textContent = t.count.replace("{n}", shown.length);
+    document.getElementById("no-outages").hidden = shown.length > 0;
+    summarise(all);
+    if (config.focus && !focusDone && layersById[config.focus]) {
+      focusDone = fitted = true;
+      showOnMap(config.focus);
+      document.body.setAttribute("data-focused", String(config.focus));
+    } else if (!fitted && shown.some(function (f) { return f.geometry; })) {
       map.fitBounds(layer.getBounds(), { maxZoom: 15, padding: [20, 20] });
       fitted = true;
     }
   }
 
   // ---- refresh ----
-  function fetchAll(url, features) {
+  var status = document.getElementById("status-message");
+  function refresh() {
     // no-cache: always ask the server (max-age would hide a publish for 15 s), which
     // answers an unchanged If-None-Match with a cheap 304.
     var options = { cache: "no-cache", headers: { Accept: "application/geo+json" } };
-    return fetch(url, options).then(function (response) {
+    return fetch(config.dataUrl, options).then(function (response) {
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
-    }).then(function (page) {
-      features = features.concat(page.features || []);
-      var next = (page.links || []).filter(function (l) { return l.rel === "next"; })[0];
-      return next && page.features.length ? fetchAll(next.href, features) : features;
-    });
-  }
-
-  var status = document.getElementById("status-message");
-  function refresh() {
-    return fetchAll(config.itemsUrl, []).then(function (features) {
-      render(features);
+    }).then(function (collection) {
+      render(collection.features || []);
       var now = new Date();
       var stamp = document.getElementById("last-updated");
       stamp.setAttribute("datetime", now.toISOString());
@@ -141,125 +233,10 @@
   }
   refresh();
   setInterval(refresh, config.refreshSeconds * 1000);
-  // For tests and embedding pages: refresh at once instead of waiting for the minute.
-  window.gisOutageMap = { map: map, refresh: refresh };
   document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
-
-  // ---- address search (ARIA 1.2 combobox with a listbox popup) ----
-  var input = document.getElementById("address-input");
-  var listbox = document.getElementById("address-suggestions");
-  var result = document.getElementById("address-result");
-  var weeks = document.getElementById("weeks-select");
-  var options = [], active = -1, chosen = null, timer = null, seq = 0, pending = false;
-
-  function setExpanded(open) {
-    listbox.hidden = !open;
-    input.setAttribute("aria-expanded", open ? "true" : "false");
-    if (!open) { active = -1; input.removeAttribute("aria-activedescendant"); }
-  }
-
-  function highlight(index) {
-    active = index;
-    Array.prototype.forEach.call(listbox.children, function (li, i) {
-      li.setAttribute("aria-selected", i === index ? "true" : "false");
-    });
-    if (index >= 0) {
-      input.setAttribute("aria-activedescendant", "address-option-" + index);
-      listbox.children[index].scrollIntoView({ block: "nearest" });
-    }
-  }
-
-  function choose(index) {
-    chosen = options[index];
-    input.value = chosen.label;
-    setExpanded(false);
-  }
-
-  function suggest() {
-    var q = input.value.trim(), mine = ++seq;
-    chosen = null;
-    if (q.length < 2) { pending = false; setExpanded(false); return; }
-    fetch(config.lookupUrl + "addresses?limit=10&q=" + encodeURIComponent(q)).then(function (r) {
-      return r.ok ? r.json() : { addresses: [] };
-    }).then(function (data) {
-      if (mine !== seq) return; // an older answer arriving late
-      pending = false;
-      options = data.addresses;
-      listbox.replaceChildren.apply(listbox, options.map(function (a, i) {
-        var li = el("li", { id: "address-option-" + i, role: "option", "aria-selected": "false",
-                            "data-address-id": a.id }, [a.label]);
-        li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
-        return li;
-      }));
-      setExpanded(options.length > 0);
-    }).catch(function () { if (mine === seq) pending = false; });
-  }
-
-  input.addEventListener("input", function () {
-    // The suggestions were for the text before this edit: drop them at once, so arrow
-    // keys, Enter and submit never pick an address for text no longer in the box.
-    chosen = null; options = []; ++seq; pending = true;
-    listbox.replaceChildren();
-    setExpanded(false);
-    clearTimeout(timer); timer = setTimeout(suggest, 200);
-  });
-  input.addEventListener("keydown", function (e) {
-    var open = !listbox.hidden && options.length;
-    if (e.key === "ArrowDown" && options.length) {
-      e.preventDefault(); setExpanded(true); highlight(Math.min(active + 1, options.length - 1));
-    } else if (e.key === "ArrowUp" && open) {
-      e.preventDefault(); highlight(Math.max(active - 1, 0));
-    } else if (e.key === "Enter" && open && active >= 0) {
-      e.preventDefault(); choose(active);
-    } else if (e.key === "Escape") {
-      setExpanded(false);
-    }
-  });
-  input.addEventListener("blur", function () { setExpanded(false); });
-
-  document.getElementById("address-search").addEventListener("submit", function (e) {
-    e.preventDefault();
-    if (!chosen && options.length === 1) choose(0);
-    if (!chosen) {
-      showResult(null, options.length || pending ? t.pick_address : t.no_addresses);
-      return;
-    }
-    var url = config.lookupUrl + "status?address_id=" + encodeURIComponent(chosen.id) +
-      "&weeks=" + encodeURIComponent(weeks.value);
-    fetch(url).then(function (r) {
-      if (!r.ok) throw new Error("HTTP " + r.status);
-      return r.json();
-    }).then(showStatus).catch(function () { showResult(null, t.error); });
-  });
-
-  function showResult(kind, message, items) {
-    result.className = kind || "";
-    result.replaceChildren(el("p", { id: "address-result-text" }, [message]));
-    if (items && items.length) result.appendChild(el("ul", { id: "address-result-outages" }, items));
-  }
-
-  function showStatus(data) {
-    var message = data.affected_now ? t.affected_now
-      : data.planned ? t.affected_planned : t.not_affected;
-    if (data.affected_now && data.planned) message += " " + t.affected_planned;
-    message = data.address.label + ": " + message.replace(/\{weeks\}/g, data.weeks);
-    var items = data.outages.map(function (o) {
-      var li = el("li", { "data-outage-id": String(o.id) }, [
-        t[o.service] + ", " + t[o.kind].toLowerCase() + ": " + when(o.starts_at) + " – " +
-        (o.ended_at || o.estimated_end_at ? when(o.ended_at || o.estimated_end_at) : t.unknown) +
-        (o.cause ? " (" + o.cause + ")" : "")
-      ]);
-      if (layersById[o.id]) {
-        var button = el("button", { type: "button", "class": "show-on-map" }, [t.show_on_map]);
-        button.addEventListener("click", function () { showOnMap(o.id); });
-        li.appendChild(document.createTextNode(" "));
-        li.appendChild(button);
-      }
-      return li;
-    });
-    showResult(data.affected_now || data.planned ? "affected" : "clear", message, items);
-    if (data.address.lat !== null) {
-      map.setView([data.address.lat, data.address.lon], Math.max(map.getZoom(), 15));
-    }
-  }
+  // For the address search (search.js), tests and embedding pages.
+  window.gisOutageMap = {
+    map: map, refresh: refresh, showOnMap: showOnMap, config: config, when: when, fill: fill,
+    el: el, hasLayer: function (id) { return Boolean(layersById[id]); }
+  };
 }());

@@ -13,8 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from gis_outage.public import PublicOutage
-from gis_outage.storage.addresses import find_addresses, get_address
+from gis_outage.storage.addresses import find_addresses, get_address, street_in, street_key
 from gis_outage.storage.errors import NotFound
+from gis_outage.storage.networks import connected_services
+from map_server.i18n import STRINGS, cause_text
 from map_server.snapshot import Snapshot
 
 router = APIRouter(prefix="/lookup", tags=["public"])
@@ -38,17 +40,18 @@ def parse_query(q: str) -> dict[str, str]:
     return parsed
 
 
-def label(address: dict[str, Any]) -> str:
+def label(address: dict[str, Any], language: str = "fi") -> str:
     town = f" {address['municipality']}" if address.get("municipality") else ""
-    return f"{address['street']} {address['house_number']}, {address['postal_code']}{town}"
+    street = street_in(address, language)
+    return f"{street} {address['house_number']}, {address['postal_code']}{town}"
 
 
-def public_address(address: dict[str, Any]) -> dict[str, Any]:
+def public_address(address: dict[str, Any], language: str = "fi") -> dict[str, Any]:
     point = address.get("geometry")
     return {
         "id": address["id"],
-        "label": label(address),
-        "street": address["street"],
+        "label": label(address, language),
+        "street": street_in(address, language),
         "house_number": address["house_number"],
         "postal_code": address["postal_code"],
         "municipality": address.get("municipality"),
@@ -57,18 +60,37 @@ def public_address(address: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+Lang = Annotated[str | None, Query(max_length=5, description="label language (fi, sv, …)")]
+
+
+def _language(request: Request, lang: str | None) -> str:
+    settings = request.app.state.settings
+    return lang if lang in STRINGS else settings.default_language
+
+
 @router.get("/addresses")
 def addresses(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    lang: Lang = None,
 ) -> dict[str, Any]:
-    """Addresses matching a street (+ house number, + postal code) typed so far."""
+    """Addresses matching a street (by either of its names) + house number + postal
+    code typed so far; labels in `lang` (a Swedish name on Swedish pages)."""
     criteria = parse_query(q)
     if not criteria or len(criteria.get("street_prefix", "xx")) < 2:
         return {"addresses": []}
+    language = _language(request, lang)
     found = find_addresses(request.app.state.read_db, limit=limit, **criteria)
-    return {"addresses": [public_address(a) for a in found]}
+    typed = street_key(criteria.get("street_prefix", ""))
+    out = []
+    for address in found:
+        # Typed in Swedish: answer in Swedish whatever the page's language.
+        shown = "sv" if (address.get("street_sv") and
+                         street_key(address["street_sv"]).startswith(typed)
+                         and not street_key(address["street"]).startswith(typed)) else language
+        out.append(public_address(address, shown))
+    return {"addresses": out}
 
 
 @router.get("/status", responses={404: {"description": "No such address"}})
@@ -76,34 +98,53 @@ def status(
     request: Request,
     address_id: Annotated[str, Query(min_length=1, max_length=100)],
     weeks: Annotated[int | None, Query(ge=0, le=52)] = None,
+    lang: Lang = None,
 ) -> dict[str, Any]:
-    """Whether the address is affected now or by works starting within `weeks` weeks."""
+    """Whether the address is affected now or by works starting within `weeks` weeks;
+    outages whose shaded area covers it without affecting it, and why; outages there
+    that have just ended."""
     settings = request.app.state.settings
     weeks = min(settings.map.lookup_weeks if weeks is None else weeks,
                 settings.map.lookup_max_weeks)
+    db = request.app.state.read_db
     try:
-        address = get_address(request.app.state.read_db, address_id)
+        address = get_address(db, address_id)
     except NotFound:
         raise HTTPException(404, "unknown address") from None
     snapshot: Snapshot = request.app.state.snapshots.current()
-    return address_status(snapshot, address, weeks, datetime.now(UTC))
+    answer = address_status(snapshot, address, weeks, datetime.now(UTC),
+                            _language(request, lang))
+    if answer["nearby"]:
+        connected = connected_services(db, address_id)
+        for item in answer["nearby"]:
+            item["reason"] = "not_cut_off" if item["service"] in connected else "no_connection"
+    return answer
 
 
 def address_status(
-    snapshot: Snapshot, address: dict[str, Any], weeks: int, now: datetime
+    snapshot: Snapshot, address: dict[str, Any], weeks: int, now: datetime, language: str = "fi"
 ) -> dict[str, Any]:
     horizon = now + timedelta(weeks=weeks)
-    mine = [o for o in snapshot.outages if address["id"] in o.address_ids]
+    here = [o for o in snapshot.outages if address["id"] in o.address_ids]
+    mine = [o for o in here if o.ongoing_or_planned]
     current = [o for o in mine if o.starts_at <= now]
     upcoming = [o for o in mine if now < o.starts_at <= horizon]
+    point = address.get("geometry")
+    nearby = [
+        o for o in snapshot.outages
+        if o.ongoing_or_planned and o.starts_at <= horizon and address["id"] not in o.address_ids
+        and point is not None and o.shape is not None and o.shape.covers(point)
+    ]  # fmt: skip
     return {
-        "address": public_address(address),
+        "address": public_address(address, language),
         "weeks": weeks,
         "affected_now": bool(current),
         "planned": bool(upcoming),
-        "outages": [_summary(o) for o in current + upcoming],
+        "outages": [_summary(o, language) for o in current + upcoming],
+        "ended": [_summary(o, language) for o in here if not o.ongoing_or_planned],
+        "nearby": [_summary(o, language) for o in nearby],
     }
 
 
-def _summary(outage: PublicOutage) -> dict[str, Any]:
-    return {"id": outage.id, **outage.properties}
+def _summary(outage: PublicOutage, language: str) -> dict[str, Any]:
+    return {"id": outage.id, **outage.properties, "cause": cause_text(outage, language)}

@@ -27,6 +27,9 @@ ADDRESSES = [
 ]
 
 # Personal data and critical-infrastructure details that must never be public.
+# Helsinki is bilingual: each street has a Swedish name too.
+SWEDISH = {"Mannerheimintie": "Mannerheimvägen", "Hämeentie": "Tavastvägen",
+           "Sturenkatu": "Sturegatan"}
 PHONES = ["+358401234567", "+358451112233", "+35891234567"]
 PHONES_LOCAL = ["0401234567", "0451112233", "091234567"]
 EMAILS = ["maija.meikalainen@example.fi", "pekka.property@example.org"]
@@ -46,6 +49,7 @@ def add_addresses(engine: Engine) -> None:
             "house_number": [a[2] for a in ADDRESSES],
             "postal_code": [a[3] for a in ADDRESSES],
             "municipality": ["Helsinki"] * len(ADDRESSES),
+            "street_sv": [SWEDISH[a[1]] for a in ADDRESSES],
         },
         geometry=[Point(a[4], a[5]) for a in ADDRESSES],
         crs="EPSG:4326",
@@ -119,9 +123,11 @@ def new_outage(
     where: tuple[float, float] = (24.94, 60.169),
     cause: str | None = "Pipe burst",
     description: str = "Kluuvi",
+    texts: dict[str, str] | None = None,
     publish: bool = True,
 ) -> int:
-    """An outage written the way the engineer API writes it; published unless told not."""
+    """An outage written the way the engineer API writes it; published unless told not.
+    `texts` are the cause per language as residents read it (public, like the cause)."""
     starts_at = datetime.now(UTC).replace(microsecond=0) + starts_in
     affected: dict[str, Any] = {
         "addresses": list(addresses),
@@ -138,7 +144,7 @@ def new_outage(
         estimated_end_at=starts_at + lasts if lasts else None,
         created_by=ENGINEER,
         cause=cause,
-        texts={"fi": f"Katko, soita {PHONES_LOCAL[0]}", "en": "Outage"},
+        texts=texts or {},
         affected=affected,
         public_area=area(*where),
         area_description=description,

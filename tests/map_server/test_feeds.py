@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,55 @@ def test_geojson_feed(client: TestClient, engine) -> None:
     collection = response.json()
     assert collection["type"] == "FeatureCollection"
     assert [f["id"] for f in collection["features"]] == [outage_id]
+
+
+CAUSES = {"fi": "Vesijohtovuoto", "sv": "Vattenläcka"}
+
+
+def test_cap_info_blocks_say_the_cause_and_what_to_do_in_their_language(
+    client: TestClient, engine
+) -> None:
+    """Each language's info block carries that language's cause (the engineer's text for
+    it, else the one cause written) and the messages' advice as <instruction>."""
+    outage_id = new_outage(engine, cause="Pipe burst", texts=CAUSES)
+    fi, sv, en = cap(client, outage_id).findall(f"{CAP}info")
+    assert "Syy: Vesijohtovuoto" in text(fi, "cap:description")
+    assert "Orsak: Vattenläcka" in text(sv, "cap:description")
+    assert "Cause: Pipe burst" in text(en, "cap:description")
+    assert text(fi, "cap:instruction") == "Pidä hanat suljettuina."  # during an outage
+    assert text(sv, "cap:instruction") == "Håll kranarna stängda."
+    assert text(en, "cap:instruction") == "Please keep your taps closed."
+    assert text(sv, "cap:web").endswith(f"/?outage={outage_id}&lang=sv")
+
+    planned = new_outage(engine, kind="planned", starts_in=timedelta(days=2), cause="leak")
+    fi, sv, en = cap(client, planned).findall(f"{CAP}info")
+    assert "Syy: vuoto" in text(fi, "cap:description")  # a cause code in words
+    assert "Orsak: läcka" in text(sv, "cap:description")
+    assert text(en, "cap:instruction") == "Store drinking water in advance."
+
+    change_status(engine, outage_id, "resolved", ENGINEER)
+    fi = cap(client, outage_id).findall(f"{CAP}info")[0]
+    assert text(fi, "cap:instruction").startswith("Jos vesi on sameaa")
+    change_status(engine, planned, "cancelled", ENGINEER)
+    assert cap(client, planned).find(f"{CAP}info/{CAP}instruction") is None
+
+
+def test_atom_and_geojson_speak_the_asked_language(client: TestClient, engine) -> None:
+    outage_id = new_outage(engine, cause="Pipe burst", texts=CAUSES)
+    summaries = {}
+    for lang in ("fi", "sv", "en", "lt"):
+        feed = etree.fromstring(client.get("/feeds/outages.atom", params={"lang": lang}).content)
+        entry = feed.find(f"{ATOM}entry")
+        summaries[lang] = entry.findtext(f"{ATOM}summary")
+        link = entry.find(f"{ATOM}link[@type='text/html']").get("href")
+        assert link.endswith(f"/?outage={outage_id}&lang={lang}")
+    assert "Syy: Vesijohtovuoto" in summaries["fi"]
+    assert "Orsak: Vattenläcka" in summaries["sv"]
+    assert "Cause: Pipe burst" in summaries["en"]
+    assert "Priežastis: Pipe burst" in summaries["lt"]
+    for lang, cause in [("fi", "Vesijohtovuoto"), ("sv", "Vattenläcka"), ("en", "Pipe burst")]:
+        feature = client.get("/feeds/outages.geojson", params={"lang": lang}).json()["features"][0]
+        assert feature["properties"]["cause"] == cause
+    # Without a language the cause is as the engineer wrote it.
+    plain = client.get("/feeds/outages.geojson").json()["features"][0]
+    assert plain["properties"]["cause"] == "Pipe burst"

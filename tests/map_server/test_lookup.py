@@ -99,3 +99,34 @@ def test_unknown_address_and_bad_weeks(client: TestClient) -> None:
     assert client.get("/lookup/status", params={"address_id": "nope"}).status_code == 404
     assert client.get("/lookup/status", params={"address_id": "A1", "weeks": -1}).status_code == 422
     assert client.get("/lookup/status").status_code == 422
+
+
+def test_swedish_street_names_are_found_and_shown(client: TestClient) -> None:
+    """Either name of a street finds the address; the label is in the page's language,
+    or in Swedish when that is what was typed."""
+    swedish = client.get("/lookup/addresses", params={"q": "Mannerheimvägen 5"}).json()
+    assert [a["label"] for a in swedish["addresses"]] == ["Mannerheimvägen 5, 00100 Helsinki"]
+    for lang, label in [("sv", "Tavastvägen 12, 00530 Helsinki"),
+                        ("fi", "Hämeentie 12, 00530 Helsinki")]:
+        found = client.get("/lookup/addresses", params={"q": "Hämeentie 12", "lang": lang})
+        assert found.json()["addresses"][0]["label"] == label
+    status = client.get("/lookup/status", params={"address_id": "A5", "lang": "sv"}).json()
+    assert status["address"]["label"] == "Sturegatan 3, 00510 Helsinki"
+
+
+def test_why_an_address_in_a_shaded_area_is_not_affected(client: TestClient, engine) -> None:
+    """A1 has a water connection only (tests/map_server/data.add_network)."""
+    from tests.map_server.data import add_network
+
+    add_network(engine)
+    water = new_outage(engine, addresses=("A2",), where=(24.94, 60.169))  # covers A1 too
+    power = new_outage(engine, service="electricity", addresses=("A2",), where=(24.94, 60.169))
+    answer = client.get("/lookup/status", params={"address_id": "A1"}).json()
+    assert answer["affected_now"] is False and answer["outages"] == []
+    reasons = {item["id"]: item["reason"] for item in answer["nearby"]}
+    assert reasons == {water: "not_cut_off", power: "no_connection"}
+    change_status(engine, water, "resolved", ENGINEER)
+    a2 = client.get("/lookup/status", params={"address_id": "A2", "lang": "en"}).json()
+    assert [o["id"] for o in a2["outages"]] == [power]  # resolved: not affected any more
+    assert [o["id"] for o in a2["ended"]] == [water] and a2["ended"][0]["ended_at"]
+    assert a2["affected_now"] is True

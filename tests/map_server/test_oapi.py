@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from gis_outage.config import Settings
 from gis_outage.storage.outages import change_status, update_outage
+from map_server.app import create_app
+from tests.map_server.conftest import PUBLIC_URL
 from tests.map_server.data import ENGINEER, new_outage
 
 ITEMS = "/oapi/collections/outages/items"
@@ -46,14 +51,42 @@ def test_published_outage_appears_with_public_fields_only(client: TestClient, en
     assert one.status_code == 200 and one.json()["id"] == outage_id
 
 
-def test_drafts_and_closed_outages_are_not_listed(client: TestClient, engine) -> None:
+def test_drafts_are_not_listed_and_ended_outages_stay_for_a_while(
+    client: TestClient, engine
+) -> None:
+    """Resolved and cancelled outages stay in the same collection for
+    map.ended_visible_hours with their status, so a link to one keeps working."""
     draft = new_outage(engine, publish=False)
     resolved = new_outage(engine)
     change_status(engine, resolved, "resolved", ENGINEER)
+    cancelled = new_outage(engine, service="electricity")
+    change_status(engine, cancelled, "cancelled", ENGINEER)
     upcoming = new_outage(engine, kind="planned", starts_in=timedelta(days=10))
-    assert [f["id"] for f in items(client)["features"]] == [upcoming]
-    for hidden in (draft, resolved, 999):
+    listed = {f["id"]: f["properties"]["status"] for f in items(client)["features"]}
+    assert listed == {resolved: "resolved", cancelled: "cancelled", upcoming: "published"}
+    item = client.get(f"{ITEMS}/{resolved}", params={"f": "json"}).json()
+    assert item["properties"]["status"] == "resolved" and item["properties"]["ended_at"]
+    published = client.get(ITEMS, params={"f": "json", "status": "published"}).json()
+    assert [f["id"] for f in published["features"]] == [upcoming]
+    for hidden in (draft, 999):
         assert client.get(f"{ITEMS}/{hidden}", params={"f": "json"}).status_code == 404
+
+
+def test_ended_outages_leave_when_their_time_is_up(tmp_path: Path, engine) -> None:
+    """The window is measured at each check: an ended outage drops out without any
+    other change to the table (the ETag token counts the recent ones)."""
+    settings = Settings(data_dir=tmp_path, public_url=PUBLIC_URL,
+                        map={"state_ttl_seconds": 0, "ended_visible_hours": 1.5 / 3600})
+    with TestClient(create_app(settings, engine)) as short:
+        resolved = new_outage(engine)
+        change_status(engine, resolved, "resolved", ENGINEER)
+        first = short.get(ITEMS, params={"f": "json"})
+        assert [f["id"] for f in first.json()["features"]] == [resolved]
+        time.sleep(1.6)
+        later = short.get(ITEMS, params={"f": "json"})
+        assert later.json()["features"] == []
+        assert later.headers["etag"] != first.headers["etag"]
+        assert short.get(f"{ITEMS}/{resolved}", params={"f": "json"}).status_code == 404
 
 
 def test_etag_changes_on_publish_update_and_resolve(client: TestClient, engine) -> None:

@@ -39,6 +39,7 @@ COVERED = {
     "/feeds/outages.atom",
     "/feeds/cap/{outage_id}.xml",
     "/schemas/outage-feature.json",
+    "/basemap.pmtiles",
 }
 
 
@@ -52,7 +53,10 @@ def forbidden() -> list[str]:
 
 
 def public_urls(outage_ids: list[int]) -> list[str]:
-    urls = ["/", "/?lang=sv", "/?lang=en", "/feeds/outages.geojson", "/schemas/outage-feature.json"]
+    urls = ["/", "/?lang=sv", "/?lang=en", "/?lang=lt", "/feeds/outages.geojson",
+            "/schemas/outage-feature.json"]
+    urls += [f"/feeds/outages.geojson?lang={lang}" for lang in ("fi", "sv", "en")]
+    urls += [f"/?outage={i}" for i in outage_ids]
     urls += [f"/feeds/outages.atom?lang={lang}" for lang in ("fi", "sv", "en")]
     urls += [f"/feeds/cap/{i}.xml" for i in outage_ids]
     oapi = ["/oapi", "/oapi/conformance", "/oapi/collections", "/oapi/collections/outages",
@@ -62,6 +66,7 @@ def public_urls(outage_ids: list[int]) -> list[str]:
     urls += [f"{url}?f={f}" for url in oapi for f in ("json", "html", "jsonld")]
     urls += [f"/lookup/addresses?q={q}" for q in ("Manner", "Hämeentie 1", "00100", "Sturen")]
     urls += [f"/lookup/status?address_id={a[0]}&weeks=26" for a in ADDRESSES]
+    urls += [f"/lookup/status?address_id={a[0]}&lang=sv" for a in ADDRESSES]
     return urls
 
 

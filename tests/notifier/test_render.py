@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -265,3 +266,13 @@ def test_config_from_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     assert config.languages == ("fi", "sv", "en")  # the settings' default offer
     rendered = render("resolved", "water", "lt", "sms", TYPICAL, config=config)
     assert rendered.language == "sv"  # Lithuanian not offered: the default language
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en", "lt"])
+def test_voice_notice_names_the_website(language: str) -> None:
+    """A landline caller hears where to look, not just "our website"."""
+    context = replace(TYPICAL, website="katkot.example.fi")
+    voice = render("planned_notice", "water", language, "voice", context, config=CONFIG).text
+    assert "katkot.example.fi" in voice
+    without = render("planned_notice", "water", language, "voice", TYPICAL, config=CONFIG).text
+    assert "example" not in without

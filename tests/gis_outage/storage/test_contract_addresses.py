@@ -10,15 +10,18 @@ from sqlalchemy.engine import Engine
 
 from gis_outage.storage.addresses import (
     address_bounds,
+    addresses_on_streets,
     find_addresses,
     find_streets,
     get_address,
     load_addresses,
+    street_names,
     upsert_addresses,
 )
 from gis_outage.storage.directory import directory_entries_for, replace_directory
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.schema import directory_entries
+from gis_outage.storage.service_area import house_numbers, resolve_address
 
 from .conftest import helsinki_addresses
 
@@ -140,3 +143,33 @@ def test_bad_directory_row_keeps_the_old_entries(db_engine: Engine) -> None:
             conn.execute(sa.select(sa.func.count()).select_from(directory_entries)).scalar_one()
             == 3
         )
+
+
+def test_streets_are_found_by_either_name(db_engine: Engine) -> None:
+    """Bilingual municipalities name each street in Finnish and Swedish: both are kept,
+    either finds the address, the Swedish one is offered when it is what was typed."""
+    frame = helsinki_addresses()
+    frame["street_sv"] = ["Mannerheimvägen", "Mannerheimvägen", "Alexandersgatan", None,
+                          "Mannerheimvägen"]
+    upsert_addresses(db_engine, frame)
+    by_swedish = find_addresses(db_engine, street_prefix="mannerheimv", house_number_prefix="10")
+    assert [a["id"] for a in by_swedish] == ["A2", "A5"]
+    assert by_swedish[0]["street"] == "Mannerheimintie"
+    assert by_swedish[0]["street_sv"] == "Mannerheimvägen"
+    assert [a["id"] for a in find_addresses(db_engine, street_prefix="Mannerheimi")] == [
+        "A1", "A2", "A5"
+    ]
+    assert find_streets(db_engine, postal_code="00100", prefix="ale") == [
+        "Aleksanterinkatu", "Alexandersgatan"
+    ]
+    assert find_streets(db_engine, prefix="mannerheimv") == ["Mannerheimvägen"]
+    assert resolve_address(db_engine, "00100", "mannerheimvägen", "10A")["id"] == "A5"
+    assert resolve_address(db_engine, "00100", "Mannerheimintie", "2")["id"] == "A1"
+    assert house_numbers(db_engine, "00100", "Mannerheimvägen") == ["2", "10", "10a"]
+    assert street_names(db_engine, "alexandersgatan") == ("Aleksanterinkatu", "Alexandersgatan")
+    assert street_names(db_engine, "Äijälänkatu") == ("Äijälänkatu", None)
+    assert street_names(db_engine, "Olematon") is None
+    assert addresses_on_streets(db_engine, ["Mannerheimvägen", "Äijälänkatu"]) == [
+        "A1", "A2", "A4", "A5"
+    ]
+    assert get_address(db_engine, "A4")["street_sv"] is None

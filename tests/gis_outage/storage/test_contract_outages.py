@@ -21,6 +21,7 @@ from gis_outage.storage.outages import (
     list_outages,
     outage_events_for,
     public_outages,
+    public_state,
     update_outage,
 )
 from gis_outage.storage.outbox import pending_outbox
@@ -276,3 +277,31 @@ def test_public_outages_show_published_with_public_fields_only(db_engine: Engine
     soon = public_outages(db_engine, starting_before=T0 + timedelta(weeks=3))
     assert [o["id"] for o in soon] == [ongoing, upcoming]
     assert public_outages(db_engine, bbox=(23.0, 61.0, 24.0, 62.0)) == []
+
+
+def test_public_state_keeps_recently_ended_outages(db_engine: Engine) -> None:
+    """Resolved and cancelled outages stay public for a while, with their status; the
+    token counts them, so one ageing out of the window changes it."""
+    published, resolved, cancelled, old = (new_outage(db_engine) for _ in range(4))
+    for outage_id in (published, resolved, cancelled, old):
+        change_status(db_engine, outage_id, "published", "eng1")
+    change_status(db_engine, old, "resolved", "eng1")
+    cut = datetime.now(UTC)
+    change_status(db_engine, resolved, "resolved", "eng1")
+    change_status(db_engine, cancelled, "cancelled", "eng1")
+    draft = new_outage(db_engine)
+    assert draft
+
+    plain = public_state(db_engine)
+    assert [o.id for o in plain.outages] == [published]
+    recent = public_state(db_engine, ended_since=cut)
+    statuses = {o.id: o.properties["status"] for o in recent.outages}
+    assert statuses == {published: "published", resolved: "resolved", cancelled: "cancelled"}
+    assert {o.id: o.ongoing_or_planned for o in recent.outages}[resolved] is False
+    assert recent.token != plain.token
+    later = public_state(db_engine, recent.token, ended_since=datetime.now(UTC))
+    assert later.token == plain.token and later.outages is not None
+    assert public_state(db_engine, recent.token, ended_since=cut).outages is None
+    # The per-language texts come along: the cause as residents read it.
+    assert recent.outages[0].cause("sv") == "Vattenavbrott"
+    assert recent.outages[0].cause("lt") == "valve replacement"
