@@ -108,3 +108,27 @@ def polygon_trace(net: Network, polygon: BaseGeometry) -> TraceResult:
         affected_addresses=sorted(set(map(str, addresses))),
         customers=int(customers if "customers" in inside else len(inside)),
     )
+
+
+def address_trace(net: Network, address_ids: list[str] | tuple[str, ...]) -> TraceResult:
+    """An outage picked by address (or by street, resolved to its addresses): the
+    service points at those addresses, whatever the topology says."""
+    wanted = {str(a) for a in address_ids}
+    if not wanted:
+        raise ValueError("no addresses picked")
+    sps = net.layers.get("service_points")
+    if sps is None or sps.empty or "address_id" not in sps:
+        raise ValueError("the network has no service points at addresses")
+    picked = sps[sps["address_id"].astype(str).isin(wanted)]
+    if picked.empty:
+        raise ValueError("none of the picked addresses has a connection to this network")
+    customers = picked["customers"].fillna(1).astype(int).sum() if "customers" in picked else 0
+    links = picked["link_id"].dropna().astype(str) if "link_id" in picked else []
+    return TraceResult(
+        devices_to_operate=[],
+        isolated_links=[],
+        affected_links=sorted(set(links)),
+        affected_service_points=sorted(picked["id"].astype(str)),
+        affected_addresses=sorted(set(picked["address_id"].astype(str))),
+        customers=int(customers if "customers" in picked else len(picked)),
+    )

@@ -9,19 +9,20 @@ row for the notifier and the audit row in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
-from ..area import PublicArea, area_of_trace, polygon_trace
-from ..model import OutageKind, OutageStatus, Service
+from ..area import PublicArea, address_trace, area_of_trace, polygon_trace
+from ..model import EventKind, OutageKind, OutageStatus, Service
 from ..network import Network
 from ..storage import outages as store
-from ..storage.addresses import load_addresses
+from ..storage.addresses import addresses_on_streets, load_addresses, street_names
 from ..storage.reports import delivery_rows, delivery_stats
 from ..trace import TraceEngine, TraceResult, UnknownIdError
 from .context import Context
+from .policy import decide
 
 
 class TraceError(ValueError):
@@ -34,17 +35,21 @@ class TraceError(ValueError):
 
 @dataclass(frozen=True)
 class Selection:
-    """What the engineer selected: broken links, operated devices, or a drawn area."""
+    """What the engineer selected: broken links, operated devices, a drawn area, or
+    addresses and streets picked by name."""
 
     break_links: tuple[str, ...] = ()
     operate_devices: tuple[str, ...] = ()
     polygon: BaseGeometry | None = field(default=None, compare=False)  # WGS84
+    addresses: tuple[str, ...] = ()
+    streets: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        given = [bool(self.break_links), bool(self.operate_devices), self.polygon is not None]
+        given = [bool(self.break_links), bool(self.operate_devices), self.polygon is not None,
+                 bool(self.addresses or self.streets)]
         if sum(given) != 1:
-            raise TraceError("selection", "give exactly one of break links, operated devices "
-                             "or an area")
+            raise TraceError("selection", "give exactly one of break links, operated devices, "
+                             "an area, or addresses and streets")
 
     def describe(self) -> dict[str, Any]:
         """What the outage keeps of the selection (GeoJSON for an area)."""
@@ -54,7 +59,9 @@ class Selection:
             return {"break_links": list(self.break_links)}
         if self.operate_devices:
             return {"operate_devices": list(self.operate_devices)}
-        return {"polygon": mapping(self.polygon)}
+        if self.polygon is not None:
+            return {"polygon": mapping(self.polygon)}
+        return {"addresses": list(self.addresses), "streets": list(self.streets)}
 
 
 @dataclass(frozen=True)
@@ -81,26 +88,41 @@ class Trace:
         }
 
 
-def run_trace(net: Network, engine: TraceEngine, selection: Selection) -> TraceResult:
-    """The one rule for what a selection means on a network (stored or from a file)."""
+def run_trace(
+    net: Network, engine: TraceEngine, selection: Selection,
+    street_addresses: tuple[str, ...] = (),
+) -> TraceResult:
+    """The one rule for what a selection means on a network (stored or from a file);
+    `street_addresses` are the addresses on the selection's streets."""
     try:
         if selection.break_links:
             return engine.break_trace(list(selection.break_links))
         if selection.operate_devices:
             return engine.operate_trace(list(selection.operate_devices))
-        return polygon_trace(net, selection.polygon)
+        if selection.polygon is not None:
+            return polygon_trace(net, selection.polygon)
     except UnknownIdError as exc:
         what = "break_links" if selection.break_links else "operate_devices"
         raise TraceError(what, str(exc)) from None
     except ValueError as exc:
         raise TraceError("polygon", str(exc)) from None
+    try:
+        return address_trace(net, (*selection.addresses, *street_addresses))
+    except ValueError as exc:
+        raise TraceError("addresses" if selection.addresses else "streets", str(exc)) from None
 
 
 def trace(ctx: Context, service: Service | str, selection: Selection) -> Trace:
     """Trace on the stored network of `service` (NotFound when none was imported)."""
     service = Service(service)
     loaded = ctx.traces.get(service.value)
-    result = run_trace(loaded.network, loaded.engine, selection)
+    on_streets: tuple[str, ...] = ()
+    if selection.streets:
+        unknown = [s for s in selection.streets if street_names(ctx.db, s) is None]
+        if unknown:
+            raise TraceError("streets", f"no such street in the address register: {unknown[0]}")
+        on_streets = tuple(addresses_on_streets(ctx.db, selection.streets))
+    result = run_trace(loaded.network, loaded.engine, selection, on_streets)
     addresses = load_addresses(ctx.db, result.affected_addresses)
     area = area_of_trace(loaded.network, result, addresses, cell_m=ctx.settings.map.area_cell_m)
     return Trace(service, loaded.version, result, area, selection)
@@ -195,3 +217,26 @@ def deliveries(ctx: Context, outage_id: int) -> list[dict[str, Any]]:
     """Every delivery of an outage, destinations included (the regulator's report)."""
     store.get_outage(ctx.db, outage_id)  # NotFound for an unknown outage
     return delivery_rows(ctx.db, outage_id)
+
+
+def message_timing(ctx: Context, outage_id: int) -> dict[str, Any]:
+    """When residents get the messages of the outage's latest event, or of publishing
+    it now for a draft: {"action": send|defer|skip, "not_before", "reason"} (planned
+    works wait for the end of quiet hours and the notice period; short electricity
+    outages are held or not messaged)."""
+    outage = store.get_outage(ctx.db, outage_id)
+    events = store.outage_events_for(ctx.db, outage_id)
+    if outage["status"] == OutageStatus.DRAFT.value or not events:
+        event = {"id": 2**62, "outage_id": outage_id, "kind": EventKind.PUBLISHED.value,
+                 "payload": {"outage": store.event_snapshot(outage), "changed": []}}
+    else:
+        event = events[-1]
+    now = datetime.now(UTC)
+    decision = decide(ctx.db, event, ctx.settings.notify, ctx.settings.timezone, now)
+    not_before = decision.not_before if decision.action == "defer" else None
+    return {
+        "action": decision.action,
+        "not_before": not_before.astimezone(UTC).isoformat() if not_before else None,
+        "reason": decision.reason,
+        "message_kind": decision.kind.value,
+    }

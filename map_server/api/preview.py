@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from gis_outage.services.outages import message_timing
 from gis_outage.storage.users import User
 from notifier.preview import preview as preview_outage
 
@@ -21,4 +22,9 @@ router = APIRouter(tags=["engineer"], responses=ERRORS)
     responses=NOT_FOUND,
 )
 def preview(outage_id: OutageId, request: Request, user: User = viewer) -> dict[str, Any]:
-    return _guard(preview_outage, request.app.state.db, request.app.state.settings, outage_id)
+    """What publishing would send: recipients per channel (counts only), the SMS per
+    language with its characters and parts, and `messages`: when they would go if
+    published now. Example: `curl -X POST -H "Authorization: Bearer $TOKEN"
+    http://127.0.0.1:8000/api/v1/outages/1/recipients/preview`."""
+    found = _guard(preview_outage, request.app.state.db, request.app.state.settings, outage_id)
+    return {**found, "messages": message_timing(request.app.state.ctx, outage_id)}

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from shapely.geometry import mapping
 
@@ -21,11 +21,14 @@ from gis_outage.model import OutageStatus, Role, Service
 from gis_outage.services import outages
 from gis_outage.services.context import Context
 from gis_outage.services.outages import Trace, TraceError
+from gis_outage.storage.addresses import find_streets
 from gis_outage.storage.errors import ConflictError, NotFound
 from gis_outage.storage.users import User
 
+from . import examples
 from .auth import require
 from .schemas import (
+    Me,
     OutageCreate,
     OutageId,
     OutageUpdate,
@@ -93,11 +96,39 @@ def _trace_response(traced: Trace) -> TraceResponse:
     )
 
 
+@router.get("/me", response_model=Me, summary="Who the token belongs to")
+def me(user: User = viewer) -> Me:
+    """The token's user and role: the console asks this when you log in.
+
+    Example: `curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8000/api/v1/me`
+    """
+    return Me(name=user.name, role=user.role.value)
+
+
+@router.get("/streets", summary="Street names for picking an outage area")
+def streets(
+    request: Request,
+    q: str = Query(min_length=2, max_length=100, description="the start of a street name",
+                   examples=["Mannerh"]),
+    user: User = viewer,
+) -> dict[str, list[str]]:
+    """Streets of the address register starting with `q`, in either language
+    (`Mannerheimv` finds Mannerheimvägen). Pass them as `selection.streets`."""
+    return {"streets": find_streets(_ctx(request).db, prefix=q, limit=20)}
+
+
 @router.post(
     "/trace", response_model=TraceResponse, summary="Trace a fault, operation or area",
     responses=NO_NETWORK,
 )
-def trace(body: TraceRequest, request: Request, user: User = viewer) -> TraceResponse:
+def trace(
+    request: Request,
+    body: TraceRequest = Body(openapi_examples=examples.TRACE),
+    user: User = viewer,
+) -> TraceResponse:
+    """What a selection cuts off on the stored network of the service: the devices to
+    operate, the links, service points and addresses, customers, street names and the
+    public area. Nothing is stored; draft an outage with the same selection."""
     traced = _guard(outages.trace, _ctx(request), body.service, body.selection())
     return _trace_response(traced)
 
@@ -126,7 +157,13 @@ def _changed(request: Request) -> None:
     "/outages", status_code=status.HTTP_201_CREATED, summary="Draft an outage",
     responses=NO_NETWORK,
 )
-def create_outage(body: OutageCreate, request: Request, user: User = engineer) -> dict[str, Any]:
+def create_outage(
+    request: Request,
+    body: OutageCreate = Body(openapi_examples=examples.CREATE),
+    user: User = engineer,
+) -> dict[str, Any]:
+    """A draft traced on the server from the selection (never the client's own trace).
+    Nothing is public or sent until `POST /outages/{id}/publish`."""
     outage = _guard(
         outages.draft,
         _ctx(request),
@@ -145,10 +182,16 @@ def create_outage(body: OutageCreate, request: Request, user: User = engineer) -
 @router.get("/outages", summary="List outages with delivery figures")
 def list_outages(
     request: Request,
-    status_: list[OutageStatus] | None = Query(default=None, alias="status"),
-    service: Service | None = None,
+    status_: list[OutageStatus] | None = Query(
+        default=None, alias="status", description="draft, published, resolved, cancelled",
+        examples=[["draft", "published"]],
+    ),
+    service: Service | None = Query(default=None, examples=["water"]),
     user: User = viewer,
 ) -> list[dict[str, Any]]:
+    """Outages by start time; `deliveries` counts messages per channel and status
+    (`{"sms": {"delivered": 120, "queued": 3}}`). Example: `GET
+    /api/v1/outages?status=published&service=water`."""
     rows = outages.listing(
         _ctx(request), status=[s.value for s in status_] if status_ else None,
         service=service.value if service else None,
@@ -160,21 +203,28 @@ def list_outages(
     "/outages/{outage_id}", summary="One outage with delivery figures", responses=NOT_FOUND
 )
 def get_outage(outage_id: OutageId, request: Request, user: User = viewer) -> dict[str, Any]:
+    """The outage as stored (its affected set too) and its delivery figures, with
+    `messages`: when its latest event's messages go."""
     outage, stats = _guard(outages.get, _ctx(request), outage_id)
-    return _json(outage, stats)
+    return {**_json(outage, stats), "messages": outages.message_timing(_ctx(request), outage_id)}
 
 
 @router.patch("/outages/{outage_id}", summary="Change times, cause or texts", responses=CHANGE)
 def update_outage(
-    outage_id: OutageId, body: OutageUpdate, request: Request, user: User = engineer
+    outage_id: OutageId,
+    request: Request,
+    body: OutageUpdate = Body(openapi_examples=examples.UPDATE),
+    user: User = engineer,
 ) -> dict[str, Any]:
+    """Fields left out are kept. On a published outage residents hear of a new
+    restoration time; a draft changes quietly; a closed outage cannot change (409)."""
     changes = body.model_dump(exclude_unset=True, exclude={"expected_version"})
     updated = _guard(
         outages.update, _ctx(request), outage_id, user.name,
         expected_version=body.expected_version, **changes,
     )
     _changed(request)
-    return _json(updated)
+    return {**_json(updated), "messages": outages.message_timing(_ctx(request), outage_id)}
 
 
 def _change(outage_id: int, new: OutageStatus, body: StatusChange | None, request, user):
@@ -184,30 +234,44 @@ def _change(outage_id: int, new: OutageStatus, body: StatusChange | None, reques
         expected_version=body.expected_version, at=body.at,
     )
     _changed(request)
-    return _json(updated)
+    return {**_json(updated), "messages": outages.message_timing(_ctx(request), outage_id)}
 
 
 @router.post(
     "/outages/{outage_id}/publish", summary="Publish: map and notifications", responses=CHANGE
 )
-def publish(outage_id: OutageId, request: Request, body: StatusChange | None = None,
-            user: User = engineer) -> dict[str, Any]:
+def publish(
+    outage_id: OutageId, request: Request,
+    body: StatusChange | None = Body(default=None, openapi_examples=examples.STATUS),
+    user: User = engineer,
+) -> dict[str, Any]:
+    """The outage goes on the map and the notices are queued. `messages` says when they
+    go: at once, or (`defer`) at `not_before`, e.g. after quiet hours for planned works."""
     return _change(outage_id, OutageStatus.PUBLISHED, body, request, user)
 
 
 @router.post(
     "/outages/{outage_id}/resolve", summary="Supply is back: all-clear", responses=CHANGE
 )
-def resolve(outage_id: OutageId, request: Request, body: StatusChange | None = None,
-            user: User = engineer) -> dict[str, Any]:
+def resolve(
+    outage_id: OutageId, request: Request,
+    body: StatusChange | None = Body(default=None, openapi_examples=examples.RESOLVE),
+    user: User = engineer,
+) -> dict[str, Any]:
+    """Residents who were told get the all-clear; the map shows it restored for
+    map.ended_visible_hours."""
     return _change(outage_id, OutageStatus.RESOLVED, body, request, user)
 
 
 @router.post(
     "/outages/{outage_id}/cancel", summary="Cancel a draft or published outage", responses=CHANGE
 )
-def cancel(outage_id: OutageId, request: Request, body: StatusChange | None = None,
-           user: User = engineer) -> dict[str, Any]:
+def cancel(
+    outage_id: OutageId, request: Request,
+    body: StatusChange | None = Body(default=None, openapi_examples=examples.STATUS),
+    user: User = engineer,
+) -> dict[str, Any]:
+    """A cancelled published outage is messaged to those who were told of it."""
     return _change(outage_id, OutageStatus.CANCELLED, body, request, user)
 
 
@@ -218,6 +282,9 @@ def cancel(outage_id: OutageId, request: Request, body: StatusChange | None = No
     responses=NOT_FOUND | {200: {"content": {"text/csv": {}}, "description": "CSV"}},
 )
 async def deliveries_csv(outage_id: OutageId, request: Request, user: User = admin) -> Response:
+    """Every message of the outage with its destination and status (admin only: it
+    holds personal data). Example: `curl -H "Authorization: Bearer $TOKEN"
+    http://127.0.0.1:8000/api/v1/outages/1/deliveries.csv`."""
     rows = await run_in_threadpool(_guard, outages.deliveries, _ctx(request), outage_id)
     buffer = io.StringIO()
     fields = ["event", "channel", "destination", "status", "provider", "created_at", "sent_at",

@@ -24,19 +24,38 @@ class Strict(BaseModel):
 
 
 class Selection(Strict):
-    """What the engineer selected: broken links, operated devices, or a drawn area."""
+    """What the engineer selected: broken links, operated devices, a drawn area, or
+    addresses and streets picked by name. Give exactly one kind."""
 
-    break_links: list[str] = Field(default_factory=list, max_length=10_000)
-    operate_devices: list[str] = Field(default_factory=list, max_length=10_000)
+    break_links: list[str] = Field(
+        default_factory=list, max_length=10_000,
+        description="Broken pipes or cables (link ids): a break trace",
+    )
+    operate_devices: list[str] = Field(
+        default_factory=list, max_length=10_000,
+        description="Valves or switches operated (device ids): a device trace",
+    )
     polygon: dict[str, Any] | None = Field(
         default=None, description="GeoJSON Polygon or MultiPolygon in WGS84 (area outage)"
+    )
+    addresses: list[str] = Field(
+        default_factory=list, max_length=10_000,
+        description="Address ids (from /lookup/addresses): their connections",
+    )
+    streets: list[str] = Field(
+        default_factory=list, max_length=500,
+        description="Street names, in either language: every address on them",
     )
 
     @model_validator(mode="after")
     def one_kind(self) -> Selection:
-        given = [bool(self.break_links), bool(self.operate_devices), self.polygon is not None]
+        given = [bool(self.break_links), bool(self.operate_devices), self.polygon is not None,
+                 bool(self.addresses or self.streets)]
         if sum(given) != 1:
-            raise ValueError("give exactly one of break_links, operate_devices or polygon")
+            raise ValueError(
+                "give exactly one of break_links, operate_devices, polygon, or "
+                "addresses and streets"
+            )
         if self.polygon is not None:
             self.area()  # validates
         return self
@@ -47,6 +66,8 @@ class Selection(Strict):
             break_links=tuple(self.break_links),
             operate_devices=tuple(self.operate_devices),
             polygon=self.area() if self.polygon is not None else None,
+            addresses=tuple(self.addresses),
+            streets=tuple(s.strip() for s in self.streets if s.strip()),
         )
 
     def area(self) -> BaseGeometry:
@@ -125,3 +146,15 @@ class OutageUpdate(Strict):
 class StatusChange(Strict):
     expected_version: int | None = None
     at: AwareDatetime | None = Field(default=None, description="when it ended (resolve only)")
+
+
+class Me(BaseModel):
+    name: str
+    role: str = Field(description="viewer, engineer or admin")
+
+
+class MessageTiming(BaseModel):
+    action: Literal["send", "defer", "skip"]
+    not_before: str | None = Field(description="when a deferred message goes (ISO 8601)")
+    reason: str
+    message_kind: str

@@ -73,7 +73,7 @@ class Site:
     engine: Engine
     token: str
     outages: dict[str, int]  # name -> id of the published outages
-    hidden: list[int]  # a draft and a resolved outage: never public
+    hidden: list[int]  # a draft (never public) and a resolved outage (shown as restored)
 
     def api(self, method: str, path: str) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -273,12 +273,17 @@ def test_page_draws_and_lists_the_published_outages(
     page, watch = page_and_watch
     load(page, site.url + "/")
     published = sorted(site.outages.values())
-    assert site.public_ids() == set(published)
-    assert drawn_ids(page) == published, "one shape per published outage, nothing else"
+    resolved = site.hidden[1]
+    assert site.public_ids() == {*published, resolved}
+    assert drawn_ids(page) == sorted([*published, resolved]), "one shape per public outage"
+    assert "status-resolved" in page.get_attribute(f"path.outage-{resolved}", "class")
+    expect(page.locator(f"#outage-rows tr[data-outage-id='{resolved}']")).to_contain_text(
+        FI["restored_at"].split("{")[0].strip()
+    )
     for outage_id in published:
         expect(page.locator(f"path.outage.outage-{outage_id}")).to_have_count(1)
-    assert listed_ids(page) == published
-    expect(page.locator("#outage-count")).to_have_text(FI["count"].format(n=len(published)))
+    assert listed_ids(page) == sorted([*published, resolved])
+    expect(page.locator("#outage-count")).to_have_text(FI["count"].format(n=len(published) + 1))
     water = page.locator(f"#outage-rows tr[data-outage-id='{site.outages['water']}']")
     expect(water).to_contain_text(FI["water"])
     expect(water).to_contain_text("Kluuvi")
@@ -426,7 +431,9 @@ def test_language_switch(page_and_watch: tuple[Page, Watch], site: Site, lang: s
     water = page.locator(f"#outage-rows tr[data-outage-id='{site.outages['water']}']")
     expect(water.locator("th")).to_contain_text(strings["water"])
     expect(water.locator("button.show-on-map")).to_have_text(strings["show_on_map"])
-    expect(page.locator("#outage-count")).to_have_text(strings["count"].format(n=len(site.outages)))
+    expect(page.locator("#outage-count")).to_have_text(
+        strings["count"].format(n=len(site.outages) + 1)  # and the restored one
+    )
     page.click(f"path.outage-{site.outages['water']}")
     assert strings["cause"] in popup_fields(page, site.outages["water"])
     watch.assert_clean()
@@ -447,7 +454,7 @@ def test_phone_screen_has_no_sideways_scrolling(browser: Browser, site: Site) ->
         box = page.locator("#map").bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
         assert box["width"] >= width * 0.8 and box["height"] >= 250
-        assert drawn_ids(page) == sorted(site.outages.values())
+        assert drawn_ids(page) == sorted([*site.outages.values(), site.hidden[1]])
         for row in page.locator("#outage-rows tr[data-outage-id]").all():
             row.scroll_into_view_if_needed()
             expect(row).to_be_visible()
@@ -529,12 +536,15 @@ def test_published_outage_appears_within_a_second(
         assert on_oapi < 1.0, f"publish took {on_oapi:.2f} s to reach /oapi"
         assert on_map < 1.0, f"publish took {on_map:.2f} s to reach the map"
         expect(page.locator("#outage-count")).to_have_text(
-            FI["count"].format(n=len(site.outages) + 1)
+            FI["count"].format(n=len(site.outages) + 2)
         )
     finally:
         resolved = site.api("POST", f"/outages/{draft}/resolve")
     assert resolved.status_code == 200, resolved.text
     page.evaluate("window.gisOutageMap.refresh()")
-    expect(page.locator(f"path.outage-{draft}")).to_have_count(0)
-    expect(page.locator(f"#outage-rows tr[data-outage-id='{draft}']")).to_have_count(0)
+    # Over, it stays on the map for a while, marked restored.
+    expect(page.locator(f"path.outage-{draft}.status-resolved")).to_have_count(1)
+    expect(page.locator(f"#outage-rows tr[data-outage-id='{draft}']")).to_have_attribute(
+        "data-status", "resolved"
+    )
     watch.assert_clean()

@@ -1,0 +1,100 @@
+"""Working examples for every engineer-API operation, shown in /api/v1/docs.
+
+They name the demo city's network (`gis-outage demo`): link WP0001, valve WV0007, the
+streets of central Helsinki. tests/map_server/test_api_examples.py sends each of them to
+a seeded demo and checks the answer, so a schema change cannot leave one broken.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# A block of central Helsinki (Kluuvi), WGS84.
+KLUUVI = {
+    "type": "Polygon",
+    "coordinates": [[[24.9395, 60.1685], [24.9445, 60.1685], [24.9445, 60.1712],
+                     [24.9395, 60.1712], [24.9395, 60.1685]]],
+}  # fmt: skip
+
+
+def example(summary: str, value: Any, description: str | None = None) -> dict[str, Any]:
+    out = {"summary": summary, "value": value}
+    if description:
+        out["description"] = description
+    return out
+
+
+TRACE = {
+    "break": example("A burst pipe", {"service": "water", "break_links": ["WP0001"]},
+                     "The segment around link WP0001 between operable valves, and what it "
+                     "cuts off."),
+    "operate": example("A valve closed", {"service": "water", "operate_devices": ["WV0007"]}),
+    "area": example("An area drawn on the map", {"service": "water", "polygon": KLUUVI},
+                    "Where topology is missing: every connection inside the polygon."),
+    "streets": example("Whole streets, by either name",
+                       {"service": "district_heating",
+                        "streets": ["Mannerheimintie", "Annankatu"]}),
+    "addresses": example("Picked addresses (ids from /lookup/addresses)",
+                         {"service": "electricity",
+                          "addresses": ["A-n1012079943", "A-n1012079944"]}),
+}  # fmt: skip
+
+CREATE = {
+    "planned": example(
+        "Planned works on two streets",
+        {
+            "service": "district_heating", "kind": "planned",
+            "starts_at": "2030-06-10T08:00:00+03:00",
+            "estimated_end_at": "2030-06-10T15:00:00+03:00",
+            "cause": "maintenance",
+            "texts": {"fi": "Kaukolämpöverkon huoltotyö", "sv": "Underhåll av fjärrvärmenätet",
+                      "en": "District heating maintenance"},
+            "selection": {"streets": ["Mannerheimintie", "Annankatu"]},
+        },
+        "A draft: nothing is public or sent until it is published. `cause` is a code "
+        "(maintenance, repair, pipe_burst, leak, cable_fault, …) or free text; `texts` "
+        "give the cause per language as residents read it.",
+    ),
+    "burst": example(
+        "A burst pipe, the end not known yet",
+        {
+            "service": "water", "kind": "unplanned", "starts_at": "2030-06-10T10:15:00+03:00",
+            "cause": "pipe_burst", "selection": {"break_links": ["WP0001"]},
+        },
+    ),
+    "area": example(
+        "A cable fault in a drawn area",
+        {
+            "service": "electricity", "kind": "unplanned",
+            "starts_at": "2030-06-10T10:15:00+03:00",
+            "estimated_end_at": "2030-06-10T12:00:00+03:00",
+            "cause": "cable_fault", "selection": {"polygon": KLUUVI},
+        },
+    ),
+}  # fmt: skip
+
+UPDATE = {
+    "restoration": example(
+        "A new restoration time",
+        {"estimated_end_at": "2030-06-10T18:00:00+03:00"},
+        "Residents who were told the old estimate hear of the new one when it moves more "
+        "than notify.restoration_change_min_minutes.",
+    ),
+    "cause": example("The cause found", {"cause": "pipe_burst",
+                                         "texts": {"fi": "Putkirikko", "sv": "Rörbrott"}}),
+    "unknown_end": example("The end is not known after all", {"estimated_end_at": None}),
+}
+
+STATUS = {
+    "now": example("Now", {}),
+    "guarded": example(
+        "Only if nobody changed it meanwhile",
+        {"expected_version": 2},
+        "The version from the outage as you read it; a 409 says someone changed it.",
+    ),
+}
+RESOLVE = {
+    **STATUS,
+    "earlier": example("Supply came back at a known time",
+                       {"at": "2030-06-10T13:40:00+03:00"}),
+}
