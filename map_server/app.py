@@ -24,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from gis_outage.config import Settings, get_settings
 from gis_outage.logs import configure_logging
 from gis_outage.services.context import build_context
+from map_server.console import router as console_router
 from map_server.cors import PublicCors
 from map_server.feeds.router import router as feeds_router
 from map_server.http_cache import PublicCacheMiddleware
@@ -103,6 +104,7 @@ def create_app(
     app.include_router(feeds_router)
     app.include_router(schemas_router)
     app.include_router(portal_router)
+    app.include_router(console_router)
     if demo:
         from map_server.web.demo_messages import router as demo_router
 

@@ -1,0 +1,52 @@
+"""The engineer console at /console/: list, draft, preview, publish, update, resolve and
+cancel outages from a browser, over the engineer API with the same tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from gis_outage.config import Settings
+from map_server.i18n import LANGUAGE_NAMES, pick_language
+from map_server.web.page import OSM_ATTRIBUTION, TEMPLATES
+
+from .texts import LANGUAGES, console_strings
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/console/", response_class=HTMLResponse)
+def console(request: Request) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
+    offered = [lang for lang in settings.languages if lang in LANGUAGES] or list(LANGUAGES)
+    language = pick_language(request, offered, settings.default_language)
+    language = language if language in LANGUAGES else offered[0]
+    t = console_strings(language)
+    basemap = not settings.map.tile_url and settings.basemap_file.is_file()
+    config = {
+        "language": language,
+        "timezone": settings.timezone,
+        "languages": [lang for lang in settings.languages if lang in LANGUAGES],
+        "strings": t,
+        "api": "../api/v1",
+        "lookupUrl": "../lookup/",
+        "tileUrl": settings.map.tile_url,
+        "tileAttribution": settings.map.tile_attribution,
+        "basemapUrl": "../basemap.pmtiles" if basemap else None,
+        "basemapAttribution": OSM_ATTRIBUTION,
+        "center": list(settings.map.center),
+        "zoom": settings.map.zoom,
+    }
+    return TEMPLATES.TemplateResponse(
+        request,
+        "console.html",
+        {
+            "lang": language,
+            "t": t,
+            "config": config,
+            "utility": settings.utility_name,
+            "languages": [(lang, LANGUAGE_NAMES[lang]) for lang in offered],
+            "services": ["water", "district_heating", "electricity"],
+        },
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
