@@ -252,6 +252,15 @@ class NotifySettings(Section):
 
 
 class PortalSettings(Section):
+    controller: str | None = Field(
+        default=None,
+        description="The privacy page's controller (name and address); empty: utility_name",
+    )
+    privacy_contact: str | None = Field(
+        default=None,
+        description="Where residents ask about their data (e-mail, phone or address); "
+        "empty: notify.contact_phone",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs links and CSRF tokens, keys hashes; empty: a key file in data_dir",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
@@ -12,6 +14,10 @@ class InvalidPhoneNumber(ValueError):
     """Not a valid number; the message never repeats the number itself."""
 
 
+# What people write in a number: digits, a leading +, spaces, dashes, dots, brackets,
+# slashes. Anything else (a stray letter) is a typo, not an extension to drop.
+_WRITTEN = re.compile(r"^\+?[\d\s().\-/]+$")
+
 _TYPES = {
     PhoneNumberType.MOBILE: NumberType.MOBILE,
     PhoneNumberType.FIXED_LINE: NumberType.FIXED_LINE,
@@ -20,6 +26,8 @@ _TYPES = {
 
 def _parse(raw: str | None, region: str) -> phonenumbers.PhoneNumber:
     text = str(raw or "").strip()
+    if not _WRITTEN.match(text):
+        raise InvalidPhoneNumber("not a phone number")
     if text.startswith("00"):
         text = "+" + text[2:]
     try:

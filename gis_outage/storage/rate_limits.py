@@ -69,3 +69,26 @@ def count_events(bind: Bind, bucket: str, window: timedelta, *, now: datetime | 
 def record_event(bind: Bind, bucket: str, *, now: datetime | None = None) -> None:
     with write_transaction(bind) as conn:
         conn.execute(portal_rate_events.insert().values(bucket=bucket, at=now or utcnow()))
+
+
+def wait_for(bind: Bind, limits: Sequence[RateLimit], *, now: datetime | None = None) -> timedelta:
+    """How long until every full limit has room again (zero when none is full): the
+    moment the event that keeps it full leaves its window."""
+    now = now or utcnow()
+    longest = timedelta(0)
+    with read_connection(bind) as conn:
+        for rate in limits:
+            since = now - rate.window
+            count = _count(conn, rate.bucket, since)
+            if count < rate.limit:
+                continue
+            query = (
+                sa.select(portal_rate_events.c.at)
+                .where(portal_rate_events.c.bucket == rate.bucket, portal_rate_events.c.at > since)
+                .order_by(portal_rate_events.c.at)
+                .offset(count - rate.limit)
+                .limit(1)
+            )
+            at = conn.execute(query).scalar_one()
+            longest = max(longest, at + rate.window - now)
+    return longest

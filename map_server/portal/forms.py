@@ -61,10 +61,10 @@ def read_start(form: FormData, region: str) -> tuple[StartForm, dict[str, str]]:
     """(the checked form, the values as typed, to show again on an error)."""
     typed = {k: text(form, k) for k in ("name", "phone", "email")}
     out = StartForm()
+    # The name is asked of new residents only: a returning one logs in without it (and
+    # nothing here may tell whether a number is registered).
     out.name = typed["name"]
-    if not out.name:
-        out.errors["name"] = "name_required"
-    elif len(out.name) > MAX["name"]:
+    if len(out.name) > MAX["name"]:
         out.errors["name"] = "too_long"
     if not typed["phone"] and not typed["email"]:
         out.errors["phone"] = "phone_or_email"

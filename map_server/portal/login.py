@@ -33,6 +33,7 @@ from .outgoing import (
     pin_limits,
     send_link,
     send_pin,
+    wait_minutes,
 )
 from .security import new_pin, new_token, pin_hash, same, token_hash
 from .web import (
@@ -73,11 +74,13 @@ def start(request: Request, form: Form) -> Response:
         context = {"values": typed, "errors": data.errors}
         return render(request, "portal/start.html", context, status=400)
     destination, channel = data.pin_target()
-    if locked_out(p, destination) or take_rate_limits(
-        p.db, pin_limits(p, destination, client_address(request))
-    ):
-        context = {"values": typed, "errors": {}, "notice": "too_many"}
-        return render(request, "portal/start.html", context, status=429)
+    limits = pin_limits(p, destination, client_address(request))
+    if locked_out(p, destination) or take_rate_limits(p.db, limits):
+        minutes = wait_minutes(p, destination, limits)
+        context = {"values": typed, "errors": {}, "notice": "too_many_wait", "minutes": minutes}
+        response = render(request, "portal/start.html", context, status=429)
+        response.headers["Retry-After"] = str(minutes * 60)
+        return response
     token, pin = new_token(), new_pin()
     create_challenge(
         p.db,
@@ -134,11 +137,15 @@ def check_pin(request: Request, form: Form) -> Response:
     if locked_out(p, challenge["destination"]):
         delete_challenge(p.db, token_hash(token))
         return render(request, "portal/notice.html", {"notice": "too_many"}, status=429)
+    pin = text(form, "pin").replace(" ", "")
+    if not PIN.match(pin):
+        # Not four digits: a slip of the finger, not a guess; no attempt is used.
+        left = p.config.pin_max_attempts - challenge["attempts"]
+        return _pin_page(request, challenge, "pin_format", left, 400)
     row = take_attempt(p.db, token_hash(token), p.config.pin_max_attempts)
     if row is None:
         raise Redirect(url(request, "/portal/?m=pin_dead"))
-    pin = text(form, "pin").replace(" ", "")
-    if PIN.match(pin) and same(pin_hash(p.secret, token, pin), row["pin_hash"]):
+    if same(pin_hash(p.secret, token, pin), row["pin_hash"]):
         return _logged_in(request, token, row)
     record_event(p.db, failure_bucket(p, row["destination"]))
     left = p.config.pin_max_attempts - row["attempts"]
@@ -184,5 +191,15 @@ def logout(request: Request, form: Form) -> Response:
 @router.get("/privacy")
 def privacy(request: Request) -> Response:
     lang = language(request)
-    context = {"sections": PRIVACY[lang], "logged_in": current_session(request) is not None}
+    p = portal(request)
+    settings = p.settings
+    context = {
+        "sections": PRIVACY[lang],
+        "logged_in": current_session(request) is not None,
+        "controller": p.config.controller or settings.utility_name,
+        "contact": p.config.privacy_contact or settings.notify.contact_phone
+        or settings.public_url,
+        "days": settings.retention.delivery_log_days,
+        "minutes": int(p.config.pin_minutes),
+    }
     return render(request, "portal/privacy.html", context, lang=lang)

@@ -4,6 +4,7 @@ subscriber, so another person's id finds nothing (404), whatever it is."""
 
 from __future__ import annotations
 
+import difflib
 import json
 from datetime import timedelta
 from typing import Annotated, Any
@@ -13,7 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.datastructures import FormData
 
 from gis_outage.model import Channel, Service
-from gis_outage.storage.addresses import find_streets
+from gis_outage.storage.addresses import find_addresses, find_streets, street_key
 from gis_outage.storage.logins import list_logins
 from gis_outage.storage.schema import utcnow
 from gis_outage.storage.service_area import house_numbers, offered_services, resolve_address
@@ -44,6 +45,7 @@ from .forms import (
     read_subscription,
     text,
 )
+from .i18n import strings
 from .outgoing import send_link
 from .web import (
     SESSION,
@@ -52,6 +54,7 @@ from .web import (
     PortalSession,
     checked_form,
     clear_cookie,
+    language,
     render,
     require_session,
     url,
@@ -152,6 +155,7 @@ def _address_page(
     errors: dict[str, str],
     address: AddressForm | None = None,
     status: int = 200,
+    suggestions: list[str] | None = None,
 ) -> Response:
     p = portal(request)
     address = address or AddressForm()
@@ -168,6 +172,7 @@ def _address_page(
         "services": offered_services(p.db),
         "streets": streets,
         "numbers": numbers,
+        "suggestions": suggestions or [],
     }
     return _page(request, session, "portal/address.html", context, status=status)
 
@@ -192,12 +197,45 @@ def add_address(request: Request, form: Form, session: Session) -> Response:
         else None
     )
     errors = dict(data.errors)
+    suggestions: list[str] = []
     if found is None:
-        errors["address"] = "address_not_found"
+        errors["address"], suggestions = _not_found(p, address)
     if errors:
-        return _address_page(request, session, values, errors, address, status=400)
+        return _address_page(request, session, values, errors, address, status=400,
+                             suggestions=suggestions)
     save_subscriptions(p.db, session.subscriber_id, found["id"], data.services, data.values())
     return _after_save(request, session, data)
+
+
+def _not_found(p: Portal, address: AddressForm) -> tuple[str, list[str]]:
+    """Why the register has no such address, and what it has that is close: another
+    postal code for the street, a similar street name, the numbers on the street."""
+    if not address.complete:
+        return "address_incomplete", []
+    if address.street and not find_streets(p.db, postal_code=address.postal_code, limit=1):
+        elsewhere = _streets_elsewhere(p, address.street)
+        return ("postal_code_unknown" if not elsewhere else "street_elsewhere"), elsewhere
+    numbers = house_numbers(p.db, address.postal_code, address.street, limit=30)
+    if numbers:
+        return "number_unknown", [f"{address.street} {n}" for n in numbers]
+    elsewhere = _streets_elsewhere(p, address.street)
+    if elsewhere:
+        return "street_elsewhere", elsewhere
+    streets = find_streets(p.db, postal_code=address.postal_code, limit=1000)
+    close = difflib.get_close_matches(address.street, streets, n=5, cutoff=0.6)
+    return "street_unknown", close
+
+
+def _streets_elsewhere(p: Portal, street: str) -> list[str]:
+    """The postal codes where a street of this name is, as "Street, 00100"."""
+    found = find_addresses(p.db, street_prefix=street, limit=200)
+    pairs = {(a["street"], a["postal_code"]) for a in found if _is_named(a, street)}
+    return [f"{name}, {code}" for name, code in sorted(pairs)][:5]
+
+
+def _is_named(address: dict[str, Any], street: str) -> bool:
+    wanted = street_key(street)
+    return wanted in (street_key(address["street"]), street_key(address.get("street_sv") or ""))
 
 
 def _after_save(request: Request, session: PortalSession, data: SubscriptionForm) -> Response:
@@ -217,9 +255,22 @@ def _after_save(request: Request, session: PortalSession, data: SubscriptionForm
 @router.post("/addresses/delete")
 def remove_address(request: Request, form: Form, session: Session) -> Response:
     p = portal(request)
-    if not delete_address(p.db, session.subscriber_id, text(form, "address_id")):
+    address_id = text(form, "address_id")
+    if text(form, "confirm") != "yes":
+        subs = [s for s in list_subscriptions(p.db, session.subscriber_id)
+                if s["address_id"] == address_id]
+        if not subs:
+            raise PortalError(404, "not_found", back=url(request, "/portal/me"))
+        context = {"what": _place(subs[0]), "action": "/portal/me/addresses/delete",
+                   "field": ("address_id", address_id)}
+        return _page(request, session, "portal/delete.html", context)
+    if not delete_address(p.db, session.subscriber_id, address_id):
         raise PortalError(404, "not_found")
     return _redirect(request, "/portal/me?m=deleted")
+
+
+def _place(sub: dict[str, Any]) -> str:
+    return f"{sub['street']} {sub['house_number']}, {sub['postal_code']}"
 
 
 @router.post("/autocomplete")
@@ -279,6 +330,12 @@ def change_subscription(
 def remove_subscription(
     request: Request, subscription_id: int, form: Form, session: Session
 ) -> Response:
+    if text(form, "confirm") != "yes":
+        sub = _own(request, session, subscription_id)
+        t = strings(language(request))
+        context = {"what": f"{t[sub['service']]}: {_place(sub)}",
+                   "action": f"/portal/me/subscriptions/{subscription_id}/delete", "field": None}
+        return _page(request, session, "portal/delete.html", context)
     if not delete_subscription(portal(request).db, session.subscriber_id, subscription_id):
         raise PortalError(404, "not_found", back=url(request, "/portal/me"))
     return _redirect(request, "/portal/me?m=deleted")

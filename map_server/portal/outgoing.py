@@ -3,12 +3,13 @@ that guard each send. Buckets are keyed hashes: the rate table holds no numbers.
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from fastapi import Request
 
 from gis_outage.model import Channel
-from gis_outage.storage.rate_limits import RateLimit, count_events, take_rate_limits
+from gis_outage.storage.rate_limits import RateLimit, count_events, take_rate_limits, wait_for
 
 from .context import Portal
 from .i18n import strings
@@ -45,6 +46,14 @@ def locked_out(p: Portal, destination: str) -> bool:
     """Too many wrong PINs for this destination today, over all its PINs."""
     failures = count_events(p.db, failure_bucket(p, destination), DAY)
     return failures >= p.config.failed_pins_per_destination_day
+
+
+def wait_minutes(p: Portal, destination: str, limits: list[RateLimit]) -> int:
+    """Whole minutes until a new PIN may be asked for (at least one)."""
+    failures = RateLimit("failures", failure_bucket(p, destination),
+                         p.config.failed_pins_per_destination_day, DAY)
+    wait = wait_for(p.db, [*limits, failures])
+    return max(1, math.ceil(wait.total_seconds() / 60))
 
 
 def send_pin(p: Portal, channel: Channel, destination: str, pin: str, lang: str) -> bool:

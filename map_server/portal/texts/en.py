@@ -80,10 +80,6 @@ TEXTS: dict[str, str] = {
     ),
     "services": "Services",
     "notices_to": "Send notices to",
-    "address_not_found": (
-        "The address is not in our service area. Check the postal code, street and "
-        "house number. Notices are only for addresses we supply."
-    ),
     "service_required": "Choose at least one service.",
     "destination_required": "Give a phone number or an e-mail address.",
     "subscription_heading": "Change the subscription",
@@ -140,6 +136,31 @@ TEXTS: dict[str, str] = {
     "unsubscribe_email_text": (
         "You can stop outage notices to this address by opening the link:\n{url}\n\n"
         "The link is valid for {days} days."
+    ),
+    "name_hint": "New residents only: a returning one logs in without it.",
+    "too_many_wait": "Too many attempts. You can ask for a new code in {minutes} minutes.",
+    "pin_format": "Type all four digits of the code. This try was not counted.",
+    "delete_heading": "Confirm removal",
+    "delete_text": "Remove this? {what}",
+    "delete_yes": "Yes, remove",
+    "address_incomplete": "Give the postal code, street and house number.",
+    "postal_code_unknown": "We supply no addresses with this postal code. Check the postal code.",
+    "street_elsewhere": "The street is in our area with another postal code.",
+    "number_unknown": "The street has no such house number in our register. Its numbers:",
+    "street_unknown": "There is no street of that name within the postal code.",
+    "suggestions": "Did you mean:",
+    "name_missing": "Add your name to the basic details, so we know you if you contact us.",
+    "who_heading": "Who needs to register?",
+    "privacy_controller": "Controller and contact",
+    "privacy_retention": "Retention",
+    "privacy_retention_text": (
+        "Delivery logs are deleted after {days} days. A verification code is valid for "
+        "{minutes} minutes. A registration is kept until you delete it or move out."
+    ),
+    "privacy_complaint": "Complaints",
+    "privacy_complaint_text": (
+        "You may complain to the Office of the Data Protection Ombudsman (tietosuoja.fi) "
+        "if you think your data is handled unlawfully."
     ),
 }
 

@@ -78,10 +78,6 @@ TEXTS: dict[str, str] = {
     "address_hint": "Aloita postinumerosta; katu ja numero täydentyvät osoiterekisteristä.",
     "services": "Palvelut",
     "notices_to": "Tiedotteet lähetetään",
-    "address_not_found": (
-        "Osoitetta ei löydy palvelualueeltamme. Tarkista postinumero, katu ja talon "
-        "numero. Tiedotteita saa vain osoitteisiin, joihin toimitamme palveluja."
-    ),
     "service_required": "Valitse vähintään yksi palvelu.",
     "destination_required": "Anna puhelinnumero tai sähköpostiosoite.",
     "subscription_heading": "Muuta tilausta",
@@ -139,6 +135,31 @@ TEXTS: dict[str, str] = {
     "unsubscribe_email_text": (
         "Voit perua katkotiedotteet tähän osoitteeseen avaamalla linkin:\n{url}\n\n"
         "Linkki on voimassa {days} päivää."
+    ),
+    "name_hint": "Vain uusille: palaava asukas kirjautuu ilman nimeä.",
+    "too_many_wait": "Liian monta yritystä. Voit pyytää uuden koodin {minutes} minuutin kuluttua.",
+    "pin_format": "Kirjoita koodin kaikki neljä numeroa. Yritystä ei laskettu.",
+    "delete_heading": "Vahvista poisto",
+    "delete_text": "Poistetaanko tämä? {what}",
+    "delete_yes": "Kyllä, poista",
+    "address_incomplete": "Anna postinumero, katu ja talon numero.",
+    "postal_code_unknown": "Emme toimita tällä postinumerolla. Tarkista postinumero.",
+    "street_elsewhere": "Katu on alueellamme toisella postinumerolla.",
+    "number_unknown": "Kadulla ei ole tätä talon numeroa rekisterissämme. Kadun numerot:",
+    "street_unknown": "Tällä postinumerolla ei ole tämän nimistä katua.",
+    "suggestions": "Tarkoititko:",
+    "name_missing": "Kirjoita nimesi perustietoihin, niin tunnistamme sinut, jos otat yhteyttä.",
+    "who_heading": "Kenen pitää rekisteröityä?",
+    "privacy_controller": "Rekisterinpitäjä ja yhteystiedot",
+    "privacy_retention": "Säilytysajat",
+    "privacy_retention_text": (
+        "Toimitusloki poistetaan {days} päivän kuluttua. Vahvistuskoodi on voimassa "
+        "{minutes} minuuttia. Rekisteröinti säilyy, kunnes poistat sen tai muutat pois."
+    ),
+    "privacy_complaint": "Valitus",
+    "privacy_complaint_text": (
+        "Voit tehdä valituksen tietosuojavaltuutetun toimistolle (tietosuoja.fi), jos "
+        "katsot, että tietojasi käsitellään lainvastaisesti."
     ),
 }
 

@@ -81,10 +81,6 @@ TEXTS: dict[str, str] = {
     "address_hint": "Börja med postnumret; gata och nummer fylls i från adressregistret.",
     "services": "Tjänster",
     "notices_to": "Meddelandena skickas till",
-    "address_not_found": (
-        "Adressen finns inte i vårt serviceområde. Kontrollera postnummer, gata och "
-        "husnummer. Meddelanden kan bara fås för adresser som vi levererar till."
-    ),
     "service_required": "Välj minst en tjänst.",
     "destination_required": "Ange ett telefonnummer eller en e-postadress.",
     "subscription_heading": "Ändra beställningen",
@@ -145,6 +141,33 @@ TEXTS: dict[str, str] = {
     "unsubscribe_email_text": (
         "Du kan avbeställa meddelanden om avbrott till den här adressen genom att öppna "
         "länken:\n{url}\n\nLänken gäller i {days} dagar."
+    ),
+    "name_hint": "Bara för nya: den som återvänder loggar in utan namn.",
+    "too_many_wait": "För många försök. Du kan be om en ny kod om {minutes} minuter.",
+    "pin_format": "Skriv alla fyra siffrorna i koden. Försöket räknades inte.",
+    "delete_heading": "Bekräfta borttagningen",
+    "delete_text": "Ta bort detta? {what}",
+    "delete_yes": "Ja, ta bort",
+    "address_incomplete": "Ange postnummer, gata och husnummer.",
+    "postal_code_unknown": "Vi levererar inte till det här postnumret. Kontrollera postnumret.",
+    "street_elsewhere": "Gatan finns i vårt område med ett annat postnummer.",
+    "number_unknown": "Gatan har inte det husnumret i vårt register. Gatans nummer:",
+    "street_unknown": "Det finns ingen gata med det namnet inom postnumret.",
+    "suggestions": "Menade du:",
+    "name_missing": (
+        "Skriv ditt namn i grunduppgifterna, så känner vi igen dig om du kontaktar oss."
+    ),
+    "who_heading": "Vem behöver registrera sig?",
+    "privacy_controller": "Personuppgiftsansvarig och kontaktuppgifter",
+    "privacy_retention": "Lagringstider",
+    "privacy_retention_text": (
+        "Leveransloggen raderas efter {days} dagar. Verifieringskoden gäller i {minutes} "
+        "minuter. Registreringen finns kvar tills du raderar den eller flyttar."
+    ),
+    "privacy_complaint": "Klagomål",
+    "privacy_complaint_text": (
+        "Du kan klaga hos dataombudsmannens byrå (tietosuoja.fi) om du anser att dina "
+        "uppgifter behandlas i strid med lagen."
     ),
 }
 

@@ -85,9 +85,17 @@ def test_register_by_sms_pin_add_change_and_delete_addresses(
     )
     assert done.status_code == 303
     assert subscriptions_of(engine)[0]["phone"] == "+358451112233"
-    done = resident.post(f"/portal/me/subscriptions/{water}/delete", {}, page="/portal/me")
+    # Removing asks first: the first press shows what would go, nothing is deleted.
+    asked = resident.post(f"/portal/me/subscriptions/{water}/delete", {}, page="/portal/me")
+    assert asked.status_code == 200 and 'id="confirm-delete"' in asked.text
+    assert len(subscriptions_of(engine)) == 3
+    done = resident.post(f"/portal/me/subscriptions/{water}/delete", {"confirm": "yes"},
+                         page="/portal/me")
     assert done.status_code == 303
-    done = resident.post("/portal/me/addresses/delete", {"address_id": "A3"}, page="/portal/me")
+    asked = resident.post("/portal/me/addresses/delete", {"address_id": "A3"}, page="/portal/me")
+    assert asked.status_code == 200 and "Hämeentie 12, 00530" in asked.text
+    done = resident.post("/portal/me/addresses/delete", {"address_id": "A3", "confirm": "yes"},
+                         page="/portal/me")
     assert done.status_code == 303
     assert [(s["address_id"], s["service"]) for s in subscriptions_of(engine)] == [
         ("A1", "electricity")
@@ -110,8 +118,11 @@ def test_phone_forms_are_normalised(resident: Resident, engine: Engine, typed: s
 def test_invalid_input_is_shown_back_and_nothing_is_sent(resident: Resident) -> None:
     response = resident.start(name="", phone="12", email="not-an-address")
     assert response.status_code == 400
-    for key in ("name_required", "phone_invalid", "email_invalid"):
+    for key in ("phone_invalid", "email_invalid"):
         assert FI[key] in response.text
+    # A stray letter is a typo, not an extension to drop.
+    response = resident.start(name="Maija", phone="0401234567x")
+    assert response.status_code == 400 and FI["phone_invalid"] in response.text
     assert 'aria-invalid="true"' in response.text
     response = resident.start(name="Maija")
     assert response.status_code == 400 and FI["phone_or_email"] in response.text
@@ -176,14 +187,21 @@ def test_email_is_used_only_after_its_link_is_clicked(resident: Resident, engine
 
 def test_outside_the_service_area_is_refused(resident: Resident, engine: Engine) -> None:
     resident.register_phone("0401234567", MOBILE)
-    for postal, street, number in [
-        ("00100", "Mannerheimintie", "99"),  # no such number
-        ("00200", "Mannerheimintie", "5"),  # wrong postal code
-        ("00100", "Olematonkatu", "1"),
-        ("", "Mannerheimintie", "5"),
-    ]:
+    # Each way of missing gets its own answer, with what the register has instead.
+    for postal, street, number, reason, offered in [
+        ("00100", "Mannerheimintie", "99", "number_unknown",
+         ["Mannerheimintie 5", "Mannerheimintie 7"]),
+        ("00200", "Mannerheimintie", "5", "street_elsewhere", ["Mannerheimintie, 00100"]),
+        ("00100", "Manerheimintie", "5", "street_unknown", ["Mannerheimintie", "Mannerheimvägen"]),
+        ("00100", "Olematonkatu", "1", "street_unknown", []),
+        ("00999", "Olematonkatu", "1", "postal_code_unknown", []),
+        ("", "Mannerheimintie", "5", "address_incomplete", []),
+    ]:  # fmt: skip
         response = resident.add_address(postal, street, number, phone=MOBILE, expect=400)
-        assert FI["address_not_found"] in response.text
+        assert f'data-reason="{reason}"' in response.text and FI[reason] in response.text
+        found = re.findall(r"<li>([^<]*)</li>", response.text.split('id="address-error"')[1]
+                           .split("</div>")[0])
+        assert found == offered, (street, found)
     assert subscriptions_of(engine) == []
     # Without JavaScript the page offers the register's streets and numbers to pick.
     response = resident.add_address("00100", "Mannerheimintie", "99", phone=MOBILE, expect=400)

@@ -63,6 +63,17 @@ def test_pin_brute_force_is_locked_out(resident: Resident, engine: Engine) -> No
     assert session_cookie(resident) is None and rows(engine, "portal_sessions") == []
 
 
+def test_a_short_pin_uses_no_attempt(resident: Resident, engine: Engine) -> None:
+    """Two digits typed and sent is a slip, not a guess: no attempt is used up."""
+    assert resident.start(phone="0401234567").status_code == 303
+    pin = PIN.search(resident.sms_to(A_PHONE)[-1]).group(1)
+    for typed in (pin[:2], "12a4", ""):
+        response = resident.enter_pin(typed)
+        assert response.status_code == 400 and FI["pin_format"] in response.text
+    assert [r["attempts"] for r in rows(engine, "portal_pin_challenges")] == [0]
+    assert resident.enter_pin(pin).status_code == 303
+
+
 def test_wrong_pins_lock_the_destination_across_pins(
     tmp_path: Path, engine: Engine, smpp, mailbox: Mailbox
 ) -> None:
@@ -136,7 +147,10 @@ def test_rate_limit_per_destination_shared_by_workers(
             with person.client:
                 answers.append(person.start(phone="0401234567"))
         assert [a.status_code for a in answers] == [303, 303, 303, 429]
-        assert FI["too_many"] in answers[-1].text
+        # The answer says how long to wait: until the first of the three leaves the
+        # 15-minute window.
+        assert FI["too_many_wait"].format(minutes=15) in answers[-1].text
+        assert answers[-1].headers["retry-after"] == "900"
         assert len([m for m in smpp.messages() if m["destination"] == A_PHONE[1:]]) == 3
         assert rows(engine, "portal_rate_events")  # counted in the database
     finally:
