@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from gis_outage.config import PortalSettings, Settings, secret
 
+from .i18n import PORTAL
 from .security import Links, cookies_secure, load_secret
 from .sender import Sender
 
@@ -31,9 +32,8 @@ class Portal:
 
     @property
     def languages(self) -> tuple[str, ...]:
-        return tuple(lang for lang in self.settings.languages if lang in ("fi", "sv", "en")) or (
-            "fi",
-        )
+        """The utility's languages that the portal speaks."""
+        return tuple(lang for lang in self.settings.languages if lang in PORTAL) or ("fi",)
 
 
 def build_portal(app: FastAPI) -> Portal:

@@ -248,7 +248,8 @@ def test_language_choice(resident: Resident, engine: Engine) -> None:
     assert '<html lang="en">' in page.text and EN["me_heading"] in page.text
     [subscriber] = rows(engine, "subscribers")
     assert (subscriber["name"], subscriber["language"]) == ("Maija M", "en")
-    for lang, strings in PORTAL.items():
+    for lang in ("fi", "sv", "en"):  # the utility's (lt is offered where it is listed)
+        strings = PORTAL[lang]
         privacy = resident.get(f"/portal/privacy?lang={lang}")
         assert strings["privacy"] in privacy.text
 
@@ -387,3 +388,35 @@ def test_pin_and_links_use_the_notifier_providers(
             r for r in rows(engine, "portal_pin_challenges") if r["destination"] == "+358451112233"
         ]
         assert live == []
+
+
+def test_every_portal_language_has_every_text() -> None:
+    """Each language has each text, with the same {placeholders}."""
+    from map_server.portal.i18n import PORTAL, PRIVACY
+
+    def holes(text: str) -> list[str]:
+        return sorted(re.findall(r"\{(\w+)\}", text))
+
+    for lang, texts in PORTAL.items():
+        assert set(texts) == set(PORTAL["en"]), lang
+        assert {k: holes(v) for k, v in texts.items()} == {
+            k: holes(v) for k, v in PORTAL["en"].items()
+        }, lang
+        assert len(PRIVACY[lang]) == len(PRIVACY["en"]), lang
+
+
+def test_lithuanian_portal_where_the_utility_offers_it(tmp_path, engine: Engine) -> None:
+    from fastapi.testclient import TestClient
+
+    from gis_outage.config import Settings
+    from map_server.app import create_app
+
+    settings = Settings(data_dir=tmp_path, languages=["fi", "sv", "en", "lt"])
+    with TestClient(create_app(settings, engine)) as client:
+        page = client.get("/portal/", params={"lang": "lt"}).text
+        assert '<html lang="lt">' in page and "Gaukite pranešimus apie sutrikimus" in page
+        assert 'data-lang="lt"' in page
+        privacy = client.get("/portal/privacy", params={"lang": "lt"}).text
+        assert "Duomenų valdytojas ir kontaktai" in privacy
+    with TestClient(create_app(Settings(data_dir=tmp_path / "b"), engine)) as client:
+        assert '<html lang="fi">' in client.get("/portal/", params={"lang": "lt"}).text

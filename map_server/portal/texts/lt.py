@@ -1,0 +1,220 @@
+"""The portal's words in Lithuanian."""
+
+TEXTS: dict[str, str] = {
+    "portal_title": "Pranešimai apie sutrikimus – mano duomenys",
+    "map": "Sutrikimų žemėlapis",
+    "privacy": "Privatumas",
+    "logout": "Atsijungti",
+    "start_heading": "Gaukite pranešimus apie sutrikimus",
+    "start_intro": (
+        "Gausite SMS žinutę, el. laišką arba skambutį, kai jūsų adresu "
+        "nutraukiamas vandens, šilumos ar elektros tiekimas. Paslauga nemokama,"
+        " o jūsų duomenys naudojami tik pranešimams apie sutrikimus. Tokiu pat "
+        "būdu vėliau galėsite pakeisti arba ištrinti savo duomenis."
+    ),
+    "name": "Vardas ir pavardė",
+    "phone": "Telefono numeris",
+    "phone_hint": "Pvz., 040 123 4567. Į laidinį telefoną kodas perskaitomas skambučiu.",
+    "email": "El. paštas",
+    "email_hint": "Jei nurodysite ir telefono numerį, kodas bus išsiųstas į telefoną.",
+    "send_code": "Siųsti kodą",
+    "name_required": "Įrašykite savo vardą.",
+    "phone_or_email": "Nurodykite telefono numerį arba el. pašto adresą.",
+    "phone_invalid": "Telefono numeris netinkamas.",
+    "email_invalid": "El. pašto adresas netinkamas.",
+    "too_long": "Tekstas per ilgas.",
+    "too_many": "Per daug bandymų. Bandykite vėliau.",
+    "send_failed": "Šiuo metu žinutės išsiųsti nepavyko. Netrukus bandykite dar kartą.",
+    "pin_heading": "Įveskite patvirtinimo kodą",
+    "sent_sms": "Keturių skaitmenų kodą išsiuntėme SMS žinute numeriu {to}.",
+    "sent_voice": "Skambiname numeriu {to} ir perskaitysime keturių skaitmenų kodą.",
+    "sent_email": "Keturių skaitmenų kodą išsiuntėme adresu {to}.",
+    "pin_valid": "Kodas galioja {minutes} min.",
+    "pin": "Kodas",
+    "confirm": "Patvirtinti",
+    "wrong_pin": "Kodas neteisingas. Liko bandymų: {n}.",
+    "pin_dead": "Kodas nebegalioja arba buvo bandytas per daug kartų. Paprašykite naujo kodo.",
+    "new_code": "Paprašyti naujo kodo",
+    "me_heading": "Mano duomenys",
+    "welcome_new": "Užsiregistravote. Dabar pridėkite adresą, apie kurį norite gauti pranešimus.",
+    "profile": "Pagrindiniai duomenys",
+    "message_language": "Pranešimų kalba",
+    "save": "Išsaugoti",
+    "cancel": "Atšaukti",
+    "logins": "Kontaktai, kuriais prisijungiate",
+    "verified": "patvirtinta",
+    "unverified": "laukia patvirtinimo – atidarykite el. laiške atsiųstą nuorodą",
+    "resend_link": "Siųsti nuorodą dar kartą",
+    "addresses": "Adresai",
+    "no_addresses": "Dar nepridėjote nė vieno adreso.",
+    "add_address": "Pridėti adresą",
+    "delete_address": "Pašalinti adresą",
+    "service": "Paslauga",
+    "role": "Vaidmuo",
+    "resident": "Gyventojas arba savininkas",
+    "property_manager": "Pastato administratorius arba prižiūrėtojas",
+    "customer_number": "Kliento numeris",
+    "facility_number": "Objekto numeris",
+    "invoice_hint": "Iš sąskaitos, neprivaloma.",
+    "edit": "Keisti",
+    "delete": "Pašalinti",
+    "opt_out_heading": "Blokuoti pranešimus",
+    "opt_out_intro": (
+        "Užblokuotas numeris ar adresas negauna jokių pranešimų apie "
+        "sutrikimus, net ir iš operatorių katalogų. Taip pat galite atsakyti "
+        "STOP į SMS žinutę."
+    ),
+    "blocked": "užblokuota",
+    "receives": "gauna pranešimus",
+    "block": "Blokuoti pranešimus",
+    "unblock": "Leisti pranešimus",
+    "your_data": "Jūsų duomenys",
+    "download": "Atsisiųsti visus savo duomenis (JSON)",
+    "erase_confirm": "Suprantu, kad visi mano duomenys bus ištrinti visam laikui.",
+    "erase": "Ištrinti visus mano duomenis",
+    "address_heading": "Pridėti adresą",
+    "postal_code": "Pašto kodas",
+    "street": "Gatvė",
+    "house_number": "Namo numeris",
+    "address_hint": "Pradėkite nuo pašto kodo; gatvė ir numeris imami iš adresų registro.",
+    "services": "Paslaugos",
+    "notices_to": "Pranešimus siųsti",
+    "service_required": "Pasirinkite bent vieną paslaugą.",
+    "destination_required": "Nurodykite telefono numerį arba el. pašto adresą.",
+    "subscription_heading": "Keisti prenumeratą",
+    "link_sent": (
+        "Išsiuntėme patvirtinimo nuorodą el. paštu. El. pašto adresas bus "
+        "naudojamas tik jums atidarius nuorodą."
+    ),
+    "saved": "Išsaugota.",
+    "deleted": "Pašalinta.",
+    "opted_out": "Pranešimai užblokuoti.",
+    "opted_in": "Pranešimai leidžiami.",
+    "email_verified": "El. pašto adresas patvirtintas.",
+    "erased": "Jūsų duomenys ištrinti.",
+    "logged_out": "Atsijungėte.",
+    "verify_heading": "Patvirtinkite el. pašto adresą",
+    "verify_text": (
+        "Patvirtinkite, kad norite gauti pranešimus apie sutrikimus šiuo el. "
+        "pašto adresu."
+    ),
+    "link_invalid": "Nuoroda nebegalioja arba yra netinkama.",
+    "unsubscribe_heading": "Nebegauti pranešimų el. paštu",
+    "unsubscribe_text": (
+        "Patvirtinkite, kad nebenorite gauti pranešimų apie sutrikimus šiuo el."
+        " pašto adresu."
+    ),
+    "unsubscribe_button": "Nebegauti pranešimų",
+    "unsubscribed": "Šiuo el. pašto adresu pranešimai apie sutrikimus nebebus siunčiami.",
+    "unsubscribe_ask": (
+        "Įrašykite savo el. pašto adresą ir atsiųsime nuorodą, kuria galėsite "
+        "atsisakyti pranešimų."
+    ),
+    "send_link": "Siųsti nuorodą",
+    "unsubscribe_sent": "Išsiuntėme nuorodą, kuria galite atsisakyti pranešimų.",
+    "forbidden": (
+        "Formos patikros kodo nebuvo arba jis pasenęs. Atnaujinkite puslapį ir "
+        "bandykite dar kartą."
+    ),
+    "not_found": "Nerasta.",
+    "session_expired": "Jūsų sesija baigėsi. Prisijunkite dar kartą.",
+    "back": "Atgal",
+    "pin_sms": (
+        "{utility}: jūsų patvirtinimo kodas {pin}. Galioja {minutes} min. "
+        "Niekam jo nesakykite."
+    ),
+    "pin_voice": (
+        "Sveiki, skambina {utility}. Jūsų patvirtinimo kodas: {digits}. "
+        "Pakartoju: {digits}."
+    ),
+    "pin_subject": "{utility}: patvirtinimo kodas",
+    "pin_email": (
+        "Jūsų patvirtinimo kodas: {pin}. Jis galioja {minutes} min.\n\nJei kodo "
+        "neprašėte, šio laiško galite nepaisyti."
+    ),
+    "verify_subject": "{utility}: patvirtinkite el. pašto adresą",
+    "verify_email_text": (
+        "Patvirtinkite, kad norite gauti pranešimus apie sutrikimus šiuo "
+        "adresu, atidarę nuorodą:\n{url}\n\nNuoroda galioja {days} d. Jei "
+        "pranešimų neprašėte, šio laiško galite nepaisyti."
+    ),
+    "unsubscribe_subject": "{utility}: pranešimų apie sutrikimus atsisakymas",
+    "unsubscribe_email_text": (
+        "Pranešimų šiuo adresu galite atsisakyti atidarę nuorodą:\n{url}\n\n"
+        "Nuoroda galioja {days} d."
+    ),
+    "name_hint": "Tik naujiems: sugrįžęs gyventojas prisijungia be vardo.",
+    "too_many_wait": "Per daug bandymų. Naujo kodo galėsite paprašyti po {minutes} min.",
+    "pin_format": "Įveskite visus keturis kodo skaitmenis. Šis bandymas neįskaitytas.",
+    "delete_heading": "Patvirtinkite pašalinimą",
+    "delete_text": "Pašalinti? {what}",
+    "delete_yes": "Taip, pašalinti",
+    "address_incomplete": "Nurodykite pašto kodą, gatvę ir namo numerį.",
+    "postal_code_unknown": "Šiuo pašto kodu paslaugų neteikiame. Patikrinkite pašto kodą.",
+    "street_elsewhere": "Ši gatvė mūsų teritorijoje turi kitą pašto kodą.",
+    "number_unknown": "Mūsų registre šioje gatvėje tokio namo numerio nėra. Gatvės numeriai:",
+    "street_unknown": "Šiuo pašto kodu tokios gatvės nėra.",
+    "suggestions": "Ar turėjote omenyje:",
+    "name_missing": (
+        "Įrašykite savo vardą pagrindiniuose duomenyse, kad atpažintume jus, "
+        "jei susisieksite."
+    ),
+    "who_heading": "Kam reikia registruotis?",
+    "privacy_controller": "Duomenų valdytojas ir kontaktai",
+    "privacy_retention": "Saugojimo terminai",
+    "privacy_retention_text": (
+        "Pristatymo žurnalas ištrinamas po {days} d. Patvirtinimo kodas galioja"
+        " {minutes} min. Registracija saugoma, kol ją ištrinsite arba "
+        "išsikelsite."
+    ),
+    "privacy_complaint": "Skundai",
+    "privacy_complaint_text": (
+        "Jei manote, kad jūsų duomenys tvarkomi neteisėtai, galite pateikti "
+        "skundą Duomenų apsaugos ombudsmeno tarnybai (tietosuoja.fi)."
+    ),
+}
+
+# The privacy page: headed paragraphs.
+PRIVACY: list[tuple[str, str]] = [
+    (
+        "Ką saugome",
+        (
+            "Jūsų vardą, telefono numerį ir el. pašto adresą, adresus, apie kuriuos"
+            " norite gauti pranešimus, pasirinktas paslaugas (vanduo, "
+            "centralizuotas šildymas, elektra), jūsų vaidmenį (gyventojas ar "
+            "administratorius), kliento ir objekto numerius iš sąskaitos, jei juos "
+            "nurodote, pranešimų kalbą ir blokavimus. Taip pat registruojame, kurie"
+            " pranešimai išsiųsti jūsų numeriais ir adresais ir ar jie pristatyti."
+        ),
+    ),
+    (
+        "Kodėl",
+        (
+            "Tik tam, kad praneštume apie vandens, šilumos ir elektros tiekimo "
+            "sutrikimus. Duomenys nenaudojami rinkodarai ir niekam neperduodami. "
+            "Užregistruotas numeris tam adresui pakeičia operatorių katalogų "
+            "numerius."
+        ),
+    ),
+    (
+        "Kiek laiko",
+        (
+            "Registracijos saugomos, kol jas ištrinsite arba išsikelsite (tai "
+            "praneša klientų sistema). Pristatymo žurnalai ištrinami po nustatyto "
+            "laiko. Patvirtinimo kodai nustoja galioti po 10 minučių ir ištrinami. "
+            "Blokavimai saugomi, kad išliktų galioti."
+        ),
+    ),
+    (
+        "Kur",
+        "Duomenys saugomi Europos Sąjungoje.",
+    ),
+    (
+        "Jūsų teisės",
+        (
+            "Šioje paslaugoje galite peržiūrėti, pataisyti, atsisiųsti ir ištrinti "
+            "visus savo duomenis. Pranešimus galite užblokuoti čia, nuoroda el. "
+            "laiške arba atsakę STOP į SMS žinutę."
+        ),
+    ),
+]
