@@ -36,6 +36,7 @@ from map_server.oapi.schemas import router as schemas_router
 from map_server.oapi.templates import write_templates
 from map_server.ops import install_ops, process_exit
 from map_server.portal.router import router as portal_router
+from map_server.request_guard import RequestGuard
 from map_server.snapshot import SnapshotCache, register
 from map_server.unavailable import DatabaseUnavailableMiddleware
 from map_server.web.basemap import router as basemap_router
@@ -124,6 +125,7 @@ def create_app(
     app.add_middleware(OapiParameterGuard)
     app.add_middleware(PublicCacheMiddleware, snapshots=snapshots, settings=settings)
     app.add_middleware(DatabaseUnavailableMiddleware)
+    app.add_middleware(RequestGuard)
     app.add_middleware(PublicCors)  # outermost: errors and 304s carry it too
     install_ops(app)
     return app

@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from gis_outage.config import Settings
 from gis_outage.storage.outages import change_status
+from map_server.app import create_app
 from map_server.web.lookup import parse_query
-from tests.map_server.data import ENGINEER, new_outage
+from tests.map_server.data import ENGINEER, add_addresses, new_outage
 
 
 def suggestions(client: TestClient, q: str) -> list[str]:
@@ -130,3 +132,20 @@ def test_why_an_address_in_a_shaded_area_is_not_affected(client: TestClient, eng
     assert [o["id"] for o in a2["outages"]] == [power]  # resolved: not affected any more
     assert [o["id"] for o in a2["ended"]] == [water] and a2["ended"][0]["ended_at"]
     assert a2["affected_now"] is True
+
+
+@pytest.mark.postgis
+def test_nul_in_a_query_or_path_is_refused_on_postgis(tmp_path, postgis_db) -> None:
+    """PostgreSQL text cannot hold NUL: the request is refused before any handler."""
+    add_addresses(postgis_db)
+    settings = Settings(data_dir=tmp_path, public_url="http://testserver")
+    with TestClient(create_app(settings, postgis_db)) as client:
+        for url in ("/lookup/addresses?q=0%00", "/lookup/status?address_id=A1%00",
+                    "/portal/?x=%00"):
+            response = client.get(url)
+            assert response.status_code == 422, (url, response.text)
+            assert "NUL" in response.json()["detail"][0]["msg"]
+        response = client.get("/oapi/collections/outages/items/1%00?f=json")
+        assert response.status_code == 400, response.text
+        assert "NUL" in response.json()["description"]
+        assert client.get("/lookup/addresses?q=Manner").status_code == 200
