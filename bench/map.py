@@ -459,8 +459,12 @@ async def httpx_load(
     stop = time.perf_counter() + seconds
 
     async def worker(client: httpx.AsyncClient) -> None:
+        # At least one request each: on a loaded machine the phase may end before
+        # this process is up, and a figure needs a sample.
         nonlocal errors, size
-        while time.perf_counter() < stop and not (until and until.is_set()):
+        first = True
+        while first or (time.perf_counter() < stop and not (until and until.is_set())):
+            first = False
             started = time.perf_counter()
             try:
                 response = await client.get(url)
