@@ -44,6 +44,18 @@ TEXTS: dict[str, str] = {
     "logins": "Kirjautumiseen käytetyt yhteystiedot",
     "verified": "vahvistettu",
     "unverified": "odottaa vahvistusta – avaa sähköpostiin lähetetty linkki",
+    "phone_unproven": (
+        "odottaa koodia – numeroon ei lähetetä mitään ennen kuin sille lähetetty koodi on "
+        "syötetty tähän"
+    ),
+    "send_pin_again": "Lähetä koodi numeroon",
+    "awaiting_proof": "ei vielä vahvistettu: sen koodia tai linkkiä ei ole käytetty",
+    "prove_first": (
+        "Täällä voi estää tai sallia viestit vain numeroon tai osoitteeseen, jonka olet "
+        "vahvistanut sen koodilla tai linkillä. Toisen numeron viestit saa loppumaan "
+        "vastaamalla viestiin STOP; sähköpostiosoitteen viestit sähköpostin linkillä."
+    ),
+    "proven": "Numero on vahvistettu. Katkotiedotteet lähetetään nyt siihen.",
     "resend_link": "Lähetä linkki uudelleen",
     "addresses": "Osoitteet",
     "no_addresses": "Et ole vielä lisännyt osoitteita.",

@@ -44,6 +44,17 @@ TEXTS: dict[str, str] = {
     "logins": "Kontaktai, kuriais prisijungiate",
     "verified": "patvirtinta",
     "unverified": "laukia patvirtinimo – atidarykite el. laiške atsiųstą nuorodą",
+    "phone_unproven": (
+        "laukia kodo – į numerį nieko nesiunčiama, kol čia neįvestas į jį išsiųstas kodas"
+    ),
+    "send_pin_again": "Siųsti kodą į numerį",
+    "awaiting_proof": "dar nepatvirtinta: jos kodas ar nuoroda nepanaudoti",
+    "prove_first": (
+        "Čia galima blokuoti ar leisti pranešimus tik numeriui ar adresui, kurį "
+        "patvirtinote jo kodu ar nuoroda. Kad pranešimai kitam numeriui nebebūtų siunčiami,"
+        " atsakykite į pranešimą STOP; el. pašto adresui naudokite nuorodą el. laiške."
+    ),
+    "proven": "Numeris patvirtintas. Pranešimai apie sutrikimus dabar siunčiami į jį.",
     "resend_link": "Siųsti nuorodą dar kartą",
     "addresses": "Adresai",
     "no_addresses": "Dar nepridėjote nė vieno adreso.",

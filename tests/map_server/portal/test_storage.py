@@ -170,7 +170,7 @@ def test_export_and_erase(db_engine: Engine) -> None:
     me = subscriber_with(db_engine, "A1", phone=PHONE, email="maija@example.fi")
     other = subscriber_with(db_engine, "A2", phone="+358451112233")
     add_opt_out(db_engine, PHONE, "sms")
-    data = export_subscriber(db_engine, me)
+    data = export_subscriber(db_engine, me, {PHONE})
     assert data["subscriber"]["name"] == "Maija"
     assert [s["address"]["address_id"] for s in data["subscriptions"]] == ["A1"]
     assert [o["destination"] for o in data["opt_outs"]] == [PHONE]
