@@ -21,7 +21,7 @@ TEXTS: dict[str, str] = {
     "name_required": "Type your name.",
     "phone_or_email": "Give a phone number or an e-mail address.",
     "phone_invalid": "The phone number is not valid.",
-    "email_invalid": "The e-mail address is not valid.",
+    "email_invalid": "The e-mail address is not valid. Give one address, like name@example.fi.",
     "too_long": "The text is too long.",
     "too_many": "Too many attempts. Please try again later.",
     "send_failed": "The message could not be sent just now. Please try again shortly.",

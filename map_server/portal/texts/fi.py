@@ -21,7 +21,10 @@ TEXTS: dict[str, str] = {
     "name_required": "Kirjoita nimesi.",
     "phone_or_email": "Anna puhelinnumero tai sähköpostiosoite.",
     "phone_invalid": "Puhelinnumero ei ole kelvollinen.",
-    "email_invalid": "Sähköpostiosoite ei ole kelvollinen.",
+    "email_invalid": (
+        "Sähköpostiosoite ei ole kelvollinen. Anna yksi osoite, esimerkiksi "
+        "nimi@esimerkki.fi."
+    ),
     "too_long": "Teksti on liian pitkä.",
     "too_many": "Liian monta yritystä. Yritä myöhemmin uudelleen.",
     "send_failed": "Viestiä ei voitu lähettää juuri nyt. Yritä hetken kuluttua uudelleen.",

@@ -21,7 +21,9 @@ TEXTS: dict[str, str] = {
     "name_required": "Įrašykite savo vardą.",
     "phone_or_email": "Nurodykite telefono numerį arba el. pašto adresą.",
     "phone_invalid": "Telefono numeris netinkamas.",
-    "email_invalid": "El. pašto adresas netinkamas.",
+    "email_invalid": (
+        "El. pašto adresas netinkamas. Nurodykite vieną adresą, pvz., vardas@pavyzdys.lt."
+    ),
     "too_long": "Tekstas per ilgas.",
     "too_many": "Per daug bandymų. Bandykite vėliau.",
     "send_failed": "Šiuo metu žinutės išsiųsti nepavyko. Netrukus bandykite dar kartą.",

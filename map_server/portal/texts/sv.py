@@ -21,7 +21,7 @@ TEXTS: dict[str, str] = {
     "name_required": "Skriv ditt namn.",
     "phone_or_email": "Ange ett telefonnummer eller en e-postadress.",
     "phone_invalid": "Telefonnumret är inte giltigt.",
-    "email_invalid": "E-postadressen är inte giltig.",
+    "email_invalid": "E-postadressen är inte giltig. Ange en adress, till exempel namn@exempel.fi.",
     "too_long": "Texten är för lång.",
     "too_many": "För många försök. Försök igen senare.",
     "send_failed": "Meddelandet kunde inte skickas just nu. Försök igen om en stund.",

@@ -164,3 +164,20 @@ def test_a_number_added_counts_once_its_pin_is_typed(resident: Resident, engine:
     # A new PIN can be asked for a number still waiting, not for a proven one.
     resend = resident.post("/portal/me/phone/resend", {"phone": VICTIM}, page="/portal/me")
     assert resend.status_code == 404
+
+
+@pytest.mark.parametrize("typed", ["a@b.org,attacker", "a@b.org attacker",
+                                   '"a,b"@b.org', "aino@localhost"])  # fmt: skip
+def test_an_email_field_takes_one_address(
+    resident: Resident, engine: Engine, typed: str
+) -> None:
+    """A list or a bare host in an e-mail field is refused with a message that says so,
+    on every form, and nothing is mailed to any of it."""
+    refused = resident.start(email=typed)
+    assert refused.status_code == 400 and FI["email_invalid"] in refused.text
+    asked = resident.post("/portal/unsubscribe", {"email": typed}, page="/portal/unsubscribe")
+    assert asked.status_code == 400 and FI["email_invalid"] in asked.text
+    resident.register_phone("040 123 4567", ATTACKER)
+    added = resident.add_address("00100", "Mannerheimintie", "5", email=typed, expect=400)
+    assert FI["email_invalid"] in added.text
+    assert resident.mailbox.messages == [] and rows(engine, "subscriptions") == []
