@@ -56,8 +56,13 @@ def audit_resident(conn: Connection, subscriber_id: int, action: str, details: d
                 details)
 
 
-def record_resident(bind: Bind, subscriber_id: int, action: str, details: dict) -> None:
-    """An audit row, in a transaction of its own, for something a resident read or did
-    that changes no other row (an export of their data)."""
+def record(bind: Bind, actor: str, action: str, target: str, details: dict) -> None:
+    """An audit row in a transaction of its own, for a read that changes no other row
+    (a download of personal data)."""
     with write_transaction(bind) as conn:
-        audit_resident(conn, subscriber_id, action, details)
+        write_audit(conn, actor, action, target, details)
+
+
+def record_resident(bind: Bind, subscriber_id: int, action: str, details: dict) -> None:
+    """`record` for something a resident read (an export of their data)."""
+    record(bind, resident_actor(subscriber_id), action, subscriber_target(subscriber_id), details)
