@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from ..model import Channel, NumberType
 from ..phones import mask, number_type
 from ..storage.audit import record_resident
-from ..storage.logins import consume_proof
+from ..storage.logins import consume_proof, list_logins
 from ..storage.schema import utcnow
 from ..storage.subscriber_records import export_subscriber
 from ..storage.subscriptions import (
@@ -62,8 +62,10 @@ def proven(db: Engine, subscriber_id: int) -> set[str]:
 
 
 def destinations(db: Engine, subscriber_id: int) -> list[Destination]:
-    """The subscriber's destinations, proven or waiting, with the block of proven ones."""
-    mine = own_destinations(db, subscriber_id)
+    """The subscriber's destinations, proven or waiting, with the block of proven ones.
+    An e-mail given beside the phone at registration is left out until its link is
+    opened: whether it was stored tells whether another account holds it."""
+    mine = own_destinations(db, subscriber_id, login_claims=False)
     ok = proven(db, subscriber_id)
     blocked = opt_out_status(db, [d for d in mine if d in ok])
     return [
@@ -118,10 +120,19 @@ def prove_by_link(db: Engine, subscriber_id: int, email: str) -> None:
     remove_opt_out(db, subscriber_id, email, by="link")
 
 
+def logins(db: Engine, subscriber_id: int) -> list[dict[str, Any]]:
+    """The logins the subscriber proved. An e-mail given beside the phone at
+    registration becomes one when its link is opened; until then no page says anything
+    of it, since it is stored only when no other account holds it (the same answer
+    whether an address is registered or not)."""
+    return [row for row in list_logins(db, subscriber_id) if row["verified_at"] is not None]
+
+
 def export(db: Engine, subscriber_id: int) -> dict[str, Any]:
     """Everything stored about the subscriber, with the deliveries and blocks of the
     destinations they proved only; the export itself is audited."""
     data = export_subscriber(db, subscriber_id, proven(db, subscriber_id))
+    data["logins"] = [row for row in data["logins"] if row["verified_at"] is not None]
     data["exported_at"] = utcnow().isoformat()
     record_resident(db, subscriber_id, "portal.export", {"deliveries": len(data["deliveries"])})
     return data

@@ -278,10 +278,16 @@ def pending_destinations(bind: Bind, subscriber_id: int) -> set[str]:
     return set(own_destinations(bind, subscriber_id)) - proven_destinations(bind, subscriber_id)
 
 
-def own_destinations(bind: Bind, subscriber_id: int) -> dict[str, str]:
-    """{destination: channel} of every phone and e-mail the subscriber registered."""
+def own_destinations(
+    bind: Bind, subscriber_id: int, *, login_claims: bool = True
+) -> dict[str, str]:
+    """{destination: channel} of every phone and e-mail the subscriber registered; with
+    `login_claims` False, without the logins still waiting for their proof."""
     s, lc = subscriptions.c, portal_logins.c
     found: dict[str, str] = {}
+    logins = sa.select(lc.destination, lc.channel).where(lc.subscriber_id == subscriber_id)
+    if not login_claims:
+        logins = logins.where(lc.verified_at.is_not(None))
     with read_connection(bind) as conn:
         for phone, email in conn.execute(
             sa.select(s.phone, s.email).where(s.subscriber_id == subscriber_id)
@@ -290,9 +296,7 @@ def own_destinations(bind: Bind, subscriber_id: int) -> dict[str, str]:
                 found.setdefault(phone, Channel.SMS.value)
             if email:
                 found.setdefault(email, Channel.EMAIL.value)
-        for destination, channel in conn.execute(
-            sa.select(lc.destination, lc.channel).where(lc.subscriber_id == subscriber_id)
-        ):
+        for destination, channel in conn.execute(logins):
             found.setdefault(destination, channel)
     return found
 

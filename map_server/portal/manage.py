@@ -16,7 +16,6 @@ from starlette.datastructures import FormData
 from gis_outage.model import Channel, Service
 from gis_outage.services import residents
 from gis_outage.storage.addresses import find_addresses, find_streets, street_key
-from gis_outage.storage.logins import list_logins
 from gis_outage.storage.service_area import house_numbers, offered_services, resolve_address
 from gis_outage.storage.subscriber_records import erase_subscriber
 from gis_outage.storage.subscriptions import (
@@ -87,7 +86,7 @@ def me(request: Request, session: Session) -> Response:
         place["subscriptions"].sort(key=lambda s: order[s["service"]])
     context = {
         "subscriber": subscriber,
-        "logins": list_logins(p.db, session.subscriber_id),
+        "logins": residents.logins(p.db, session.subscriber_id),
         "places": list(places.values()),
         # Blocked or not is said of proven destinations only (residents.destinations).
         "destinations": residents.destinations(p.db, session.subscriber_id),
@@ -120,7 +119,7 @@ def _defaults(p: Portal, session: PortalSession) -> dict[str, str]:
         values["email"] = session.login_destination
     else:
         values["phone"] = session.login_destination
-    for login in list_logins(p.db, session.subscriber_id):
+    for login in residents.logins(p.db, session.subscriber_id):
         if login["channel"] == Channel.EMAIL.value and "email" not in values:
             values["email"] = login["destination"]
     return values

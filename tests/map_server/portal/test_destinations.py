@@ -181,3 +181,33 @@ def test_an_email_field_takes_one_address(
     added = resident.add_address("00100", "Mannerheimintie", "5", email=typed, expect=400)
     assert FI["email_invalid"] in added.text
     assert resident.mailbox.messages == [] and rows(engine, "subscriptions") == []
+
+
+def test_whether_an_email_is_registered_cannot_be_probed(
+    resident: Resident, make_resident, engine: Engine
+) -> None:
+    """Registering with a phone and an e-mail address gives the same pages and export
+    whether another account holds the address or not."""
+    victim = make_resident()
+    victim.register_email(VICTIM_EMAIL, name="Vieno")
+    free = "vapaa@example.fi"
+    answers = []
+    for person, phone, e164, email in [
+        (resident, "040 123 4567", ATTACKER, VICTIM_EMAIL),
+        (make_resident(), "045 999 8877", "+358459998877", free),
+    ]:
+        me = person.register_phone(phone, e164, email=email, name="Kokeilija")
+        new = person.get("/portal/me/addresses/new")
+        export = json.loads(person.post("/portal/me/export", {}, page="/portal/me").text)
+        assert email not in me.text and email not in new.text, email
+        assert [x["destination"] for x in export["logins"]] == [e164]
+        answers.append((me.status_code, me.text.replace(e164, "N").count("<li"),
+                        sorted(export), len(export["subscriptions"])))  # fmt: skip
+    assert answers[0] == answers[1]
+    # The free address still becomes a login once its owner opens the link.
+    link = resident.link(free, "verify")
+    owner = make_resident()
+    owner.get(link)
+    assert owner.post(link, {}).status_code == 200
+    assert {r["destination"]: r["verified_at"] is not None
+            for r in rows(engine, "portal_logins")}[free]  # fmt: skip
