@@ -66,17 +66,18 @@ def test_a_stranger_cannot_be_silenced_by_typing_their_number(
     sent = len(resident.sms_to_all(VICTIM))
     resident.register_phone("040 123 4567", ATTACKER, name="Hyökkääjä")
 
-    # Typing the stranger's number sends the stranger a PIN; it stays a claim.
     added = resident.add_address("00100", "Mannerheimintie", "5", phone="045 111 2233")
+    refused = resident.post("/portal/me/opt-out", {"destination": VICTIM}, page="/portal/me")
+    assert refused.status_code == 403 and FI["prove_first"] in refused.text
+    assert rows(engine, "opt_outs") == []
+    assert recipients(engine, "A2") == {VICTIM}
+
+    # Typing the stranger's number sent the stranger a PIN; it stays a claim.
     assert added.headers["location"] == "/portal/me/prove"
     assert len(resident.sms_to(VICTIM, sent + 1)) == sent + 1
     assert [s["phone_verified_at"] for s in rows(engine, "subscriptions")
             if s["address_id"] == "A1"] == [None]  # fmt: skip
     assert recipients(engine, "A1") == set()  # nothing goes to a claim
-
-    refused = resident.post("/portal/me/opt-out", {"destination": VICTIM}, page="/portal/me")
-    assert refused.status_code == 403 and FI["prove_first"] in refused.text
-    assert rows(engine, "opt_outs") == []
     assert resident.post("/portal/me/opt-in", {"destination": VICTIM},
                          page="/portal/me").status_code == 403  # fmt: skip
     # Removing the claim removes nothing of the stranger's.
