@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from ..model import Channel, NumberType
-from ..phones import mask, number_type
+from ..phones import number_type
 from ..storage.audit import record_resident
 from ..storage.logins import consume_proof, list_logins
 from ..storage.schema import utcnow
@@ -44,10 +44,6 @@ class Destination:
     channel: str
     proven: bool
     blocked: bool  # only ever true for a proven one: a claim's block is its owner's
-
-    @property
-    def masked(self) -> str:
-        return mask(self.value)
 
 
 def channel_of(destination: str) -> Channel:
