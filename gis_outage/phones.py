@@ -10,6 +10,16 @@ from phonenumbers import PhoneNumberType
 from .model import Channel, NumberType
 
 
+def mask(destination: str) -> str:
+    """A phone number or e-mail address as logs, audit rows and pages may show it:
+    '+358401234567' → '+35840•••••67'; 'maija@example.fi' → 'm•••@example.fi'."""
+    if "@" in destination:
+        user, _, domain = destination.partition("@")
+        return f"{user[:1]}•••@{domain}"
+    keep = 6 if len(destination) > 10 else 3
+    return destination[:keep] + "•" * max(0, len(destination) - keep - 2) + destination[-2:]
+
+
 class InvalidPhoneNumber(ValueError):
     """Not a valid number; the message never repeats the number itself."""
 

@@ -19,6 +19,7 @@ from ..model import EventKind, OutageKind, OutageStatus, Service
 from ..network import Network
 from ..storage import outages as store
 from ..storage.addresses import addresses_on_streets, load_addresses, street_names
+from ..storage.audit import record
 from ..storage.reports import delivery_rows, delivery_stats
 from ..trace import TraceEngine, TraceResult, UnknownIdError
 from .context import Context
@@ -213,10 +214,14 @@ def listing(
     return [(row, delivery_stats(ctx.db, row["id"])) for row in rows]
 
 
-def deliveries(ctx: Context, outage_id: int) -> list[dict[str, Any]]:
-    """Every delivery of an outage, destinations included (the regulator's report)."""
+def deliveries(ctx: Context, outage_id: int, actor: str) -> list[dict[str, Any]]:
+    """Every delivery of an outage, destinations included (the regulator's report);
+    the audit log says who took it."""
     store.get_outage(ctx.db, outage_id)  # NotFound for an unknown outage
-    return delivery_rows(ctx.db, outage_id)
+    rows = delivery_rows(ctx.db, outage_id)
+    record(ctx.db, actor, "outage.deliveries.download", f"outage:{outage_id}",
+           {"rows": len(rows)})  # fmt: skip
+    return rows
 
 
 def message_timing(ctx: Context, outage_id: int) -> dict[str, Any]:

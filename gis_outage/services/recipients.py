@@ -2,8 +2,9 @@
 
 From the outage's affected addresses (the snapshot taken at the event): operator
 directory numbers (not secret ones, not people under 16 where the birth year is
-known), registered subscriptions for that address and service (a registered number
-replaces the directory numbers of that address, if the utility says so), property
+known), registered subscriptions for that address and service, each destination once its
+owner proved it (a proven number replaces the directory numbers of that address, if
+the utility says so), property
 managers registered for the building; minus opt-outs; one message per destination.
 """
 
@@ -121,7 +122,9 @@ def resolve_for(
         manager = sub["role"] == SubscriptionRole.PROPERTY_MANAGER
         source = Source.MANAGER if manager else Source.SUBSCRIPTION
         language = sub["language"] or default_language
-        if add_phone(sub["phone"], None, language, sub["address_id"], source) and not manager:
+        # A destination typed in the portal is used once its owner proved it (PIN, link).
+        proven_phone = sub["phone"] if sub["phone_verified_at"] is not None else None
+        if add_phone(proven_phone, None, language, sub["address_id"], source) and not manager:
             replaced.add(sub["address_id"])
         email = normalize_email(sub["email"])
         if email and sub["email_verified_at"] is not None:

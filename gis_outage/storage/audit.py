@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gis_outage.storage.db import Bind, dict_rows, read_connection
+from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
 from gis_outage.storage.schema import audit_log, utcnow
 
 
@@ -54,3 +54,15 @@ def audit_resident(conn: Connection, subscriber_id: int, action: str, details: d
     """An audit row for what a resident did to their own registration."""
     write_audit(conn, resident_actor(subscriber_id), action, subscriber_target(subscriber_id),
                 details)
+
+
+def record(bind: Bind, actor: str, action: str, target: str, details: dict) -> None:
+    """An audit row in a transaction of its own, for a read that changes no other row
+    (a download of personal data)."""
+    with write_transaction(bind) as conn:
+        write_audit(conn, actor, action, target, details)
+
+
+def record_resident(bind: Bind, subscriber_id: int, action: str, details: dict) -> None:
+    """`record` for something a resident read (an export of their data)."""
+    record(bind, resident_actor(subscriber_id), action, subscriber_target(subscriber_id), details)

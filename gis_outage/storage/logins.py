@@ -36,8 +36,11 @@ def create_challenge(
     expires_at: datetime,
     name: str | None = None,
     email: str | None = None,
+    subscriber_id: int | None = None,
     now: datetime | None = None,
 ) -> int:
+    """A PIN sent to `destination`: to log in, or with `subscriber_id` to prove the
+    destination for that logged-in subscriber (such a challenge opens no session)."""
     values = {
         "token_hash": token_hash,
         "destination": destination,
@@ -49,6 +52,7 @@ def create_challenge(
         "attempts": 0,
         "created_at": now or utcnow(),
         "expires_at": expires_at,
+        "subscriber_id": subscriber_id,
     }
     with write_transaction(bind) as conn:
         return int(
@@ -56,15 +60,19 @@ def create_challenge(
         )
 
 
-def get_challenge(bind: Bind, token_hash: str, *, now: datetime | None = None) -> dict | None:
-    """The live challenge with this token hash (not expired), or None."""
+def get_challenge(
+    bind: Bind, token_hash: str, *, subscriber_id: int | None = None, now: datetime | None = None
+) -> dict | None:
+    """The live challenge with this token hash (not expired), or None: a login challenge,
+    or with `subscriber_id` one that proves a destination for that subscriber."""
     now = now or utcnow()
     c = portal_pin_challenges.c
+    whose = c.subscriber_id.is_(None) if subscriber_id is None else c.subscriber_id == subscriber_id
     with read_connection(bind) as conn:
         row = (
             conn.execute(
                 sa.select(portal_pin_challenges).where(
-                    c.token_hash == token_hash, c.expires_at > now
+                    c.token_hash == token_hash, c.expires_at > now, whose
                 )
             )
             .mappings()
@@ -99,6 +107,18 @@ def delete_challenge(bind: Bind, token_hash: str) -> None:
         )
 
 
+def consume_proof(bind: Bind, challenge_id: int, subscriber_id: int) -> str | None:
+    """The PIN of a proof was right: delete the challenge and return its destination;
+    None when it is not this subscriber's or was used meanwhile."""
+    c = portal_pin_challenges.c
+    with write_transaction(bind) as conn:
+        return conn.execute(
+            portal_pin_challenges.delete()
+            .where(c.id == challenge_id, c.subscriber_id == subscriber_id)
+            .returning(c.destination)
+        ).scalar()
+
+
 # -- logins and sessions ---------------------------------------------------------------
 
 
@@ -127,7 +147,7 @@ def complete_login(
         challenge = (
             conn.execute(
                 portal_pin_challenges.delete()
-                .where(c.id == challenge_id)
+                .where(c.id == challenge_id, c.subscriber_id.is_(None))
                 .returning(*portal_pin_challenges.c)
             )
             .mappings()

@@ -60,6 +60,30 @@ def take_rate_limits(
     return None
 
 
+def take_try(bind: Bind, rate: RateLimit, *, now: datetime | None = None) -> int | None:
+    """Count one try against `rate` before its outcome is known, under the bucket's
+    lock: the id of the event (see `forget_event`), or None when the limit is full.
+    Parallel tries cannot all pass a check made before any of them was counted."""
+    now = now or utcnow()
+    with write_transaction(bind) as conn:
+        _lock_buckets(conn, [rate.bucket])
+        if _count(conn, rate.bucket, now - rate.window) >= rate.limit:
+            return None
+        return int(
+            conn.execute(
+                portal_rate_events.insert()
+                .values(bucket=rate.bucket, at=now)
+                .returning(portal_rate_events.c.id)
+            ).scalar_one()
+        )
+
+
+def forget_event(bind: Bind, event_id: int) -> None:
+    """Take back a try counted by `take_try` (it turned out not to be a failure)."""
+    with write_transaction(bind) as conn:
+        conn.execute(portal_rate_events.delete().where(portal_rate_events.c.id == event_id))
+
+
 def count_events(bind: Bind, bucket: str, window: timedelta, *, now: datetime | None = None):
     now = now or utcnow()
     with read_connection(bind) as conn:

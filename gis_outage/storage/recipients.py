@@ -63,6 +63,7 @@ def subscriptions_for(bind: Bind, address_ids: Iterable[str], service: str) -> l
         subscriptions.c.id,
         subscriptions.c.address_id,
         subscriptions.c.phone,
+        subscriptions.c.phone_verified_at,
         subscriptions.c.email,
         subscriptions.c.email_verified_at,
         subscriptions.c.role,

@@ -306,7 +306,10 @@ subscriptions = sa.Table(
     enum_column("service", Service),
     sa.Column("phone", sa.String(16)),
     sa.Column("email", sa.Text),
+    # When the subscriber proved each destination (a PIN, a link); until then it is a
+    # claim: nothing is sent to it and it cannot be opted out from here.
     sa.Column("email_verified_at", UTCDateTime()),
+    sa.Column("phone_verified_at", UTCDateTime()),
     sa.Column("customer_number", sa.Text),
     sa.Column("facility_number", sa.Text),
     enum_column("role", SubscriptionRole, default=SubscriptionRole.RESIDENT),
@@ -468,6 +471,8 @@ portal_pin_challenges = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     created_at(),
     sa.Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    # Set: the PIN proves `destination` for this logged-in subscriber (no session).
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="CASCADE")),
 )
 
 portal_sessions = sa.Table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -34,12 +35,14 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def export_subscriber(bind: Bind, subscriber_id: int) -> dict[str, Any]:
-    """Everything stored about the subscriber (and sent to their destinations)."""
+def export_subscriber(bind: Bind, subscriber_id: int, proven: Iterable[str]) -> dict[str, Any]:
+    """Everything stored about the subscriber, and what was sent to and blocked for the
+    destinations in `proven`: of a number or address only typed in, its owner's
+    messages and block are not the subscriber's to read."""
     subscriber = get_subscriber(bind, subscriber_id)
     if subscriber is None:
         raise LookupError("no such subscriber")
-    mine = own_destinations(bind, subscriber_id)
+    mine = set(own_destinations(bind, subscriber_id)) & set(proven)
     opted = opt_out_status(bind, mine)
     d, ps = deliveries.c, portal_sessions.c
     sent: list[dict[str, Any]] = []
@@ -76,6 +79,7 @@ def export_subscriber(bind: Bind, subscriber_id: int) -> dict[str, Any]:
                 "service": r["service"],
                 "role": r["role"],
                 "phone": r["phone"],
+                "phone_verified_at": _iso(r["phone_verified_at"]),
                 "email": r["email"],
                 "email_verified_at": _iso(r["email_verified_at"]),
                 "customer_number": r["customer_number"],

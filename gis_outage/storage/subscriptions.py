@@ -1,8 +1,9 @@
-"""A subscriber's own data: profile, subscriptions per address and service, e-mail
-verification and opt-outs.
+"""A subscriber's own data: profile, subscriptions per address and service, the proofs
+of their phone numbers and e-mail addresses, and opt-outs.
 
 Every read and write takes the subscriber id and filters by it, so a caller cannot
-reach another person's rows by guessing an id. Audit rows name ids and actions only."""
+reach another person's rows by guessing an id. Audit rows name ids, actions and at most
+a masked destination."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gis_outage.model import Channel, Service
+from gis_outage.phones import mask
 from gis_outage.storage.audit import audit_resident
 from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
 from gis_outage.storage.recipients import add_opt_out
@@ -58,7 +60,7 @@ def update_subscriber(
 def _subscription_query() -> sa.Select:
     s, a = subscriptions.c, addresses.c
     return sa.select(
-        s.id, s.address_id, s.service, s.phone, s.email, s.email_verified_at,
+        s.id, s.address_id, s.service, s.phone, s.phone_verified_at, s.email, s.email_verified_at,
         s.customer_number, s.facility_number, s.role, s.created_at,
         a.street, a.house_number, a.postal_code, a.municipality,
     ).join(addresses, a.id == s.address_id)  # fmt: skip
@@ -85,27 +87,28 @@ def get_subscription(bind: Bind, subscriber_id: int, subscription_id: int) -> di
     return dict(row) if row else None
 
 
-def verified_emails(bind: Bind, subscriber_id: int) -> set[str]:
-    """E-mail addresses this subscriber has proven (by PIN or link)."""
+def proven_destinations(bind: Bind, subscriber_id: int) -> set[str]:
+    """Phone numbers and e-mail addresses this subscriber has proven: a login opened by
+    PIN or link, a subscription's number proven by PIN, its e-mail by link."""
     s, lc = subscriptions.c, portal_logins.c
+    mine = s.subscriber_id == subscriber_id
     with read_connection(bind) as conn:
         found = set(
-            conn.execute(
-                sa.select(s.email).where(
-                    s.subscriber_id == subscriber_id, s.email_verified_at.is_not(None)
-                )
-            ).scalars()
+            conn.execute(sa.select(s.email).where(mine, s.email_verified_at.is_not(None)))
+            .scalars()
+        )
+        found |= set(
+            conn.execute(sa.select(s.phone).where(mine, s.phone_verified_at.is_not(None)))
+            .scalars()
         )
         found |= set(
             conn.execute(
                 sa.select(lc.destination).where(
-                    lc.subscriber_id == subscriber_id,
-                    lc.channel == Channel.EMAIL.value,
-                    lc.verified_at.is_not(None),
+                    lc.subscriber_id == subscriber_id, lc.verified_at.is_not(None)
                 )
             ).scalars()
         )
-    return {e for e in found if e}
+    return {d for d in found if d}
 
 
 def save_subscriptions(
@@ -119,11 +122,11 @@ def save_subscriptions(
 ) -> list[int]:
     """Create or replace the subscriber's subscription at the address for each service.
 
-    `values` holds SUBSCRIPTION_FIELDS; an e-mail is marked verified only when the
-    subscriber already proved it.
+    `values` holds SUBSCRIPTION_FIELDS; a phone or e-mail is marked proven only when
+    the subscriber already proved it.
     """
     now = now or utcnow()
-    proven = verified_emails(bind, subscriber_id)
+    proven = proven_destinations(bind, subscriber_id)
     row = _subscription_values(values, proven, now)
     s = subscriptions.c
     ids = []
@@ -131,7 +134,9 @@ def save_subscriptions(
         for service in services:
             service = Service(service).value
             existing = conn.execute(
-                sa.select(s.id, s.email, s.email_verified_at).where(
+                sa.select(
+                    s.id, s.phone, s.phone_verified_at, s.email, s.email_verified_at
+                ).where(
                     s.subscriber_id == subscriber_id,
                     s.address_id == address_id,
                     s.service == service,
@@ -149,9 +154,7 @@ def save_subscriptions(
                     )
                 )  # fmt: skip
             else:
-                update = dict(row)
-                if existing.email == row["email"] and existing.email_verified_at is not None:
-                    update["email_verified_at"] = existing.email_verified_at
+                update = _keep_proofs(row, existing._mapping)
                 conn.execute(subscriptions.update().where(s.id == existing.id).values(update))
                 ids.append(int(existing.id))
         details = {"subscriptions": ids, "services": list(services)}
@@ -165,6 +168,16 @@ def _subscription_values(values: dict[str, Any], proven: set[str], now: datetime
     if not row["phone"] and not row["email"]:
         raise ValueError("a subscription needs a phone number or an e-mail address")
     row["email_verified_at"] = now if row["email"] in proven else None
+    row["phone_verified_at"] = now if row["phone"] in proven else None
+    return row
+
+
+def _keep_proofs(row: dict[str, Any], current: Any) -> dict[str, Any]:
+    """`row` with the proof times of the destinations that stay as they were."""
+    row = dict(row)
+    for kind in ("phone", "email"):
+        if row[kind] == current[kind] and current[f"{kind}_verified_at"] is not None:
+            row[f"{kind}_verified_at"] = current[f"{kind}_verified_at"]
     return row
 
 
@@ -181,9 +194,9 @@ def update_subscription(
     current = get_subscription(bind, subscriber_id, subscription_id)
     if current is None:
         return False
-    row = _subscription_values(values, verified_emails(bind, subscriber_id), now)
-    if row["email"] == current["email"] and current["email_verified_at"] is not None:
-        row["email_verified_at"] = current["email_verified_at"]
+    row = _keep_proofs(
+        _subscription_values(values, proven_destinations(bind, subscriber_id), now), current
+    )
     s = subscriptions.c
     with write_transaction(bind) as conn:
         done = conn.execute(
@@ -224,54 +237,57 @@ def delete_address(bind: Bind, subscriber_id: int, address_id: str) -> int:
     return int(done)
 
 
-def verify_email(bind: Bind, subscriber_id: int, email: str, *, now: datetime | None = None) -> int:
-    """The subscriber's e-mail link was clicked: mark that address verified on their
-    subscriptions and login. Returns how many rows changed (0: nothing to verify)."""
+def prove_destination(
+    bind: Bind, subscriber_id: int, destination: str, how: str, *, now: datetime | None = None
+) -> int:
+    """The subscriber proved `destination` (`how`: "pin" or "link"): mark it proven on
+    their subscriptions and login. How many rows changed (0: nothing was waiting)."""
     now = now or utcnow()
     s, lc = subscriptions.c, portal_logins.c
+    mine = s.subscriber_id == subscriber_id
     with write_transaction(bind) as conn:
         changed = conn.execute(
             subscriptions.update()
-            .where(
-                s.subscriber_id == subscriber_id, s.email == email, s.email_verified_at.is_(None)
-            )
+            .where(mine, s.email == destination, s.email_verified_at.is_(None))
             .values(email_verified_at=now)
+        ).rowcount
+        changed += conn.execute(
+            subscriptions.update()
+            .where(mine, s.phone == destination, s.phone_verified_at.is_(None))
+            .values(phone_verified_at=now)
         ).rowcount
         changed += conn.execute(
             portal_logins.update()
             .where(
-                lc.subscriber_id == subscriber_id, lc.destination == email, lc.verified_at.is_(None)
+                lc.subscriber_id == subscriber_id,
+                lc.destination == destination,
+                lc.verified_at.is_(None),
             )
             .values(verified_at=now)
         ).rowcount
         if changed:
-            audit_resident(conn, subscriber_id, "portal.email.verify", {})
+            audit_resident(
+                conn, subscriber_id, "portal.destination.prove",
+                {"destination": mask(destination), "by": how},
+            )  # fmt: skip
     return int(changed)
 
 
-def pending_email(bind: Bind, subscriber_id: int, email: str) -> bool:
-    """Whether the subscriber has this e-mail anywhere still waiting for its link."""
-    s, lc = subscriptions.c, portal_logins.c
-    with read_connection(bind) as conn:
-        in_subscriptions = conn.execute(
-            sa.select(s.id)
-            .where(
-                s.subscriber_id == subscriber_id, s.email == email, s.email_verified_at.is_(None)
-            )
-            .limit(1)
-        ).first()
-        in_logins = conn.execute(
-            sa.select(lc.id).where(
-                lc.subscriber_id == subscriber_id, lc.destination == email, lc.verified_at.is_(None)
-            )
-        ).first()
-    return in_subscriptions is not None or in_logins is not None
+def pending_destinations(bind: Bind, subscriber_id: int) -> set[str]:
+    """The subscriber's phone numbers and e-mail addresses still waiting for a proof."""
+    return set(own_destinations(bind, subscriber_id)) - proven_destinations(bind, subscriber_id)
 
 
-def own_destinations(bind: Bind, subscriber_id: int) -> dict[str, str]:
-    """{destination: channel} of every phone and e-mail the subscriber registered."""
+def own_destinations(
+    bind: Bind, subscriber_id: int, *, login_claims: bool = True
+) -> dict[str, str]:
+    """{destination: channel} of every phone and e-mail the subscriber registered; with
+    `login_claims` False, without the logins still waiting for their proof."""
     s, lc = subscriptions.c, portal_logins.c
     found: dict[str, str] = {}
+    logins = sa.select(lc.destination, lc.channel).where(lc.subscriber_id == subscriber_id)
+    if not login_claims:
+        logins = logins.where(lc.verified_at.is_not(None))
     with read_connection(bind) as conn:
         for phone, email in conn.execute(
             sa.select(s.phone, s.email).where(s.subscriber_id == subscriber_id)
@@ -280,9 +296,7 @@ def own_destinations(bind: Bind, subscriber_id: int) -> dict[str, str]:
                 found.setdefault(phone, Channel.SMS.value)
             if email:
                 found.setdefault(email, Channel.EMAIL.value)
-        for destination, channel in conn.execute(
-            sa.select(lc.destination, lc.channel).where(lc.subscriber_id == subscriber_id)
-        ):
+        for destination, channel in conn.execute(logins):
             found.setdefault(destination, channel)
     return found
 
@@ -302,21 +316,22 @@ def opt_out_status(bind: Bind, destinations: Iterable[str]) -> dict[str, datetim
 
 
 def add_opt_outs(bind: Bind, subscriber_id: int, destinations: dict[str, str]) -> int:
-    """Opt the subscriber's destinations ({destination: channel}) out; how many were new."""
+    """Opt the subscriber's destinations ({destination: channel}) out; how many were new.
+    The caller lets only destinations the subscriber proved."""
     added = sum(add_opt_out(bind, d, c) for d, c in sorted(destinations.items()))
     with write_transaction(bind) as conn:
-        audit_resident(
-            conn, subscriber_id, "portal.opt_out", {"destinations": len(destinations), "new": added}
-        )
+        details = {"destinations": [mask(d) for d in sorted(destinations)], "new": added}
+        audit_resident(conn, subscriber_id, "portal.opt_out", details)
     return added
 
 
-def remove_opt_out(bind: Bind, subscriber_id: int, destination: str) -> bool:
+def remove_opt_out(bind: Bind, subscriber_id: int, destination: str, *, by: str = "portal") -> bool:
     """Take an opt-out back (the caller lets only a destination its owner proved)."""
     with write_transaction(bind) as conn:
         done = conn.execute(opt_outs.delete().where(opt_outs.c.destination == destination)).rowcount
         if done:
-            audit_resident(conn, subscriber_id, "portal.opt_in", {})
+            details = {"destination": mask(destination), "by": by}
+            audit_resident(conn, subscriber_id, "portal.opt_in", details)
     return done == 1
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,22 @@ def _unprocessable(field: str | None, message: str) -> HTTPException:
         status.HTTP_422_UNPROCESSABLE_CONTENT,
         [{"loc": loc, "msg": message, "type": "value_error"}],
     )
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK,
+# DDE); an e-mail address like =cmd|'/C calc'!A0@example.org is a valid one.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV value that opens as text in a spreadsheet: an apostrophe before one that
+    starts like a formula (OWASP), except an E.164 number, which can only be a number."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _E164.match(value):
+        return "'" + value
+    return value
 
 
 def _guard(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -285,15 +302,16 @@ async def deliveries_csv(outage_id: OutageId, request: Request, user: User = adm
     """Every message of the outage with its destination and status (admin only: it
     holds personal data). Example: `curl -H "Authorization: Bearer $TOKEN"
     http://127.0.0.1:8000/api/v1/outages/1/deliveries.csv`."""
-    rows = await run_in_threadpool(_guard, outages.deliveries, _ctx(request), outage_id)
+    rows = await run_in_threadpool(
+        _guard, outages.deliveries, _ctx(request), outage_id, user.name
+    )
     buffer = io.StringIO()
     fields = ["event", "channel", "destination", "status", "provider", "created_at", "sent_at",
               "updated_at"]
     writer = csv.DictWriter(buffer, fieldnames=fields)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: (v.isoformat() if isinstance(v, datetime) else v)
-                         for k, v in row.items()})
+        writer.writerow({k: _cell(v) for k, v in row.items()})
     return Response(
         buffer.getvalue(), media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="outage-{outage_id}.csv"'},

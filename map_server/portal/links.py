@@ -15,13 +15,9 @@ from starlette.datastructures import FormData
 
 from gis_outage.config import Settings, secret
 from gis_outage.model import Channel
+from gis_outage.services import residents
 from gis_outage.storage.recipients import add_opt_out
-from gis_outage.storage.subscriptions import (
-    find_email,
-    own_destinations,
-    remove_opt_out,
-    verify_email,
-)
+from gis_outage.storage.subscriptions import find_email, own_destinations
 
 from .context import portal
 from .forms import email as parse_email
@@ -63,9 +59,7 @@ def verify(request: Request, token: str, form: Form) -> Response:
     )
     if email is None:  # removed since, or the subscriber is gone
         raise PortalError(400, "link_invalid")
-    verify_email(p.db, subscriber_id, email)
-    # Confirming in the mail is consent again: an earlier block of this address ends.
-    remove_opt_out(p.db, subscriber_id, email)
+    residents.prove_by_link(p.db, subscriber_id, email)
     return render(request, "portal/notice.html", {"notice": "email_verified", "ok": True})
 
 

@@ -4,7 +4,6 @@ can tell them apart."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -17,9 +16,8 @@ from gis_outage.storage.logins import (
     delete_challenge,
     delete_session,
     get_challenge,
-    take_attempt,
 )
-from gis_outage.storage.rate_limits import record_event, take_rate_limits
+from gis_outage.storage.rate_limits import take_rate_limits
 from gis_outage.storage.schema import utcnow
 from notifier.channels.demo import mask
 
@@ -27,15 +25,15 @@ from .context import portal
 from .forms import read_start, text
 from .i18n import PRIVACY
 from .outgoing import (
+    check_pin,
     client_address,
-    failure_bucket,
     locked_out,
     pin_limits,
     send_link,
     send_pin,
     wait_minutes,
 )
-from .security import new_pin, new_token, pin_hash, same, token_hash
+from .security import new_pin, new_token, pin_hash, token_hash
 from .web import (
     CHALLENGE,
     SESSION,
@@ -53,7 +51,6 @@ from .web import (
 
 router = APIRouter(route_class=PortalRoute)
 Form = Annotated[FormData, Depends(checked_form)]
-PIN = re.compile(r"^\d{4}$")
 
 
 @router.get("/")
@@ -131,28 +128,18 @@ def pin_page(request: Request) -> Response:
 
 
 @router.post("/pin")
-def check_pin(request: Request, form: Form) -> Response:
+def check_pin_route(request: Request, form: Form) -> Response:
     p = portal(request)
     token, challenge = _challenge(request)
-    if locked_out(p, challenge["destination"]):
-        delete_challenge(p.db, token_hash(token))
-        return render(request, "portal/notice.html", {"notice": "too_many"}, status=429)
-    pin = text(form, "pin").replace(" ", "")
-    if not PIN.match(pin):
-        # Not four digits: a slip of the finger, not a guess; no attempt is used.
-        left = p.config.pin_max_attempts - challenge["attempts"]
-        return _pin_page(request, challenge, "pin_format", left, 400)
-    row = take_attempt(p.db, token_hash(token), p.config.pin_max_attempts)
-    if row is None:
+    outcome = check_pin(p, token, challenge, text(form, "pin"))
+    if outcome.error is None:
+        return _logged_in(request, token, outcome.challenge)
+    if outcome.gone:
         raise Redirect(url(request, "/portal/?m=pin_dead"))
-    if same(pin_hash(p.secret, token, pin), row["pin_hash"]):
-        return _logged_in(request, token, row)
-    record_event(p.db, failure_bucket(p, row["destination"]))
-    left = p.config.pin_max_attempts - row["attempts"]
-    if left <= 0:
-        delete_challenge(p.db, token_hash(token))
-        return render(request, "portal/notice.html", {"notice": "pin_dead"}, status=400)
-    return _pin_page(request, row, "wrong_pin", left, 400)
+    if outcome.dead:
+        return render(request, "portal/notice.html", {"notice": outcome.error},
+                      status=outcome.status)
+    return _pin_page(request, outcome.challenge, outcome.error, outcome.left, outcome.status)
 
 
 def _logged_in(request: Request, token: str, challenge: dict) -> Response:

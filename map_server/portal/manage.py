@@ -14,39 +14,32 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.datastructures import FormData
 
 from gis_outage.model import Channel, Service
+from gis_outage.services import residents
 from gis_outage.storage.addresses import find_addresses, find_streets, street_key
-from gis_outage.storage.logins import list_logins
-from gis_outage.storage.schema import utcnow
 from gis_outage.storage.service_area import house_numbers, offered_services, resolve_address
-from gis_outage.storage.subscriber_records import erase_subscriber, export_subscriber
+from gis_outage.storage.subscriber_records import erase_subscriber
 from gis_outage.storage.subscriptions import (
-    add_opt_outs,
     delete_address,
     delete_subscription,
     get_subscriber,
     get_subscription,
     list_subscriptions,
-    opt_out_status,
-    own_destinations,
-    pending_email,
-    remove_opt_out,
     save_subscriptions,
     update_subscriber,
     update_subscription,
-    verified_emails,
 )
 
 from .context import Portal, portal
 from .forms import (
     AddressForm,
     SubscriptionForm,
-    phone_channel,
     read_address,
     read_subscription,
     text,
 )
 from .i18n import strings
 from .outgoing import send_link
+from .prove import send_proof
 from .web import (
     SESSION,
     PortalError,
@@ -78,12 +71,6 @@ def _page(
     return render(request, template, {**base, **context}, status=status)
 
 
-def _proven(p: Portal, session: PortalSession) -> set[str]:
-    """What the resident proved to own: the destination whose PIN opened this session
-    and the e-mails whose links they clicked. Only these may be unblocked here."""
-    return {session.login_destination} | verified_emails(p.db, session.subscriber_id)
-
-
 @router.get("")
 def me(request: Request, session: Session) -> Response:
     p = portal(request)
@@ -97,22 +84,12 @@ def me(request: Request, session: Session) -> Response:
     order = {service.value: i for i, service in enumerate(Service)}
     for place in places.values():  # water, district heating, electricity
         place["subscriptions"].sort(key=lambda s: order[s["service"]])
-    destinations = own_destinations(p.db, session.subscriber_id)
-    blocked = opt_out_status(p.db, destinations)
-    proven = _proven(p, session)
     context = {
         "subscriber": subscriber,
-        "logins": list_logins(p.db, session.subscriber_id),
+        "logins": residents.logins(p.db, session.subscriber_id),
         "places": list(places.values()),
-        "destinations": [
-            {
-                "value": d,
-                "channel": c,
-                "blocked": d in blocked,
-                "can_unblock": d in proven,
-            }
-            for d, c in sorted(destinations.items())
-        ],
+        # Blocked or not is said of proven destinations only (residents.destinations).
+        "destinations": residents.destinations(p.db, session.subscriber_id),
     }
     return _page(request, session, "portal/me.html", context)
 
@@ -142,7 +119,7 @@ def _defaults(p: Portal, session: PortalSession) -> dict[str, str]:
         values["email"] = session.login_destination
     else:
         values["phone"] = session.login_destination
-    for login in list_logins(p.db, session.subscriber_id):
+    for login in residents.logins(p.db, session.subscriber_id):
         if login["channel"] == Channel.EMAIL.value and "email" not in values:
             values["email"] = login["destination"]
     return values
@@ -239,17 +216,21 @@ def _is_named(address: dict[str, Any], street: str) -> bool:
 
 
 def _after_save(request: Request, session: PortalSession, data: SubscriptionForm) -> Response:
-    """Ask for the e-mail's link when the address is not proven yet."""
+    """Send the proof of each destination not proven yet: the e-mail's link, a PIN to
+    the phone (its page comes next)."""
     p = portal(request)
-    if data.email and pending_email(p.db, session.subscriber_id, data.email):
+    sent_link = False
+    if data.email and residents.needs_proof(p.db, session.subscriber_id, data.email):
         subscriber = get_subscriber(p.db, session.subscriber_id) or {}
         lang = subscriber.get("language") or p.settings.default_language
         send_link(
             p, request, "verify", data.email, lang, session.subscriber_id,
             unless_sent_within=timedelta(minutes=10),
         )  # fmt: skip
-        return _redirect(request, "/portal/me?m=link_sent")
-    return _redirect(request, "/portal/me?m=saved")
+        sent_link = True
+    if data.phone and residents.needs_proof(p.db, session.subscriber_id, data.phone):
+        return send_proof(request, session, data.phone)
+    return _redirect(request, "/portal/me?m=link_sent" if sent_link else "/portal/me?m=saved")
 
 
 @router.post("/addresses/delete")
@@ -345,7 +326,7 @@ def remove_subscription(
 def resend_link(request: Request, form: Form, session: Session) -> Response:
     p = portal(request)
     email = text(form, "email").lower()
-    if not email or not pending_email(p.db, session.subscriber_id, email):
+    if "@" not in email or not residents.needs_proof(p.db, session.subscriber_id, email):
         raise PortalError(404, "not_found", back=url(request, "/portal/me"))
     lang = (get_subscriber(p.db, session.subscriber_id) or {}).get("language") or "fi"
     if send_link(p, request, "verify", email, lang, session.subscriber_id) is None:
@@ -353,38 +334,30 @@ def resend_link(request: Request, form: Form, session: Session) -> Response:
     return _redirect(request, "/portal/me?m=link_sent")
 
 
-# -- opt-out, export, erase --------------------------------------------------------------
-
-
-def _own_destination(request: Request, form: FormData, session: PortalSession) -> str:
-    destination = text(form, "destination")
-    if destination not in own_destinations(portal(request).db, session.subscriber_id):
-        raise PortalError(404, "not_found", back=url(request, "/portal/me"))
-    return destination
+# -- opt-out, export, erase: what a destination may do is residents' rule --------------
 
 
 @router.post("/opt-out")
 def opt_out(request: Request, form: Form, session: Session) -> Response:
-    destination = _own_destination(request, form, session)
-    channel = Channel.EMAIL if "@" in destination else phone_channel(destination)
-    add_opt_outs(portal(request).db, session.subscriber_id, {destination: channel.value})
+    try:
+        residents.opt_out(portal(request).db, session.subscriber_id, text(form, "destination"))
+    except residents.NotProven:
+        raise PortalError(403, "prove_first", back=url(request, "/portal/me")) from None
     return _redirect(request, "/portal/me?m=opted_out")
 
 
 @router.post("/opt-in")
 def opt_in(request: Request, form: Form, session: Session) -> Response:
-    p = portal(request)
-    destination = _own_destination(request, form, session)
-    if destination not in _proven(p, session):
-        raise PortalError(404, "not_found", back=url(request, "/portal/me"))
-    remove_opt_out(p.db, session.subscriber_id, destination)
+    try:
+        residents.opt_in(portal(request).db, session.subscriber_id, text(form, "destination"))
+    except residents.NotProven:
+        raise PortalError(403, "prove_first", back=url(request, "/portal/me")) from None
     return _redirect(request, "/portal/me?m=opted_in")
 
 
 @router.post("/export")
 def export(request: Request, form: Form, session: Session) -> Response:
-    data = export_subscriber(portal(request).db, session.subscriber_id)
-    data["exported_at"] = utcnow().isoformat()
+    data = residents.export(portal(request).db, session.subscriber_id)
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(
         body,

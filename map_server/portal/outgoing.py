@@ -4,19 +4,30 @@ that guard each send. Buckets are keyed hashes: the rate table holds no numbers.
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from fastapi import Request
 
 from gis_outage.model import Channel
-from gis_outage.storage.rate_limits import RateLimit, count_events, take_rate_limits, wait_for
+from gis_outage.storage.logins import delete_challenge, take_attempt
+from gis_outage.storage.rate_limits import (
+    RateLimit,
+    count_events,
+    forget_event,
+    take_rate_limits,
+    take_try,
+    wait_for,
+)
 
 from .context import Portal
 from .i18n import strings
-from .security import keyed
+from .security import keyed, pin_hash, same, token_hash
 from .sender import PortalMessage
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+PIN = re.compile(r"^\d{4}$")
 
 
 def bucket(p: Portal, kind: str, value: str) -> str:
@@ -42,6 +53,52 @@ def failure_bucket(p: Portal, destination: str) -> str:
     return bucket(p, "pin-fail", destination)
 
 
+def failure_limit(p: Portal, destination: str) -> RateLimit:
+    return RateLimit("failures", failure_bucket(p, destination),
+                     p.config.failed_pins_per_destination_day, DAY)
+
+
+@dataclass
+class PinCheck:
+    """What a typed PIN came to: `error` None when it was right."""
+
+    challenge: dict = field(repr=False)
+    error: str | None = None  # key of the text shown
+    left: int = 0  # tries left on this PIN
+    status: int = 200
+    dead: bool = False  # the challenge is gone: a new PIN is needed
+    gone: bool = False  # it was gone already (expired, used by a parallel request)
+
+
+def check_pin(p: Portal, token: str, challenge: dict, typed: str) -> PinCheck:
+    """Check a PIN typed for a challenge (a login or a proof).
+
+    Each guess counts against the destination's daily limit of wrong PINs before it is
+    compared, in one locked transaction, and is taken back when it was right; parallel
+    guesses over many PINs cannot all slip under the limit."""
+    limit = p.config.pin_max_attempts
+    pin = typed.replace(" ", "")
+    if not PIN.match(pin):
+        # Not four digits: a slip of the finger, not a guess; no attempt is used.
+        return PinCheck(challenge, "pin_format", limit - challenge["attempts"], 400)
+    guess = take_try(p.db, failure_limit(p, challenge["destination"]))
+    if guess is None:
+        delete_challenge(p.db, token_hash(token))
+        return PinCheck(challenge, "too_many", status=429, dead=True)
+    row = take_attempt(p.db, token_hash(token), limit)
+    if row is None:
+        forget_event(p.db, guess)
+        return PinCheck(challenge, "pin_dead", status=400, dead=True, gone=True)
+    if same(pin_hash(p.secret, token, pin), row["pin_hash"]):
+        forget_event(p.db, guess)
+        return PinCheck(row)
+    left = limit - row["attempts"]
+    if left <= 0:
+        delete_challenge(p.db, token_hash(token))
+        return PinCheck(row, "pin_dead", status=400, dead=True)
+    return PinCheck(row, "wrong_pin", left, 400)
+
+
 def locked_out(p: Portal, destination: str) -> bool:
     """Too many wrong PINs for this destination today, over all its PINs."""
     failures = count_events(p.db, failure_bucket(p, destination), DAY)
@@ -50,9 +107,7 @@ def locked_out(p: Portal, destination: str) -> bool:
 
 def wait_minutes(p: Portal, destination: str, limits: list[RateLimit]) -> int:
     """Whole minutes until a new PIN may be asked for (at least one)."""
-    failures = RateLimit("failures", failure_bucket(p, destination),
-                         p.config.failed_pins_per_destination_day, DAY)
-    wait = wait_for(p.db, [*limits, failures])
+    wait = wait_for(p.db, [*limits, failure_limit(p, destination)])
     return max(1, math.ceil(wait.total_seconds() / 60))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
-from . import links, login, manage
+from . import links, login, manage, prove
 
 STATIC = Path(__file__).resolve().parent / "static"
 ASSETS = {"portal.js": "text/javascript", "portal.css": "text/css"}
@@ -15,6 +15,7 @@ ASSETS = {"portal.js": "text/javascript", "portal.css": "text/css"}
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
 router.include_router(login.router)
 router.include_router(manage.router)
+router.include_router(prove.router)
 router.include_router(links.router)
 
 

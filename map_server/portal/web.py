@@ -24,11 +24,12 @@ from .security import csrf_ok, csrf_token, new_token, token_hash
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
 SESSION, CHALLENGE, CSRF, LANG = "portal_session", "portal_pin", "portal_csrf", "portal_lang"
+PROVE = "portal_prove"  # the PIN sent to a number a logged-in resident added
 # Notices a redirect may name in ?m= (keys only: nothing personal travels in a URL).
 FLASH = frozenset(
     {
         "saved", "deleted", "opted_out", "opted_in", "email_verified", "erased", "logged_out",
-        "link_sent", "welcome_new", "session_expired", "pin_dead", "unsubscribed",
+        "link_sent", "welcome_new", "session_expired", "pin_dead", "unsubscribed", "proven",
     }
 )  # fmt: skip
 SECURITY_HEADERS = {

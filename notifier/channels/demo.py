@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gis_outage.phones import mask
+
 from .base import Outcome, Outgoing, SendResult
 
 log = logging.getLogger(__name__)
@@ -33,15 +35,6 @@ def _data_dir(data_dir: Path | str | None) -> Path:
     from gis_outage.config import get_settings
 
     return get_settings().data_dir
-
-
-def mask(destination: str) -> str:
-    """'+358401234567' → '+35840•••••67'; 'maija@example.fi' → 'm•••@example.fi'."""
-    if "@" in destination:
-        user, _, domain = destination.partition("@")
-        return f"{user[:1]}•••@{domain}"
-    keep = 6 if len(destination) > 10 else 3
-    return destination[:keep] + "•" * max(0, len(destination) - keep - 2) + destination[-2:]
 
 
 class DemoProvider:

@@ -101,6 +101,7 @@ def add_people(engine: Engine) -> None:
                     address_id=address,
                     service="water",
                     phone=phone,
+                    phone_verified_at=now if phone else None,
                     email=email,
                     role="resident",
                     created_at=now,

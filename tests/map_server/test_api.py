@@ -1,5 +1,7 @@
 """The engineer API over a real app and a real database file."""
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import geopandas as gpd
@@ -13,6 +15,7 @@ from gis_outage.storage.db import make_engine, migrate
 from gis_outage.storage.networks import save_network
 from gis_outage.storage.outages import outage_events_for, public_outages
 from gis_outage.storage.outbox import pending_outbox
+from gis_outage.storage.recipients import insert_deliveries_once
 from gis_outage.storage.users import create_token, create_user
 from map_server.app import create_app
 from tests.gis_outage.networks import small_water
@@ -243,3 +246,29 @@ def test_recipients_preview_counts_by_channel_without_personal_data(api):
         assert number not in r.text
     missing = client.post("/api/v1/outages/999/recipients/preview", headers=tokens["viewer"])
     assert missing.status_code == 404
+
+
+def test_the_deliveries_csv_runs_no_formula_and_is_audited(api):
+    """E-mail addresses residents typed may start like a spreadsheet formula (all valid
+    addresses): the regulator's CSV opens them as text, and says who downloaded it."""
+    client, db, tokens = api
+    outage = draft(client, tokens["engineer"]).json()
+    client.post(f"/api/v1/outages/{outage['id']}/publish", headers=tokens["engineer"])
+    [event] = outage_events_for(db, outage["id"])
+    hostile = ["=cmd|' /C calc'!A0@example.org", "+1+1@example.org", "-2+3@example.org"]
+    insert_deliveries_once(
+        db, event["id"], [(d, "email") for d in hostile] + [("+358401234567", "sms")]
+    )
+    response = client.get(f"/api/v1/outages/{outage['id']}/deliveries.csv",
+                          headers=tokens["admin"])  # fmt: skip
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert sorted(r["destination"] for r in rows) == sorted(
+        ["'" + d for d in hostile] + ["+358401234567"]  # a number is only ever a number
+    )
+    for row in rows:
+        for cell in row.values():
+            assert not cell.startswith(("=", "-", "@", "\t", "\r")), cell
+    downloads = [(a["actor"], a["details"]) for a in audit_entries(db, f"outage:{outage['id']}")
+                 if a["action"] == "outage.deliveries.download"]  # fmt: skip
+    assert downloads == [("admin-user", {"rows": 4})]

@@ -66,6 +66,7 @@ def add_subscription(
                 phone=phone,
                 email=email,
                 email_verified_at=utcnow() if (email and verified) else None,
+                phone_verified_at=utcnow() if (phone and verified) else None,
                 role=role,
                 created_at=utcnow(),
             )

@@ -111,6 +111,15 @@ def test_unverified_emails_are_ignored(db: Engine) -> None:
     assert set(resolve(db, ["A1", "A2"])) == {"verified@example.fi"}
 
 
+def test_unproven_phone_numbers_are_ignored_and_replace_nothing(db: Engine) -> None:
+    """A number typed in the portal and never proven by PIN may be anyone's: it gets no
+    message, and the directory numbers of its address stay."""
+    add_directory(db, [{"phone": mobile(1), "address_id": "A1"}])
+    add_subscription(db, "A1", phone=mobile(8), email="typed@example.fi", verified=False)
+    add_subscription(db, "A2", phone=mobile(9), verified=True)
+    assert set(resolve(db, ["A1", "A2"])) == {mobile(1), mobile(9)}
+
+
 def test_subscriptions_count_only_for_their_service(db: Engine) -> None:
     add_subscription(db, "A1", phone=mobile(7), service="electricity")
     add_directory(db, [{"phone": mobile(1), "address_id": "A1"}])

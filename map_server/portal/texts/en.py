@@ -21,7 +21,7 @@ TEXTS: dict[str, str] = {
     "name_required": "Type your name.",
     "phone_or_email": "Give a phone number or an e-mail address.",
     "phone_invalid": "The phone number is not valid.",
-    "email_invalid": "The e-mail address is not valid.",
+    "email_invalid": "The e-mail address is not valid. Give one address, like name@example.fi.",
     "too_long": "The text is too long.",
     "too_many": "Too many attempts. Please try again later.",
     "send_failed": "The message could not be sent just now. Please try again shortly.",
@@ -44,6 +44,18 @@ TEXTS: dict[str, str] = {
     "logins": "Contact details you log in with",
     "verified": "verified",
     "unverified": "waiting for verification – open the link we e-mailed",
+    "phone_unproven": (
+        "waiting for its code – nothing is sent to it until the code sent to the number is "
+        "typed here"
+    ),
+    "send_pin_again": "Send the code to the number",
+    "awaiting_proof": "not confirmed yet: its code or link has not been used",
+    "prove_first": (
+        "Only a number or an address you have confirmed with its code or link can be "
+        "blocked or allowed here. To stop messages to another number, reply STOP to a "
+        "message; for an e-mail address, use the link in the e-mail."
+    ),
+    "proven": "The number is confirmed. Outage notices now go to it.",
     "resend_link": "Send the link again",
     "addresses": "Addresses",
     "no_addresses": "You have not added any addresses yet.",

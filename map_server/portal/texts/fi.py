@@ -21,7 +21,10 @@ TEXTS: dict[str, str] = {
     "name_required": "Kirjoita nimesi.",
     "phone_or_email": "Anna puhelinnumero tai sähköpostiosoite.",
     "phone_invalid": "Puhelinnumero ei ole kelvollinen.",
-    "email_invalid": "Sähköpostiosoite ei ole kelvollinen.",
+    "email_invalid": (
+        "Sähköpostiosoite ei ole kelvollinen. Anna yksi osoite, esimerkiksi "
+        "nimi@esimerkki.fi."
+    ),
     "too_long": "Teksti on liian pitkä.",
     "too_many": "Liian monta yritystä. Yritä myöhemmin uudelleen.",
     "send_failed": "Viestiä ei voitu lähettää juuri nyt. Yritä hetken kuluttua uudelleen.",
@@ -44,6 +47,18 @@ TEXTS: dict[str, str] = {
     "logins": "Kirjautumiseen käytetyt yhteystiedot",
     "verified": "vahvistettu",
     "unverified": "odottaa vahvistusta – avaa sähköpostiin lähetetty linkki",
+    "phone_unproven": (
+        "odottaa koodia – numeroon ei lähetetä mitään ennen kuin sille lähetetty koodi on "
+        "syötetty tähän"
+    ),
+    "send_pin_again": "Lähetä koodi numeroon",
+    "awaiting_proof": "ei vielä vahvistettu: sen koodia tai linkkiä ei ole käytetty",
+    "prove_first": (
+        "Täällä voi estää tai sallia viestit vain numeroon tai osoitteeseen, jonka olet "
+        "vahvistanut sen koodilla tai linkillä. Toisen numeron viestit saa loppumaan "
+        "vastaamalla viestiin STOP; sähköpostiosoitteen viestit sähköpostin linkillä."
+    ),
+    "proven": "Numero on vahvistettu. Katkotiedotteet lähetetään nyt siihen.",
     "resend_link": "Lähetä linkki uudelleen",
     "addresses": "Osoitteet",
     "no_addresses": "Et ole vielä lisännyt osoitteita.",

@@ -21,7 +21,9 @@ TEXTS: dict[str, str] = {
     "name_required": "Įrašykite savo vardą.",
     "phone_or_email": "Nurodykite telefono numerį arba el. pašto adresą.",
     "phone_invalid": "Telefono numeris netinkamas.",
-    "email_invalid": "El. pašto adresas netinkamas.",
+    "email_invalid": (
+        "El. pašto adresas netinkamas. Nurodykite vieną adresą, pvz., vardas@pavyzdys.lt."
+    ),
     "too_long": "Tekstas per ilgas.",
     "too_many": "Per daug bandymų. Bandykite vėliau.",
     "send_failed": "Šiuo metu žinutės išsiųsti nepavyko. Netrukus bandykite dar kartą.",
@@ -44,6 +46,17 @@ TEXTS: dict[str, str] = {
     "logins": "Kontaktai, kuriais prisijungiate",
     "verified": "patvirtinta",
     "unverified": "laukia patvirtinimo – atidarykite el. laiške atsiųstą nuorodą",
+    "phone_unproven": (
+        "laukia kodo – į numerį nieko nesiunčiama, kol čia neįvestas į jį išsiųstas kodas"
+    ),
+    "send_pin_again": "Siųsti kodą į numerį",
+    "awaiting_proof": "dar nepatvirtinta: jos kodas ar nuoroda nepanaudoti",
+    "prove_first": (
+        "Čia galima blokuoti ar leisti pranešimus tik numeriui ar adresui, kurį "
+        "patvirtinote jo kodu ar nuoroda. Kad pranešimai kitam numeriui nebebūtų siunčiami,"
+        " atsakykite į pranešimą STOP; el. pašto adresui naudokite nuorodą el. laiške."
+    ),
+    "proven": "Numeris patvirtintas. Pranešimai apie sutrikimus dabar siunčiami į jį.",
     "resend_link": "Siųsti nuorodą dar kartą",
     "addresses": "Adresai",
     "no_addresses": "Dar nepridėjote nė vieno adreso.",

@@ -21,7 +21,7 @@ TEXTS: dict[str, str] = {
     "name_required": "Skriv ditt namn.",
     "phone_or_email": "Ange ett telefonnummer eller en e-postadress.",
     "phone_invalid": "Telefonnumret är inte giltigt.",
-    "email_invalid": "E-postadressen är inte giltig.",
+    "email_invalid": "E-postadressen är inte giltig. Ange en adress, till exempel namn@exempel.fi.",
     "too_long": "Texten är för lång.",
     "too_many": "För många försök. Försök igen senare.",
     "send_failed": "Meddelandet kunde inte skickas just nu. Försök igen om en stund.",
@@ -46,6 +46,19 @@ TEXTS: dict[str, str] = {
     "logins": "Kontaktuppgifter för inloggning",
     "verified": "bekräftad",
     "unverified": "väntar på bekräftelse – öppna länken som skickades per e-post",
+    "phone_unproven": (
+        "väntar på sin kod – inget skickas till numret förrän koden som skickades dit har "
+        "skrivits in här"
+    ),
+    "send_pin_again": "Skicka koden till numret",
+    "awaiting_proof": "inte bekräftad ännu: dess kod eller länk har inte använts",
+    "prove_first": (
+        "Här kan du bara spärra eller tillåta meddelanden till ett nummer eller en adress "
+        "som du har bekräftat med dess kod eller länk. För att stoppa meddelanden till ett "
+        "annat nummer, svara STOP på ett meddelande; för en e-postadress, använd länken i "
+        "e-postmeddelandet."
+    ),
+    "proven": "Numret är bekräftat. Avbrottsmeddelanden skickas nu dit.",
     "resend_link": "Skicka länken igen",
     "addresses": "Adresser",
     "no_addresses": "Du har inte lagt till några adresser ännu.",

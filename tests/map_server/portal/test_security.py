@@ -225,7 +225,7 @@ def test_every_form_post_needs_its_csrf_token(two: tuple[Resident, Resident], en
         for method, path in portal_routes()
         if method == "POST"
     }
-    assert len(paths) == 17, sorted(paths)
+    assert len(paths) == 19, sorted(paths)
     before = personal_rows(engine)
     for route, path in paths.items():
         body = {
@@ -300,13 +300,20 @@ def test_another_persons_data_cannot_be_read_or_changed(
         b.post("/portal/me/email/resend", {"email": A_EMAIL}, page="/portal/me").status_code == 404
     )
     assert len(a.mailbox.messages) == mails
+    texts = len(a.smpp.messages())
     assert (
-        b.post("/portal/me/opt-out", {"destination": A_PHONE}, page="/portal/me").status_code == 404
+        b.post("/portal/me/phone/resend", {"phone": A_PHONE}, page="/portal/me").status_code
+        == 404
+    )
+    assert len(a.smpp.messages()) == texts
+    # Another's number is not B's to block or allow (the page says why: prove it first).
+    assert (
+        b.post("/portal/me/opt-out", {"destination": A_PHONE}, page="/portal/me").status_code == 403
     )
     assert personal_rows(engine) == before
     a.post("/portal/me/opt-out", {"destination": A_PHONE}, page="/portal/me")
     assert (
-        b.post("/portal/me/opt-in", {"destination": A_PHONE}, page="/portal/me").status_code == 404
+        b.post("/portal/me/opt-in", {"destination": A_PHONE}, page="/portal/me").status_code == 403
     )
     assert [o["destination"] for o in rows(engine, "opt_outs")] == [A_PHONE]
 

@@ -170,7 +170,7 @@ def test_export_and_erase(db_engine: Engine) -> None:
     me = subscriber_with(db_engine, "A1", phone=PHONE, email="maija@example.fi")
     other = subscriber_with(db_engine, "A2", phone="+358451112233")
     add_opt_out(db_engine, PHONE, "sms")
-    data = export_subscriber(db_engine, me)
+    data = export_subscriber(db_engine, me, {PHONE})
     assert data["subscriber"]["name"] == "Maija"
     assert [s["address"]["address_id"] for s in data["subscriptions"]] == ["A1"]
     assert [o["destination"] for o in data["opt_outs"]] == [PHONE]
@@ -193,6 +193,39 @@ def test_migration_0002_down_and_up(db_engine: Engine) -> None:
     }  # fmt: skip
     migrate(db_engine)
     assert current_revision(db_engine) == head_revision()
+
+
+def test_migration_0005_proves_only_the_accounts_own_login_numbers(db_engine: Engine) -> None:
+    """Numbers already on subscriptions count as proven where they are the account's
+    PIN-verified login; any other (typed in, maybe someone else's) waits for its PIN."""
+    add_addresses(db_engine)
+    downgrade(db_engine, "0004_street_names")
+    now = utcnow()
+    with db_engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO subscribers (id, name, language, created_at) "
+                             "VALUES (1, 'Maija', 'fi', :now)"), {"now": now})  # fmt: skip
+        conn.execute(
+            sa.text("INSERT INTO portal_logins (subscriber_id, destination, channel, "
+                    "verified_at, created_at) VALUES (1, :p, 'sms', :now, :now)"),
+            {"p": PHONE, "now": now},
+        )  # fmt: skip
+        for address, phone in (("A1", PHONE), ("A2", "+358451112233")):
+            conn.execute(
+                sa.text("INSERT INTO subscriptions (subscriber_id, address_id, service, phone, "
+                        "role, created_at) VALUES (1, :a, 'water', :p, 'resident', :now)"),
+                {"a": address, "p": phone, "now": now},
+            )  # fmt: skip
+    migrate(db_engine)
+    assert current_revision(db_engine) == head_revision()
+    with db_engine.connect() as conn:
+        proven = dict(conn.execute(sa.text(
+            "SELECT phone, phone_verified_at IS NOT NULL FROM subscriptions"
+        )).all())  # fmt: skip
+    assert proven == {PHONE: True, "+358451112233": False}
+    downgrade(db_engine, "0004_street_names")
+    assert "phone_verified_at" not in {c["name"] for c in sa.inspect(db_engine).get_columns(
+        "subscriptions")}  # fmt: skip
+    migrate(db_engine)
 
 
 # -- the move-out CSV ------------------------------------------------------------------------
