@@ -219,7 +219,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from map_server.serve import run_serve
 
     return run_serve(settings, host=args.host, port=args.port, workers=args.workers,
-                     forwarded_allow_ips=args.forwarded_allow_ips, root_path=args.root_path)
+                     root_path=args.root_path)
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -320,9 +320,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="web processes (as uvicorn's)")
-    p.add_argument("--forwarded-allow-ips", default=None,
-                   help="proxy addresses whose X-Forwarded-* headers are trusted "
-                        "(as uvicorn's; default 127.0.0.1)")
     p.add_argument("--root-path", default="", help="as uvicorn's, behind a path prefix")
 
     p = command("demo", _demo, "Build the demo city and start the product on it")

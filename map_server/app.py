@@ -28,6 +28,7 @@ from map_server.console import router as console_router
 from map_server.cors import PublicCors
 from map_server.feeds.router import router as feeds_router
 from map_server.http_cache import PublicCacheMiddleware
+from map_server.limits import RequestLimits, TrustedProxies
 from map_server.oapi.config import pygeoapi_config, write_config
 from map_server.oapi.mount import OapiRoot, pygeoapi_app
 from map_server.oapi.params import OapiParameterGuard
@@ -123,9 +124,13 @@ def create_app(
     app.add_middleware(OapiResponses, snapshots=snapshots)
     app.add_middleware(OapiParameterGuard)
     app.add_middleware(PublicCacheMiddleware, snapshots=snapshots, settings=settings)
+    app.add_middleware(RequestLimits, settings=settings.security, db=ctx.db)
     app.add_middleware(DatabaseUnavailableMiddleware)
-    app.add_middleware(PublicCors)  # outermost: errors and 304s carry it too
+    app.add_middleware(PublicCors)  # errors and 304s carry it too
     install_ops(app)
+    # Outermost: everything below, the rate limits and the access log, sees the client
+    # a trusted proxy reports.
+    app.add_middleware(TrustedProxies, settings=settings.security)
     return app
 
 

@@ -27,15 +27,14 @@ def run_serve(
     host: str,
     port: int,
     workers: int = 1,
-    forwarded_allow_ips: str | None = None,
     root_path: str = "",
 ) -> int:
     options = {
         "host": host,
         "port": port,
         "root_path": root_path,
-        "proxy_headers": True,
-        "forwarded_allow_ips": forwarded_allow_ips,
+        # The app itself believes X-Forwarded-* from security.trusted_proxies only.
+        "proxy_headers": False,
         "log_level": settings.log_level.lower(),
         "access_log": False,  # the app logs each request itself, without query strings
     }
