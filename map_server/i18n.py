@@ -94,6 +94,10 @@ STRINGS: dict[str, dict[str, str]] = {
             "{service}: osoite on merkityllä alueella, mutta sen liittymä ei ole katkon piirissä."
             " Alue on likimääräinen."
         ),
+        "small_area": (
+            "{service}: osoite on pienen katkon merkityllä alueella. Haku ei kerro, mitkä "
+            "osoitteet katko koskee, jotta muutaman asiakkaan tiedot eivät paljastu."
+        ),
         "portal_link": "Tilaa katkotiedotteet tekstiviestinä tai sähköpostina",
         "portal_who": (
             "Julkiset numerot saavat tiedotteet automaattisesti. Salaiset numerot, prepaid-"
@@ -178,6 +182,10 @@ STRINGS: dict[str, dict[str, str]] = {
             "{service}: adressen ligger i det markerade området, men dess anslutning berörs inte."
             " Området är ungefärligt."
         ),
+        "small_area": (
+            "{service}: adressen ligger i ett litet avbrotts markerade område. Sökningen säger "
+            "inte vilka adresser det berör, för att skydda de få kunderna."
+        ),
         "portal_link": "Beställ avbrottsmeddelanden som textmeddelande eller e-post",
         "portal_who": (
             "Offentliga nummer får meddelandena automatiskt. Hemliga nummer, kontantkort, "
@@ -259,6 +267,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_cut_off": (
             "{service}: the address is in the shaded area, but its connection is not cut off. The"
             " area is approximate."
+        ),
+        "small_area": (
+            "{service}: the address is in the shaded area of a small outage. To protect the few "
+            "customers it affects, the search does not say which addresses are cut off."
         ),
         "portal_link": "Get outage notices by text message or e-mail",
         "portal_who": (
@@ -345,6 +357,10 @@ STRINGS["lt"] = {
     "not_cut_off": (
         "{service}: adresas yra pažymėtoje vietovėje, bet jo tiekimas nenutrauktas. "
         "Vietovė apytikslė."
+    ),
+    "small_area": (
+        "{service}: adresas yra nedidelio sutrikimo pažymėtoje vietovėje. Kad apsaugotų kelis "
+        "klientus, paieška nenurodo, kuriems adresams tiekimas nutrauktas."
     ),
     "portal_link": "Gaukite pranešimus apie sutrikimus SMS žinute arba el. paštu",
     "portal_who": (
