@@ -42,6 +42,7 @@ from map_server.unavailable import DatabaseUnavailableMiddleware
 from map_server.web.basemap import router as basemap_router
 from map_server.web.lookup import router as lookup_router
 from map_server.web.page import router as page_router
+from map_server.web.security_txt import router as security_txt_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 WORKER_LOCK = "notifier-worker.lock"
@@ -106,6 +107,7 @@ def create_app(
     app.include_router(schemas_router)
     app.include_router(portal_router)
     app.include_router(console_router)
+    app.include_router(security_txt_router)
     if demo:
         from map_server.web.demo_messages import router as demo_router
 
