@@ -54,6 +54,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_affected": (
             "Osoitteessa ei ole katkoa eikä suunniteltuja töitä seuraavien {weeks} viikon aikana."
         ),
+        "maybe_affected": "Osoite on katkon alueella ja voi olla katkon piirissä (katso alta).",
         "pick_address": "Valitse osoite ehdotuksista.",
         "no_addresses": "Osoitetta ei löytynyt.",
         "error": "Tietoja ei juuri nyt saatu. Yritetään uudelleen.",
@@ -142,6 +143,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_affected": (
             "Adressen har inget avbrott och inga planerade arbeten inom {weeks} veckor."
         ),
+        "maybe_affected": "Adressen ligger i ett avbrotts område och kan beröras (se nedan).",
         "pick_address": "Välj en adress bland förslagen.",
         "no_addresses": "Adressen hittades inte.",
         "error": "Uppgifterna kunde inte hämtas just nu. Vi försöker igen.",
@@ -228,6 +230,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "affected_now": "The address has an outage now.",
         "affected_planned": "Works are planned at the address within {weeks} weeks.",
         "not_affected": "No outage and no planned works at the address within {weeks} weeks.",
+        "maybe_affected": "The address lies in an outage's area and may be affected (see below).",
         "pick_address": "Choose an address from the suggestions.",
         "no_addresses": "No such address found.",
         "error": "Could not load the data just now. Trying again.",
@@ -316,6 +319,7 @@ STRINGS["lt"] = {
     "affected_now": "Šiuo adresu dabar yra sutrikimas.",
     "affected_planned": "Šiuo adresu per {weeks} sav. planuojami darbai.",
     "not_affected": "Šiuo adresu per {weeks} sav. nėra nei sutrikimų, nei planuojamų darbų.",
+    "maybe_affected": "Adresas yra sutrikimo vietovėje ir gali būti paveiktas (žr. toliau).",
     "pick_address": "Pasirinkite adresą iš pasiūlymų.",
     "no_addresses": "Tokio adreso nerasta.",
     "error": "Šiuo metu duomenų gauti nepavyko. Bandysime dar kartą.",
