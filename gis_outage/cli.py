@@ -158,14 +158,58 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _create_token(args: argparse.Namespace, settings: Settings) -> int:
-    from .storage.errors import NotFound
+    from .storage.errors import ConflictError, NotFound
     from .storage.users import create_token
 
+    days = settings.security.token_days if args.days is None else args.days
+    if not days > 0:
+        raise CliError("--days must be more than 0")
     try:
-        token = create_token(_store(settings), args.name)
-    except NotFound as exc:
+        token = create_token(_store(settings), args.name, days=days)
+    except (NotFound, ConflictError) as exc:
         raise CliError(str(exc)) from None
     print(token)
+    return 0
+
+
+def _revoke_token(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage.errors import NotFound
+    from .storage.users import revoke_tokens
+
+    try:
+        count = revoke_tokens(_store(settings), args.name, token_id=args.id)
+    except NotFound as exc:
+        raise CliError(str(exc)) from None
+    if args.id is not None and count == 0:
+        raise CliError(f"{args.name!r} has no live token {args.id}")
+    print(f"revoked {count} token(s) of {args.name!r}")
+    return 0
+
+
+def _disable_user(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage.errors import NotFound
+    from .storage.users import disable_user
+
+    try:
+        count = disable_user(_store(settings), args.name)
+    except NotFound as exc:
+        raise CliError(str(exc)) from None
+    print(f"disabled {args.name!r}; revoked {count} token(s)")
+    return 0
+
+
+def _tokens(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage.schema import utcnow
+    from .storage.users import list_tokens
+
+    now = utcnow()
+    print("id\tuser\tcreated\texpires\tlast used\tstate")
+    for t in list_tokens(_store(settings), args.name):
+        state = ("revoked" if t["revoked"] or t["disabled_at"] is not None
+                 else "expired" if t["expires_at"] <= now else "valid")
+        used = t["last_used_at"].isoformat(timespec="seconds") if t["last_used_at"] else "-"
+        print(f"{t['id']}\t{t['user']}\t{t['created_at'].isoformat(timespec='seconds')}\t"
+              f"{t['expires_at'].isoformat(timespec='seconds')}\t{used}\t{state}")
     return 0
 
 
@@ -219,7 +263,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from map_server.serve import run_serve
 
     return run_serve(settings, host=args.host, port=args.port, workers=args.workers,
-                     forwarded_allow_ips=args.forwarded_allow_ips, root_path=args.root_path)
+                     root_path=args.root_path)
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -314,15 +358,25 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("create-token", _create_token, "Print a new API token for a user (shown once)")
     p.add_argument("name")
+    p.add_argument("--days", type=float, default=None,
+                   help="valid this many days (default GIS_OUTAGE_SECURITY_TOKEN_DAYS)")
+
+    p = command("revoke-token", _revoke_token, "Revoke a user's API tokens (audit-logged)")
+    p.add_argument("name")
+    p.add_argument("--id", type=int, default=None, help="only this token (see `tokens`)")
+
+    p = command("disable-user", _disable_user,
+                "Disable an API user: every token revoked, no new one (audit-logged)")
+    p.add_argument("name")
+
+    p = command("tokens", _tokens, "List API tokens: id, user, dates, state (never the token)")
+    p.add_argument("name", nargs="?", default=None, help="only this user's")
 
     p = command("serve", _serve,
                 "Run the web app, and the notifier worker in-process when no broker is set")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="web processes (as uvicorn's)")
-    p.add_argument("--forwarded-allow-ips", default=None,
-                   help="proxy addresses whose X-Forwarded-* headers are trusted "
-                        "(as uvicorn's; default 127.0.0.1)")
     p.add_argument("--root-path", default="", help="as uvicorn's, behind a path prefix")
 
     p = command("demo", _demo, "Build the demo city and start the product on it")

@@ -17,22 +17,20 @@ prints the effective tree with secrets masked.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .model import Channel
+from .settings_text import SettingsError as SettingsError
+from .settings_text import TomlFile, mask_url
 
 CONFIG_FILE_VARIABLE = "GIS_OUTAGE_CONFIG"
 UnknownNumberPolicy = Literal["sms", "voice", "skip"]
@@ -84,6 +82,12 @@ class MapSettings(Section):
     )
     lookup_weeks: int = Field(default=4, description="Address search looks this far ahead")
     lookup_max_weeks: int = 26
+    lookup_min_customers: int = Field(
+        default=10, ge=1,
+        description="Below this many customers the look-up says only that an address lies "
+        "in the outage's public area, never that it is affected (docs/security.md)",
+    )
+    lookups_per_client_hour: int = Field(default=120, ge=1, description="Address answers")
 
 
 class NotifySettings(Section):
@@ -308,6 +312,41 @@ class RetentionSettings(Section):
     delivery_log_days: int = Field(default=365, ge=1, description="Keep delivery logs this long")
 
 
+class SecuritySettings(Section):
+    """What the web server believes of a request and how much of it it reads, API token
+    life, who reads /metrics, where vulnerabilities are reported (docs/security.md)."""
+
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default=[], description="Reverse proxies (addresses or networks, comma-separated) "
+        "whose X-Forwarded-For and -Proto are believed; empty: none",
+    )
+    api_body_kib: int = Field(default=2048, ge=1, description="Largest request body on /api")
+    portal_body_kib: int = Field(default=64, ge=1, description="Largest body on /portal")
+    body_kib: int = Field(default=16, ge=1, description="Largest request body elsewhere")
+    token_days: float = Field(default=90.0, gt=0, description="New API tokens expire after")
+    metrics_public: bool = Field(
+        default=False, description="No: /metrics answers this host or metrics_token only"
+    )
+    metrics_token: SecretStr | None = Field(default=None, description="Bearer token for /metrics")
+    contact: str | None = Field(
+        default=None, description="Where vulnerabilities are reported (/.well-known/security.txt)"
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        items = value if isinstance(value, list) else str(value).strip(" []").split(",")
+        items = [str(item).strip(" '\"") for item in items if str(item).strip(" '\"")]
+        for item in items:
+            if item == "*":
+                raise ValueError("'*' would let every client choose its address: name the proxies")
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is no IP address or network") from None
+        return items
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GIS_OUTAGE_",
@@ -355,6 +394,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     portal: PortalSettings = PortalSettings()
     retention: RetentionSettings = RetentionSettings()
+    security: SecuritySettings = SecuritySettings()
 
     @classmethod
     def settings_customise_sources(
@@ -368,7 +408,7 @@ class Settings(BaseSettings):
         sources = [init_settings, env_settings, dotenv_settings]
         config_file = os.environ.get(CONFIG_FILE_VARIABLE)
         if config_file:
-            sources.append(_TomlFile(settings_cls, toml_file=Path(config_file)))
+            sources.append(TomlFile(settings_cls, toml_file=Path(config_file)))
         return (*sources, file_secret_settings)
 
     @field_validator("log_format", mode="before")
@@ -448,36 +488,6 @@ class Settings(BaseSettings):
         return data
 
 
-class SettingsError(ValueError):
-    """Settings that cannot be used; the message names them, never their values."""
-
-
-class _TomlFile(TomlConfigSettingsSource):
-    """The TOML file, refusing top-level names that are no setting (a section's field
-    written outside its table is the usual mistake, and would otherwise be ignored)."""
-
-    def __call__(self) -> dict[str, Any]:
-        data = super().__call__()
-        unknown = sorted(set(data) - set(self.settings_cls.model_fields))
-        if unknown:
-            raise SettingsError(
-                f"{os.environ.get(CONFIG_FILE_VARIABLE)}: "
-                + "; ".join(f"{name!r} is not a setting{_hint(name)}" for name in unknown)
-            )
-        return data
-
-
-def _hint(name: str) -> str:
-    sections = {
-        field: info.annotation for field, info in Settings.model_fields.items()
-        if isinstance(info.annotation, type) and issubclass(info.annotation, Section)
-    }
-    for section, model in sections.items():
-        if name in model.model_fields:
-            return f" here; it belongs under [{section}]"
-    return ""
-
-
 def load_settings(**values: Any) -> Settings:
     """Settings from every source, or a SettingsError naming each bad one (no values:
     a rejected value may be a password)."""
@@ -491,17 +501,6 @@ def load_settings(**values: Any) -> Settings:
             reason = "not a setting" if error["type"] == "extra_forbidden" else error["msg"]
             problems.append(f"{name} ({variable}): {reason}")
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None
-
-
-def mask_url(url: str | None) -> str | None:
-    """A URL with its password replaced (for logs and `gis-outage config`)."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
 
 
 def secret(value: SecretStr | None) -> str | None:

@@ -4,7 +4,8 @@ Checks the database (reachable; PostgreSQL + PostGIS or SQLite version), pending
 migrations, the same for the public map's read replica when one is set, the broker
 when one is configured, TCP reachability of the SMTP and SMPP servers of the configured
 providers, that the SIP trunk answers an OPTIONS request, and that the data dir is
-writable. Credentials never appear in the output:
+writable. It warns (without failing) about a channel whose only provider is `demo`:
+nothing would reach residents on it. Credentials never appear in the output:
 URLs are printed with their passwords masked.
 """
 
@@ -29,9 +30,11 @@ class Check:
     name: str
     ok: bool
     detail: str
+    warning: bool = False  # works, but probably not as meant; does not fail the run
 
     def line(self) -> str:
-        return f"{'ok  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
+        state = "FAIL" if not self.ok else "WARN" if self.warning else "ok  "
+        return f"{state} {self.name}: {self.detail}"
 
 
 def safe_url(url: str) -> str:
@@ -180,6 +183,19 @@ def provider_checks(notifier: NotifySettings) -> list[Check]:
     return checks
 
 
+def demo_only_check(notifier: NotifySettings) -> Check | None:
+    """A warning for the channels whose only provider is `demo`, which keeps messages at
+    /demo/messages instead of sending them."""
+    demo = [c for c in ("sms", "email", "voice") if notifier.provider_names(c) == ["demo"]]
+    if not demo:
+        return None
+    what = ("every channel: nothing is sent to residents" if len(demo) == 3
+            else f"{', '.join(demo)}: those messages are not sent")
+    variables = ", ".join(f"GIS_OUTAGE_NOTIFY_{c.upper()}_PROVIDERS" for c in demo)
+    return Check("providers", True, f"only the demo provider on {what} ({variables})",
+                 warning=True)
+
+
 def database_checks(url: str, setting: str, prefix: str = "") -> list[Check]:
     """Reachability and schema revision of the database at `url` (named by `setting`)."""
     name = f"{prefix} database" if prefix else "database"
@@ -214,7 +230,8 @@ def run_checks(settings: Settings | None = None) -> list[Check]:
     else:
         checks.append(Check("broker", True, "none configured: in-process worker"))
     checks.extend(provider_checks(settings.notify))
-    return checks
+    demo = demo_only_check(settings.notify)
+    return checks + ([demo] if demo else [])
 
 
 def main_doctor(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
@@ -225,8 +242,11 @@ def main_doctor(argv: Sequence[str] | None = None, settings: Settings | None = N
     for check in checks:
         print(check.line())
     failed = [check.name for check in checks if not check.ok]
+    warned = [check.name for check in checks if check.warning]
+    counted = len(checks) - len(warned)
     print(
-        f"{len(checks) - len(failed)}/{len(checks)} checks passed"
+        f"{counted - len(failed)}/{counted} checks passed"
         + (f"; failing: {', '.join(failed)}" if failed else "")
+        + (f"; warning: {', '.join(warned)}" if warned else "")
     )
     return 1 if failed else 0

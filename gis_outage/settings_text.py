@@ -1,9 +1,42 @@
-"""The effective settings as a TOML file that `GIS_OUTAGE_CONFIG` could read back."""
+"""The settings file: reading the TOML file that `GIS_OUTAGE_CONFIG` names, and writing
+the effective settings as one it could read back."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel
+from pydantic_settings import TomlConfigSettingsSource
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names them, never their values."""
+
+
+class TomlFile(TomlConfigSettingsSource):
+    """The TOML file, refusing top-level names that are no setting (a section's field
+    written outside its table is the usual mistake, and would otherwise be ignored)."""
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        fields = self.settings_cls.model_fields
+        unknown = sorted(set(data) - set(fields))
+        if unknown:
+            raise SettingsError(
+                f"{self.toml_file_path}: "
+                + "; ".join(f"{name!r} is not a setting{_hint(fields, name)}" for name in unknown)
+            )
+        return data
+
+
+def _hint(fields: dict[str, Any], name: str) -> str:
+    for section, info in fields.items():
+        model = info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel) and name in model.model_fields:
+            return f" here; it belongs under [{section}]"
+    return ""
 
 
 def _value(value: Any) -> str:
@@ -30,3 +63,14 @@ def as_toml(data: dict[str, Any]) -> str:
         if isinstance(values, dict):
             out += ["", f"[{section}]", *_lines(values)]
     return "\n".join(out)
+
+
+def mask_url(url: str | None) -> str | None:
+    """A URL with its password replaced (for logs and `gis-outage config`)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()

@@ -28,6 +28,7 @@ from map_server.console import router as console_router
 from map_server.cors import PublicCors
 from map_server.feeds.router import router as feeds_router
 from map_server.http_cache import PublicCacheMiddleware
+from map_server.limits import RequestLimits, TrustedProxies
 from map_server.oapi.config import pygeoapi_config, write_config
 from map_server.oapi.mount import OapiRoot, pygeoapi_app
 from map_server.oapi.params import OapiParameterGuard
@@ -42,6 +43,7 @@ from map_server.unavailable import DatabaseUnavailableMiddleware
 from map_server.web.basemap import router as basemap_router
 from map_server.web.lookup import router as lookup_router
 from map_server.web.page import router as page_router
+from map_server.web.security_txt import router as security_txt_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 WORKER_LOCK = "notifier-worker.lock"
@@ -106,6 +108,7 @@ def create_app(
     app.include_router(schemas_router)
     app.include_router(portal_router)
     app.include_router(console_router)
+    app.include_router(security_txt_router)
     if demo:
         from map_server.web.demo_messages import router as demo_router
 
@@ -124,10 +127,14 @@ def create_app(
     app.add_middleware(OapiResponses, snapshots=snapshots)
     app.add_middleware(OapiParameterGuard)
     app.add_middleware(PublicCacheMiddleware, snapshots=snapshots, settings=settings)
+    app.add_middleware(RequestLimits, settings=settings.security, db=ctx.db)
     app.add_middleware(DatabaseUnavailableMiddleware)
     app.add_middleware(RequestGuard)
-    app.add_middleware(PublicCors)  # outermost: errors and 304s carry it too
+    app.add_middleware(PublicCors)  # errors and 304s carry it too
     install_ops(app)
+    # Outermost: everything below, the rate limits and the access log, sees the client
+    # a trusted proxy reports.
+    app.add_middleware(TrustedProxies, settings=settings.security)
     return app
 
 

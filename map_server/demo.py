@@ -51,5 +51,6 @@ def run_demo(host: str, port: int, data_dir: Path) -> int:
         f"  API token of {ENGINEER!r} is in {token_path}\n",
         flush=True,
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                proxy_headers=False)
     return 0

@@ -54,6 +54,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_affected": (
             "Osoitteessa ei ole katkoa eikä suunniteltuja töitä seuraavien {weeks} viikon aikana."
         ),
+        "maybe_affected": "Osoite on katkon alueella ja voi olla katkon piirissä (katso alta).",
         "pick_address": "Valitse osoite ehdotuksista.",
         "no_addresses": "Osoitetta ei löytynyt.",
         "error": "Tietoja ei juuri nyt saatu. Yritetään uudelleen.",
@@ -93,6 +94,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_cut_off": (
             "{service}: osoite on merkityllä alueella, mutta sen liittymä ei ole katkon piirissä."
             " Alue on likimääräinen."
+        ),
+        "small_area": (
+            "{service}: osoite on pienen katkon merkityllä alueella. Haku ei kerro, mitkä "
+            "osoitteet katko koskee, jotta muutaman asiakkaan tiedot eivät paljastu."
         ),
         "portal_link": "Tilaa katkotiedotteet tekstiviestinä tai sähköpostina",
         "portal_who": (
@@ -138,6 +143,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_affected": (
             "Adressen har inget avbrott och inga planerade arbeten inom {weeks} veckor."
         ),
+        "maybe_affected": "Adressen ligger i ett avbrotts område och kan beröras (se nedan).",
         "pick_address": "Välj en adress bland förslagen.",
         "no_addresses": "Adressen hittades inte.",
         "error": "Uppgifterna kunde inte hämtas just nu. Vi försöker igen.",
@@ -177,6 +183,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_cut_off": (
             "{service}: adressen ligger i det markerade området, men dess anslutning berörs inte."
             " Området är ungefärligt."
+        ),
+        "small_area": (
+            "{service}: adressen ligger i ett litet avbrotts markerade område. Sökningen säger "
+            "inte vilka adresser det berör, för att skydda de få kunderna."
         ),
         "portal_link": "Beställ avbrottsmeddelanden som textmeddelande eller e-post",
         "portal_who": (
@@ -220,6 +230,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "affected_now": "The address has an outage now.",
         "affected_planned": "Works are planned at the address within {weeks} weeks.",
         "not_affected": "No outage and no planned works at the address within {weeks} weeks.",
+        "maybe_affected": "The address lies in an outage's area and may be affected (see below).",
         "pick_address": "Choose an address from the suggestions.",
         "no_addresses": "No such address found.",
         "error": "Could not load the data just now. Trying again.",
@@ -259,6 +270,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_cut_off": (
             "{service}: the address is in the shaded area, but its connection is not cut off. The"
             " area is approximate."
+        ),
+        "small_area": (
+            "{service}: the address is in the shaded area of a small outage. To protect the few "
+            "customers it affects, the search does not say which addresses are cut off."
         ),
         "portal_link": "Get outage notices by text message or e-mail",
         "portal_who": (
@@ -304,6 +319,7 @@ STRINGS["lt"] = {
     "affected_now": "Šiuo adresu dabar yra sutrikimas.",
     "affected_planned": "Šiuo adresu per {weeks} sav. planuojami darbai.",
     "not_affected": "Šiuo adresu per {weeks} sav. nėra nei sutrikimų, nei planuojamų darbų.",
+    "maybe_affected": "Adresas yra sutrikimo vietovėje ir gali būti paveiktas (žr. toliau).",
     "pick_address": "Pasirinkite adresą iš pasiūlymų.",
     "no_addresses": "Tokio adreso nerasta.",
     "error": "Šiuo metu duomenų gauti nepavyko. Bandysime dar kartą.",
@@ -345,6 +361,10 @@ STRINGS["lt"] = {
     "not_cut_off": (
         "{service}: adresas yra pažymėtoje vietovėje, bet jo tiekimas nenutrauktas. "
         "Vietovė apytikslė."
+    ),
+    "small_area": (
+        "{service}: adresas yra nedidelio sutrikimo pažymėtoje vietovėje. Kad apsaugotų kelis "
+        "klientus, paieška nenurodo, kuriems adresams tiekimas nutrauktas."
     ),
     "portal_link": "Gaukite pranešimus apie sutrikimus SMS žinute arba el. paštu",
     "portal_who": (

@@ -1,5 +1,9 @@
 """Operations endpoints: `/health`, `/ready` and Prometheus `/metrics`.
 
+`/metrics` is not public unless `security.metrics_public`: it answers a request from
+this host that no proxy forwarded, or one with `security.metrics_token` as its Bearer
+token; anyone else gets a 403.
+
 `install_ops(app)` adds the router and the request-timing middleware. Labels hold
 route templates, methods, status classes and delivery statuses only: never a path
 with ids in it, an address, a number or an e-mail.
@@ -16,6 +20,8 @@ it each process keeps its own figures in memory.
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 import os
 import time
@@ -37,6 +43,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gis_outage.config import secret
 from gis_outage.storage.db import current_revision, head_revision
 from gis_outage.storage.reports import operations_counts
 
@@ -239,8 +246,33 @@ def ready(request: Request) -> JSONResponse:
     )
 
 
+FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+def may_scrape(request: Request) -> bool:
+    """Whether this request may read /metrics (see the module's docstring)."""
+    config = request.app.state.settings.security
+    if config.metrics_public:
+        return True
+    token = secret(config.metrics_token)
+    scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+    if token and scheme.lower() == "bearer" and hmac.compare_digest(sent.strip(), token):
+        return True
+    # A local proxy passing a remote request on is not "this host".
+    if any(name in request.headers for name in FORWARDING_HEADERS):
+        return False
+    try:
+        return ipaddress.ip_address(request.client.host if request.client else "").is_loopback
+    except ValueError:
+        return False
+
+
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
+    if not may_scrape(request):
+        return JSONResponse(
+            {"detail": "/metrics answers this host, or the Bearer token in "
+                       "GIS_OUTAGE_SECURITY_METRICS_TOKEN"}, status_code=403)
     registry = request.app.state.metrics.scrape_registry()
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -27,21 +27,24 @@ def run_serve(
     host: str,
     port: int,
     workers: int = 1,
-    forwarded_allow_ips: str | None = None,
     root_path: str = "",
 ) -> int:
     options = {
         "host": host,
         "port": port,
         "root_path": root_path,
-        "proxy_headers": True,
-        "forwarded_allow_ips": forwarded_allow_ips,
+        # The app itself believes X-Forwarded-* from security.trusted_proxies only.
+        "proxy_headers": False,
         "log_level": settings.log_level.lower(),
         "access_log": False,  # the app logs each request itself, without query strings
     }
     if workers > 1:
         # Each worker process reads the settings from the same environment and files.
-        uvicorn.run("map_server.serve:app", factory=True, workers=workers, **options)
+        # A worker builds the app (pygeoapi, the trace engine) before it answers the
+        # supervisor's health check; on a busy box that takes longer than uvicorn's 5 s,
+        # and a healthy worker would be killed and restarted over and over.
+        uvicorn.run("map_server.serve:app", factory=True, workers=workers,
+                    timeout_worker_healthcheck=120, **options)
     else:
         uvicorn.run(create_app(settings, embedded_worker=settings.embedded_worker), **options)
     return 0

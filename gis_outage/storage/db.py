@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,17 @@ def make_read_engine(read_url: str | None, primary: Engine) -> Engine:
     return make_engine(read_url)
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (it holds personal data, like
+    the key and token files); SQLite gives its -wal and -shm files the same mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with suppress(FileExistsError):  # an existing database keeps the mode it has
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _sqlite_engine(url: sa.URL, **kwargs: Any) -> Engine:
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(url.database))
     engine = sa.create_engine(url, **kwargs)
 
     @sa.event.listens_for(engine, "connect")

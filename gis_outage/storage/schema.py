@@ -380,6 +380,7 @@ users = sa.Table(
     sa.Column("name", sa.Text, nullable=False, unique=True),
     enum_column("role", Role),
     created_at(),
+    sa.Column("disabled_at", UTCDateTime()),  # set: no token of the user is accepted
 )
 
 api_tokens = sa.Table(
@@ -396,6 +397,7 @@ api_tokens = sa.Table(
     sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
     created_at(),
     sa.Column("last_used_at", UTCDateTime()),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
     sa.Column("revoked", sa.Boolean, nullable=False, default=False),
 )
 

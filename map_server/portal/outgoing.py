@@ -35,7 +35,7 @@ def bucket(p: Portal, kind: str, value: str) -> str:
 
 
 def client_address(request: Request) -> str:
-    # Behind a proxy, run uvicorn with --proxy-headers so this is the resident's address.
+    # Behind a proxy named in security.trusted_proxies, the address that proxy reports.
     return request.client.host if request.client else "unknown"
 
 

@@ -117,8 +117,10 @@
   }
 
   function showStatus(data) {
+    // A small outage is answered by its area only: "may be", never "not affected".
+    var maybe = data.nearby.some(function (o) { return o.reason === "small_area"; });
     var message = data.affected_now ? t.affected_now
-      : data.planned ? t.affected_planned : t.not_affected;
+      : data.planned ? t.affected_planned : maybe ? t.maybe_affected : t.not_affected;
     if (data.affected_now && data.planned) message += " " + t.affected_planned;
     message = data.address.label + ": " + message.replace(/\{weeks\}/g, data.weeks);
     var notes = data.nearby.map(function (o) {
@@ -128,7 +130,7 @@
       return el("li", { "data-outage-id": String(o.id), "data-reason": "ended" },
                 [shared.fill(t.ended_here, { when: when(o.ended_at || o.updated_at) })]);
     }));
-    showResult(data.affected_now || data.planned ? "affected" : "clear", message,
+    showResult(data.affected_now || data.planned || maybe ? "affected" : "clear", message,
                data.outages.map(outageItem), notes);
     placePin(data.address);
   }

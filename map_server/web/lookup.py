@@ -2,10 +2,16 @@
 
 The answer for an address is a yes/no with the affecting outages' public fields, taken
 from each outage's snapshot of affected address ids; nothing about other addresses.
+It may not undo the generalised public area (docs/security.md, "What the look-up
+reveals"): it answers only for an address id the autocomplete gave, a client gets
+`map.lookups_per_client_hour` answers, and of an outage with fewer than
+`map.lookup_min_customers` customers it says only that the address lies in its public
+area, the same for every address there, whether affected or not.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -16,7 +22,10 @@ from gis_outage.public import PublicOutage
 from gis_outage.storage.addresses import find_addresses, get_address, street_in, street_key
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.networks import connected_services
+from gis_outage.storage.rate_limits import RateLimit, take_rate_limits, wait_for
 from map_server.i18n import STRINGS, cause_text
+from map_server.portal.context import portal
+from map_server.portal.outgoing import bucket, client_address
 from map_server.snapshot import Snapshot
 
 router = APIRouter(prefix="/lookup", tags=["public"])
@@ -93,7 +102,21 @@ def addresses(
     return {"addresses": out}
 
 
-@router.get("/status", responses={404: {"description": "No such address"}})
+def _take_lookup(request: Request) -> None:
+    """Count one answer against the client's hourly allowance, or a 429 when it is spent."""
+    p = portal(request)
+    rate = RateLimit("client", bucket(p, "lookup-client", client_address(request)),
+                     request.app.state.settings.map.lookups_per_client_hour, timedelta(hours=1))
+    if take_rate_limits(p.db, [rate]) is not None:
+        minutes = max(1, math.ceil(wait_for(p.db, [rate]).total_seconds() / 60))
+        raise HTTPException(
+            429, f"too many address look-ups from your address: try again in {minutes} min",
+            headers={"Retry-After": str(minutes * 60)},
+        )
+
+
+@router.get("/status", responses={404: {"description": "No such address"},
+                                  429: {"description": "Too many look-ups from this client"}})
 def status(
     request: Request,
     address_id: Annotated[str, Query(min_length=1, max_length=100)],
@@ -107,34 +130,48 @@ def status(
     weeks = min(settings.map.lookup_weeks if weeks is None else weeks,
                 settings.map.lookup_max_weeks)
     db = request.app.state.read_db
+    _take_lookup(request)
     try:
         address = get_address(db, address_id)
     except NotFound:
         raise HTTPException(404, "unknown address") from None
     snapshot: Snapshot = request.app.state.snapshots.current()
     answer = address_status(snapshot, address, weeks, datetime.now(UTC),
-                            _language(request, lang))
-    if answer["nearby"]:
+                            _language(request, lang), settings.map.lookup_min_customers)
+    if any("reason" not in item for item in answer["nearby"]):
         connected = connected_services(db, address_id)
         for item in answer["nearby"]:
-            item["reason"] = "not_cut_off" if item["service"] in connected else "no_connection"
+            if "reason" not in item:
+                item["reason"] = ("not_cut_off" if item["service"] in connected
+                                  else "no_connection")
     return answer
 
 
 def address_status(
-    snapshot: Snapshot, address: dict[str, Any], weeks: int, now: datetime, language: str = "fi"
+    snapshot: Snapshot, address: dict[str, Any], weeks: int, now: datetime,
+    language: str = "fi", min_customers: int = 1,
 ) -> dict[str, Any]:
+    """The answer for one address. An outage of fewer than `min_customers` customers is
+    judged by its public area only: every address the area covers gets the same note
+    (reason `small_area`) and none is told it is affected, so asking address after
+    address cannot pin it to a house; an address outside the area hears nothing of it."""
     horizon = now + timedelta(weeks=weeks)
-    here = [o for o in snapshot.outages if address["id"] in o.address_ids]
+    point = address.get("geometry")
+
+    def covered(o: PublicOutage) -> bool:
+        return point is not None and o.shape is not None and bool(o.shape.covers(point))
+
+    small = {o.id for o in snapshot.outages if o.properties["customers"] < min_customers}
+    here = [o for o in snapshot.outages if o.id not in small and address["id"] in o.address_ids]
     mine = [o for o in here if o.ongoing_or_planned]
     current = [o for o in mine if o.starts_at <= now]
     upcoming = [o for o in mine if now < o.starts_at <= horizon]
-    point = address.get("geometry")
-    nearby = [
-        o for o in snapshot.outages
-        if o.ongoing_or_planned and o.starts_at <= horizon and address["id"] not in o.address_ids
-        and point is not None and o.shape is not None and o.shape.covers(point)
-    ]  # fmt: skip
+    around = [o for o in snapshot.outages
+              if o.ongoing_or_planned and o.starts_at <= horizon and covered(o)]
+    nearby = [_summary(o, language) for o in around
+              if o.id not in small and address["id"] not in o.address_ids]
+    nearby += [{**_summary(o, language), "reason": "small_area"}
+               for o in around if o.id in small]
     return {
         "address": public_address(address, language),
         "weeks": weeks,
@@ -142,7 +179,7 @@ def address_status(
         "planned": bool(upcoming),
         "outages": [_summary(o, language) for o in current + upcoming],
         "ended": [_summary(o, language) for o in here if not o.ongoing_or_planned],
-        "nearby": [_summary(o, language) for o in nearby],
+        "nearby": nearby,
     }
 
 

@@ -126,6 +126,7 @@ def new_outage(
     description: str = "Kluuvi",
     texts: dict[str, str] | None = None,
     publish: bool = True,
+    customers: int | None = None,
 ) -> int:
     """An outage written the way the engineer API writes it; published unless told not.
     `texts` are the cause per language as residents read it (public, like the cause)."""
@@ -135,7 +136,7 @@ def new_outage(
         "service_points": SERVICE_POINTS[: len(addresses)],
         "links": LINKS,
         "isolated_links": LINKS[:1],
-        "customers": 10 * len(addresses),
+        "customers": 10 * len(addresses) if customers is None else customers,
     }
     outage_id = create_outage(
         engine,

@@ -22,7 +22,8 @@ from notifier.celery_app import PURPOSES
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = {f"worker-{purpose}": purpose for purpose in PURPOSES}
 # Names the deployment files use that are not application settings.
-DEPLOY_ONLY = {"GIS_OUTAGE_WEB_WORKERS", "GIS_OUTAGE_WEB_PORT", "GIS_OUTAGE_IMAGE"}
+DEPLOY_ONLY = {"GIS_OUTAGE_WEB_WORKERS", "GIS_OUTAGE_WEB_PORT", "GIS_OUTAGE_WEB_BIND",
+               "GIS_OUTAGE_IMAGE"}
 
 
 def _known_names() -> set[str]:

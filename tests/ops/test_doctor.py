@@ -77,7 +77,9 @@ def test_postgis_redis_all_ok(tmp_path: Path, postgis_url: str, listener: int) -
     ))
     checks = _by_name(run_checks(notifier))
     assert all(check.ok for check in checks.values()), [c.line() for c in checks.values()]
-    assert set(checks) == {"data dir", "database", "migrations", "broker", "smpp", "smtp"}
+    assert set(checks) == {"data dir", "database", "migrations", "broker", "smpp", "smtp",
+                           "providers"}
+    assert checks["providers"].warning and "on voice" in checks["providers"].detail
     assert checks["database"].detail.startswith("PostgreSQL ")
     assert ", PostGIS 3" in checks["database"].detail
     assert "at head" in checks["migrations"].detail
@@ -160,11 +162,26 @@ def test_main_doctor_exit_status(
     assert main_doctor([]) == 1  # a new SQLite file: never migrated
     out = capsys.readouterr().out
     assert "FAIL migrations: schema at nothing (never migrated)" in out
-    assert out.rstrip().splitlines()[-1] == "3/4 checks passed; failing: migrations"
+    assert out.rstrip().splitlines()[-1] == (
+        "3/4 checks passed; failing: migrations; warning: providers")
 
     migrate(make_engine(Settings(data_dir=tmp_path / "data").effective_database_url))
-    assert main_doctor([]) == 0
-    assert capsys.readouterr().out.rstrip().endswith("4/4 checks passed")
+    assert main_doctor([]) == 0  # a warning does not fail the run
+    out = capsys.readouterr().out
+    assert ("WARN providers: only the demo provider on every channel: nothing is sent to "
+            "residents") in out
+    assert out.rstrip().endswith("4/4 checks passed; warning: providers")
+
+
+def test_a_channel_left_on_demo_is_named(tmp_path: Path, listener: int) -> None:
+    settings = Settings(data_dir=tmp_path).with_changes(notify=dict(
+        sms_providers="smpp", smpp_host="127.0.0.1", smpp_port=listener,
+        voice_providers="sip,demo"))  # demo as the last fallback is no warning
+    checks = _by_name(run_checks(settings))
+    assert checks["providers"].warning and checks["providers"].ok
+    assert checks["providers"].detail == (
+        "only the demo provider on email: those messages are not sent "
+        "(GIS_OUTAGE_NOTIFY_EMAIL_PROVIDERS)")
 
 
 def test_bad_urls_are_reported_without_their_passwords(tmp_path: Path) -> None:

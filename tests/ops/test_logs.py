@@ -135,6 +135,8 @@ def test_real_processes_log_json_lines_without_personal_data(
         notify_poll_seconds="0.1",
         portal_secret_key="log-test-key",
         portal_cookie_secure="false",  # plain http on loopback: httpx keeps no Secure cookie
+        # The look-up answers per address even for this small outage (docs/security.md).
+        map_lookup_min_customers="1",
     )
     worker_err = tmp_path / "worker.stderr"
     worker = Process([sys.executable, "-m", "notifier.worker"], env, tmp_path,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 import warnings
 from pathlib import Path
@@ -129,6 +131,24 @@ def test_sqlite_connection_settings(sqlite_engine: Engine) -> None:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
     assert Path(sqlite_engine.url.database).parent.name == "data"  # created by make_engine
+
+
+def test_the_sqlite_file_is_the_owners_only(tmp_path: Path) -> None:
+    """Like the key and token files: personal data, mode 0600 whatever the umask; its
+    write-ahead log too."""
+    old = os.umask(0o022)
+    try:
+        engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'private.sqlite'}")
+        migrate(engine)
+        with engine.connect() as conn:  # the WAL exists while a connection is open
+            conn.exec_driver_sql("SELECT 1").scalar()
+            files = sorted(tmp_path.joinpath("data").iterdir())
+            modes = {f.name: stat.S_IMODE(f.stat().st_mode) for f in files}
+        engine.dispose()
+    finally:
+        os.umask(old)
+    assert "private.sqlite-wal" in modes
+    assert modes == dict.fromkeys(modes, 0o600)
 
 
 def test_foreign_keys_are_enforced(db_engine: Engine) -> None:
