@@ -37,6 +37,11 @@ def pygeoapi_app(config_path: Path, openapi_path: Path) -> ASGIApp:
         module.CONFIG = get_config()
         module.OPENAPI = load_openapi_document()
         module.api_ = API(module.CONFIG, module.OPENAPI)
+    # Its TileMatrixSets views look for `path` at the top of the template config (the
+    # others under server.templates): without it they used pygeoapi's own, unsafe _base.
+    templates = module.CONFIG["server"].get("templates")
+    if templates:
+        module.api_.tpl_config["path"] = templates["path"]
     return module.APP
 
 

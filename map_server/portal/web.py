@@ -1,5 +1,5 @@
 """What every portal page shares: rendering, cookies, CSRF, sessions, error pages and
-the security headers (no caching, no framing, no referrer: link tokens stay put)."""
+no caching (the site adds its CSP, no framing, no referrer: link tokens stay put)."""
 
 from __future__ import annotations
 
@@ -31,16 +31,8 @@ FLASH = frozenset(
         "link_sent", "welcome_new", "session_expired", "pin_dead", "unsubscribed",
     }
 )  # fmt: skip
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-    ),
-}
+# The CSP, framing and referrer headers are the site's (map_server/headers.py).
+SECURITY_HEADERS = {"Cache-Control": "no-store"}
 
 
 class PortalError(Exception):
