@@ -17,12 +17,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from gis_outage.config import Settings, get_settings
 from gis_outage.logs import configure_logging
 from gis_outage.services.context import build_context
+from map_server.api.errors import validation_error
 from map_server.console import router as console_router
 from map_server.cors import PublicCors
 from map_server.feeds.router import router as feeds_router
@@ -96,6 +98,7 @@ def create_app(
     )
     app.state.snapshots = snapshots
 
+    app.add_exception_handler(RequestValidationError, validation_error)
     _include_engineer_api(app)
     _api_docs(app)
     app.include_router(page_router)
