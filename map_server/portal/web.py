@@ -72,21 +72,23 @@ class PortalRoute(APIRoute):
 
 
 def cookie(p: Portal, name: str) -> str:
-    # __Host-: only this host, path /, Secure: no subdomain can plant or read it.
-    return f"__Host-{name}" if p.secure_cookies else name
+    # __Secure-: set only over HTTPS, with Secure. (__Host- would demand Path=/, and the
+    # portal's cookies stay under /portal: the public pages never receive them.)
+    return f"__Secure-{name}" if p.secure_cookies else name
 
 
 def set_cookie(p: Portal, response: Response, name: str, value: str, max_age: int | None) -> None:
     response.set_cookie(
-        cookie(p, name), value, max_age=max_age, path="/", secure=p.secure_cookies,
+        cookie(p, name), value, max_age=max_age, path=p.cookie_path, secure=p.secure_cookies,
         httponly=True, samesite="lax",
     )  # fmt: skip
 
 
 def clear_cookie(p: Portal, response: Response, name: str) -> None:
     response.delete_cookie(
-        cookie(p, name), path="/", secure=p.secure_cookies, httponly=True, samesite="lax"
-    )
+        cookie(p, name), path=p.cookie_path, secure=p.secure_cookies, httponly=True,
+        samesite="lax",
+    )  # fmt: skip
 
 
 def url(request: Request, path: str) -> str:
