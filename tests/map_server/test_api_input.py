@@ -143,3 +143,21 @@ def test_the_rules_themselves() -> None:
     assert "U+000B" in text_problem("a\u000bb")
     assert "U+D800" in text_problem("a\ud800b")
     assert xml_text("a\u0000b\u000bc\ufffed\n") == "abcd\n"
+
+
+def test_changes_and_status_changes_follow_the_same_rules(api) -> None:
+    client, _, headers = api
+    created = client.post("/api/v1/outages", headers=headers, json=body())
+    assert created.status_code == 201, created.text
+    outage = created.json()["id"]
+    for change, field in [({"cause": "a\u000bb"}, "cause"), ({"texts": {"sv": "\u0000"}}, "sv"),
+                          ({"starts_at": "1900-01-01T00:00:00+00:00"}, "starts_at")]:  # fmt: skip
+        r = client.patch(f"/api/v1/outages/{outage}", headers=headers, json=change)
+        assert r.status_code == 422 and field in r.text, r.text
+    assert client.post(f"/api/v1/outages/{outage}/publish", headers=headers).status_code == 200
+    r = client.post(f"/api/v1/outages/{outage}/resolve", headers=headers,
+                    json={"at": "9999-12-31T23:59:59-12:00"})  # fmt: skip
+    assert r.status_code == 422 and "at" in r.text, r.text
+    kept = client.get(f"/api/v1/outages/{outage}", headers=headers).json()
+    assert kept["cause"] == "Pipe burst" and kept["texts"] == {"fi": "Putkirikko"}
+    assert kept["status"] == "published"
