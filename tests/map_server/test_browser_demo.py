@@ -354,3 +354,17 @@ def test_console(browser, demo: Demo, lang: str, size: str) -> None:
         assert {f["id"]: f["properties"]["status"] for f in feed}[int(draft_id)] == "resolved"
     finally:
         page.context.close()
+
+
+def test_demo_messages_page_under_the_csp(browser, demo: Demo) -> None:
+    page, watch = open_page(browser, LAPTOP, "en")
+    try:
+        page.goto(f"{demo.url}/demo/messages", wait_until="load")
+        expect(page.locator("h1")).to_have_text("Messages residents received")
+        # Its style sheet is a file now: applied, and nothing inline was refused.
+        assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") != "none"
+        assert page.evaluate("window.__csp") == []
+        assert watch.policies and all(csp == CSP for _, csp in watch.policies), watch.policies
+        watch.assert_clean()
+    finally:
+        page.context.close()
