@@ -17,16 +17,18 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from gis_outage.config import Settings, get_settings
 from gis_outage.logs import configure_logging
 from gis_outage.services.context import build_context
+from map_server.api.errors import validation_error
 from map_server.console import router as console_router
 from map_server.cors import PublicCors
 from map_server.feeds.router import router as feeds_router
+from map_server.headers import SecurityHeaders
 from map_server.http_cache import PublicCacheMiddleware
 from map_server.limits import RequestLimits, TrustedProxies
 from map_server.oapi.config import pygeoapi_config, write_config
@@ -34,7 +36,7 @@ from map_server.oapi.mount import OapiRoot, pygeoapi_app
 from map_server.oapi.params import OapiParameterGuard
 from map_server.oapi.responses import OapiResponses
 from map_server.oapi.schemas import router as schemas_router
-from map_server.oapi.templates import write_templates
+from map_server.oapi.templates import swagger_page, write_templates
 from map_server.ops import install_ops, process_exit
 from map_server.portal.router import router as portal_router
 from map_server.request_guard import RequestGuard
@@ -99,6 +101,7 @@ def create_app(
     )
     app.state.snapshots = snapshots
 
+    app.add_exception_handler(RequestValidationError, validation_error)
     _include_engineer_api(app)
     _api_docs(app)
     app.include_router(page_router)
@@ -119,7 +122,7 @@ def create_app(
     key = f"outages-{uuid.uuid4().hex[:12]}"
     register(key, snapshots)
     oapi_dir = settings.data_dir / "pygeoapi"
-    templates = write_templates(oapi_dir / "templates", f"{settings.public_url}/static/vendor")
+    templates = write_templates(oapi_dir / "templates", f"{settings.public_url}/static")
     paths = write_config(pygeoapi_config(settings, key, templates), oapi_dir)
     app.mount("/oapi", pygeoapi_app(*paths), name="oapi")
 
@@ -135,6 +138,8 @@ def create_app(
     # Outermost: everything below, the rate limits and the access log, sees the client
     # a trusted proxy reports.
     app.add_middleware(TrustedProxies, settings=settings.security)
+    # Outermost of all: every response, a 413 or 400 from the guards too, carries them.
+    app.add_middleware(SecurityHeaders, settings=settings)
     return app
 
 
@@ -156,17 +161,12 @@ def _logging(settings: Settings) -> None:
 
 
 def _api_docs(app: FastAPI) -> None:
-    swagger = "/static/vendor/swagger-ui"
+    # Swagger UI from our static files (no CDN), started without inline script.
+    page = swagger_page("gis-outage API", "/api/v1/openapi.json", "/static")
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/api/v1/openapi.json",
-            title="gis-outage API",
-            swagger_js_url=f"{swagger}/swagger-ui-bundle.js",
-            swagger_css_url=f"{swagger}/swagger-ui.css",
-            swagger_favicon_url=f"{swagger}/favicon-32x32.png",
-        )
+        return HTMLResponse(page)
 
 
 def _include_engineer_api(app: FastAPI) -> None:

@@ -5,11 +5,21 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from gis_outage.inputs import moment_problem, text_problem, wgs84_problem
 from gis_outage.model import CAUSE_MAX_LENGTH, LANGUAGES, OutageKind, Service
 from gis_outage.services import outages
 
@@ -17,6 +27,25 @@ Language = Literal[LANGUAGES]  # type: ignore[valid-type]
 # Outage ids are 32-bit integers in the database; a larger id in a URL is a 422, not a
 # database overflow (a 500).
 OutageId = Annotated[int, Path(ge=1, le=2**31 - 1, description="outage id")]
+
+
+def _text(value: str) -> str:
+    if problem := text_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+def _moment(value: Any) -> Any:
+    if value is not None and (problem := moment_problem(value)):
+        raise ValueError(problem)
+    return value
+
+
+# Any string taken from a body: storable, and writable to XML (see gis_outage.inputs).
+Name = Annotated[str, AfterValidator(_text)]
+# What residents read: the cause and its text per language, each as long as a cause.
+Text = Annotated[str, StringConstraints(max_length=CAUSE_MAX_LENGTH), AfterValidator(_text)]
+Moment = Annotated[AwareDatetime, AfterValidator(_moment)]
 
 
 class Strict(BaseModel):
@@ -27,22 +56,22 @@ class Selection(Strict):
     """What the engineer selected: broken links, operated devices, a drawn area, or
     addresses and streets picked by name. Give exactly one kind."""
 
-    break_links: list[str] = Field(
+    break_links: list[Name] = Field(
         default_factory=list, max_length=10_000,
         description="Broken pipes or cables (link ids): a break trace",
     )
-    operate_devices: list[str] = Field(
+    operate_devices: list[Name] = Field(
         default_factory=list, max_length=10_000,
         description="Valves or switches operated (device ids): a device trace",
     )
     polygon: dict[str, Any] | None = Field(
         default=None, description="GeoJSON Polygon or MultiPolygon in WGS84 (area outage)"
     )
-    addresses: list[str] = Field(
+    addresses: list[Name] = Field(
         default_factory=list, max_length=10_000,
         description="Address ids (from /lookup/addresses): their connections",
     )
-    streets: list[str] = Field(
+    streets: list[Name] = Field(
         default_factory=list, max_length=500,
         description="Street names, in either language: every address on them",
     )
@@ -75,7 +104,11 @@ class Selection(Strict):
             geometry = shape(self.polygon)
         except Exception:
             raise ValueError("polygon is not a GeoJSON geometry") from None
-        if geometry.geom_type not in ("Polygon", "MultiPolygon") or not geometry.is_valid:
+        if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+            raise ValueError("polygon must be a valid GeoJSON Polygon or MultiPolygon")
+        if problem := wgs84_problem(geometry):  # before GEOS meets NaN or 1e308
+            raise ValueError(f"polygon: {problem}")
+        if not geometry.is_valid:
             raise ValueError("polygon must be a valid GeoJSON Polygon or MultiPolygon")
         return geometry
 
@@ -100,10 +133,10 @@ class TraceResponse(BaseModel):
 class OutageCreate(Strict):
     service: Service
     kind: OutageKind
-    starts_at: AwareDatetime
-    estimated_end_at: AwareDatetime | None = None
-    cause: str | None = Field(default=None, max_length=CAUSE_MAX_LENGTH)
-    texts: dict[Language, str] = Field(default_factory=dict)
+    starts_at: Moment
+    estimated_end_at: Moment | None = None
+    cause: Text | None = None
+    texts: dict[Language, Text] = Field(default_factory=dict)
     selection: Selection
 
     @model_validator(mode="after")
@@ -126,10 +159,10 @@ class OutageUpdate(Strict):
     """Fields to change; those left out are kept. Null clears an estimate or a cause."""
 
     kind: OutageKind | SkipJsonSchema[None] = not_null_field()
-    starts_at: AwareDatetime | SkipJsonSchema[None] = not_null_field()
-    estimated_end_at: AwareDatetime | None = None
-    cause: str | None = Field(default=None, max_length=CAUSE_MAX_LENGTH)
-    texts: dict[Language, str] | SkipJsonSchema[None] = not_null_field()
+    starts_at: Moment | SkipJsonSchema[None] = not_null_field()
+    estimated_end_at: Moment | None = None
+    cause: Text | None = None
+    texts: dict[Language, Text] | SkipJsonSchema[None] = not_null_field()
     expected_version: int | None = Field(
         default=None, description="fail with 409 if someone changed the outage meanwhile"
     )
@@ -145,7 +178,7 @@ class OutageUpdate(Strict):
 
 class StatusChange(Strict):
     expected_version: int | None = None
-    at: AwareDatetime | None = Field(default=None, description="when it ended (resolve only)")
+    at: Moment | None = Field(default=None, description="when it ended (resolve only)")
 
 
 class Me(BaseModel):

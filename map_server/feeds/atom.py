@@ -6,6 +6,7 @@ from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from gis_outage.config import Settings
+from gis_outage.inputs import xml_text
 from gis_outage.public import PublicOutage, iso
 from map_server.feeds.cap import describe
 from map_server.i18n import STRINGS
@@ -16,9 +17,10 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, attrs)
+    # Stored text may predate the input rules: what XML cannot carry is dropped.
+    element = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 

@@ -17,6 +17,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from gis_outage.config import Settings
+from gis_outage.inputs import xml_text
 from gis_outage.public import PublicOutage
 from map_server.i18n import STRINGS, advice, cause_text, local_time
 
@@ -91,7 +92,8 @@ def cap_alert(outage: PublicOutage, messages: list[Message], settings: Settings)
 def sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     element = ET.SubElement(parent, tag)
     if text is not None:
-        element.text = text
+        # Stored text may predate the input rules: what XML cannot carry is dropped.
+        element.text = xml_text(text)
     return element
 
 

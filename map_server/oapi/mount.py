@@ -37,6 +37,16 @@ def pygeoapi_app(config_path: Path, openapi_path: Path) -> ASGIApp:
         module.CONFIG = get_config()
         module.OPENAPI = load_openapi_document()
         module.api_ = API(module.CONFIG, module.OPENAPI)
+        # Its HTML views render a per-language copy of the config it caches module-wide:
+        # without this they kept the first app's URLs.
+        from pygeoapi import l10n
+
+        l10n._cfg_cache.clear()
+    # Its TileMatrixSets views look for `path` at the top of the template config (the
+    # others under server.templates): without it they used pygeoapi's own, unsafe _base.
+    templates = module.CONFIG["server"].get("templates")
+    if templates:
+        module.api_.tpl_config["path"] = templates["path"]
     return module.APP
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from sqlalchemy.engine import Engine
@@ -25,6 +26,7 @@ class Portal:
     links: Links
     secure_cookies: bool
     sender: Sender
+    cookie_path: str = "/portal"  # under the public URL's path
 
     @property
     def config(self) -> PortalSettings:
@@ -47,6 +49,7 @@ def build_portal(app: FastAPI) -> Portal:
         links=Links(key, config.link_max_age),
         secure_cookies=cookies_secure(config.cookie_secure, settings.public_url),
         sender=Sender(app.state.db, settings),
+        cookie_path=urlsplit(settings.public_url).path.rstrip("/") + "/portal",
     )
 
 

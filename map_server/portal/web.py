@@ -1,5 +1,5 @@
 """What every portal page shares: rendering, cookies, CSRF, sessions, error pages and
-the security headers (no caching, no framing, no referrer: link tokens stay put)."""
+no caching (the site adds its CSP, no framing, no referrer: link tokens stay put)."""
 
 from __future__ import annotations
 
@@ -32,16 +32,8 @@ FLASH = frozenset(
         "link_sent", "welcome_new", "session_expired", "pin_dead", "unsubscribed", "proven",
     }
 )  # fmt: skip
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-    ),
-}
+# The CSP, framing and referrer headers are the site's (map_server/headers.py).
+SECURITY_HEADERS = {"Cache-Control": "no-store"}
 
 
 class PortalError(Exception):
@@ -81,21 +73,23 @@ class PortalRoute(APIRoute):
 
 
 def cookie(p: Portal, name: str) -> str:
-    # __Host-: only this host, path /, Secure: no subdomain can plant or read it.
-    return f"__Host-{name}" if p.secure_cookies else name
+    # __Secure-: set only over HTTPS, with Secure. (__Host- would demand Path=/, and the
+    # portal's cookies stay under /portal: the public pages never receive them.)
+    return f"__Secure-{name}" if p.secure_cookies else name
 
 
 def set_cookie(p: Portal, response: Response, name: str, value: str, max_age: int | None) -> None:
     response.set_cookie(
-        cookie(p, name), value, max_age=max_age, path="/", secure=p.secure_cookies,
+        cookie(p, name), value, max_age=max_age, path=p.cookie_path, secure=p.secure_cookies,
         httponly=True, samesite="lax",
     )  # fmt: skip
 
 
 def clear_cookie(p: Portal, response: Response, name: str) -> None:
     response.delete_cookie(
-        cookie(p, name), path="/", secure=p.secure_cookies, httponly=True, samesite="lax"
-    )
+        cookie(p, name), path=p.cookie_path, secure=p.secure_cookies, httponly=True,
+        samesite="lax",
+    )  # fmt: skip
 
 
 def url(request: Request, path: str) -> str:

@@ -140,8 +140,10 @@
     if (address.lat === null) return;
     var where = [address.lat, address.lon];
     pin = L.marker(where, { title: t.your_address, alt: t.your_address, keyboard: false })
-      .bindTooltip(address.label, { permanent: true, direction: "top", offset: [0, -36],
-                                    className: "address-pin-label" })
+      // A text node: Leaflet parses a string as HTML, and street names are imported data.
+      .bindTooltip(document.createTextNode(address.label), {
+        permanent: true, direction: "top", offset: [0, -36], className: "address-pin-label"
+      })
       .addTo(shared.map);
     pin.getElement().classList.add("address-pin");
     shared.map.setView(where, Math.max(shared.map.getZoom(), 16));

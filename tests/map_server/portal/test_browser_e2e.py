@@ -168,8 +168,9 @@ def test_register_add_addresses_get_notified_opt_out_and_hear_no_more(
     tab.wait_for_url(re.compile(r"/portal/me\?m=welcome_new$"))
     expect(tab.locator("#flash")).to_have_text(FI["welcome_new"])
     cookies = {c["name"]: c for c in tab.context.cookies()}
-    session = cookies["__Host-portal_session"]
+    session = cookies["__Secure-portal_session"]
     assert session["httpOnly"] and session["secure"] and session["sameSite"] == "Lax"
+    assert session["path"] == "/portal"
 
     # -- two addresses: home and a relative's home
     add_address(tab, "Manner", "Mannerheimintie", "5", "00100")

@@ -369,7 +369,7 @@ def test_one_click_unsubscribe_and_the_link_for_outage_mails(
         response = mail_client.post(
             url.removeprefix("https://testserver"), data={"List-Unsubscribe": "One-Click"}
         )
-    assert response.status_code == 200 and not mail_client.cookies.get("__Host-portal_session")
+    assert response.status_code == 200 and not mail_client.cookies.get("__Secure-portal_session")
     assert recipients(engine, "A1") == set()
 
 

@@ -42,7 +42,7 @@ def last_pin(person: Resident, e164: str) -> str:
 
 
 def session_cookie(person: Resident) -> str | None:
-    return person.client.cookies.get("__Host-portal_session")
+    return person.client.cookies.get("__Secure-portal_session")
 
 
 # -- PINs ----------------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def test_a_pin_works_once(resident: Resident, make_resident) -> None:
     csrf = resident.csrf("/portal/pin")
     assert resident.client.post("/portal/pin", data={"csrf": csrf, "pin": pin}).status_code == 303
     # The same challenge cookie and PIN again (a replay) opens no second session.
-    challenge = resident.client.cookies.get("__Host-portal_pin")
+    challenge = resident.client.cookies.get("__Secure-portal_pin")
     assert challenge is None  # cleared on success
     assert len(rows(resident.client.app.state.db, "portal_sessions")) == 1
 
@@ -346,7 +346,7 @@ def test_another_persons_data_cannot_be_read_or_changed(
 def test_a_forged_or_planted_session_opens_nothing(
     app: FastAPI, smpp, mailbox: Mailbox, engine: Engine
 ) -> None:
-    planted = {"__Host-portal_session": "chosen-by-an-attacker"}
+    planted = {"__Secure-portal_session": "chosen-by-an-attacker"}
     victim = Resident(app, smpp, mailbox, cookies=planted)
     with victim.client:
         assert victim.get("/portal/me").headers["location"] == "/portal/?m=session_expired"
@@ -371,12 +371,12 @@ def test_sessions_expire_and_logout_ends_them(resident: Resident, engine: Engine
         )
     assert resident.get("/portal/me").status_code == 303
     login = resident.register_phone("0401234567", A_PHONE)
-    token = login.request.headers["cookie"].split("__Host-portal_session=")[1].split(";")[0]
+    token = login.request.headers["cookie"].split("__Secure-portal_session=")[1].split(";")[0]
     resident.post("/portal/logout", {}, page="/portal/me")
     hashed = hashlib.sha256(token.encode()).hexdigest()
     assert hashed not in {r["token_hash"] for r in rows(engine, "portal_sessions")}
     app = resident.client.app
-    cookies = {"__Host-portal_session": token}
+    cookies = {"__Secure-portal_session": token}
     with TestClient(app, base_url=BASE, cookies=cookies, follow_redirects=False) as replay:
         assert replay.get("/portal/me").status_code == 303
 
@@ -453,9 +453,10 @@ def test_cookies_are_secure_and_secrets_are_stored_hashed(resident: Resident, en
     assert challenge["pin_hash"] != hashlib.sha256(pin.encode()).hexdigest()
     response = resident.enter_pin(pin)
     cookies = response.headers.get_list("set-cookie")
-    [session] = [c for c in cookies if c.startswith("__Host-portal_session=")]
+    [session] = [c for c in cookies if c.startswith("__Secure-portal_session=")]
     flags = {part.strip().lower() for part in session.split(";")[1:]}
-    assert {"secure", "httponly", "samesite=lax", "path=/"} <= flags
+    # Only the portal's paths receive it: the public pages (/oapi, the map) never do.
+    assert {"secure", "httponly", "samesite=lax", "path=/portal"} <= flags
     token = session.split(";")[0].split("=", 1)[1]
     [stored] = rows(engine, "portal_sessions")
     assert stored["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
@@ -467,7 +468,7 @@ def test_cookies_are_secure_and_secrets_are_stored_hashed(resident: Resident, en
         default=str,
     )
     for name, value in resident.client.cookies.items():
-        assert name.startswith("__Host-"), name
+        assert name.startswith("__Secure-"), name
         assert A_PHONE[1:] not in value and "maija" not in value.lower()
 
 
