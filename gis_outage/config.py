@@ -147,6 +147,10 @@ class NotifySettings(Section):
         default=60.0, gt=0,
         description="A receipt that arrives before its send is recorded is tried this long",
     )
+    receipt_window_hours: float = Field(
+        default=72.0, gt=0,
+        description="A receipt is matched only to a send this recent (SMSCs reuse message ids)",
+    )
     # -- Celery ------------------------------------------------------------------------
     drain_seconds: float = Field(default=2.0, description="Beat: how often to drain the outbox")
     queue_prefix: str = Field(default="", description="Before each queue name (shared brokers)")

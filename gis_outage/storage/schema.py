@@ -370,6 +370,16 @@ delivery_parts = sa.Table(
     sa.Index("ix_delivery_parts_provider_message", "provider", "provider_message_id"),
 )
 
+# Delivery receipts that matched no delivery (unknown or reused message id, another
+# destination, older than the window): counted per provider, no number kept.
+unmatched_receipts = sa.Table(
+    "unmatched_receipts",
+    metadata,
+    sa.Column("provider", sa.Text, primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False, default=0),
+    sa.Column("last_at", UTCDateTime(), nullable=False, default=utcnow),
+)
+
 users = sa.Table(
     "users",
     metadata,
