@@ -66,6 +66,9 @@ def subscriptions_for(bind: Bind, address_ids: Iterable[str], service: str) -> l
         subscriptions.c.email,
         subscriptions.c.email_verified_at,
         subscriptions.c.role,
+        subscriptions.c.apartment,
+        subscriptions.c.facility_number,
+        subscriptions.c.created_at,
         subscribers.c.language,
     ).join(subscribers, subscribers.c.id == subscriptions.c.subscriber_id)
     service = Service(service).value

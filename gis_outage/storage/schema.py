@@ -278,6 +278,8 @@ directory_entries = sa.Table(
     sa.Column("address_id", sa.Text, nullable=False, index=True),
     sa.Column("secret", sa.Boolean, nullable=False, default=False),
     sa.Column("birth_year", sa.Integer),
+    # The apartment in a block ("A 12", see gis_outage.apartments); empty: the building.
+    sa.Column("apartment", sa.Text),
     sa.Column("source", sa.Text, nullable=False, index=True),
     sa.Column("imported_at", UTCDateTime(), nullable=False, default=utcnow),
     sa.CheckConstraint("phone LIKE '+%'", name="phone_e164"),
@@ -309,6 +311,7 @@ subscriptions = sa.Table(
     sa.Column("email_verified_at", UTCDateTime()),
     sa.Column("customer_number", sa.Text),
     sa.Column("facility_number", sa.Text),
+    sa.Column("apartment", sa.Text),  # as in directory_entries
     enum_column("role", SubscriptionRole, default=SubscriptionRole.RESIDENT),
     created_at(),
     # One phone and one e-mail per service per facility for each subscriber.

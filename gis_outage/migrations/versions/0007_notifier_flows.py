@@ -1,5 +1,7 @@
 """Unmatched delivery receipts, counted per provider: receipts are matched on message id,
 destination and a time window, and what matches nothing is counted, never applied.
+The apartment part of an address ("A 12") on directory entries and subscriptions: a
+registration in an apartment block replaces no neighbour's directory number.
 
 Revision ID: 0007_notifier_flows
 Revises: 0004_street_names
@@ -24,7 +26,13 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
     )
+    for table in ("directory_entries", "subscriptions"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("apartment", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    for table in ("subscriptions", "directory_entries"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("apartment")
     op.drop_table("unmatched_receipts")
