@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from .apartments import normalize_apartment
+from .model import LANGUAGES
 from .network import NetworkError, Problem, build_network, read_layers
 from .phones import InvalidPhoneNumber, normalise, number_type
 from .storage.addresses import upsert_addresses
@@ -115,6 +116,10 @@ def parse_directory(path: Path, region: str = "FI") -> DirectoryRows:
             except ValueError as exc:
                 out.skip(line, f"apartment: {exc}")
                 continue
+            language = (row.get("language") or "").strip().lower() or None  # optional
+            if language is not None and language not in LANGUAGES:
+                out.skip(line, f"language is none of {', '.join(LANGUAGES)}")
+                continue
             out.rows.append({
                 "phone": phone,
                 "number_type": str(number_type(phone)),
@@ -122,6 +127,7 @@ def parse_directory(path: Path, region: str = "FI") -> DirectoryRows:
                 "secret": (row.get("secret") or "").strip().lower() in TRUE_WORDS,
                 "birth_year": int(birth) if birth else None,
                 "apartment": apartment,
+                "language": language,
             })
     return out
 

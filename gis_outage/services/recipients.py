@@ -172,7 +172,7 @@ def resolve_for(
         add_phone(
             entry["phone"],
             entry["number_type"],
-            default_language,
+            entry.get("language") or default_language,
             entry["address_id"],
             Source.DIRECTORY,
             e164=True,  # the directory import checks the E.164 form

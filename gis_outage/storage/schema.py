@@ -280,6 +280,7 @@ directory_entries = sa.Table(
     sa.Column("birth_year", sa.Integer),
     # The apartment in a block ("A 12", see gis_outage.apartments); empty: the building.
     sa.Column("apartment", sa.Text),
+    sa.Column("language", sa.String(8)),  # where the operator's extract says; else none
     sa.Column("source", sa.Text, nullable=False, index=True),
     sa.Column("imported_at", UTCDateTime(), nullable=False, default=utcnow),
     sa.CheckConstraint("phone LIKE '+%'", name="phone_e164"),

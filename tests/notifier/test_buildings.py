@@ -105,3 +105,23 @@ def test_one_phone_and_one_email_per_service_per_facility_when_turned_on(
     assert {mobile(20), mobile(21), mobile(22), "r20@example.fi", "r21@example.fi"} <= everyone
     one = resolve(block, ["H1"], one_contact_per_facility=True)
     assert one == {mobile(5), mobile(6), mobile(22), "r22@example.fi", mobile(30)}
+
+
+def test_a_directory_entry_is_messaged_in_the_language_the_directory_gives(
+    tmp_path: Path, db_engine: Engine,
+) -> None:
+    path = tmp_path / "directory.csv"
+    path.write_text(
+        "phone,address_id,language\n0401234567,L1,SV\n0401234568,L1,\n0401234569,L1,de\n",
+        encoding="utf-8",
+    )
+    parsed = parse_directory(path)
+    assert [r["language"] for r in parsed.rows] == ["sv", None]
+    assert parsed.examples == ["row 4: language is none of fi, sv, en, lt"]
+    add_addresses(db_engine, ["L1"])
+    add_directory(db_engine, parsed.rows)
+    found = resolve_for(db_engine, service="water", address_ids=["L1"], at=date(2026, 12, 3),
+                        settings=SETTINGS)
+    assert {r.destination: r.language for r in found} == {
+        "+358401234567": "sv", "+358401234568": "fi"
+    }
