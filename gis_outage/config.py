@@ -98,9 +98,11 @@ class NotifySettings(Section):
         default=None, description="Opt-out page in e-mails; default the portal's under public_url"
     )
     # -- recipients --------------------------------------------------------------------
-    subscription_replaces_directory: bool = Field(
-        default=True, description="A registered number replaces directory numbers there"
-    )
+    subscription_replaces_directory: Literal["own", "facility"] = Field(
+        default="own", description="A registration replaces the registrant's own directory "
+        "numbers, or (facility) every one of its facility: the house, or the apartment")
+    one_contact_per_facility: bool = Field(
+        default=False, description="One phone and one e-mail per service per facility")
     unknown_number_channel: UnknownNumberPolicy = Field(
         default="sms", description="Channel for numbers neither mobile nor fixed line"
     )
@@ -151,6 +153,8 @@ class NotifySettings(Section):
         default=60.0, gt=0,
         description="A receipt that arrives before its send is recorded is tried this long",
     )
+    receipt_window_hours: float = Field(default=72.0, gt=0, description="A receipt is "
+                                        "matched only to a send this recent (ids get reused)")
     # -- Celery ------------------------------------------------------------------------
     drain_seconds: float = Field(default=2.0, description="Beat: how often to drain the outbox")
     queue_prefix: str = Field(default="", description="Before each queue name (shared brokers)")

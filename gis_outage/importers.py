@@ -17,6 +17,8 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine
 
+from .apartments import normalize_apartment
+from .model import LANGUAGES
 from .network import NetworkError, Problem, build_network, read_layers
 from .phones import InvalidPhoneNumber, normalise, number_type
 from .storage.addresses import upsert_addresses
@@ -109,12 +111,23 @@ def parse_directory(path: Path, region: str = "FI") -> DirectoryRows:
             if birth and not (birth.isdigit() and 1880 <= int(birth) <= 2100):
                 out.skip(line, "birth_year is not a year")
                 continue
+            try:  # an optional column: the apartment in a block ("A 12")
+                apartment = normalize_apartment(row.get("apartment"))
+            except ValueError as exc:
+                out.skip(line, f"apartment: {exc}")
+                continue
+            language = (row.get("language") or "").strip().lower() or None  # optional
+            if language is not None and language not in LANGUAGES:
+                out.skip(line, f"language is none of {', '.join(LANGUAGES)}")
+                continue
             out.rows.append({
                 "phone": phone,
                 "number_type": str(number_type(phone)),
                 "address_id": address,
                 "secret": (row.get("secret") or "").strip().lower() in TRUE_WORDS,
                 "birth_year": int(birth) if birth else None,
+                "apartment": apartment,
+                "language": language,
             })
     return out
 

@@ -39,13 +39,13 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gis_outage.config import secret
 from gis_outage.storage.db import current_revision, head_revision
-from gis_outage.storage.reports import operations_counts
+from gis_outage.storage.reports import OperationsCounts, operations_counts
 
 router = APIRouter(include_in_schema=False)
 
@@ -114,7 +114,7 @@ class DatabaseCollector(Collector):
     def collect(self) -> Iterable[GaugeMetricFamily]:
         up = GaugeMetricFamily("gis_outage_database_up", "1 if the last scrape read the database")
         try:
-            outbox, deliveries = self._read()
+            outbox, deliveries, unmatched = self._read()
         except sa.exc.SQLAlchemyError:
             up.add_metric([], 0)
             yield up
@@ -132,8 +132,17 @@ class DatabaseCollector(Collector):
         for channel, status, count in deliveries:
             family.add_metric([str(channel), str(status)], count)
         yield family
+        receipts = CounterMetricFamily(
+            "gis_outage_receipts_unmatched",
+            "Delivery receipts that matched no delivery (reused or unknown id, another "
+            "destination, too old), by provider",
+            labels=["provider"],
+        )
+        for provider, count in unmatched:
+            receipts.add_metric([provider], count)
+        yield receipts
 
-    def _read(self) -> tuple[int, list[tuple[str, str, int]]]:
+    def _read(self) -> OperationsCounts:
         return operations_counts(self.engine)
 
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Collection, Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings
-from gis_outage.model import DeliveryStatus, Outcome
+from gis_outage.links import unsubscribe_url
+from gis_outage.model import Channel, DeliveryStatus, Outcome
 from gis_outage.public import localized_cause
 from gis_outage.services.notification import (
     EventReport,
@@ -65,6 +67,21 @@ def message_context(
         reference=str(snap["id"]),
         now=now,
     )
+
+
+def _personal(item: Outgoing, settings: Settings) -> Outgoing:
+    """An e-mail gets its own signed one-click opt-out link in `List-Unsubscribe` and in
+    the footer, in place of the portal's page (rendered once per language); a utility's
+    own opt-out page (`notify.unsubscribe_url`) stays as it is."""
+    if item.message.channel is not Channel.EMAIL or settings.notify.unsubscribe_url:
+        return item
+    link, generic = unsubscribe_url(item.destination, settings), settings.opt_out_url
+    message = replace(
+        item.message,
+        text=item.message.text.replace(generic, link),
+        html=item.message.html.replace(generic, link) if item.message.html else None,
+    )
+    return replace(item, message=message, unsubscribe_url=link)
 
 
 class _Renderer:
@@ -188,12 +205,15 @@ def send_batch(
         return SendStats(failed=len(claimed))
     renderer = _Renderer(event, decision, settings, render_config)
     outgoing = [
-        Outgoing(
-            delivery_id=r["id"],
-            event_id=event_id,
-            destination=r["destination"],
-            message=renderer(languages[r["id"]], channel),
-            unsubscribe_url=settings.opt_out_url,
+        _personal(
+            Outgoing(
+                delivery_id=r["id"],
+                event_id=event_id,
+                destination=r["destination"],
+                message=renderer(languages[r["id"]], channel),
+                unsubscribe_url=settings.opt_out_url,
+            ),
+            settings,
         )
         for r in claimed
     ]

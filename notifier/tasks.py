@@ -19,12 +19,12 @@ from typing import Any
 from celery import Task
 from sqlalchemy.engine import Engine
 
-from gis_outage.config import Settings, get_settings
+from gis_outage.config import Settings, get_settings, secret
 from gis_outage.model import MessageKind
 from gis_outage.services import notification
 from gis_outage.services.policy import Decision, parse_time
 from gis_outage.storage.db import make_engine
-from gis_outage.storage.deliveries import apply_receipt
+from gis_outage.storage.deliveries import apply_receipt, count_unmatched_receipt
 from gis_outage.storage.outages import get_event
 from gis_outage.storage.outbox import claim_outbox, get_outbox_row
 
@@ -32,7 +32,7 @@ from .celery_app import app, queue_name
 from .channels.base import DeliveryReceipt, ReceiptStatus
 from .pipeline import send_batch as send_one_batch
 from .providers import Providers, build_providers
-from .receipts import opt_out_handler
+from .receipts import destination_digest, digest_test, opt_out_handler, receipt_destination
 from .render import RenderConfig
 
 RECEIPT_RETRY_SECONDS = 2.0
@@ -70,10 +70,20 @@ def _queue_receipt(receipt: DeliveryReceipt) -> None:
     """SMPP reader thread → receipts queue; the SMSC is answered once it is queued."""
     if receipt.status is ReceiptStatus.PENDING:
         return
+    settings = _settings()
+    number = receipt_destination(receipt, settings.default_region)
+    digest = destination_digest(_digest_key(settings), number) if number else None
     record_receipt.apply_async(
-        (receipt.provider, receipt.provider_message_id, receipt.status.value, time.time()),
+        (receipt.provider, receipt.provider_message_id, receipt.status.value, time.time(),
+         digest),
         queue=queue_name("receipts"),
     )
+
+
+def _digest_key(settings: Settings) -> str:
+    """Shared by every worker of a deployment and not public: the secret key, else the
+    database URL (which holds its password)."""
+    return secret(settings.portal.secret_key) or settings.effective_database_url
 
 
 class QueueDispatch:
@@ -148,14 +158,21 @@ def send_batch(
 @app.task(name="notifier.tasks.record_receipt", bind=True, max_retries=None)
 def record_receipt(
     self: Task, provider: str, provider_message_id: str, status: str,
-    received_at: float | None = None,
+    received_at: float | None = None, digest: str | None = None,
 ) -> bool:
     """A delivery receipt; one that beat the record of its send is tried again shortly,
-    for GIS_OUTAGE_NOTIFY_RECEIPT_HOLD_SECONDS, as the embedded worker holds it."""
-    if apply_receipt(_db(), provider, provider_message_id, status):
+    for GIS_OUTAGE_NOTIFY_RECEIPT_HOLD_SECONDS, as the embedded worker holds it, then
+    counted as unmatched. The destination travels as a keyed digest, never the number."""
+    settings = _settings()
+    destination = (
+        digest_test(_digest_key(settings), digest) if digest else None
+    )
+    if apply_receipt(_db(), provider, provider_message_id, status, destination=destination,
+                     window=timedelta(hours=settings.notify.receipt_window_hours)):
         return True
     held = time.time() - (received_at or time.time())
-    if held >= _settings().notify.receipt_hold_seconds:
+    if held >= settings.notify.receipt_hold_seconds:
+        count_unmatched_receipt(_db(), provider)
         return False
     raise self.retry(countdown=RECEIPT_RETRY_SECONDS)
 

@@ -235,7 +235,10 @@ def start_embedded_worker(
     """
     if lock_file is not None and not _take_lock(lock_file):
         return None
-    receipts = ReceiptSink(db, hold_seconds=settings.notify.receipt_hold_seconds)
+    receipts = ReceiptSink(
+        db, hold_seconds=settings.notify.receipt_hold_seconds, region=settings.default_region,
+        window=timedelta(hours=settings.notify.receipt_window_hours),
+    )
     if providers is None:
         providers = build_providers(
             settings,

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from ..config import Settings
-from ..model import DeliveryStatus, OutageKind, OutageStatus
+from ..model import Channel, DeliveryStatus, EventKind, OutageKind, OutageStatus, RecipientSource
 from ..storage.errors import NotFound
 from ..storage.outages import add_reminder_once, get_event, list_outages
 from ..storage.outbox import NOTIFY_TASK, mark_processed, release_outbox
@@ -42,6 +42,8 @@ from ..storage.recipients import (
     insert_deliveries_once,
     next_attempt_at,
     open_delivery_ids,
+    opted_out,
+    told_destinations,
 )
 from ..storage.retention import RetentionResult, run_retention
 from ..storage.schema import utcnow
@@ -160,6 +162,13 @@ def plan_event(
 
 
 def _resolve_in_slices(db: Engine, plan: Plan, size: int) -> Iterator[list[Recipient]]:
+    if EventKind(plan.event["kind"]) in (EventKind.RESOLVED, EventKind.CANCELLED):
+        yield _told(db, plan, size)
+        return
+    yield from _reached_now(db, plan, size)
+
+
+def _reached_now(db: Engine, plan: Plan, size: int) -> Iterator[list[Recipient]]:
     outage = plan.event["payload"]["outage"]
     at = plan.event["created_at"]
     addresses = sorted({str(a) for a in (outage.get("affected") or {}).get("addresses") or []})
@@ -171,6 +180,25 @@ def _resolve_in_slices(db: Engine, plan: Plan, size: int) -> Iterator[list[Recip
             at=at.date() if isinstance(at, datetime) else at,
             settings=plan.settings,
         )
+
+
+def _told(db: Engine, plan: Plan, size: int) -> list[Recipient]:
+    """The all-clear and the cancellation go to those who were told of the outage (a
+    provider accepted an earlier message), not to whoever it reaches now: not to
+    someone who moved in since, and still to a mover whose data was purged since.
+    Opt-outs still apply; the language is the one the outage reaches them in now,
+    else the utility's default."""
+    told = told_destinations(db, int(plan.event["outage_id"]), before_event=plan.event_id)
+    if not told:
+        return []
+    now = {r.destination: r for part in _reached_now(db, plan, size) for r in part
+           if r.destination in told}
+    blocked = opted_out(db, set(told) - set(now))
+    default = plan.settings.default_language
+    return [
+        now.get(d) or Recipient(d, Channel(c), default, "", RecipientSource.DIRECTORY)
+        for d, c in told.items() if d not in blocked
+    ]
 
 
 def queue_work(

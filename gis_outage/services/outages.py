@@ -1,7 +1,8 @@
 """The outage service: trace, draft, update, publish, resolve and cancel.
 
 Framework-free: the engineer API, the CLI, the demo and the console call these and only
-translate their errors (`TraceError` → 422, `NotFound` → 404, `ConflictError` → 409).
+translate their errors (`FieldError`, `TraceError` → 422, `NotFound` → 404,
+`ConflictError` → 409).
 Each change is one storage call, and storage writes the outage, its event, the outbox
 row for the notifier and the audit row in one transaction.
 """
@@ -9,7 +10,7 @@ row for the notifier and the audit row in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
@@ -26,12 +27,37 @@ from .context import Context
 from .policy import decide
 
 
-class TraceError(ValueError):
-    """A selection the network cannot trace; `field` names the part that is wrong."""
+class FieldError(ValueError):
+    """A value the service refuses; `field` names the part that is wrong."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class TraceError(FieldError):
+    """A selection the network cannot trace."""
+
+
+# Client clocks run a little off: an estimate this far in the past still counts as now.
+CLOCK_SLACK = timedelta(minutes=1)
+
+
+def check_restoration(
+    starts_at: datetime | None, estimated_end_at: datetime | None, now: datetime | None = None
+) -> None:
+    """A restoration time already past is refused: residents would be told supply comes
+    back at a time that has gone ("by 7.30" at 8.02). One before the start is left to
+    the outage's own check, which says so."""
+    if estimated_end_at is None or (starts_at is not None and estimated_end_at < starts_at):
+        return
+    now = now or datetime.now(UTC)
+    if estimated_end_at < now - CLOCK_SLACK:
+        raise FieldError(
+            "estimated_end_at",
+            f"estimated_end_at {estimated_end_at.isoformat()} is already past: give a "
+            "restoration time still to come, or null when it is not known",
+        )
 
 
 @dataclass(frozen=True)
@@ -143,6 +169,7 @@ def draft(
 ) -> dict[str, Any]:
     """A draft outage whose affected set is traced here, on the stored network, never
     taken from the client."""
+    check_restoration(starts_at, estimated_end_at)
     traced = trace(ctx, service, selection)
     outage_id = store.create_outage(
         ctx.db,
@@ -167,6 +194,9 @@ def update(
     """Change times, cause or texts; a published outage's residents hear of a new end."""
     if changes.get("kind") is not None:
         changes["kind"] = OutageKind(changes["kind"]).value
+    if changes.get("estimated_end_at") is not None:
+        starts = changes.get("starts_at") or store.get_outage(ctx.db, outage_id)["starts_at"]
+        check_restoration(starts, changes["estimated_end_at"])
     return store.update_outage(
         ctx.db, outage_id, actor, expected_version=expected_version, **changes
     )

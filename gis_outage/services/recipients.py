@@ -3,9 +3,10 @@
 From the outage's affected addresses (the snapshot taken at the event): operator
 directory numbers (not secret ones, not people under 16 where the birth year is
 known), registered subscriptions for that address and service, each destination once its
-owner proved it (a proven number replaces the directory numbers of that address, if
-the utility says so), property
-managers registered for the building; minus opt-outs; one message per destination.
+owner proved it (a proven registration replaces its own directory number, or with
+`subscription_replaces_directory = "facility"` those of its house or apartment, never a
+neighbour's), property managers registered for the building; minus opt-outs; one message
+per destination.
 """
 
 from __future__ import annotations
@@ -52,6 +53,33 @@ def is_adult(birth_year: int | None, on: date, min_age: int) -> bool:
     the year Y + min_age + 1 on; in the year Y + min_age they may not be yet.
     """
     return birth_year is None or on.year - birth_year > min_age
+
+
+Facility = tuple[str, str | None]  # (address id, apartment)
+
+
+def one_contact_per_facility(subs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Residents' subscriptions (of one service) keeping one phone and one e-mail per
+    facility, the most recently registered: a facility is its facility number where
+    the resident gave one, else the address and apartment. Managers are left as they are."""
+    kept_phone: set[Any] = set()
+    kept_email: set[Any] = set()
+    out = []
+    newest_first = sorted(subs, key=lambda s: (s.get("created_at") is not None,
+                                               s.get("created_at"), s["id"]), reverse=True)
+    for sub in newest_first:
+        if sub["role"] == SubscriptionRole.PROPERTY_MANAGER:
+            out.append(sub)
+            continue
+        facility = sub.get("facility_number") or (sub["address_id"], sub.get("apartment"))
+        sub = dict(sub)
+        for key, kept in (("phone", kept_phone), ("email", kept_email)):
+            if sub[key] and (key == "phone" or sub["email_verified_at"] is not None):
+                if facility in kept:
+                    sub[key] = None
+                kept.add(facility)
+        out.append(sub)
+    return sorted(out, key=lambda s: s["id"])
 
 
 def resolve_recipients(db: Engine, settings: Settings, event: Mapping[str, Any]) -> list[Recipient]:
@@ -117,30 +145,37 @@ def resolve_for(
         add(phones.e164(number), channel, language, address, source)
         return True
 
-    replaced: set[str] = set()  # addresses whose residents registered a number
-    for sub in subscriptions_for(db, addresses, service) if addresses else []:
+    subs = subscriptions_for(db, addresses, service) if addresses else []
+    if notifier.one_contact_per_facility:
+        subs = one_contact_per_facility(subs)
+    replaced: set[Facility] = set()  # (address, apartment) where a resident registered
+    for sub in subs:
         manager = sub["role"] == SubscriptionRole.PROPERTY_MANAGER
         source = Source.MANAGER if manager else Source.SUBSCRIPTION
         language = sub["language"] or default_language
         # A destination typed in the portal is used once its owner proved it (PIN, link).
         proven_phone = sub["phone"] if sub["phone_verified_at"] is not None else None
         if add_phone(proven_phone, None, language, sub["address_id"], source) and not manager:
-            replaced.add(sub["address_id"])
+            replaced.add((sub["address_id"], sub.get("apartment")))
         email = normalize_email(sub["email"])
         if email and sub["email_verified_at"] is not None:
             add(email, Channel.EMAIL, language, sub["address_id"], source)
 
-    if not notifier.subscription_replaces_directory:
+    # "own": a registration replaces only the directory entry of its own number (the
+    # same destination, which the registration's language wins); "facility": every
+    # directory number of its facility, the apartment when it has one: never a
+    # neighbour's in the same block.
+    if notifier.subscription_replaces_directory != "facility":
         replaced = set()
     for entry in directory_entries_for(db, addresses) if addresses else []:
-        if entry["secret"] or entry["address_id"] in replaced:
+        if entry["secret"] or (entry["address_id"], entry.get("apartment")) in replaced:
             continue
         if not is_adult(entry["birth_year"], at, notifier.min_age):
             continue
         add_phone(
             entry["phone"],
             entry["number_type"],
-            default_language,
+            entry.get("language") or default_language,
             entry["address_id"],
             Source.DIRECTORY,
             e164=True,  # the directory import checks the E.164 form

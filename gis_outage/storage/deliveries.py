@@ -10,9 +10,9 @@ of its parts' receipts (`apply_receipt`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +30,7 @@ from gis_outage.storage.db import (
 )
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.recipients import RETRYABLE, Finished, finish_deliveries
-from gis_outage.storage.schema import deliveries, delivery_parts, utcnow
+from gis_outage.storage.schema import deliveries, delivery_parts, unmatched_receipts, utcnow
 
 # Receipt statuses that make a delivery failed whatever its other parts say.
 FAILED = frozenset(
@@ -208,10 +208,39 @@ def delivery_status(part_statuses: Sequence[str | None]) -> str | None:
     return None
 
 
+# How long after its send a receipt may still come: SMSCs keep trying a phone that is
+# off for up to their validity period (commonly 48-72 h). Older sends are not matched.
+RECEIPT_WINDOW = timedelta(hours=72)
+
+DestinationTest = str | Callable[[str], bool] | None
+
+
+def _matcher(destination: DestinationTest) -> Callable[[str], bool]:
+    if destination is None:
+        return lambda _stored: True  # the receipt did not say: message id and time only
+    if isinstance(destination, str):
+        return lambda stored: stored == destination
+    return destination
+
+
 def apply_receipt(
-    bind: Bind, provider: str, provider_message_id: str, status: str, *, now: datetime | None = None
+    bind: Bind,
+    provider: str,
+    provider_message_id: str,
+    status: str,
+    *,
+    destination: DestinationTest = None,
+    window: timedelta = RECEIPT_WINDOW,
+    now: datetime | None = None,
 ) -> bool:
     """A delivery receipt for a message or one part of a multi-part message.
+
+    SMSCs reuse message ids (a restart, wrap-around, a new account), so a receipt is
+    matched on the provider (its bind), the message id, the destination it reports
+    (an E.164 number, or a test of a stored one) and a time window: only a delivery sent
+    within `window` and still waiting for that receipt (a single-part delivery in
+    `sent`, a part without a status) is matched, the most recently sent first. A
+    delivery to another destination is never touched.
 
     A single-part delivery takes the receipt's status. A part's receipt is stored with
     the part, and its delivery becomes failed when any part failed (with that part's
@@ -219,31 +248,43 @@ def apply_receipt(
     A `temporary-failure` here (e.g. the phone stayed off) is final: rows a provider
     accepted (`sent_at` set) are never claimed again.
 
-    False when nothing has that id (yet: the receipt may beat our own record of the
-    send, so the caller should have it delivered again later).
+    False when nothing matches (yet: the receipt may beat our own record of the send,
+    so the caller should try again later, then `count_unmatched_receipt`).
     """
     now = now or utcnow()
     status = DeliveryStatus(status).value
-    parts = delivery_parts.c
+    matches = _matcher(destination)
+    since = now - window
+    parts, d = delivery_parts.c, deliveries.c
     with write_transaction(bind) as conn:
-        delivery_id = conn.execute(
-            sa.select(parts.delivery_id).where(
-                parts.provider == provider, parts.provider_message_id == provider_message_id
+        candidates = conn.execute(
+            sa.select(parts.delivery_id, d.destination)
+            .join(deliveries, d.id == parts.delivery_id)
+            .where(
+                parts.provider == provider,
+                parts.provider_message_id == provider_message_id,
+                parts.status.is_(None),
+                d.sent_at >= since,
             )
-        ).scalar()
+            .order_by(d.sent_at.desc(), d.id.desc())
+        ).all()
+        delivery_id = next((r.delivery_id for r in candidates if matches(r.destination)), None)
         if delivery_id is None:
             # A single-part message, or the first part of one whose parts are being
             # recorded this moment: the row lock waits for that record to commit, and
             # the parts are looked for again after it (PostgreSQL; SQLite has one writer).
-            delivery_id = conn.execute(
-                sa.select(deliveries.c.id)
+            rows = conn.execute(
+                sa.select(d.id, d.destination)
                 .where(
-                    deliveries.c.provider == provider,
-                    deliveries.c.provider_message_id == provider_message_id,
+                    d.provider == provider,
+                    d.provider_message_id == provider_message_id,
+                    d.status == DeliveryStatus.SENT.value,
+                    d.sent_at >= since,
                 )
-                .limit(1)
+                .order_by(d.sent_at.desc(), d.id.desc())
                 .with_for_update()
-            ).scalar()
+            ).all()
+            delivery_id = next((r.id for r in rows if matches(r.destination)), None)
             if delivery_id is None:
                 return False
             has_parts = conn.execute(
@@ -252,7 +293,7 @@ def apply_receipt(
             if has_parts is None:
                 conn.execute(
                     deliveries.update()
-                    .where(deliveries.c.id == delivery_id)
+                    .where(d.id == delivery_id)
                     .values(status=status, updated_at=now)
                 )
                 return True
@@ -260,18 +301,19 @@ def apply_receipt(
             # Receipts of two parts of one message handled at once (two Celery processes)
             # would each miss the other's uncommitted part and leave the delivery `sent`:
             # the delivery's row lock takes them one after the other (PostgreSQL).
-            conn.execute(
-                sa.select(deliveries.c.id).where(deliveries.c.id == delivery_id).with_for_update()
-            )
-        conn.execute(
+            conn.execute(sa.select(d.id).where(d.id == delivery_id).with_for_update())
+        updated = conn.execute(
             delivery_parts.update()
             .where(
                 parts.delivery_id == delivery_id,
                 parts.provider == provider,
                 parts.provider_message_id == provider_message_id,
+                parts.status.is_(None),
             )
             .values(status=status, updated_at=now)
         )
+        if updated.rowcount == 0:
+            return False  # the other receipt for this part won the race
         statuses = conn.execute(
             sa.select(parts.status).where(parts.delivery_id == delivery_id).order_by(parts.part)
         ).scalars()
@@ -279,10 +321,25 @@ def apply_receipt(
         if overall is not None:
             conn.execute(
                 deliveries.update()
-                .where(deliveries.c.id == delivery_id)
+                .where(d.id == delivery_id)
                 .values(status=overall, updated_at=now)
             )
         return True
+
+
+def count_unmatched_receipt(bind: Bind, provider: str, *, now: datetime | None = None) -> None:
+    """One more receipt of `provider` that matched no delivery (shown in the metrics)."""
+    now = now or utcnow()
+    with write_transaction(bind) as conn:
+        statement = dialect_insert(conn, unmatched_receipts).values(
+            provider=provider, count=1, last_at=now
+        )
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["provider"],
+                set_={"count": unmatched_receipts.c.count + 1, "last_at": now},
+            )
+        )
 
 
 def delivery_parts_of(bind: Bind, delivery_id: int) -> list[dict[str, Any]]:

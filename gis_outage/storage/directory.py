@@ -9,7 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gis_outage.model import NumberType
+from gis_outage.apartments import normalize_apartment
+from gis_outage.model import Language, NumberType
 from gis_outage.storage.db import (
     Bind,
     dict_rows,
@@ -32,7 +33,8 @@ def replace_directory(
     """Replace every entry of `source` by `rows`, atomically; returns the new count.
 
     Each row: `phone` (E.164, e.g. "+358401234567"), `address_id`, and optionally
-    `number_type` (default unknown), `secret` (default False), `birth_year`.
+    `number_type` (default unknown), `secret` (default False), `birth_year`, `apartment`
+    ("A 12"; empty: the building), `language` (fi, sv, en, lt; empty: not known).
     A bad row aborts the whole import and the old entries stay.
     """
     imported_at = imported_at or utcnow()
@@ -54,9 +56,10 @@ def replace_directory(
 
 def directory_entries_for(bind: Bind, address_ids: Iterable[str]) -> list[dict[str, Any]]:
     """All directory entries at these addresses (filtering secret/under-16 is the caller's):
-    id, phone, number_type, address_id, secret, birth_year and source."""
+    id, phone, number_type, address_id, apartment, language, secret, birth_year, source."""
     c = directory_entries.c
-    columns = (c.id, c.phone, c.number_type, c.address_id, c.secret, c.birth_year, c.source)
+    columns = (c.id, c.phone, c.number_type, c.address_id, c.apartment, c.language, c.secret,
+               c.birth_year, c.source)
     wanted = sorted(set(address_ids))
     result: list[dict[str, Any]] = []
     with read_connection(bind) as conn:
@@ -81,6 +84,8 @@ def _entry(row: Mapping[str, Any], source: str, imported_at: datetime) -> dict[s
         "address_id": str(row["address_id"]),
         "secret": bool(row.get("secret", False)),
         "birth_year": int(birth_year) if birth_year is not None else None,
+        "apartment": normalize_apartment(row.get("apartment")),
+        "language": Language(row["language"]).value if row.get("language") else None,
         "source": source,
         "imported_at": imported_at,
     }

@@ -67,6 +67,9 @@ def subscriptions_for(bind: Bind, address_ids: Iterable[str], service: str) -> l
         subscriptions.c.email,
         subscriptions.c.email_verified_at,
         subscriptions.c.role,
+        subscriptions.c.apartment,
+        subscriptions.c.facility_number,
+        subscriptions.c.created_at,
         subscribers.c.language,
     ).join(subscribers, subscribers.c.id == subscriptions.c.subscriber_id)
     service = Service(service).value
@@ -441,3 +444,20 @@ def events_with_deliveries(bind: Bind, outage_id: int) -> set[int]:
     )
     with read_connection(bind) as conn:
         return {int(r[0]) for r in conn.execute(query)}
+
+
+def told_destinations(bind: Bind, outage_id: int, *, before_event: int) -> dict[str, str]:
+    """{destination: channel} of the outage's events before one whose message a provider
+    accepted (`sent_at` set): who was told, for the all-clear and the cancellation."""
+    query = (
+        sa.select(deliveries.c.destination, deliveries.c.channel)
+        .join(outage_events, outage_events.c.id == deliveries.c.event_id)
+        .where(
+            outage_events.c.outage_id == outage_id,
+            outage_events.c.id < before_event,
+            deliveries.c.sent_at.is_not(None),
+        )
+        .order_by(deliveries.c.id)
+    )
+    with read_connection(bind) as conn:
+        return {str(d): str(c) for d, c in conn.execute(query)}

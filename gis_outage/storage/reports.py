@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gis_outage.storage.db import Bind, dict_rows, read_connection
-from gis_outage.storage.schema import deliveries, outage_events, outbox
+from gis_outage.storage.schema import deliveries, outage_events, outbox, unmatched_receipts
 
 
 def delivery_stats(bind: Bind, outage_id: int) -> dict[str, dict[str, int]]:
@@ -46,8 +46,12 @@ def delivery_rows(bind: Bind, outage_id: int) -> list[dict[str, Any]]:
         return dict_rows(conn.execute(query))
 
 
-def operations_counts(bind: Bind) -> tuple[int, list[tuple[str, str, int]]]:
-    """(outbox rows not yet processed, deliveries as (channel, status, count)): metrics."""
+OperationsCounts = tuple[int, list[tuple[str, str, int]], list[tuple[str, int]]]
+
+
+def operations_counts(bind: Bind) -> OperationsCounts:
+    """(outbox rows not yet processed, deliveries as (channel, status, count), receipts
+    that matched no delivery as (provider, count)): metrics."""
     with read_connection(bind) as conn:
         pending = conn.execute(
             sa.select(sa.func.count()).where(outbox.c.processed_at.is_(None))
@@ -57,4 +61,11 @@ def operations_counts(bind: Bind) -> tuple[int, list[tuple[str, str, int]]]:
                 deliveries.c.channel, deliveries.c.status
             )
         ).all()
-    return int(pending), [(str(channel), str(status), int(n)) for channel, status, n in rows]
+        unmatched = conn.execute(
+            sa.select(unmatched_receipts.c.provider, unmatched_receipts.c.count)
+        ).all()
+    return (
+        int(pending),
+        [(str(channel), str(status), int(n)) for channel, status, n in rows],
+        [(str(provider), int(n)) for provider, n in unmatched],
+    )

@@ -278,6 +278,9 @@ directory_entries = sa.Table(
     sa.Column("address_id", sa.Text, nullable=False, index=True),
     sa.Column("secret", sa.Boolean, nullable=False, default=False),
     sa.Column("birth_year", sa.Integer),
+    # The apartment in a block ("A 12", see gis_outage.apartments); empty: the building.
+    sa.Column("apartment", sa.Text),
+    sa.Column("language", sa.String(8)),  # where the operator's extract says; else none
     sa.Column("source", sa.Text, nullable=False, index=True),
     sa.Column("imported_at", UTCDateTime(), nullable=False, default=utcnow),
     sa.CheckConstraint("phone LIKE '+%'", name="phone_e164"),
@@ -312,6 +315,7 @@ subscriptions = sa.Table(
     sa.Column("phone_verified_at", UTCDateTime()),
     sa.Column("customer_number", sa.Text),
     sa.Column("facility_number", sa.Text),
+    sa.Column("apartment", sa.Text),  # as in directory_entries
     enum_column("role", SubscriptionRole, default=SubscriptionRole.RESIDENT),
     created_at(),
     # One phone and one e-mail per service per facility for each subscriber.
@@ -371,6 +375,16 @@ delivery_parts = sa.Table(
     sa.Column("updated_at", UTCDateTime(), nullable=False, default=utcnow),
     sa.UniqueConstraint("delivery_id", "part"),
     sa.Index("ix_delivery_parts_provider_message", "provider", "provider_message_id"),
+)
+
+# Delivery receipts that matched no delivery (unknown or reused message id, another
+# destination, older than the window): counted per provider, no number kept.
+unmatched_receipts = sa.Table(
+    "unmatched_receipts",
+    metadata,
+    sa.Column("provider", sa.Text, primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False, default=0),
+    sa.Column("last_at", UTCDateTime(), nullable=False, default=utcnow),
 )
 
 users = sa.Table(

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from gis_outage.apartments import normalize_apartment
 from gis_outage.model import Channel, Service
 from gis_outage.phones import mask
 from gis_outage.storage.audit import audit_resident
@@ -30,7 +31,9 @@ from gis_outage.storage.schema import (
 
 CHUNK = 500
 # Fields of a subscription the resident edits.
-SUBSCRIPTION_FIELDS = ("phone", "email", "customer_number", "facility_number", "role")
+SUBSCRIPTION_FIELDS = (
+    "phone", "email", "customer_number", "facility_number", "apartment", "role",
+)
 
 
 # -- the subscriber's own data ----------------------------------------------------------
@@ -61,7 +64,7 @@ def _subscription_query() -> sa.Select:
     s, a = subscriptions.c, addresses.c
     return sa.select(
         s.id, s.address_id, s.service, s.phone, s.phone_verified_at, s.email, s.email_verified_at,
-        s.customer_number, s.facility_number, s.role, s.created_at,
+        s.customer_number, s.facility_number, s.apartment, s.role, s.created_at,
         a.street, a.house_number, a.postal_code, a.municipality,
     ).join(addresses, a.id == s.address_id)  # fmt: skip
 
@@ -164,6 +167,7 @@ def save_subscriptions(
 
 def _subscription_values(values: dict[str, Any], proven: set[str], now: datetime) -> dict:
     row = {k: values.get(k) or None for k in SUBSCRIPTION_FIELDS}
+    row["apartment"] = normalize_apartment(row["apartment"])
     row["role"] = SubscriptionRole(row["role"] or SubscriptionRole.RESIDENT).value
     if not row["phone"] and not row["email"]:
         raise ValueError("a subscription needs a phone number or an e-mail address")

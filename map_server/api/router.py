@@ -21,7 +21,7 @@ from shapely.geometry import mapping
 from gis_outage.model import OutageStatus, Role, Service
 from gis_outage.services import outages
 from gis_outage.services.context import Context
-from gis_outage.services.outages import Trace, TraceError
+from gis_outage.services.outages import FieldError, Trace
 from gis_outage.storage.addresses import find_streets
 from gis_outage.storage.errors import ConflictError, NotFound
 from gis_outage.storage.users import User
@@ -96,7 +96,7 @@ def _guard(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     except ConflictError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    except TraceError as exc:
+    except FieldError as exc:  # a TraceError too
         raise _unprocessable(exc.field, str(exc)) from None
     except ValueError as exc:
         raise _unprocessable(None, str(exc)) from None

@@ -10,9 +10,10 @@ from fastapi import FastAPI, Request
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import PortalSettings, Settings, secret
+from gis_outage.links import Links, load_secret
 
 from .i18n import PORTAL
-from .security import Links, cookies_secure, load_secret
+from .security import cookies_secure
 from .sender import Sender
 
 _lock = threading.Lock()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from starlette.datastructures import FormData
 
+from gis_outage.apartments import normalize_apartment
 from gis_outage.model import Channel, NumberType, Service, SubscriptionRole
 from gis_outage.phones import InvalidPhoneNumber, normalise, number_type
 
@@ -95,6 +96,7 @@ class SubscriptionForm:
     email: str | None = field(default=None, repr=False)
     customer_number: str | None = None
     facility_number: str | None = None
+    apartment: str | None = None  # "A 12": the apartment in a block, empty for a house
     errors: dict[str, str] = field(default_factory=dict)
 
     def values(self) -> dict[str, str | None]:
@@ -103,6 +105,7 @@ class SubscriptionForm:
             "email": self.email,
             "customer_number": self.customer_number,
             "facility_number": self.facility_number,
+            "apartment": self.apartment,
             "role": self.role,
         }
 
@@ -110,7 +113,7 @@ class SubscriptionForm:
 def read_subscription(
     form: FormData, region: str, offered: list[str], *, with_services: bool
 ) -> tuple[SubscriptionForm, dict[str, str]]:
-    keys = ("phone", "email", "customer_number", "facility_number", "role")
+    keys = ("phone", "email", "customer_number", "facility_number", "apartment", "role")
     typed = {k: text(form, k) for k in keys}
     out = SubscriptionForm()
     if with_services:
@@ -136,6 +139,10 @@ def read_subscription(
         if len(typed[key]) > MAX["number"]:
             out.errors[key] = "too_long"
         setattr(out, key, typed[key] or None)
+    try:
+        out.apartment = normalize_apartment(typed["apartment"])
+    except ValueError:
+        out.errors["apartment"] = "apartment_invalid"
     return out, typed
 
 

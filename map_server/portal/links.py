@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import FormData
 
-from gis_outage.config import Settings, secret
+from gis_outage.links import unsubscribe_url as unsubscribe_url
 from gis_outage.model import Channel
 from gis_outage.services import residents
 from gis_outage.storage.recipients import add_opt_out
@@ -23,7 +23,7 @@ from .context import portal
 from .forms import email as parse_email
 from .forms import text
 from .outgoing import send_link
-from .security import Links, load_secret, same
+from .security import same
 from .web import PortalError, PortalRoute, checked_form, language, render
 
 router = APIRouter(route_class=PortalRoute)
@@ -114,12 +114,3 @@ def unsubscribe(
         add_opt_out(p.db, email, Channel.EMAIL.value)
     # The same answer either way: an address nobody registered gets no mail anyway.
     return render(request, "portal/notice.html", {"notice": "unsubscribed", "ok": True})
-
-
-def unsubscribe_url(email: str, settings: Settings) -> str:
-    """A signed opt-out link for one e-mail address, for outage e-mails (the notifier's
-    List-Unsubscribe header and footer). Uses the same key as the portal."""
-    config = settings.portal
-    links = Links(load_secret(secret(config.secret_key), settings.data_dir), config.link_max_age)
-    token = links.make("unsubscribe", email.strip().lower())
-    return f"{settings.public_url}/portal/unsubscribe/{token}"

@@ -288,7 +288,8 @@ def _own(request: Request, session: PortalSession, subscription_id: int) -> dict
 @router.get("/subscriptions/{subscription_id}")
 def edit_subscription(request: Request, subscription_id: int, session: Session) -> Response:
     sub = _own(request, session, subscription_id)
-    values = {k: sub[k] or "" for k in ("phone", "email", "customer_number", "facility_number")}
+    values = {k: sub[k] or "" for k in ("phone", "email", "customer_number", "facility_number",
+                                         "apartment")}
     context = {"sub": sub, "values": {**values, "role": sub["role"]}, "errors": {}}
     return _page(request, session, "portal/subscription.html", context)
 

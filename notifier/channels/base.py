@@ -54,6 +54,9 @@ class DeliveryReceipt:
     provider_status: str  # as reported: DELIVRD, UNDELIV, …
     error_code: str | None = None
     done_at: datetime | None = None
+    # The handset's address as the SMSC reports it (a receipt's source_addr): with the
+    # message id it tells which delivery the receipt is for, as SMSCs reuse ids.
+    destination: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

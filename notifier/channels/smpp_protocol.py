@@ -177,4 +177,5 @@ def receipt_from(pdu: object, provider: str) -> DeliveryReceipt | None:
         provider_status=stat,
         error_code=fields.get("err"),
         done_at=receipt_time_of(fields.get("done date")),
+        destination=pdu_text(getattr(pdu, "source_addr", None)) or None,
     )

@@ -25,7 +25,12 @@ from gis_outage.services import outages
 from gis_outage.services.context import build_context
 from gis_outage.storage.backup import MANIFEST, export_backup, member_name
 from gis_outage.storage.db import current_revision, head_revision, make_engine, migrate
-from gis_outage.storage.deliveries import SentParts, deliveries_for_event, record_sends
+from gis_outage.storage.deliveries import (
+    SentParts,
+    count_unmatched_receipt,
+    deliveries_for_event,
+    record_sends,
+)
 from gis_outage.storage.logins import complete_login, create_challenge
 from gis_outage.storage.outages import (
     get_outage,
@@ -65,6 +70,7 @@ def fill(db: Engine, tmp_path: Path) -> dict[str, Any]:
     ])
     create_user(db, ENGINEER, "engineer")
     token = create_token(db, ENGINEER)
+    count_unmatched_receipt(db, "smpp")  # a receipt of a message nobody here sent
 
     # A resident registers in the portal: PIN challenge, login, a subscription.
     now = utcnow()

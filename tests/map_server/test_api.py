@@ -20,7 +20,8 @@ from gis_outage.storage.users import create_token, create_user
 from map_server.app import create_app
 from tests.gis_outage.networks import small_water
 
-START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+# Begun an hour ago and lasting 4 h: a restoration time still to come.
+START = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
 
 
 def helsinki_water():
@@ -201,6 +202,34 @@ def test_bad_outage_input_is_422(api):
     r = draft(client, tokens["engineer"], starts_at="2026-11-24T08:00:00")  # no timezone
     assert r.status_code == 422
     assert "starts_at" in str(r.json()["detail"])
+
+
+def test_a_restoration_time_already_past_is_refused(api):
+    """Residents would read "back by 7.30" at 8.02: refused on create and on update."""
+    client, db, tokens = api
+    started = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    past = (started + timedelta(hours=1)).isoformat()
+    r = draft(client, tokens["engineer"], starts_at=started.isoformat(), estimated_end_at=past)
+    assert r.status_code == 422
+    [error] = r.json()["detail"]
+    assert error["loc"] == ["body", "estimated_end_at"]
+    assert "already past" in error["msg"] and "still to come" in error["msg"]
+    assert client.get("/api/v1/outages", headers=tokens["viewer"]).json() == []
+
+    ahead = (started + timedelta(hours=4)).isoformat()
+    r = draft(client, tokens["engineer"], starts_at=started.isoformat(), estimated_end_at=ahead)
+    assert r.status_code == 201, r.text
+    outage_id = r.json()["id"]
+    r = client.patch(f"/api/v1/outages/{outage_id}", headers=tokens["engineer"],
+                     json={"estimated_end_at": past})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "estimated_end_at"]
+    stored = client.get(f"/api/v1/outages/{outage_id}", headers=tokens["viewer"]).json()
+    assert datetime.fromisoformat(stored["estimated_end_at"]) == datetime.fromisoformat(ahead)
+    # No estimate at all stays allowed.
+    r = client.patch(f"/api/v1/outages/{outage_id}", headers=tokens["engineer"],
+                     json={"estimated_end_at": None})
+    assert r.status_code == 200, r.text
     r = client.post("/api/v1/outages/999/publish", headers=tokens["engineer"])
     assert r.status_code == 404
 

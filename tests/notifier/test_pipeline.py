@@ -86,13 +86,14 @@ def test_publishing_sends_sms_email_and_voice_once_through_the_embedded_worker(
         {"phone": mobile(1), "address_id": "A1"},
         {"phone": mobile(2), "address_id": "A2", "number_type": "mobile"},
         {"phone": landline(3), "address_id": "A2"},
-        {"phone": mobile(9), "address_id": "A3"},  # replaced by the registered number
+        {"phone": mobile(9), "address_id": "A3"},  # replaced: the house's contact registered
     ])
     add_subscription(db, "A3", phone=mobile(4), email="resident@example.fi", language="en")
     notifier = notifier_settings(
         tmp_path, sms_providers="smpp", email_providers="smtp", voice_providers="demo",
         smpp_port=smpp_server.port, smtp_port=controller.port,
         public_url="https://kartta.example.fi", unsubscribe_url="https://example.fi/pois",
+        subscription_replaces_directory="facility",
     )
     worker = start_embedded_worker(notifier, db)
     try:

@@ -80,19 +80,23 @@ def test_age_is_judged_at_the_event_date(db: Engine) -> None:
     assert len(resolve_for(db, at=date(2027, 6, 1), **kwargs)) == 1
 
 
-def test_a_registered_number_replaces_the_directory_numbers_of_that_address(db: Engine) -> None:
+def test_a_registration_replaces_only_its_own_number_unless_facilities_are_on(
+    db: Engine,
+) -> None:
     add_directory(db, [
         {"phone": mobile(1), "address_id": "A1"},
         {"phone": mobile(2), "address_id": "A2"},
+        {"phone": mobile(3), "address_id": "A1"},
     ])
-    add_subscription(db, "A1", phone="0409998887", language="sv")  # national form
+    add_subscription(db, "A1", phone="0400000001", language="sv")  # its own, national form
     found = resolve(db, ["A1", "A2"])
-    assert set(found) == {"+358409998887", mobile(2)}
-    assert found["+358409998887"].source == Source.SUBSCRIPTION
-    assert found["+358409998887"].language == "sv"
-    # The utility may keep the directory numbers as well.
-    assert set(resolve(db, ["A1", "A2"], subscription_replaces_directory=False)) == {
-        "+358409998887", mobile(1), mobile(2)
+    assert set(found) == {mobile(1), mobile(2), mobile(3)}  # no neighbour silenced
+    assert found[mobile(1)].source == Source.SUBSCRIPTION
+    assert found[mobile(1)].language == "sv"
+    # A utility whose addresses are houses (a facility contact) replaces them all.
+    add_subscription(db, "A2", phone="0409998887", language="sv")
+    assert set(resolve(db, ["A1", "A2"], subscription_replaces_directory="facility")) == {
+        mobile(1), "+358409998887"
     }
 
 
@@ -124,7 +128,8 @@ def test_subscriptions_count_only_for_their_service(db: Engine) -> None:
     add_subscription(db, "A1", phone=mobile(7), service="electricity")
     add_directory(db, [{"phone": mobile(1), "address_id": "A1"}])
     assert set(resolve(db, ["A1"], service="water")) == {mobile(1)}
-    assert set(resolve(db, ["A1"], service="electricity")) == {mobile(7)}
+    assert set(resolve(db, ["A1"], service="electricity",
+                       subscription_replaces_directory="facility")) == {mobile(7)}
 
 
 def test_property_managers_are_added_without_replacing_residents(db: Engine) -> None:

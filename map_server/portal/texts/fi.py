@@ -21,6 +21,7 @@ TEXTS: dict[str, str] = {
     "name_required": "Kirjoita nimesi.",
     "phone_or_email": "Anna puhelinnumero tai sähköpostiosoite.",
     "phone_invalid": "Puhelinnumero ei ole kelvollinen.",
+    "apartment_invalid": "Huoneisto ei ole kelvollinen: anna porras ja numero, esim. A 12.",
     "email_invalid": (
         "Sähköpostiosoite ei ole kelvollinen. Anna yksi osoite, esimerkiksi "
         "nimi@esimerkki.fi."
@@ -70,6 +71,8 @@ TEXTS: dict[str, str] = {
     "property_manager": "Isännöitsijä tai kiinteistönhoitaja",
     "customer_number": "Asiakasnumero",
     "facility_number": "Käyttöpaikan numero",
+    "apartment": "Huoneisto",
+    "apartment_hint": "Kerrostalossa porras ja numero, esim. A 12; omakotitalossa tyhjä.",
     "invoice_hint": "Laskusta, vapaaehtoinen.",
     "edit": "Muuta",
     "delete": "Poista",

@@ -21,6 +21,7 @@ TEXTS: dict[str, str] = {
     "name_required": "Įrašykite savo vardą.",
     "phone_or_email": "Nurodykite telefono numerį arba el. pašto adresą.",
     "phone_invalid": "Telefono numeris netinkamas.",
+    "apartment_invalid": "Butas nurodytas neteisingai: nurodykite laiptinę ir numerį, pvz., A 12.",
     "email_invalid": (
         "El. pašto adresas netinkamas. Nurodykite vieną adresą, pvz., vardas@pavyzdys.lt."
     ),
@@ -68,6 +69,8 @@ TEXTS: dict[str, str] = {
     "property_manager": "Pastato administratorius arba prižiūrėtojas",
     "customer_number": "Kliento numeris",
     "facility_number": "Objekto numeris",
+    "apartment": "Butas",
+    "apartment_hint": "Daugiabutyje laiptinė ir numeris, pvz., A 12; individualiam namui tuščia.",
     "invoice_hint": "Iš sąskaitos, neprivaloma.",
     "edit": "Keisti",
     "delete": "Pašalinti",

@@ -107,6 +107,26 @@ def test_register_by_sms_pin_add_change_and_delete_addresses(
     ]  # fmt: skip
 
 
+def test_the_apartment_of_a_block_is_asked_and_kept_in_one_form(
+    resident: Resident, engine: Engine
+) -> None:
+    resident.register_phone("040 123 4567", MOBILE, name="Maija Meikäläinen")
+    form = resident.get("/portal/me/addresses/new")
+    assert FI["apartment"] in form.text and FI["apartment_hint"] in form.text
+    refused = resident.add_address("00100", "Mannerheimintie", "5", phone="040 123 4567",
+                                   apartment="12-14", expect=400)
+    assert FI["apartment_invalid"] in refused.text
+    assert subscriptions_of(engine) == []
+    resident.add_address("00100", "Mannerheimintie", "5", phone="040 123 4567", apartment="a12")
+    [sub] = subscriptions_of(engine)
+    assert sub["apartment"] == "A 12"
+    edit = resident.get(f"/portal/me/subscriptions/{sub['id']}")
+    assert 'value="A 12"' in edit.text
+    resident.post(f"/portal/me/subscriptions/{sub['id']}",
+                  {"phone": "0401234567", "role": "resident", "apartment": "b 3"})
+    assert subscriptions_of(engine)[0]["apartment"] == "B 3"
+
+
 @pytest.mark.parametrize(
     "typed", ["0401234567", "+358 40 123 4567", "040-123 4567", "00358401234567", "040 123"]
 )
