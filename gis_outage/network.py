@@ -209,7 +209,8 @@ def _empty() -> gpd.GeoDataFrame:
 
 def _text(values: pd.Series) -> pd.Series:
     """Ids as text: 12.0 read from a float column is "12", blank is None."""
-    out = pd.Series(None, index=values.index, dtype=object)
+    # A list of None: `pd.Series(None, dtype=object)` would hold NaN, which is not text.
+    out = pd.Series([None] * len(values), index=values.index, dtype=object)
     if pd.api.types.is_float_dtype(values):
         whole = values.notna() & (values == np.floor(values))
         out[whole] = values[whole].astype(np.int64).astype(str)
