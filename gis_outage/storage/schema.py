@@ -119,8 +119,12 @@ network_versions = sa.Table(
     enum_column("service", Service),
     created_at(),
     sa.Column("source_name", sa.Text, nullable=False),
-    # EPSG code of the features' CRS; 0 = unknown (local coordinates).
+    # EPSG code of the features' CRS; 0 = none (local coordinates) or one without a code,
+    # which `crs_wkt` then holds.
     sa.Column("srid", sa.Integer, nullable=False),
+    sa.Column("crs_wkt", sa.Text, nullable=True),
+    # The snap tolerance the topology was built with; null: network.snap_tolerance_m.
+    sa.Column("snap_tolerance_m", sa.Float, nullable=True),
     sa.Column("counts", JSONType, nullable=False),  # {"links": n, ...}
     sa.Column("extra_columns", JSONType, nullable=False),  # {"links": [names in order], ...}
     sa.Column("is_current", sa.Boolean, nullable=False, default=False),
