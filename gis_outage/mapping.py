@@ -18,6 +18,7 @@ import pyogrio
 
 from .network_files import LAYERS
 from .network_problems import NetworkError, Problem
+from .storage.external import is_postgis, read_postgis_layer
 
 LAYER_KEYS = frozenset({"source", "layer", "sql", "where", "columns", "values",
                         "normally_closed", "inoperable"})
@@ -107,10 +108,14 @@ def _read_layer(
     source = _source(section.get("source", default_source), mapping_path)
     where = f"{mapping_path}: {name}"
     try:
-        frame = pyogrio.read_dataframe(
-            source, layer=section.get("layer"), sql=section.get("sql"),
-            where=section.get("where"),
-        )
+        if is_postgis(source):
+            frame = read_postgis_layer(source, layer=section.get("layer"),
+                                       sql=section.get("sql"), where=section.get("where"))
+        else:
+            frame = pyogrio.read_dataframe(
+                source, layer=section.get("layer"), sql=section.get("sql"),
+                where=section.get("where"),
+            )
     except Exception as exc:  # GDAL's own message says what it could not open or run
         detail = " ".join(str(exc).split())
         problems.append(Problem(where, None, f"cannot read from the source: {detail}"))
