@@ -137,3 +137,16 @@ def test_converters_write_zero_length_links_as_drawn(tmp_path: Path):
     assert zero and all(z.startswith("trafo-") for z in zero)
     net = build_network({"links": links})
     assert {w.feature_id for w in net.warnings if "zero length" in w.message} == zero
+
+
+def test_importing_a_zero_length_link_without_node_ids_stores_nothing(db_engine, tmp_path):
+    path = write(pumped(with_node_ids=False), tmp_path / "pumped.gpkg")
+    url = db_engine.url.render_as_string(hide_password=False)
+    out = cli("import-network", str(path), "--service", "water", db_url=url)
+    assert out.returncode == 2
+    # After the database's migration log: the refusal and its one reason.
+    assert out.stderr.splitlines()[-2:] == [
+        f"error: {path}: nothing was imported, 1 problem(s):",
+        "  links 'PUMP': line has zero length and no from_node/to_node",
+    ]
+    assert current_network_version(db_engine, "water") is None
