@@ -16,7 +16,7 @@ from typing import Any
 from .config import Settings, SettingsError, get_settings
 from .logs import configure_logging
 from .model import Role, Service
-from .network import NetworkError
+from .network import NetworkError, describe
 
 
 class CliError(Exception):
@@ -39,16 +39,20 @@ def _trace(args: argparse.Namespace, settings: Settings) -> int:
 
     tolerance = args.snap_tolerance or settings.network.snap_tolerance_m
     try:
-        net = build_network(read_layers(args.network), snap_tolerance=tolerance)
+        net = build_network(read_layers(args.network), snap_tolerance_m=tolerance)
     except NetworkError as exc:
         raise CliError(f"{args.network}: {exc}") from None
     selection = Selection(
         break_links=tuple(args.break_link or ()), operate_devices=tuple(args.operate or ())
     )
+    engine = TraceEngine(net)
     try:
-        result = run_trace(net, TraceEngine(net), selection)
+        result = run_trace(net, engine, selection)
     except TraceError as exc:
         raise CliError(str(exc)) from None
+    # On stderr, so that --json output stays one JSON object.
+    for line in describe(engine.warnings):
+        print(f"warning: {line}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_json(), allow_nan=False))
     else:
@@ -65,18 +69,32 @@ def _import_network(args: argparse.Namespace, settings: Settings) -> int:
     from .importers import import_network
 
     tolerance = args.snap_tolerance or settings.network.snap_tolerance_m
+    if (args.file is None) == (args.mapping is None):
+        raise CliError("give a network file or --mapping FILE, not both")
     try:
         summary = import_network(
-            args.file, args.service, engine=_store(settings), snap_tolerance=tolerance
+            args.file, args.service, engine=_store(settings), snap_tolerance_m=tolerance,
+            mapping=args.mapping,
         )
     except NetworkError as exc:
-        print(f"error: {args.file}: nothing was imported, {len(exc.problems)} problem(s):",
-              file=sys.stderr)
+        print(f"error: {args.file or args.mapping}: nothing was imported, "
+              f"{len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
     print(summary)
     return 0
+
+
+def _check_network(args: argparse.Namespace, settings: Settings) -> int:
+    from .importers import check_network
+
+    if (args.file is None) == (args.mapping is None):
+        raise CliError("give a network file or --mapping FILE, not both")
+    ok, report = check_network(args.file, mapping=args.mapping, snap_tolerance_m=(
+        args.snap_tolerance or settings.network.snap_tolerance_m))
+    print(report, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 2
 
 
 def _import_addresses(args: argparse.Namespace, settings: Settings) -> int:
@@ -122,11 +140,15 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _convert_epanet(args: argparse.Namespace, settings: Settings) -> int:
-    from .convert.epanet import convert_epanet
+    from .convert.epanet import ConvertError, convert_epanet
 
-    counts = convert_epanet(
-        args.input, args.output, valves=args.valves, valves_per_node=args.valves_n, seed=args.seed
-    )
+    try:
+        counts = convert_epanet(
+            args.input, args.output, valves=args.valves, valves_per_node=args.valves_n,
+            seed=args.seed, crs=args.crs, allow_no_coordinates=args.allow_no_coordinates,
+        )
+    except ConvertError as exc:
+        raise CliError(str(exc)) from None
     print(f"wrote {args.output}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
@@ -296,8 +318,17 @@ def _parser() -> argparse.ArgumentParser:
     tolerance(p)
 
     p = command("import-network", _import_network, "Import a network GeoPackage into storage")
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=Path, nargs="?")
+    p.add_argument("--mapping", type=Path, default=None,
+                   help="a TOML file mapping the utility's own schema to the interchange")
     p.add_argument("--service", required=True, choices=services)
+    tolerance(p)
+
+    p = command("check-network", _check_network,
+                "Report problems, warnings, counts, extent and CRS without importing")
+    p.add_argument("file", type=Path, nargs="?")
+    p.add_argument("--mapping", type=Path, default=None,
+                   help="a TOML file mapping the utility's own schema to the interchange")
     tolerance(p)
 
     p = command("import-addresses", _import_addresses, "Import addresses (GeoPackage/CSV)")
@@ -322,6 +353,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--valves-n", type=int, default=2,
                    help="valves per node (strategic) or in all (random)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--crs", default=None,
+                   help="the CRS of the model's coordinates, e.g. EPSG:3067 (default: none)")
+    p.add_argument("--allow-no-coordinates", action="store_true",
+                   help="convert a model without [COORDINATES] with a schematic layout")
 
     p = command("convert-pandapower", _convert_pandapower,
                 "pandapower JSON → interchange GeoPackage")

@@ -19,30 +19,80 @@ from sqlalchemy import Engine
 
 from .apartments import normalize_apartment
 from .model import LANGUAGES
-from .network import NetworkError, Problem, build_network, read_layers
+from .network import NetworkError, Problem, build_network, describe, read_layers
 from .phones import InvalidPhoneNumber, normalise, number_type
 from .storage.addresses import upsert_addresses
 from .storage.directory import replace_directory
 from .storage.networks import save_network
+from .trace import TraceEngine
 
 ADDRESS_COLUMNS = ("id", "street", "house_number", "postal_code", "municipality")
 DIRECTORY_COLUMNS = ("phone", "address_id")
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 
 
+def network_layers(path: Path | None = None, mapping: Path | None = None) -> dict:
+    """The interchange layers of a file, or of the utility's own schema by a mapping."""
+    if mapping is not None:
+        from .mapping import read_mapped_layers
+
+        return read_mapped_layers(mapping)
+    if path is None:
+        raise NetworkError([Problem("network", None, "give a file or --mapping")])
+    return read_layers(path)
+
+
+def check_network(
+    path: Path | None = None, *, mapping: Path | None = None,
+    snap_tolerance_m: float | None = None,
+) -> tuple[bool, str]:
+    """The full report on a network without importing it: (usable, text)."""
+    name = Path(mapping or path).name  # type: ignore[arg-type]
+    try:
+        layers = network_layers(path, mapping)
+        net = build_network(layers, snap_tolerance_m=snap_tolerance_m)
+    except NetworkError as exc:
+        lines = [f"{name}: {len(exc.problems)} problem(s), nothing would be imported:"]
+        return False, "\n".join(lines + [f"  {p}" for p in exc.problems])
+    warnings = TraceEngine(net).warnings
+    links = net.layers["links"]
+    crs = links.crs.to_string() if links.crs is not None else "none"
+    x0, y0, x1, y1 = links.total_bounds
+    lines = [
+        f"{name}: no problems; it would import as:",
+        f"  {len(net.link_ids)} links, {len(net.node_ids)} nodes, {len(net.device_ids)} "
+        f"devices, {len(net.source_ids)} sources, {len(net.sp_ids)} service points, "
+        f"{len(layers.get('addresses', ()))} addresses",
+        f"  CRS {crs}; extent x {x0:.10g}…{x1:.10g}, y {y0:.10g}…{y1:.10g}; snap tolerance "
+        f"{net.snap_tolerance_m:g} m",
+        f"{len(warnings)} warning(s)" + (":" if warnings else ""),
+        *(f"  {w}" for w in warnings),
+    ]
+    return True, "\n".join(lines)
+
+
 def import_network(
-    path: Path, service: str, *, engine: Engine, snap_tolerance: float = 0.01
+    path: Path | None, service: str, *, engine: Engine,
+    snap_tolerance_m: float | None = None, mapping: Path | None = None,
 ) -> str:
-    layers = read_layers(path)
-    net = build_network(layers, snap_tolerance=snap_tolerance)
-    if "addresses" in layers and len(layers["addresses"]):
-        upsert_addresses(engine, layers["addresses"])
-    version = save_network(engine, service, net.layers, source_name=Path(path).name)
-    return (
+    """Check and store a network file (or the utility's own schema by a mapping) as the
+    service's new version, with the tolerance its topology was built with; the summary
+    lists the warnings."""
+    layers = network_layers(path, mapping)
+    net = build_network(layers, snap_tolerance_m=snap_tolerance_m)
+    path = Path(mapping or path)  # type: ignore[arg-type]
+    warnings = TraceEngine(net).warnings  # the engine adds what only supply shows
+    version = save_network(engine, service, net.layers, source_name=Path(path).name,
+                           snap_tolerance_m=net.snap_tolerance_m)
+    summary = (
         f"imported {service} network version {version} from {Path(path).name}: "
         f"{len(net.link_ids)} links, {len(net.node_ids)} nodes, {len(net.device_ids)} devices, "
         f"{len(net.source_ids)} sources, {len(net.sp_ids)} service points"
     )
+    if warnings:
+        summary += f"\n{len(warnings)} warning(s):"
+        summary += "".join(f"\n  {line}" for line in describe(warnings))
+    return summary
 
 
 def read_addresses(path: Path) -> gpd.GeoDataFrame:

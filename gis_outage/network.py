@@ -10,19 +10,22 @@ one round.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from scipy.cluster.hierarchy import DisjointSet
 from scipy.spatial import cKDTree
 
-LAYERS = ("links", "devices", "sources", "service_points", "addresses")
+from .config import NetworkSettings
+from .metric import Metres, metres_for
+from .network_files import FOLDER_SUFFIXES, LAYERS, read_layers  # noqa: F401
+from .network_problems import NetworkError, Problem, describe, topology_warnings  # noqa: F401
+
 REQUIRED_LAYERS = ("links",)
-FOLDER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
+# Problems that do not stop the checks of references (one run reports them all).
+_ID_PROBLEMS = ("feature has no id", "id is used by more than one feature")
 DEVICE_KINDS = ("valve", "switch", "breaker", "fuse")
 NO_NODE = -1
 _GEOMETRY_TYPE_IDS = {"Point": 0, "LineString": 1}
@@ -30,27 +33,6 @@ _BOOL_WORDS = {
     **dict.fromkeys(("true", "t", "yes", "y", "1", "1.0"), True),
     **dict.fromkeys(("false", "f", "no", "n", "0", "0.0"), False),
 }
-
-
-@dataclass(frozen=True)
-class Problem:
-    layer: str
-    feature_id: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.layer} {self.feature_id!r}" if self.feature_id is not None else self.layer
-        return f"{where}: {self.message}"
-
-
-class NetworkError(Exception):
-    """The input cannot be used; `problems` lists every reason."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        shown = "; ".join(str(p) for p in problems[:20])
-        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
-        super().__init__(f"{len(problems)} problem(s): {shown}{more}")
 
 
 @dataclass
@@ -73,6 +55,9 @@ class Network:
     sp_node: np.ndarray  # node index or NO_NODE
     sp_address: list[str | None]
     sp_customers: np.ndarray
+    snap_tolerance_m: float = 0.0  # what the topology was built with
+    # Usable but worth a look (a zero-length link, no sources...): shown on import and trace.
+    warnings: list[Problem] = field(default_factory=list)
     layers: dict[str, gpd.GeoDataFrame] = field(repr=False, default_factory=dict)
     link_index: dict[str, int] = field(init=False, repr=False)
     device_index: dict[str, int] = field(init=False, repr=False)
@@ -86,40 +71,6 @@ class Network:
         return self.layers["links"].crs if "links" in self.layers else None
 
 
-# --------------------------------------------------------------------------- reading
-
-
-def read_layers(path: str | Path) -> dict[str, gpd.GeoDataFrame]:
-    """Read the interchange layers from a GeoPackage or a folder of files named by layer."""
-    path = Path(path)
-    if not path.exists():
-        raise NetworkError([Problem(str(path), None, "file not found")])
-    try:
-        if path.is_dir():
-            return _read_folder(path)
-        names = {row[0] for row in pyogrio.list_layers(path)}
-        return {name: _read(path, layer=name) for name in LAYERS if name in names}
-    except NetworkError:
-        raise
-    except Exception as exc:  # GDAL's messages are clear enough to pass on
-        raise NetworkError([Problem(str(path), None, f"cannot read: {exc}")]) from None
-
-
-def _read_folder(folder: Path) -> dict[str, gpd.GeoDataFrame]:
-    layers = {}
-    for name in LAYERS:
-        for suffix in FOLDER_SUFFIXES:
-            candidate = folder / f"{name}{suffix}"
-            if candidate.exists():
-                layers[name] = _read(candidate)
-                break
-    return layers
-
-
-def _read(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
-    return gpd.read_file(path, layer=layer, engine="pyogrio")
-
-
 # --------------------------------------------------------------------------- building
 
 
@@ -128,19 +79,31 @@ class _Checker:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def add(self, layer: str, fid: object, message: str) -> None:
         self.problems.append(Problem(layer, None if fid is None else str(fid), message))
 
-    def raise_if_any(self) -> None:
-        if self.problems:
+    def warn(self, layer: str, fid: object, message: str) -> None:
+        self.warnings.append(Problem(layer, None if fid is None else str(fid), message))
+
+    def raise_if_any(self, but: tuple[str, ...] = ()) -> None:
+        """Stop here, unless every problem so far is one of `but` (the checks after this
+        point can run with them, so that one run reports them all)."""
+        if any(p.message not in but for p in self.problems):
             raise NetworkError(self.problems)
 
 
 def build_network(
-    layers: dict[str, gpd.GeoDataFrame], snap_tolerance: float = 0.01
+    layers: dict[str, gpd.GeoDataFrame], snap_tolerance_m: float | None = None
 ) -> Network:
-    """Validate the layers and build the topology the trace engine needs."""
+    """Validate the layers and build the topology the trace engine needs.
+
+    `snap_tolerance_m` (default: the `network.snap_tolerance_m` setting) is in metres
+    whatever the CRS: distances are measured in a local metric CRS chosen from the data.
+    """
+    if snap_tolerance_m is None:
+        snap_tolerance_m = NetworkSettings().snap_tolerance_m
     check = _Checker()
     for name in REQUIRED_LAYERS:
         if name not in layers or layers[name].empty:
@@ -148,22 +111,26 @@ def build_network(
     check.raise_if_any()
 
     layers = {name: _normalise_ids(gdf, name, check) for name, gdf in layers.items()}
+    layers = _in_links_crs(layers)
     links = layers["links"]
     _check_geometries(links, "links", ("LineString",), check)
     for name in ("devices", "sources", "service_points", "addresses"):
         if name in layers:
             _check_geometries(layers[name], name, ("Point",), check)
-    check.raise_if_any()
+    check.raise_if_any(but=_ID_PROBLEMS)
 
-    node_ids, link_from, link_to = _link_topology(links, snap_tolerance, check)
-    check.raise_if_any()
+    metres, odd_crs = metres_for(links.crs, shapely.get_coordinates(links.geometry.to_numpy()))
+    if odd_crs:
+        check.warn("links", None, odd_crs)
+    node_ids, link_from, link_to = _link_topology(links, metres, snap_tolerance_m, check)
+    check.raise_if_any(but=_ID_PROBLEMS)
     node_index = pd.Index(node_ids)
-    link_index = pd.Index(links["id"])
-    endpoints = _node_points(links, link_from, link_to, len(node_ids))
+    link_index = _unique_index(links["id"])
+    endpoints = _node_points(links, metres, link_from, link_to, len(node_ids))
 
     devices = layers.get("devices", _empty())
     dev_link, dev_node = _place_devices(
-        devices, link_index, node_index, link_from, link_to, endpoints, check
+        devices, link_index, node_index, link_from, link_to, endpoints, metres, check
     )
     passes = _bool_column(devices, "normally_passes", True, "devices", check)
     operable = _bool_column(devices, "operable", True, "devices", check)
@@ -173,7 +140,8 @@ def build_network(
             check.add("devices", fid, f"kind {kind!r} is not one of {', '.join(DEVICE_KINDS)}")
 
     sources = layers.get("sources", _empty())
-    source_node = _place_sources(sources, node_index, endpoints, snap_tolerance, check)
+    source_node = _place_sources(sources, node_index, endpoints, metres, snap_tolerance_m,
+                                 check)
 
     addresses = layers.get("addresses")
     sps = layers.get("service_points", _empty())
@@ -181,6 +149,8 @@ def build_network(
         sps, link_index, node_index, addresses, check
     )
     check.raise_if_any()
+    for layer, message in topology_warnings(len(node_ids), link_from, link_to, len(sources)):
+        check.warn(layer, None, message)
 
     return Network(
         node_ids=node_ids,
@@ -199,8 +169,19 @@ def build_network(
         sp_node=sp_node,
         sp_address=sp_address,
         sp_customers=sp_customers,
+        snap_tolerance_m=float(snap_tolerance_m),
+        warnings=check.warnings,
         layers=layers,
     )
+
+
+def _unique_index(ids: pd.Series) -> pd.Index:
+    """Ids by row position for look-ups; a repeated or missing id (already a problem) gets
+    a key no reference can name."""
+    keys = ids.astype(object).copy()
+    unusable = (ids.duplicated(keep="first") | ids.isna()).to_numpy()
+    keys[unusable] = [f"\0row {i}" for i in np.flatnonzero(unusable)]
+    return pd.Index(keys)
 
 
 def _empty() -> gpd.GeoDataFrame:
@@ -209,7 +190,8 @@ def _empty() -> gpd.GeoDataFrame:
 
 def _text(values: pd.Series) -> pd.Series:
     """Ids as text: 12.0 read from a float column is "12", blank is None."""
-    out = pd.Series(None, index=values.index, dtype=object)
+    # A list of None: `pd.Series(None, dtype=object)` would hold NaN, which is not text.
+    out = pd.Series([None] * len(values), index=values.index, dtype=object)
     if pd.api.types.is_float_dtype(values):
         whole = values.notna() & (values == np.floor(values))
         out[whole] = values[whole].astype(np.int64).astype(str)
@@ -264,6 +246,10 @@ def _check_geometries(
     zero = np.zeros(len(geoms), dtype=bool)
     if layer == "links":
         zero = ~missing & ~wrong & (shapely.length(geoms) == 0)
+    # A zero-length link (a pump or transformer drawn at one point) is valid where its
+    # node ids say what it joins; without them its ends say nothing.
+    joined = _column(gdf, "from_node").notna().to_numpy() & _column(
+        gdf, "to_node").notna().to_numpy()
     ids = gdf["id"].to_numpy()
     for row in np.flatnonzero(missing | wrong | zero):
         if missing[row]:
@@ -271,35 +257,38 @@ def _check_geometries(
         elif wrong[row]:
             kind = geoms[row].geom_type
             check.add(layer, ids[row], f"geometry is {kind}, expected {' or '.join(kinds)}")
+        elif joined[row]:
+            check.warn(layer, ids[row], "line has zero length; kept, joined by from_node/to_node")
         else:
-            check.add(layer, ids[row], "line has zero length")
+            check.add(layer, ids[row], "line has zero length and no from_node/to_node")
 
 def _link_topology(
-    links: gpd.GeoDataFrame, tolerance: float, check: _Checker
+    links: gpd.GeoDataFrame, metres: Metres, tolerance: float, check: _Checker
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     has_from = "from_node" in links.columns and links["from_node"].notna().any()
     has_to = "to_node" in links.columns and links["to_node"].notna().any()
     if has_from or has_to:
+        known = len(check.problems)
         for column in ("from_node", "to_node"):
             if column not in links.columns:
                 check.add("links", None, f"column {column!r} is missing while the other is given")
                 return [], np.empty(0, int), np.empty(0, int)
             for fid in links["id"][links[column].isna()]:
                 check.add("links", fid, f"{column} is empty")
-        if check.problems:
+        if len(check.problems) > known:
             return [], np.empty(0, int), np.empty(0, int)
         codes, uniques = pd.factorize(pd.concat([links["from_node"], links["to_node"]]))
         n = len(links)
         return [str(u) for u in uniques], codes[:n].astype(np.int64), codes[n:].astype(np.int64)
-    return _snap_endpoints(links, tolerance)
+    return _snap_endpoints(links, metres, tolerance)
 
 
 def _snap_endpoints(
-    links: gpd.GeoDataFrame, tolerance: float
+    links: gpd.GeoDataFrame, metres: Metres, tolerance: float
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Endpoints within `tolerance` of each other become one node."""
+    """Endpoints within `tolerance` metres of each other become one node."""
     starts, ends = _ends(links)
-    points = np.vstack([starts, ends])
+    points = metres(np.vstack([starts, ends]))
     groups = DisjointSet(range(len(points)))
     for a, b in cKDTree(points).query_pairs(tolerance, output_type="ndarray"):
         groups.merge(int(a), int(b))
@@ -308,6 +297,16 @@ def _snap_endpoints(
     n = len(links)
     node_ids = [f"N{i + 1}" for i in range(codes.max() + 1)]
     return node_ids, codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+
+
+def _in_links_crs(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+    """Point layers in another CRS than the links' are reprojected to it."""
+    crs = layers["links"].crs
+    return {
+        name: gdf.to_crs(crs)
+        if crs is not None and gdf.crs is not None and gdf.crs != crs and len(gdf) else gdf
+        for name, gdf in layers.items()
+    }
 
 
 def _ends(links: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -320,10 +319,11 @@ def _ends(links: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _node_points(
-    links: gpd.GeoDataFrame, link_from: np.ndarray, link_to: np.ndarray, n_nodes: int
+    links: gpd.GeoDataFrame, metres: Metres, link_from: np.ndarray, link_to: np.ndarray,
+    n_nodes: int,
 ) -> np.ndarray:
-    """A coordinate per node, taken from the link ends that meet there."""
-    starts, ends = _ends(links)
+    """A coordinate per node in metres, taken from the link ends that meet there."""
+    starts, ends = (metres(xy) for xy in _ends(links))
     coords = np.full((n_nodes, 2), np.nan)
     coords[link_to] = ends
     coords[link_from] = starts
@@ -368,6 +368,7 @@ def _place_devices(
     link_from: np.ndarray,
     link_to: np.ndarray,
     node_xy: np.ndarray,
+    metres: Metres,
     check: _Checker,
 ) -> tuple[np.ndarray, np.ndarray]:
     n = len(devices)
@@ -380,7 +381,7 @@ def _place_devices(
     # On a link without node_id: at the end nearest the device's point.
     nearest = np.flatnonzero(on_link & (dev_node == NO_NODE))
     if len(nearest):
-        xy = shapely.get_coordinates(devices.geometry.to_numpy()[nearest])
+        xy = metres(shapely.get_coordinates(devices.geometry.to_numpy()[nearest]))
         a, b = link_from[dev_link[nearest]], link_to[dev_link[nearest]]
         da = np.hypot(*(node_xy[a] - xy).T)
         db = np.hypot(*(node_xy[b] - xy).T)
@@ -418,6 +419,7 @@ def _place_sources(
     sources: gpd.GeoDataFrame,
     node_index: pd.Index,
     node_xy: np.ndarray,
+    metres: Metres,
     tolerance: float,
     check: _Checker,
 ) -> np.ndarray:
@@ -433,13 +435,15 @@ def _place_sources(
     missing = missing[~np.isin(missing, unknown)]
     if len(missing):
         # A source without node_id is placed on the node at its point.
-        xy = shapely.get_coordinates(sources.geometry.to_numpy()[missing])
+        xy = metres(shapely.get_coordinates(sources.geometry.to_numpy()[missing]))
         dist, nearest = cKDTree(node_xy).query(xy)
         for row, d, node in zip(missing, dist, nearest, strict=True):
             if d <= tolerance:
                 nodes[row] = node
             else:
-                check.add("sources", ids[row], "has no node_id and is not on a link end")
+                check.add("sources", ids[row], f"has no node_id and is not on a link end "
+                          f"(the nearest is {d:.3g} m away; the snap tolerance is "
+                          f"{tolerance:g} m)")
     return nodes
 
 

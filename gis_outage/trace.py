@@ -20,7 +20,7 @@ import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components, depth_first_order
 
-from .network import NO_NODE, Network
+from .network import NO_NODE, Network, Problem
 
 # Segment states during one cut-off search.
 _UNKNOWN, _SUPPLIED, _CUT_OFF, _REMOVED, _SEARCHING = 0, 1, 2, 3, 4
@@ -79,6 +79,11 @@ class TraceEngine:
         self._seg_links = _Csr(link_seg, np.arange(n_links), self.n_segments)
         sp_elem = np.where(net.sp_link != NO_NODE, n_nodes + net.sp_link, net.sp_node)
         self._seg_sps = _Csr(self.segment_of[sp_elem], np.arange(len(net.sp_ids)), self.n_segments)
+        self.warnings: list[Problem] = list(net.warnings)
+        if len(net.source_ids) and n_links and not self._supplied[link_seg].any():
+            self.warnings.append(Problem("sources", None, "no link is supplied in normal "
+                                         "operation: every source is cut off by a device "
+                                         "that does not pass supply"))
 
     # ------------------------------------------------------------------ building
 

@@ -23,8 +23,9 @@ class LoadedNetwork:
 class TraceEngines:
     """One engine per service; a cheap version check per use keeps it current."""
 
-    def __init__(self, db: Engine, snap_tolerance_m: float = 0.01):
+    def __init__(self, db: Engine, snap_tolerance_m: float | None = None):
         self._db = db
+        # For versions stored without their tolerance (imported before it was kept).
         self._snap_tolerance_m = snap_tolerance_m
         self._loaded: dict[str, LoadedNetwork] = {}
         self._lock = threading.Lock()
@@ -50,8 +51,12 @@ class TraceEngines:
     def _load(self, service: str) -> LoadedNetwork:
         # Read the version again after the layers so a concurrent import can't mislabel them.
         while True:
-            version = self._version(service)
+            row = current_network_version(self._db, service)
+            if row is None:
+                raise NotFound(f"no {service} network has been imported")
             layers = load_network_layers(self._db, service)
-            if layers is not None and self._version(service) == version:
-                network = build_network(layers, snap_tolerance=self._snap_tolerance_m)
-                return LoadedNetwork(version, network, TraceEngine(network))
+            if layers is not None and self._version(service) == row["id"]:
+                # The version's own tolerance: server and import build the same topology.
+                tolerance = row.get("snap_tolerance_m") or self._snap_tolerance_m
+                network = build_network(layers, snap_tolerance_m=tolerance)
+                return LoadedNetwork(int(row["id"]), network, TraceEngine(network))

@@ -12,8 +12,9 @@
   (``normally_passes`` false). Pumps and control valves closed at time zero are switched by
   controls during the simulation, so they are kept passing.
 
-EPANET coordinates are in no declared CRS; the layers are written without one. Lengths and
-diameters are in metres (WNTR converts to SI).
+EPANET coordinates are in no declared CRS: the layers are written without one, or in the
+CRS given (``--crs``). A model without coordinates is refused unless a schematic layout is
+asked for. Units are in the column names: ``length_m``, ``diameter_mm``.
 """
 
 from __future__ import annotations
@@ -43,9 +44,43 @@ def _wntr() -> Any:
     return wntr
 
 
+class ConvertError(ValueError):
+    """The model cannot be converted; the message says why, on one line."""
+
+
 def load_model(inp_path: Path) -> WaterNetworkModel:
-    """Read an EPANET .inp file."""
-    return _wntr().network.WaterNetworkModel(str(inp_path))
+    """Read an EPANET .inp file; ConvertError when it is missing, broken or empty."""
+    wntr = _wntr()
+    inp_path = Path(inp_path)
+    if not inp_path.is_file():
+        raise ConvertError(f"{inp_path}: file not found")
+    try:
+        wn = wntr.network.WaterNetworkModel(str(inp_path))
+    except Exception as exc:  # WNTR raises anything from SyntaxError to AttributeError
+        printable = "".join(c if c.isprintable() else " " for c in str(exc))
+        detail = " ".join(printable.split())[:200] or type(exc).__name__
+        raise ConvertError(f"{inp_path}: not a readable EPANET model (broken or truncated?): "
+                           f"{detail}") from None
+    if wn.num_links == 0:
+        raise ConvertError(f"{inp_path}: the model has no pipes, pumps or valves")
+    return wn
+
+
+def has_coordinates(wn: WaterNetworkModel) -> bool:
+    """False when the model's nodes were given no [COORDINATES] (WNTR puts them all at 0,0)."""
+    points = {tuple(node.coordinates) for _, node in wn.nodes()}
+    return len(points) > 1
+
+
+def schematic_layout(wn: WaterNetworkModel) -> None:
+    """Place the nodes by a spring layout of the network graph (a schematic, no CRS)."""
+    import networkx as nx
+
+    graph = nx.Graph(wn.to_graph().to_undirected())
+    for name, (x, y) in nx.spring_layout(graph, seed=0, scale=1000.0).items():
+        wn.get_node(name).coordinates = (float(x), float(y))
+    for _, link in wn.links():
+        link.vertices = []
 
 
 def make_valve_layer(
@@ -110,8 +145,8 @@ def _link_rows(wn: WaterNetworkModel) -> tuple[list[dict[str, Any]], dict[str, L
                 "to_node": link.end_node_name,
                 "kind": kind,
                 "epanet_type": _epanet_type(link, kind),
-                "length": float(link.length) if kind == "pipe" else None,
-                "diameter": float(link.diameter) if kind in ("pipe", "valve") else None,
+                "length_m": float(link.length) if kind == "pipe" else None,
+                "diameter_mm": float(link.diameter) * 1000 if kind in ("pipe", "valve") else None,
                 "roughness": float(link.roughness) if kind == "pipe" else None,
                 "initial_status": link.initial_status.name,
                 "geometry": line,
@@ -178,17 +213,17 @@ def _service_point_rows(wn: WaterNetworkModel) -> list[dict[str, Any]]:
 
 
 def epanet_layers(
-    wn: WaterNetworkModel, valve_layer: pd.DataFrame | None = None
+    wn: WaterNetworkModel, valve_layer: pd.DataFrame | None = None, crs: Any = None
 ) -> dict[str, gpd.GeoDataFrame]:
     """The interchange layers for a WNTR model and a valve layer (``link``, ``node`` rows)."""
     if valve_layer is None:
         valve_layer = make_valve_layer(wn, "none")
     link_rows, geometries = _link_rows(wn)
     return {
-        "links": layer("links", link_rows),
-        "devices": layer("devices", _device_rows(wn, valve_layer, geometries)),
-        "sources": layer("sources", _source_rows(wn)),
-        "service_points": layer("service_points", _service_point_rows(wn)),
+        "links": layer("links", link_rows, crs),
+        "devices": layer("devices", _device_rows(wn, valve_layer, geometries), crs),
+        "sources": layer("sources", _source_rows(wn), crs),
+        "service_points": layer("service_points", _service_point_rows(wn), crs),
     }
 
 
@@ -199,8 +234,38 @@ def convert_epanet(
     valves: str = "strategic",
     valves_per_node: int = 2,
     seed: int = 0,
+    crs: str | None = None,
+    allow_no_coordinates: bool = False,
 ) -> dict[str, int]:
-    """Convert an EPANET .inp file to an interchange GeoPackage; returns counts per layer."""
+    """Convert an EPANET .inp file to an interchange GeoPackage; returns counts per layer.
+
+    `crs` is the CRS the model's coordinates are in (EPANET files name none). A model
+    without coordinates is refused unless `allow_no_coordinates`: then it is laid out
+    schematically, without a CRS.
+    """
+    chosen = _crs(crs)
     wn = load_model(inp_path)
-    valve_layer = make_valve_layer(wn, valves, valves_per_node, seed)
-    return write_layers(epanet_layers(wn, valve_layer), Path(out_path))
+    if not has_coordinates(wn):
+        if not allow_no_coordinates:
+            raise ConvertError(f"{inp_path}: the model has no [COORDINATES]; pass "
+                               "--allow-no-coordinates for a schematic layout without a CRS")
+        if chosen is not None:
+            raise ConvertError(f"{inp_path}: the model has no [COORDINATES] to place in {crs}")
+        schematic_layout(wn)
+    try:
+        valve_layer = make_valve_layer(wn, valves, valves_per_node, seed)
+    except (ValueError, KeyError) as exc:
+        raise ConvertError(str(exc)) from None
+    return write_layers(epanet_layers(wn, valve_layer, chosen), Path(out_path))
+
+
+def _crs(crs: str | None) -> Any:
+    if crs is None:
+        return None
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        return CRS.from_user_input(crs)
+    except CRSError:
+        raise ConvertError(f"--crs {crs!r} is not a CRS pyproj knows (try EPSG:3067)") from None

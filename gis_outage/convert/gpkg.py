@@ -29,10 +29,6 @@ LAYER_ORDER: tuple[str, ...] = tuple(SCHEMA)
 BOOL_COLUMNS = frozenset({"normally_passes", "operable"})
 INT_COLUMNS = frozenset({"customers"})
 
-# A link whose ends coincide (a transformer drawn at one point, a bus coupler) would be an
-# invalid zero-length LineString; its far end is moved by this many CRS units instead.
-DEGENERATE_OFFSET = 1e-6
-
 
 def layer(name: str, rows: Sequence[Mapping[str, Any]], crs: Any = None) -> gpd.GeoDataFrame:
     """A GeoDataFrame for layer ``name`` from row dicts that each carry a ``geometry``."""
@@ -58,12 +54,12 @@ def layer(name: str, rows: Sequence[Mapping[str, Any]], crs: Any = None) -> gpd.
 
 
 def polyline(coords: Iterable[tuple[float, float]]) -> LineString:
-    """A LineString through ``coords``, never zero-length (see DEGENERATE_OFFSET)."""
+    """A LineString through ``coords``; a link whose ends coincide (a pump or transformer
+    drawn at one point) stays zero-length, its node ids say what it joins."""
     points = [(float(x), float(y)) for x, y in coords]
     deduped = [p for i, p in enumerate(points) if i == 0 or p != points[i - 1]]
     if len(deduped) < 2:
-        x, y = points[0]
-        deduped = [(x, y), (x + DEGENERATE_OFFSET, y)]
+        deduped = [points[0], points[0]]
     return LineString(deduped)
 
 
@@ -96,6 +92,8 @@ def write_layers(layers: Mapping[str, gpd.GeoDataFrame], out_path: Path) -> dict
                 driver="GPKG",
                 geometry_type=SCHEMA[name][0],
                 promote_to_multi=False,
+                # GeoPackage 1.2: GDAL 3.6 (Debian 12) and QGIS 3.22 open it without warnings.
+                dataset_options={"VERSION": "1.2"},
             )
         counts[name] = len(gdf)
     return counts

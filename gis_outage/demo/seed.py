@@ -42,7 +42,7 @@ def seed_demo(ctx: Context, city_dir: Path, *, seed: int = 42) -> DemoSeed:
     import_addresses(city.addresses, engine=db)
     tolerance = ctx.settings.network.snap_tolerance_m
     for service in Service:
-        import_network(city.network(service), service.value, engine=db, snap_tolerance=tolerance)
+        import_network(city.network(service), service.value, engine=db, snap_tolerance_m=tolerance)
     import_directory(city.directory, source="demo-operator", engine=db,
                      region=ctx.settings.default_region)
     create_user(db, ENGINEER, "engineer", actor="demo")

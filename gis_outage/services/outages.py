@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from ..area import PublicArea, address_trace, area_of_trace, polygon_trace
 from ..model import EventKind, OutageKind, OutageStatus, Service
-from ..network import Network
+from ..network import Network, Problem
 from ..storage import outages as store
 from ..storage.addresses import addresses_on_streets, load_addresses, street_names
 from ..storage.audit import record
+from ..storage.errors import ConflictError
+from ..storage.networks import current_network_version
 from ..storage.reports import delivery_rows, delivery_stats
 from ..trace import TraceEngine, TraceResult, UnknownIdError
 from .context import Context
@@ -98,9 +101,15 @@ class Trace:
     result: TraceResult
     area: PublicArea
     selection: Selection
+    warnings: list[Problem] = field(default_factory=list)
+    snap_tolerance_m: float | None = None  # of the network version traced
 
     def affected(self) -> dict[str, Any]:
-        """The affected set an outage keeps: the map, the look-up and the notifier read it."""
+        """The affected set an outage keeps: the map, the look-up and the notifier read it;
+        the network version and tolerance say what it was traced on."""
+        return {"snap_tolerance_m": self.snap_tolerance_m, **self._affected()}
+
+    def _affected(self) -> dict[str, Any]:
         result = self.result
         return {
             "network_version": self.network_version,
@@ -152,7 +161,8 @@ def trace(ctx: Context, service: Service | str, selection: Selection) -> Trace:
     result = run_trace(loaded.network, loaded.engine, selection, on_streets)
     addresses = load_addresses(ctx.db, result.affected_addresses)
     area = area_of_trace(loaded.network, result, addresses, cell_m=ctx.settings.map.area_cell_m)
-    return Trace(service, loaded.version, result, area, selection)
+    return Trace(service, loaded.version, result, area, selection, loaded.engine.warnings,
+                 loaded.network.snap_tolerance_m)
 
 
 def draft(
@@ -219,8 +229,63 @@ def change_status(
     )
 
 
-def publish(ctx: Context, outage_id: int, actor: str, **options: Any) -> dict[str, Any]:
+def publish(
+    ctx: Context, outage_id: int, actor: str, *, retrace: bool = False, **options: Any
+) -> dict[str, Any]:
+    """Publish a draft. One traced on an older network version is refused
+    (ConflictError with what a trace on the current one changes), or re-traced first
+    with `retrace`."""
+    outage = store.get_outage(ctx.db, outage_id)
+    if outage["status"] == OutageStatus.DRAFT.value:
+        newer = _retraced_if_stale(ctx, outage)
+        if newer is not None:
+            if not retrace:
+                raise ConflictError(_difference(outage, newer))
+            outage = store.update_outage(
+                ctx.db, outage_id, actor, expected_version=options.pop("expected_version", None),
+                affected=newer.affected(), public_area=newer.area.polygon,
+                area_description=newer.area.description() or None,
+            )
+            options["expected_version"] = outage["version"]
     return change_status(ctx, outage_id, OutageStatus.PUBLISHED, actor, **options)
+
+
+def _retraced_if_stale(ctx: Context, outage: dict[str, Any]) -> Trace | None:
+    """The draft's selection traced on the current network, if that is not the one the
+    draft was traced on."""
+    traced_on = outage["affected"].get("network_version")
+    if traced_on is None:
+        return None
+    current = current_network_version(ctx.db, outage["service"])
+    if current is None or int(current["id"]) == int(traced_on):
+        return None
+    saved = dict(outage["affected"]["selection"])
+    if "polygon" in saved:
+        saved["polygon"] = shape(saved["polygon"])
+    selection = Selection(**{k: tuple(v) if isinstance(v, list) else v
+                             for k, v in saved.items()})
+    try:
+        return trace(ctx, outage["service"], selection)
+    except TraceError as exc:
+        raise ConflictError(
+            f"outage {outage['id']} was traced on {outage['service']} network version "
+            f"{traced_on}; version {current['id']} is current and the selection no longer "
+            f"traces on it ({exc}): draft it again") from None
+
+
+def _difference(outage: dict[str, Any], newer: Trace) -> str:
+    old = outage["affected"]
+    new = newer.affected()
+    gained = sorted(set(new["service_points"]) - set(old["service_points"]))
+    lost = sorted(set(old["service_points"]) - set(new["service_points"]))
+    return (
+        f"outage {outage['id']} was traced on {outage['service']} network version "
+        f"{old['network_version']} (snap tolerance {old.get('snap_tolerance_m')} m); version "
+        f"{new['network_version']} (snap tolerance {new['snap_tolerance_m']} m) is current. "
+        f"Traced on it: {len(gained)} service point(s) more, {len(lost)} fewer, customers "
+        f"{old['customers']} → {new['customers']}, devices to operate "
+        f"{', '.join(new['devices_to_operate']) or '-'}. Publish with retrace to use it"
+    )
 
 
 def resolve(ctx: Context, outage_id: int, actor: str, **options: Any) -> dict[str, Any]:

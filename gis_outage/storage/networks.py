@@ -50,8 +50,12 @@ def save_network(
     service: str,
     layers: Mapping[str, gpd.GeoDataFrame],
     source_name: str,
+    snap_tolerance_m: float | None = None,
 ) -> int:
     """Store `layers` as a new network version and make it the current one for `service`.
+
+    `snap_tolerance_m` is the tolerance the topology was built with; every engine built
+    from this version uses it.
 
     All in one transaction: if anything fails (e.g. a duplicate feature id) the previous
     version stays current and nothing of the new one is left behind. An `addresses`
@@ -66,6 +70,7 @@ def save_network(
         raise ValueError("a network needs a `links` layer")
     crs = layers["links"].crs
     srid = _srid(crs)
+    crs_wkt = crs.to_wkt() if crs is not None and srid == 0 else None
 
     frames = {name: _in_crs(layers[name], crs, name) for name in NETWORK_LAYERS if name in layers}
     extra_columns = {name: _extra_columns(frame, name) for name, frame in frames.items()}
@@ -87,6 +92,8 @@ def save_network(
                     created_at=utcnow(),
                     source_name=source_name,
                     srid=srid,
+                    crs_wkt=crs_wkt,
+                    snap_tolerance_m=snap_tolerance_m,
                     counts=counts,
                     extra_columns={n: extra_columns.get(n, []) for n in NETWORK_LAYERS},
                     is_current=False,
@@ -156,7 +163,7 @@ def load_network_layers(bind: Bind, service: str) -> dict[str, gpd.GeoDataFrame]
         )
         if version is None:
             return None
-        crs = CRS.from_epsg(version["srid"]) if version["srid"] else None
+        crs = stored_crs(version)
         return {
             name: _load_layer(conn, name, version["id"], version["extra_columns"][name], crs)
             for name in NETWORK_LAYERS
@@ -182,13 +189,18 @@ def prune_network_versions(bind: Bind, service: str, keep: int = 3) -> int:
     return len(ids)
 
 
+def stored_crs(version: Mapping[str, Any]) -> CRS | None:
+    """The CRS of a stored version: by EPSG code, else from its WKT, else none."""
+    if version["srid"]:
+        return CRS.from_epsg(version["srid"])
+    return CRS.from_wkt(version["crs_wkt"]) if version.get("crs_wkt") else None
+
+
 def _srid(crs: CRS | None) -> int:
+    """The EPSG code; 0 for local coordinates (WNTR's examples) or a CRS without a code."""
     if crs is None:
-        return 0  # local coordinates, e.g. WNTR's example networks
-    epsg = CRS.from_user_input(crs).to_epsg()
-    if epsg is None:
-        raise ValueError(f"the network's CRS has no EPSG code: {crs}")
-    return epsg
+        return 0
+    return CRS.from_user_input(crs).to_epsg() or 0
 
 
 def _in_crs(frame: gpd.GeoDataFrame, crs: CRS | None, name: str) -> gpd.GeoDataFrame:

@@ -7,13 +7,9 @@ CHECK constraint (no native enum types, so adding a value is a plain migration).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect
 
 from gis_outage.model import (
     Channel,
@@ -26,70 +22,16 @@ from gis_outage.model import (
     Service,
     SubscriptionRole,
 )
+from gis_outage.storage.columns import (  # noqa: F401 (utcnow, UTCDateTime: used by storage)
+    NAMING_CONVENTION,
+    JSONType,
+    UTCDateTime,
+    created_at,
+    enum_column,
+    metadata,
+    utcnow,
+)
 from gis_outage.storage.geometry import Geometry
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-
-# JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
-JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
-
-
-class UTCDateTime(sa.types.TypeDecorator[datetime]):
-    """Timezone-aware timestamps, stored in UTC, returned as aware UTC datetimes.
-
-    SQLite has no timezone type; storing UTC everywhere keeps comparisons (e.g.
-    `updated_since`) correct on both backends. Naive datetimes are refused because
-    guessing their zone is how outage times end up an hour off.
-    """
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value.isoformat()} — give a timezone")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def enum_column(name: str, enum: type[StrEnum], **kw: Any) -> sa.Column[Any]:
-    """A string column limited to the enum's values by a named CHECK constraint."""
-    type_ = sa.Enum(
-        enum,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=max(len(m.value) for m in enum) + 8,  # room for a longer future value
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
-    return sa.Column(name, type_, nullable=kw.pop("nullable", False), **kw)
-
-
-def created_at() -> sa.Column[Any]:
-    return sa.Column("created_at", UTCDateTime(), nullable=False, default=utcnow)
-
 
 utilities = sa.Table(
     "utilities",
@@ -119,8 +61,12 @@ network_versions = sa.Table(
     enum_column("service", Service),
     created_at(),
     sa.Column("source_name", sa.Text, nullable=False),
-    # EPSG code of the features' CRS; 0 = unknown (local coordinates).
+    # EPSG code of the features' CRS; 0 = none (local coordinates) or one without a code,
+    # which `crs_wkt` then holds.
     sa.Column("srid", sa.Integer, nullable=False),
+    sa.Column("crs_wkt", sa.Text, nullable=True),
+    # The snap tolerance the topology was built with; null: network.snap_tolerance_m.
+    sa.Column("snap_tolerance_m", sa.Float, nullable=True),
     sa.Column("counts", JSONType, nullable=False),  # {"links": n, ...}
     sa.Column("extra_columns", JSONType, nullable=False),  # {"links": [names in order], ...}
     sa.Column("is_current", sa.Boolean, nullable=False, default=False),

@@ -110,6 +110,7 @@ def _trace_response(traced: Trace) -> TraceResponse:
         **traced.result.to_json(),
         streets=traced.area.streets,
         public_area=mapping(area) if area is not None else None,
+        warnings=[str(w) for w in traced.warnings],
     )
 
 
@@ -263,8 +264,14 @@ def publish(
     user: User = engineer,
 ) -> dict[str, Any]:
     """The outage goes on the map and the notices are queued. `messages` says when they
-    go: at once, or (`defer`) at `not_before`, e.g. after quiet hours for planned works."""
-    return _change(outage_id, OutageStatus.PUBLISHED, body, request, user)
+    go: at once, or (`defer`) at `not_before`, e.g. after quiet hours for planned works.
+    A draft traced on an older network version answers 409 with what a trace on the
+    current one changes; `retrace: true` traces it again and publishes that."""
+    body = body or StatusChange()
+    updated = _guard(outages.publish, _ctx(request), outage_id, user.name,
+                     retrace=body.retrace, expected_version=body.expected_version)
+    _changed(request)
+    return {**_json(updated), "messages": outages.message_timing(_ctx(request), outage_id)}
 
 
 @router.post(

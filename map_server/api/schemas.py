@@ -128,6 +128,11 @@ class TraceResponse(BaseModel):
     customers: int
     streets: list[str]
     public_area: dict[str, Any] | None = Field(description="GeoJSON in WGS84")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the stored network has that is valid but worth a look, e.g. a "
+        "zero-length link joined by its node ids",
+    )
 
 
 class OutageCreate(Strict):
@@ -178,6 +183,11 @@ class OutageUpdate(Strict):
 
 class StatusChange(Strict):
     expected_version: int | None = None
+    retrace: bool = Field(
+        default=False,
+        description="publish only: a draft traced on an older network version is traced "
+        "again on the current one (without it, such a draft answers 409 with the difference)",
+    )
     at: Moment | None = Field(default=None, description="when it ended (resolve only)")
 
 

@@ -69,11 +69,13 @@ class TraceResult:
     customers: int
     streets: tuple[str, ...]
     public_area: dict[str, Any] | None
+    # What the stored network has that is valid but worth a look (the server's words).
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TraceResult:
         lists = ("devices_to_operate", "isolated_links", "affected_links",
-                 "affected_service_points", "affected_addresses", "streets")
+                 "affected_service_points", "affected_addresses", "streets", "warnings")
         return cls(
             service=data["service"],
             network_version=int(data["network_version"]),

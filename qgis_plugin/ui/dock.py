@@ -263,6 +263,7 @@ class OutageDock(QgsDockWidget):
         for name, count in layers.missing.items():
             lines.append(tr("{layer}: {n} not found in the chosen layer").format(
                 layer=name, n=count))
+        lines += [f"⚠ {warning}" for warning in result.warnings]
         return "\n".join(lines)
 
     # --- new outage ------------------------------------------------------------------

@@ -87,3 +87,18 @@ def test_a_folder_of_geojson_files_is_read_like_a_geopackage(tmp_path):
         gdf.to_file(tmp_path / f"{name}.geojson", driver="GeoJSON", engine="pyogrio")
     net = build_network(read_layers(tmp_path))
     assert sorted(net.link_ids) == ["L1", "L2", "L3", "L4", "L5", "L6"]
+
+
+def test_duplicate_ids_and_broken_references_are_reported_in_one_run():
+    layers = small_water()
+    layers["links"].loc[5, "id"] = "L5"  # L6 becomes a second L5
+    layers["devices"].loc[0, "link_id"] = "L99"
+    layers["service_points"].loc[0, "link_id"] = "L77"
+    layers["sources"].loc[0, "node_id"] = "n99"
+    assert problems_of(layers) == [
+        "links 'L5': id is used by more than one feature",
+        "devices 'V1': link_id 'L99' is not a link",
+        "sources 'S1': node_id 'n99' is not a node",
+        "service_points 'SP1': link_id 'L77' is not a link",
+        "service_points 'SP3': link_id 'L6' is not a link",
+    ]

@@ -105,7 +105,13 @@ def test_trace_result_from_the_api():
         "customers": 5, "streets": ["Main"], "public_area": None,
     })
     assert result.affected_links == ("C1", "C2") and result.customers == 5
-    assert result.public_area is None
+    assert result.public_area is None and result.warnings == ()
+    warned = TraceResult.from_json({
+        "service": "water", "network_version": 1, "customers": 0, "public_area": None,
+        "warnings": ["links 'P1': line has zero length; kept, joined by from_node/to_node"],
+    })
+    assert warned.warnings == ("links 'P1': line has zero length; kept, joined by "
+                               "from_node/to_node",)
 
 
 def test_parse_time():
