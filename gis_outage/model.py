@@ -44,6 +44,20 @@ class EventKind(StrEnum):
     REMINDER = "reminder"
 
 
+class DeviceFinding(StrEnum):
+    """What a crew found at a device; it stays so for later traces until cleared."""
+
+    INOPERABLE = "inoperable"  # stuck, broken: cannot be operated
+    NOT_FOUND = "not_found"  # buried, paved over: cannot be reached
+
+
+class DeviceOperator(StrEnum):
+    """Who holds a device in a position other than its normal one."""
+
+    OUTAGE = "outage"  # the devices an active outage operated (its isolation, back-feed)
+    HAND = "hand"  # operated by a crew outside any outage
+
+
 class Channel(StrEnum):
     SMS = "sms"
     EMAIL = "email"

@@ -504,3 +504,6 @@ portal_rate_events = sa.Table(
     sa.Column("at", UTCDateTime(), nullable=False),
     sa.Index("ix_portal_rate_events_bucket_at", "bucket", "at"),
 )
+
+# The devices' field state (migration 0008) is defined with the same metadata.
+from gis_outage.storage.schema_field import device_states  # noqa: E402,F401

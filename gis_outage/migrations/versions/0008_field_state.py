@@ -1,0 +1,46 @@
+"""The field state of devices: positions set by hand and findings (inoperable, not
+found), per network version with who and when.
+
+Revision ID: 0008_field_state
+Revises: 0004_street_names
+Create Date: 2026-12-03
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008_field_state"
+down_revision: str | None = "0004_street_names"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Copies of the column types, so this migration doesn't change when schema.py does.
+TIMESTAMP = sa.DateTime(timezone=True)
+FINDINGS = ("inoperable", "not_found")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "device_states",
+        sa.Column("network_version_id", sa.Integer(), nullable=False),
+        sa.Column("device_id", sa.Text(), nullable=False),
+        sa.Column("passes", sa.Boolean(), nullable=True),
+        sa.Column(
+            "finding",
+            sa.Enum(*FINDINGS, name="finding", native_enum=False, create_constraint=True,
+                    length=max(map(len, FINDINGS)) + 8),
+            nullable=True,
+        ),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("changed_by", sa.Text(), nullable=False),
+        sa.Column("changed_at", TIMESTAMP, nullable=False),
+        sa.ForeignKeyConstraint(["network_version_id"], ["network_versions.id"],
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("network_version_id", "device_id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("device_states")
