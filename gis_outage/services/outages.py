@@ -22,15 +22,9 @@ from ..storage.addresses import addresses_on_streets, load_addresses, street_nam
 from ..storage.reports import delivery_rows, delivery_stats
 from ..trace import TraceEngine, TraceResult, UnknownIdError
 from .context import Context
+from .errors import TraceError
+from .field import resolve_addresses
 from .policy import decide
-
-
-class TraceError(ValueError):
-    """A selection the network cannot trace; `field` names the part that is wrong."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -182,7 +176,9 @@ def change_status(
 ) -> dict[str, Any]:
     """Publish, resolve (`at`: when supply came back) or cancel."""
     new = OutageStatus(new)
-    extra = {"at": at} if new is OutageStatus.RESOLVED and at is not None else {}
+    extra: dict[str, Any] = {"at": at} if new is OutageStatus.RESOLVED and at is not None else {}
+    if new is OutageStatus.RESOLVED:
+        extra["notify_addresses"] = resolve_addresses(ctx, store.get_outage(ctx.db, outage_id))
     return store.change_status(
         ctx.db, outage_id, new.value, actor, expected_version=expected_version, **extra
     )

@@ -15,8 +15,7 @@ import sqlalchemy as sa
 from gis_outage.model import DeviceFinding
 from gis_outage.storage.audit import write_audit
 from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
-from gis_outage.storage.schema import network_devices, utcnow
-from gis_outage.storage.schema_field import device_states
+from gis_outage.storage.schema import device_states, network_devices, utcnow
 
 _KEEP = object()
 

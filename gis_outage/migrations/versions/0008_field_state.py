@@ -1,5 +1,6 @@
 """The field state of devices: positions set by hand and findings (inoperable, not
-found), per network version with who and when.
+found), per network version with who and when; outage events `extended` (the newly
+affected are told) and `restored` (those whose supply is back are told).
 
 Revision ID: 0008_field_state
 Revises: 0004_street_names
@@ -19,6 +20,25 @@ depends_on: str | Sequence[str] | None = None
 # Copies of the column types, so this migration doesn't change when schema.py does.
 TIMESTAMP = sa.DateTime(timezone=True)
 FINDINGS = ("inoperable", "not_found")
+OLD_EVENTS = ("published", "updated", "resolved", "cancelled", "reminder")
+NEW_EVENTS = (*OLD_EVENTS, "extended", "restored")
+
+
+def _event_kinds(upgrade: bool) -> None:
+    """Swap the CHECK constraint of outage_events.kind (the column is wide enough)."""
+    old, new = (OLD_EVENTS, NEW_EVENTS) if upgrade else (NEW_EVENTS, OLD_EVENTS)
+    if op.get_bind().dialect.name == "sqlite":
+        def kind(values: tuple[str, ...]) -> sa.Enum:
+            return sa.Enum(*values, name="kind", native_enum=False, create_constraint=True,
+                           length=max(map(len, OLD_EVENTS)) + 8)
+
+        with op.batch_alter_table("outage_events", recreate="always") as batch:
+            batch.alter_column("kind", type_=kind(new), existing_type=kind(old),
+                               existing_nullable=False)
+        return
+    op.drop_constraint(op.f("ck_outage_events_kind"), "outage_events", type_="check")
+    op.create_check_constraint(op.f("ck_outage_events_kind"), "outage_events",
+                               sa.column("kind").in_(new))
 
 
 def upgrade() -> None:
@@ -40,7 +60,9 @@ def upgrade() -> None:
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("network_version_id", "device_id"),
     )
+    _event_kinds(upgrade=True)
 
 
 def downgrade() -> None:
+    _event_kinds(upgrade=False)
     op.drop_table("device_states")
