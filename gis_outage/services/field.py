@@ -282,6 +282,23 @@ def confirm(ctx: Context, proposal: Proposal, actor: str, action: str,
     )
 
 
+def break_trace(ctx: Context, service: Service | str, links: list[str]
+                ) -> tuple[TraceResult, dict[str, Any]]:
+    """A new break traced from the current field state: devices found inoperable are
+    passed by, devices other outages hold closed already bound it, and what it cuts off
+    counts overlaps with other outages in. The result, and what the outage keeps besides."""
+    field = load_field(ctx, service)
+    try:
+        isolation = field.engine.isolate(links, field.all())
+    except UnknownIdError as exc:
+        raise TraceError("break_links", str(exc)) from None
+    cut = field.own_cut(-1, isolation.state())
+    result = TraceResult(isolation.devices_to_operate, isolation.work_links,
+                         cut.affected_links, cut.affected_service_points,
+                         cut.affected_addresses, cut.customers)
+    return result, {"work_nodes": isolation.work_nodes, "crossed_devices": isolation.crossed}
+
+
 def resolve_addresses(ctx: Context, outage: dict[str, Any]) -> list[str] | None:
     """Who gets the all-clear when the outage resolves: its addresses that no other
     active outage still cuts off (None when the network cannot say)."""

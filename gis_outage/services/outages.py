@@ -23,7 +23,7 @@ from ..storage.reports import delivery_rows, delivery_stats
 from ..trace import TraceEngine, TraceResult, UnknownIdError
 from .context import Context
 from .errors import TraceError
-from .field import resolve_addresses
+from .field import break_trace, resolve_addresses
 from .policy import decide
 
 
@@ -65,6 +65,7 @@ class Trace:
     result: TraceResult
     area: PublicArea
     selection: Selection
+    extra: dict[str, Any] = field(default_factory=dict)  # work-area junctions, crossed devices
 
     def affected(self) -> dict[str, Any]:
         """The affected set an outage keeps: the map, the look-up and the notifier read it."""
@@ -79,6 +80,7 @@ class Trace:
             "addresses": result.affected_addresses,
             "customers": result.customers,
             "streets": self.area.streets,
+            **self.extra,
         }
 
 
@@ -116,10 +118,14 @@ def trace(ctx: Context, service: Service | str, selection: Selection) -> Trace:
         if unknown:
             raise TraceError("streets", f"no such street in the address register: {unknown[0]}")
         on_streets = tuple(addresses_on_streets(ctx.db, selection.streets))
-    result = run_trace(loaded.network, loaded.engine, selection, on_streets)
+    extra: dict[str, Any] = {}
+    if selection.break_links:  # from the field state: findings, other outages
+        result, extra = break_trace(ctx, service, list(selection.break_links))
+    else:
+        result = run_trace(loaded.network, loaded.engine, selection, on_streets)
     addresses = load_addresses(ctx.db, result.affected_addresses)
     area = area_of_trace(loaded.network, result, addresses, cell_m=ctx.settings.map.area_cell_m)
-    return Trace(service, loaded.version, result, area, selection)
+    return Trace(service, loaded.version, result, area, selection, extra)
 
 
 def draft(

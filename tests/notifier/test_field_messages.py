@@ -88,3 +88,54 @@ def test_stuck_valve_and_staged_restoration_message_exactly_who_changed(
         assert sent_after(5, 1) == [mobile(2)]
     finally:
         worker.stop()
+
+
+def test_overlapping_outages_start_from_the_field_and_resolve_to_who_is_supplied_again(
+    db_engine: Engine, tmp_path: Path, smpp_server: Any
+) -> None:
+    db = db_engine
+    add_addresses(db, ["A1", "A2", "A3"])
+    add_directory(db, [{"phone": mobile(i), "address_id": f"A{i}", "number_type": "mobile"}
+                       for i in (1, 2, 3)])
+    save_network(db, "water", small_water(), "small.gpkg")
+    settings = notifier_settings(tmp_path, sms_providers="smpp", smpp_port=smpp_server.port)
+    ctx = build_context(settings, db=db)
+    worker = start_embedded_worker(settings, db)
+
+    def sent_after(start: int, count: int) -> list[str]:
+        worker.wake()
+        assert smpp_server.wait_for(lambda s: len(s.received) >= start + count, 15)
+        wait_until(lambda: not pending_outbox(db))
+        return numbers(smpp_server, start)
+
+    def publish(link: str) -> dict[str, Any]:
+        draft = outages.draft(ctx, service="water", kind="unplanned",
+                              starts_at=datetime.now(UTC) - timedelta(minutes=5),
+                              selection=Selection(break_links=(link,)), actor=ACTOR)
+        return outages.publish(ctx, draft["id"], ACTOR)
+
+    try:
+        a = publish("L2")
+        assert a["affected"]["devices_to_operate"] == ["V1", "V2"]
+        assert sent_after(0, 1) == [mobile(2)]
+
+        # A crew found V3 stuck earlier; the next break passes it (and V4, inoperable in the
+        # network) and stops at V5; V1 is held closed by the first outage already.
+        field.set_device(ctx, "water", "V3", ACTOR, finding="inoperable")
+        b = publish("L1")
+        assert b["affected"]["devices_to_operate"] == ["V5"]
+        assert b["affected"]["crossed_devices"] == ["V3", "V4"]
+        assert b["affected"]["addresses"] == ["A1", "A2", "A3"]
+        assert sent_after(1, 3) == [mobile(1), mobile(2), mobile(3)]
+
+        # The first is repaired, but the second still cuts A2 off: nobody is told.
+        outages.resolve(ctx, a["id"], ACTOR)
+        worker.wake()
+        wait_until(lambda: not pending_outbox(db))
+        assert len(smpp_server.received) == 4
+        outages.resolve(ctx, b["id"], ACTOR)
+        assert sent_after(4, 3) == [mobile(1), mobile(2), mobile(3)]
+        with pytest.raises(TraceError, match="finding must be one of"):
+            field.set_device(ctx, "water", "V3", ACTOR, finding="rusty")
+    finally:
+        worker.stop()
