@@ -299,6 +299,25 @@ def break_trace(ctx: Context, service: Service | str, links: list[str]
     return result, {"work_nodes": isolation.work_nodes, "crossed_devices": isolation.crossed}
 
 
+def hand_over(ctx: Context, outage: dict[str, Any], actor: str) -> list[str]:
+    """An outage resolves: the devices it closed that another active outage's work area
+    still relies on stay closed, as set by hand, until someone opens them."""
+    own = outage_state(outage)
+    closed = sorted(d for d, p in own.positions.items() if not p)
+    if not closed:
+        return []
+    try:
+        field = load_field(ctx, outage["service"])
+    except LookupError:
+        return []
+    start = field.without(int(outage["id"])).operate(closed, False)
+    _, kept = field.engine.release_safely(start, closed)
+    for device in kept:
+        set_device(ctx, outage["service"], device, actor, passes=False,
+                   note=f"kept closed for a work area when outage {outage['id']} resolved")
+    return kept
+
+
 def resolve_addresses(ctx: Context, outage: dict[str, Any]) -> list[str] | None:
     """Who gets the all-clear when the outage resolves: its addresses that no other
     active outage still cuts off (None when the network cannot say)."""

@@ -23,7 +23,7 @@ from ..storage.reports import delivery_rows, delivery_stats
 from ..trace import TraceEngine, TraceResult, UnknownIdError
 from .context import Context
 from .errors import TraceError
-from .field import break_trace, resolve_addresses
+from .field import break_trace, hand_over, resolve_addresses
 from .policy import decide
 
 
@@ -184,7 +184,10 @@ def change_status(
     new = OutageStatus(new)
     extra: dict[str, Any] = {"at": at} if new is OutageStatus.RESOLVED and at is not None else {}
     if new is OutageStatus.RESOLVED:
-        extra["notify_addresses"] = resolve_addresses(ctx, store.get_outage(ctx.db, outage_id))
+        outage = store.get_outage(ctx.db, outage_id)
+        if outage["status"] == OutageStatus.PUBLISHED.value:
+            hand_over(ctx, outage, actor)
+        extra["notify_addresses"] = resolve_addresses(ctx, outage)
     return store.change_status(
         ctx.db, outage_id, new.value, actor, expected_version=expected_version, **extra
     )

@@ -84,3 +84,29 @@ def test_electricity_back_feed_from_the_other_source_stays_radial(db_engine: Eng
     assert outage["affected"]["crossed_devices"] == ["V4"]
     offered = field.suggestions(ctx, outage["id"])
     assert [(s["device"], s["meshed"], s["customers"]) for s in offered] == [("V7", False, 1)]
+
+
+def test_resolving_keeps_closed_what_another_work_area_relies_on(db_engine: Engine, tmp_path):
+    """A: break L4 (V4 is inoperable, so V3 and V5). B: break L6, bounded by A's V5 and
+    nothing more to operate. A resolves: V5 stays closed, as set by hand, and A3, still
+    cut off by B, is not told."""
+    from gis_outage.storage.field import device_states_of
+
+    version = save_network(db_engine, "water", small_water(), "small.gpkg")
+    ctx = build_context(Settings(data_dir=tmp_path), db=db_engine)
+
+    def published(link: str) -> dict:
+        draft = outages.draft(ctx, service="water", kind="unplanned", actor="eng",
+                              starts_at=datetime.now(UTC) - timedelta(minutes=1),
+                              selection=Selection(break_links=(link,)))
+        return outages.publish(ctx, draft["id"], "eng")
+
+    a, b = published("L4"), published("L6")
+    assert a["affected"]["devices_to_operate"] == ["V3", "V5"]
+    assert b["affected"]["devices_to_operate"] == []
+    outages.resolve(ctx, a["id"], "eng")
+    rows = device_states_of(db_engine, version)
+    assert [(r["device_id"], r["passes"], r["changed_by"]) for r in rows] == [("V5", False, "eng")]
+    resolved = outage_events_for(db_engine, a["id"])[-1]
+    assert resolved["kind"] == "resolved"
+    assert resolved["payload"]["outage"]["affected"]["addresses"] == []
