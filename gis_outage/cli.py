@@ -13,14 +13,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .cli_field import CliError, add_field_commands
 from .config import Settings, SettingsError, get_settings
 from .logs import configure_logging
 from .model import Role, Service
 from .network import NetworkError
-
-
-class CliError(Exception):
-    """A user-facing error: printed on one line, exit status 2."""
 
 
 def _store(settings: Settings) -> Any:
@@ -324,6 +321,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="proxy addresses whose X-Forwarded-* headers are trusted "
                         "(as uvicorn's; default 127.0.0.1)")
     p.add_argument("--root-path", default="", help="as uvicorn's, behind a path prefix")
+
+    add_field_commands(command)
 
     p = command("demo", _demo, "Build the demo city and start the product on it")
     p.add_argument("--host", default="127.0.0.1")
