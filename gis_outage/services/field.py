@@ -18,7 +18,7 @@ import numpy as np
 from ..area import area_of_trace
 from ..model import DeviceFinding, OutageStatus, Service
 from ..storage import outages as store
-from ..storage.addresses import load_addresses
+from ..storage.addresses import address_places
 from ..storage.errors import ConflictError
 from ..storage.field import change_device_state, device_states_of
 from ..supply import FeedsWorkArea, FieldEngine, FieldState, Isolation
@@ -264,7 +264,7 @@ def confirm(ctx: Context, proposal: Proposal, actor: str, action: str,
     for device in findings:
         set_device(ctx, outage["service"], device, actor, finding=DeviceFinding.INOPERABLE.value)
     loaded = proposal.field.loaded
-    addresses = load_addresses(ctx.db, proposal.result.affected_addresses)
+    addresses = address_places(ctx.db, proposal.result.affected_addresses)
     area = area_of_trace(loaded.network, proposal.result, addresses,
                          cell_m=ctx.settings.map.area_cell_m)
     nothing_left = not (proposal.result.affected_service_points or proposal.own.work_links
