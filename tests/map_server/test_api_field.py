@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from gis_outage.storage.outages import outage_events_for
 
 from .test_api import api, draft  # noqa: F401  (the fixture)
@@ -69,3 +71,31 @@ def test_field_errors_are_clear(api):  # noqa: F811
                        json={"devices": ["V1"]}).status_code == 404
     assert client.post(f"/api/v1/outages/{oid}/stuck", headers=tokens["viewer"],
                        json={"devices": ["V1"]}).status_code == 403
+
+
+def test_the_qgis_plugin_client_speaks_the_field_routes(api):  # noqa: F811
+    """The plugin's Qt-free client over the real app (its transport is the test client)."""
+    from qgis_plugin.core.client import ApiClient
+    from qgis_plugin.core.errors import ApiError
+    from qgis_plugin.core.http import HttpResponse
+
+    client, _, tokens = api
+    eng = tokens["engineer"]
+    oid = draft(client, eng).json()["id"]
+
+    def transport(method, url, headers, body, timeout):
+        r = client.request(method, url, headers=headers, content=body)
+        return HttpResponse(r.status_code, r.content)
+
+    plugin = ApiClient("http://testserver", eng["Authorization"].split()[1],
+                       transport=transport)
+    preview = plugin.stuck(oid, ["V1"])
+    assert preview["difference"]["devices_to_operate"]["added"] == ["V3"]
+    assert plugin.stuck(oid, ["V1"], confirm=True)["outage"]["affected"][
+        "devices_to_operate"] == ["V2", "V3"]
+    assert plugin.backfeed_suggestions(oid, radial=False) == []
+    step = plugin.restore(oid, everything=True)
+    assert step["confirmed"] is False and step["difference"]["work_links"] == []
+    assert plugin.set_device("water", "V1", finding=None)["state"] is None
+    with pytest.raises(ApiError, match="'L6' is not in the outage's work area"):
+        plugin.restore(oid, links=["L6"])
