@@ -16,6 +16,7 @@ from gis_outage.model import DeviceFinding, Role, Service
 from gis_outage.services import field
 from gis_outage.storage.users import User
 
+from . import examples
 from .auth import require
 from .router import CHANGE, ERRORS, NO_NETWORK, _changed, _ctx, _guard, _json
 from .schemas import OutageId
@@ -58,6 +59,12 @@ class DeviceState(Strict):
     note: str | None = Field(None, max_length=500)
 
 
+STUCK_BODY = Body(openapi_examples=examples.STUCK)
+RESTORE_BODY = Body(openapi_examples=examples.RESTORE)
+BACKFEED_BODY = Body(openapi_examples=examples.BACKFEED)
+DEVICE_BODY = Body(openapi_examples=examples.DEVICE)
+
+
 def _answer(request: Request, proposal: field.Proposal, confirm: bool, user: User,
             action: str, findings: list[str] = ()) -> dict[str, Any]:
     difference = proposal.difference()
@@ -70,7 +77,7 @@ def _answer(request: Request, proposal: field.Proposal, confirm: bool, user: Use
 
 @router.post("/outages/{outage_id}/stuck", summary="A device will not operate: re-plan",
              responses=CHANGE)
-def stuck(outage_id: OutageId, request: Request, body: Stuck = Body(), user: User = engineer
+def stuck(outage_id: OutageId, request: Request, body: Stuck = STUCK_BODY, user: User = engineer
           ) -> dict[str, Any]:
     """The next devices outward and the new affected set; on confirm the newly affected
     get the start message and those no longer affected the all-clear."""
@@ -79,7 +86,7 @@ def stuck(outage_id: OutageId, request: Request, body: Stuck = Body(), user: Use
 
 
 @router.post("/outages/{outage_id}/restore", summary="Staged restoration", responses=CHANGE)
-def restore(outage_id: OutageId, request: Request, body: Restore = Body(),
+def restore(outage_id: OutageId, request: Request, body: Restore = RESTORE_BODY,
             user: User = engineer) -> dict[str, Any]:
     """Repaired links and devices operated back; those supplied again get the all-clear
     on confirm; the outage resolves when nothing is left."""
@@ -98,15 +105,17 @@ def suggestions(outage_id: OutageId, request: Request,
 
 
 @router.post("/outages/{outage_id}/backfeed", summary="Apply a back-feed", responses=CHANGE)
-def apply_backfeed(outage_id: OutageId, request: Request, body: Backfeed = Body(),
+def apply_backfeed(outage_id: OutageId, request: Request, body: Backfeed = BACKFEED_BODY,
                    user: User = engineer) -> dict[str, Any]:
+    """Operate one suggested device; on confirm those supplied again get the all-clear
+    (on a draft they are simply never named)."""
     proposal = _guard(field.backfeed, _ctx(request), outage_id, body.device, radial=body.radial)
     return _answer(request, proposal, body.confirm, user, "backfeed")
 
 
 @router.put("/networks/{service}/devices/{device_id}", summary="Field state of a device",
             responses=NO_NETWORK)
-def set_device(service: Service, device_id: str, request: Request, body: DeviceState = Body(),
+def set_device(service: Service, device_id: str, request: Request, body: DeviceState = DEVICE_BODY,
                user: User = engineer) -> dict[str, Any]:
     """Set by hand or found inoperable / not found; it stays for every later trace until
     cleared (null)."""
