@@ -292,10 +292,14 @@ def break_trace(ctx: Context, service: Service | str, links: list[str]
         isolation = field.engine.isolate(links, field.all())
     except UnknownIdError as exc:
         raise TraceError("break_links", str(exc)) from None
-    cut = field.own_cut(-1, isolation.state())
-    result = TraceResult(isolation.devices_to_operate, isolation.work_links,
-                         cut.affected_links, cut.affected_service_points,
-                         cut.affected_addresses, cut.customers)
+    if not (field.outages or field.base.positions or field.base.inoperable):
+        # The network as imported: the engine's own trace costs what its answer costs.
+        result = field.loaded.engine.break_trace(links)
+    else:
+        cut = field.own_cut(-1, isolation.state())
+        result = TraceResult(isolation.devices_to_operate, isolation.work_links,
+                             cut.affected_links, cut.affected_service_points,
+                             cut.affected_addresses, cut.customers)
     return result, {"work_nodes": isolation.work_nodes, "crossed_devices": isolation.crossed}
 
 
