@@ -54,9 +54,13 @@ def test_stuck_valves_and_overlapping_breaks_match_wntr_and_networkx(case) -> No
     before = unsupplied_links(case, case.closed, set(), set())
     grew = 0
     for _ in range(BREAKS):
-        stuck = set(rng.sample(pairs, max(1, len(pairs) // 10)))
-        state = FieldState().finding(case.device_of[p] for p in stuck)
         fa, fb = rng.sample(case.links, 2)
+        stuck = set(rng.sample(pairs, max(1, len(pairs) // 10)))
+        # One valve of the break's own plan is among them, so its work area must grow.
+        plan = engine.isolate([fa], FieldState()).devices_to_operate
+        if plan:
+            stuck.add(pair_of[rng.choice(plan)])
+        state = FieldState().finding(case.device_of[p] for p in stuck)
         a = engine.isolate([fa], state)
         links_a, nodes_a, bound_a = wntr_area(case, fa, stuck)
         assert set(a.work_links) == links_a, fa
