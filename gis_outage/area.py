@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
@@ -32,7 +33,7 @@ class PublicArea:
 
 
 def public_area(
-    points: gpd.GeoSeries, addresses: gpd.GeoDataFrame | None, cell_m: float = 150.0
+    points: gpd.GeoSeries, addresses: pd.DataFrame | None, cell_m: float = 150.0
 ) -> PublicArea:
     """Grid cells holding the affected points, merged, smoothed, in WGS84."""
     streets = _unique(addresses, "street")
@@ -57,7 +58,7 @@ def public_area(
 def area_of_trace(
     net: Network,
     result: TraceResult,
-    addresses: gpd.GeoDataFrame | None = None,
+    addresses: pd.DataFrame | None = None,
     cell_m: float = 150.0,
 ) -> PublicArea:
     """The public area of a trace; `addresses` (the affected ones) give the street names."""
@@ -75,7 +76,7 @@ def _metric(points: gpd.GeoSeries) -> gpd.GeoSeries:
     return points.to_crs(points.estimate_utm_crs())
 
 
-def _unique(frame: gpd.GeoDataFrame | None, column: str) -> list[str]:
+def _unique(frame: pd.DataFrame | None, column: str) -> list[str]:
     if frame is None or column not in frame.columns:
         return []
     values = frame[column].dropna().astype(str).str.strip()

@@ -13,14 +13,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .cli_field import CliError, add_field_commands
 from .config import Settings, SettingsError, get_settings
 from .logs import configure_logging
 from .model import Role, Service
 from .network import NetworkError, describe
-
-
-class CliError(Exception):
-    """A user-facing error: printed on one line, exit status 2."""
 
 
 def _store(settings: Settings) -> Any:
@@ -413,6 +410,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="web processes (as uvicorn's)")
     p.add_argument("--root-path", default="", help="as uvicorn's, behind a path prefix")
+
+    add_field_commands(command)
 
     p = command("demo", _demo, "Build the demo city and start the product on it")
     p.add_argument("--host", default="127.0.0.1")

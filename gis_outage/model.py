@@ -42,6 +42,25 @@ class EventKind(StrEnum):
     RESOLVED = "resolved"
     CANCELLED = "cancelled"
     REMINDER = "reminder"
+    # The field changed an outage's affected set: the start message to the newly
+    # affected only, the all-clear to those whose supply is back (`payload.outage`
+    # names just them).
+    EXTENDED = "extended"
+    RESTORED = "restored"
+
+
+class DeviceFinding(StrEnum):
+    """What a crew found at a device; it stays so for later traces until cleared."""
+
+    INOPERABLE = "inoperable"  # stuck, broken: cannot be operated
+    NOT_FOUND = "not_found"  # buried, paved over: cannot be reached
+
+
+class DeviceOperator(StrEnum):
+    """Who holds a device in a position other than its normal one."""
+
+    OUTAGE = "outage"  # the devices an active outage operated (its isolation, back-feed)
+    HAND = "hand"  # operated by a crew outside any outage
 
 
 class Channel(StrEnum):
@@ -70,7 +89,7 @@ class MessageKind(StrEnum):
 def message_kind(event: EventKind | str, outage_kind: OutageKind | str) -> MessageKind:
     """Which message an outage event sends: published planned works → planned notice, …"""
     event = EventKind(event)
-    if event is EventKind.PUBLISHED:
+    if event in (EventKind.PUBLISHED, EventKind.EXTENDED):
         if OutageKind(outage_kind) is OutageKind.PLANNED:
             return MessageKind.PLANNED_NOTICE
         return MessageKind.UNPLANNED_START
@@ -78,6 +97,7 @@ def message_kind(event: EventKind | str, outage_kind: OutageKind | str) -> Messa
         EventKind.UPDATED: MessageKind.RESTORATION_CHANGE,
         EventKind.REMINDER: MessageKind.REMINDER,
         EventKind.RESOLVED: MessageKind.RESOLVED,
+        EventKind.RESTORED: MessageKind.RESOLVED,
         EventKind.CANCELLED: MessageKind.CANCELLED,
     }[event]
 

@@ -77,8 +77,10 @@ class TraceEngine:
         self._sp_address = np.asarray(net.sp_address, dtype=object)
         link_seg = self.segment_of[n_nodes + np.arange(n_links)]
         self._seg_links = _Csr(link_seg, np.arange(n_links), self.n_segments)
+        self.node_only = np.bincount(link_seg, minlength=self.n_segments) == 0
         sp_elem = np.where(net.sp_link != NO_NODE, n_nodes + net.sp_link, net.sp_node)
-        self._seg_sps = _Csr(self.segment_of[sp_elem], np.arange(len(net.sp_ids)), self.n_segments)
+        self.sp_segment = self.segment_of[sp_elem]
+        self._seg_sps = _Csr(self.sp_segment, np.arange(len(net.sp_ids)), self.n_segments)
         self.warnings: list[Problem] = list(net.warnings)
         if len(net.source_ids) and n_links and not self._supplied[link_seg].any():
             self.warnings.append(Problem("sources", None, "no link is supplied in normal "
@@ -135,6 +137,7 @@ class TraceEngine:
         """One segment edge per cut element edge, carrying the devices that sit on it."""
         net = self.net
         edges, inverse = np.unique(self._cut_edge, return_inverse=True)
+        self._cut_inverse = inverse
         self._seg_a = self.segment_of[self._edge_node[edges]]
         self._seg_b = self.segment_of[self._edge_link[edges]]
         n_edges = len(edges)
@@ -188,6 +191,41 @@ class TraceEngine:
             if parent >= 0:
                 size[parent] += size[child]
         self._size = np.asarray(size, dtype=np.int64)
+
+    # ------------------------------------------------------------------ segment graph
+
+    @property
+    def segment_ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """Both end segments of every segment edge (a cut link end carrying devices)."""
+        return self._seg_a, self._seg_b
+
+    def edges_blocked(self, passes: np.ndarray) -> np.ndarray:
+        """Per segment edge: some device on it does not pass, given each device's position."""
+        blocked = np.zeros(len(self._seg_a), dtype=bool)
+        np.logical_or.at(blocked, self._cut_inverse, ~passes[self._cut_device])
+        return blocked
+
+    def edge_devices(self, edge: int) -> np.ndarray:
+        return self._edge_devices.row(edge)
+
+    def device_edges(self, devices: np.ndarray) -> np.ndarray:
+        return self._device_edges.gather(np.asarray(devices, dtype=np.int64))
+
+    def incident_edges(self, segment: int) -> np.ndarray:
+        return self._seg_incident.row(segment)
+
+    def link_segments(self, link_ids: list[str]) -> np.ndarray:
+        """The segments of these links (UnknownIdError for an id the network lacks)."""
+        n_nodes = len(self.net.node_ids)
+        links = [self._index(self.net.link_index, lid, "link") for lid in link_ids]
+        return np.unique(self.segment_of[n_nodes + np.asarray(links, dtype=np.int64)])
+
+    def source_segments(self) -> np.ndarray:
+        return np.unique(self.segment_of[self.net.source_node]).astype(np.int64)
+
+    def segment_contents(self, segments: np.ndarray) -> TraceResult:
+        """The links, service points, addresses and customers of these segments."""
+        return self._result([], np.empty(0, dtype=np.int64), segments)
 
     # ------------------------------------------------------------------ tracing
 

@@ -27,20 +27,9 @@ from ..storage.networks import current_network_version
 from ..storage.reports import delivery_rows, delivery_stats
 from ..trace import TraceEngine, TraceResult, UnknownIdError
 from .context import Context
+from .errors import FieldError, TraceError
+from .field import break_trace, hand_over, resolve_addresses
 from .policy import decide
-
-
-class FieldError(ValueError):
-    """A value the service refuses; `field` names the part that is wrong."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class TraceError(FieldError):
-    """A selection the network cannot trace."""
-
 
 # Client clocks run a little off: an estimate this far in the past still counts as now.
 CLOCK_SLACK = timedelta(minutes=1)
@@ -103,6 +92,7 @@ class Trace:
     selection: Selection
     warnings: list[Problem] = field(default_factory=list)
     snap_tolerance_m: float | None = None  # of the network version traced
+    extra: dict[str, Any] = field(default_factory=dict)  # work-area junctions, crossed devices
 
     def affected(self) -> dict[str, Any]:
         """The affected set an outage keeps: the map, the look-up and the notifier read it;
@@ -121,6 +111,7 @@ class Trace:
             "addresses": result.affected_addresses,
             "customers": result.customers,
             "streets": self.area.streets,
+            **self.extra,
         }
 
 
@@ -158,11 +149,16 @@ def trace(ctx: Context, service: Service | str, selection: Selection) -> Trace:
         if unknown:
             raise TraceError("streets", f"no such street in the address register: {unknown[0]}")
         on_streets = tuple(addresses_on_streets(ctx.db, selection.streets))
-    result = run_trace(loaded.network, loaded.engine, selection, on_streets)
+    extra: dict[str, Any] = {}
+    if selection.break_links:  # from the field state: findings, other outages
+        result, extra = break_trace(ctx, service, list(selection.break_links))
+    else:
+        result = run_trace(loaded.network, loaded.engine, selection, on_streets)
     addresses = load_addresses(ctx.db, result.affected_addresses)
     area = area_of_trace(loaded.network, result, addresses, cell_m=ctx.settings.map.area_cell_m)
-    return Trace(service, loaded.version, result, area, selection, loaded.engine.warnings,
-                 loaded.network.snap_tolerance_m)
+    return Trace(service, loaded.version, result, area, selection,
+                 warnings=loaded.engine.warnings,
+                 snap_tolerance_m=loaded.network.snap_tolerance_m, extra=extra)
 
 
 def draft(
@@ -223,7 +219,12 @@ def change_status(
 ) -> dict[str, Any]:
     """Publish, resolve (`at`: when supply came back) or cancel."""
     new = OutageStatus(new)
-    extra = {"at": at} if new is OutageStatus.RESOLVED and at is not None else {}
+    extra: dict[str, Any] = {"at": at} if new is OutageStatus.RESOLVED and at is not None else {}
+    if new is OutageStatus.RESOLVED:
+        outage = store.get_outage(ctx.db, outage_id)
+        if outage["status"] == OutageStatus.PUBLISHED.value:
+            hand_over(ctx, outage, actor)
+        extra["notify_addresses"] = resolve_addresses(ctx, outage)
     return store.change_status(
         ctx.db, outage_id, new.value, actor, expected_version=expected_version, **extra
     )

@@ -67,7 +67,8 @@ def decide(
         return skip("cancelled before anyone was told")
     current = OutageStatus(get_outage(db, outage_id)["status"])
     closed = current in (OutageStatus.RESOLVED, OutageStatus.CANCELLED)
-    if closed and event_kind in (EventKind.PUBLISHED, EventKind.UPDATED, EventKind.REMINDER):
+    if closed and event_kind in (EventKind.PUBLISHED, EventKind.UPDATED, EventKind.REMINDER,
+                                EventKind.EXTENDED):
         return skip(f"outage is {current.value} now")  # e.g. a deferred notice gone stale
 
     previous = None

@@ -7,10 +7,17 @@ from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 import sqlalchemy as sa
 
-from gis_outage.storage.db import Bind, dialect_insert, read_connection, write_transaction
+from gis_outage.storage.db import (
+    Bind,
+    dialect_insert,
+    in_values,
+    read_connection,
+    write_transaction,
+)
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.schema import addresses
 
@@ -215,6 +222,20 @@ def load_addresses(bind: Bind, ids: Iterable[str] | None = None) -> gpd.GeoDataF
             rows.sort(key=lambda r: r[0])
     frame = {c: [r[i] for r in rows] for i, c in enumerate(ADDRESS_COLUMNS)}
     return gpd.GeoDataFrame(frame, geometry=[r[-1] for r in rows], crs=PUBLIC_CRS)
+
+
+def address_places(bind: Bind, ids: Iterable[str]) -> pd.DataFrame:
+    """The distinct (street, municipality) of these addresses, without their geometry:
+    what a public area names, read fast for a large outage."""
+    query = sa.select(addresses.c.street, addresses.c.municipality).distinct()
+    wanted = sorted(set(ids))
+    rows: set[tuple[Any, Any]] = set()
+    with read_connection(bind) as conn:
+        for start in range(0, len(wanted), 1000):  # keep IN lists small
+            chunk = wanted[start : start + 1000]
+            found = conn.execute(query.where(in_values(conn, addresses.c.id, chunk)))
+            rows |= {tuple(r) for r in found}
+    return pd.DataFrame(sorted(rows, key=str), columns=["street", "municipality"])
 
 
 def _public(row: Any) -> dict[str, Any]:

@@ -129,8 +129,12 @@ def change_status(
     *,
     at: datetime | None = None,
     expected_version: int | None = None,
+    notify_addresses: list[str] | None = None,
 ) -> dict[str, Any]:
     """Move an outage along its life cycle; returns the updated outage.
+
+    `notify_addresses`: the addresses the event's message goes to when not all of the
+    affected set (an overlapping outage still cuts the others off).
 
     Writes the event that `model.TRANSITIONS` names, its outbox row and an audit row,
     all in one transaction. Resolving sets `ended_at` (to `at`, default now).
@@ -151,7 +155,9 @@ def change_status(
         if new == OutageStatus.RESOLVED:
             values["ended_at"] = at or utcnow()
         updated = _write_change(conn, current, values)
-        event_id = _write_event(conn, updated, event_kind, sorted(values))
+        told = updated if notify_addresses is None else {
+            **updated, "affected": {**updated["affected"], "addresses": sorted(notify_addresses)}}
+        event_id = _write_event(conn, told, event_kind, sorted(values))
         write_audit(
             conn,
             actor,
@@ -159,6 +165,41 @@ def change_status(
             _target(outage_id),
             {"from": old.value, "to": new.value, "event_id": event_id},
         )
+    return updated
+
+
+def change_affected(
+    bind: Bind,
+    outage_id: int,
+    actor: str,
+    *,
+    affected: dict[str, Any],
+    public_area: Any,
+    area_description: str | None,
+    newly_affected: list[str],
+    restored: list[str],
+    action: str,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """The field changed what an outage cuts off: store its new affected set and area;
+    a published outage gets an `extended` event for the newly affected addresses and a
+    `restored` one for those whose supply is back, each naming only them. One transaction."""
+    with write_transaction(bind) as conn:
+        current = _get_for_change(conn, outage_id, expected_version)
+        if current["status"] in CLOSED:
+            raise ConflictError(f"outage {outage_id} is {current['status']}; it cannot change")
+        values = {"affected": affected, "public_area": public_area,
+                  "area_description": area_description}
+        updated = _write_change(conn, current, values)
+        details: dict[str, Any] = {"action": action, "version": updated["version"],
+                                   "added": len(newly_affected), "restored": len(restored)}
+        if current["status"] == OutageStatus.PUBLISHED:
+            for kind, addresses in ((EventKind.EXTENDED, newly_affected),
+                                    (EventKind.RESTORED, restored)):
+                if addresses:
+                    told = {**updated, "affected": {**affected, "addresses": sorted(addresses)}}
+                    details[f"{kind.value}_event_id"] = _write_event(conn, told, kind, ["affected"])
+        write_audit(conn, actor, f"outage.{action}", _target(outage_id), details)
     return updated
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from gis_outage.model import (
     Channel,
     DeliveryStatus,
+    DeviceFinding,
     EventKind,
     NumberType,
     OutageKind,
@@ -470,4 +471,17 @@ portal_rate_events = sa.Table(
     sa.Column("bucket", sa.String(64), nullable=False),
     sa.Column("at", UTCDateTime(), nullable=False),
     sa.Index("ix_portal_rate_events_bucket_at", "bucket", "at"),
+)
+
+# Device positions set by hand and field findings, per network version (migration 0008).
+device_states = sa.Table(
+    "device_states", metadata,
+    sa.Column("network_version_id", sa.Integer,
+              sa.ForeignKey("network_versions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("device_id", sa.Text, primary_key=True),
+    sa.Column("passes", sa.Boolean),  # set by hand; NULL: the normal position
+    enum_column("finding", DeviceFinding, nullable=True),
+    sa.Column("note", sa.Text),
+    sa.Column("changed_by", sa.Text, nullable=False),
+    sa.Column("changed_at", UTCDateTime(), nullable=False, default=utcnow),
 )

@@ -98,3 +98,27 @@ RESOLVE = {
     "earlier": example("Supply came back at a known time",
                        {"at": "2030-06-10T13:40:00+03:00"}),
 }
+
+# The field (map_server/api/field.py): each answers the difference unless `confirm`.
+STUCK = {
+    "preview": example("Valve WV0007 will not close: what changes",
+                       {"devices": ["WV0007"]},
+                       "The next valves outward and the new affected set; nothing is stored."),
+    "confirm": example("The same, stored and messaged", {"devices": ["WV0007"], "confirm": True}),
+}  # fmt: skip
+RESTORE = {
+    "links": example("Link WP0001 repaired", {"links": ["WP0001"]}),
+    "devices": example("A valve of the outage opened again", {"devices": ["WV0007"]}),
+    "everything": example("Everything back", {"everything": True, "confirm": True},
+                          "The outage resolves; the all-clear goes to those supplied again."),
+}  # fmt: skip
+BACKFEED = {
+    "apply": example("Close tie WV0042 to feed the healthy part", {"device": "WV0042"}),
+    "mesh": example("The same, meshing two feeders on purpose",
+                    {"device": "WV0042", "radial": False, "confirm": True}),
+}  # fmt: skip
+DEVICE = {
+    "stuck": example("Found stuck", {"finding": "inoperable", "note": "spindle broken"}),
+    "by_hand": example("Closed by hand", {"passes": False}),
+    "clear": example("Repaired, back to normal", {"passes": None, "finding": None}),
+}  # fmt: skip

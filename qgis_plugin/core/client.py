@@ -99,6 +99,34 @@ class ApiClient:
             self._call("POST", f"/outages/{int(outage_id)}/{action}", body or None)
         )
 
+    # --- the field: each answers {"confirmed", "difference"[, "outage"]} ----------------
+    def stuck(self, outage_id: int, devices: list[str], confirm: bool = False) -> dict:
+        """These devices will not operate: the re-planned difference (stored on confirm)."""
+        body = {"devices": list(devices), "confirm": confirm}
+        return self._call("POST", f"/outages/{int(outage_id)}/stuck", body)
+
+    def restore(self, outage_id: int, links: list[str] = (), devices: list[str] = (),
+                everything: bool = False, confirm: bool = False) -> dict:
+        body = {"links": list(links), "devices": list(devices), "everything": everything,
+                "confirm": confirm}
+        return self._call("POST", f"/outages/{int(outage_id)}/restore", body)
+
+    def backfeed_suggestions(self, outage_id: int, radial: bool | None = None) -> list[dict]:
+        query = [] if radial is None else [("radial", "true" if radial else "false")]
+        return self._call("GET", f"/outages/{int(outage_id)}/backfeed", query=query)
+
+    def backfeed(self, outage_id: int, device: str, radial: bool | None = None,
+                 confirm: bool = False) -> dict:
+        body = {"device": device, "radial": radial, "confirm": confirm}
+        return self._call("POST", f"/outages/{int(outage_id)}/backfeed", body)
+
+    def set_device(self, service: str, device_id: str, passes: bool | None = None,
+                   finding: str | None = None, note: str | None = None) -> dict:
+        """A device set by hand or found inoperable / not_found; None clears."""
+        body = {"passes": passes, "finding": finding, "note": note}
+        path = f"/networks/{service}/devices/{urllib.parse.quote(device_id, safe='')}"
+        return self._call("PUT", path, body)
+
     # --- HTTP --------------------------------------------------------------------
     def _call(
         self,

@@ -113,3 +113,22 @@ def test_every_example_works(demo: tuple[TestClient, dict]) -> None:
     assert client.post(f"/api/v1/outages/{area}/cancel", json=cancel["now"]).status_code == 200
     csv = client.get(f"/api/v1/outages/{seeded['outages'][0]}/deliveries.csv")
     assert csv.status_code == 200 and csv.text.startswith("event,channel,destination")
+
+
+def test_the_field_examples_work(demo: tuple[TestClient, dict]) -> None:
+    """Previews of a stuck valve and of a restoration on a drafted burst, and every
+    device example, against the demo city."""
+    client, _ = demo
+    ops = operations(client)
+    burst = body_examples(ops["POST /api/v1/outages"])["burst"]
+    oid = client.post("/api/v1/outages", json=burst).json()["id"]
+    preview = body_examples(ops["POST /api/v1/outages/{outage_id}/stuck"])["preview"]
+    answer = client.post(f"/api/v1/outages/{oid}/stuck", json=preview)
+    assert answer.status_code == 200 and answer.json()["confirmed"] is False, answer.text
+    answer = client.post(f"/api/v1/outages/{oid}/restore", json={"everything": True})
+    assert answer.status_code == 200, answer.text
+    assert client.get(f"/api/v1/outages/{oid}/backfeed").status_code == 200
+    device_op = ops["PUT /api/v1/networks/{service}/devices/{device_id}"]
+    for name, body in body_examples(device_op).items():
+        answer = client.put("/api/v1/networks/water/devices/WV0007", json=body)
+        assert answer.status_code == 200, (name, answer.text)

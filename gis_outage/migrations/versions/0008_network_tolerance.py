@@ -1,7 +1,7 @@
 """Each network version keeps the snap tolerance (metres) its topology was built with,
 and its CRS as WKT, so that a CRS without an EPSG code can be stored.
 
-Revision ID: 0009_network_tolerance
+Revision ID: 0008_network_tolerance
 Revises: 0007_notifier_flows
 Create Date: 2026-12-03
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_network_tolerance"
+revision: str = "0008_network_tolerance"
 down_revision: str | None = "0007_notifier_flows"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,0 +1,76 @@
+"""Device positions set by hand and field findings, per network version.
+
+One row per device that differs from the imported network: its position (`passes`, or
+NULL for the normal one) and what a crew found (`finding`). A row that says nothing any
+more is deleted. Every change writes an audit row (who, when, before and after), so the
+history stays when the row goes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from gis_outage.model import DeviceFinding
+from gis_outage.storage.audit import write_audit
+from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
+from gis_outage.storage.schema import device_states, network_devices, utcnow
+
+_KEEP = object()
+
+
+def device_states_of(bind: Bind, version_id: int) -> list[dict[str, Any]]:
+    """The field state rows of one network version, by device id."""
+    query = (sa.select(device_states).where(device_states.c.network_version_id == version_id)
+             .order_by(device_states.c.device_id))
+    with read_connection(bind) as conn:
+        return dict_rows(conn.execute(query))
+
+
+def change_device_state(
+    bind: Bind,
+    version_id: int,
+    device_id: str,
+    actor: str,
+    *,
+    passes: bool | None | object = _KEEP,
+    finding: DeviceFinding | str | None | object = _KEEP,
+    note: str | None = None,
+) -> dict[str, Any] | None:
+    """Set a device's position by hand (None: back to normal) and/or its finding (None:
+    cleared); the row after the change, or None when nothing differs any more.
+    LookupError when the version has no such device."""
+    d = device_states.c
+    key = (d.network_version_id == version_id) & (d.device_id == device_id)
+    with write_transaction(bind) as conn:
+        known = conn.execute(sa.select(network_devices.c.feature_id).where(
+            (network_devices.c.network_version_id == version_id)
+            & (network_devices.c.feature_id == device_id))).first()
+        if known is None:
+            raise LookupError(f"unknown device id {device_id!r}")
+        old = conn.execute(sa.select(device_states).where(key)).mappings().first()
+        row = {
+            "passes": old["passes"] if old else None,
+            "finding": old["finding"] if old else None,
+            "note": note if note is not None else (old["note"] if old else None),
+        }
+        if passes is not _KEEP:
+            row["passes"] = passes
+        if finding is not _KEEP:
+            row["finding"] = DeviceFinding(finding).value if finding is not None else None
+        stamp = {"changed_by": actor, "changed_at": utcnow()}
+        if row["passes"] is None and row["finding"] is None:
+            conn.execute(device_states.delete().where(key))
+            new = None
+        elif old is None:
+            new = {"network_version_id": version_id, "device_id": device_id, **row, **stamp}
+            conn.execute(device_states.insert().values(**new))
+        else:
+            new = {**dict(old), **row, **stamp}
+            conn.execute(device_states.update().where(key).values(**row, **stamp))
+        write_audit(conn, actor, "device_state", f"device:{version_id}:{device_id}", {
+            "before": {k: old[k] for k in ("passes", "finding")} if old else None,
+            "after": {k: new[k] for k in ("passes", "finding")} if new else None,
+        })
+    return new
