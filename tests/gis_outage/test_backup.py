@@ -31,16 +31,24 @@ from gis_outage.storage.deliveries import (
     deliveries_for_event,
     record_sends,
 )
+from gis_outage.storage.field import change_device_state
 from gis_outage.storage.logins import complete_login, create_challenge
+from gis_outage.storage.networks import current_network_version
 from gis_outage.storage.outages import (
     get_outage,
     outage_events_for,
 )
 from gis_outage.storage.rate_limits import record_event
 from gis_outage.storage.recipients import add_opt_out
-from gis_outage.storage.schema import metadata, utcnow, utilities, utility_services
+from gis_outage.storage.schema import (
+    metadata,
+    network_devices,
+    utcnow,
+    utilities,
+    utility_services,
+)
 from gis_outage.storage.subscriptions import save_subscriptions
-from gis_outage.storage.users import create_token, create_user, user_for_token
+from gis_outage.storage.users import create_token, create_user, hash_token, user_for_token
 from gis_outage.tracing import TraceEngines
 from notifier.channels.demo import DemoProvider
 from notifier.pipeline import process_event
@@ -71,6 +79,12 @@ def fill(db: Engine, tmp_path: Path) -> dict[str, Any]:
     create_user(db, ENGINEER, "engineer")
     token = create_token(db, ENGINEER)
     count_unmatched_receipt(db, "smpp")  # a receipt of a message nobody here sent
+    # A crew's finding in the field: a valve that will not turn.
+    version = current_network_version(db, "water")
+    with db.connect() as conn:
+        valve = conn.execute(sa.select(network_devices.c.feature_id).where(
+            network_devices.c.network_version_id == version["id"])).scalars().first()
+    change_device_state(db, version["id"], valve, "eng:1", finding="inoperable")
 
     # A resident registers in the portal: PIN challenge, login, a subscription.
     now = utcnow()
@@ -193,8 +207,14 @@ def test_a_file_from_an_older_schema_is_loaded_then_migrated(
 ) -> None:
     old = make_engine(f"sqlite:///{tmp_path / 'old' / 'gis-outage.sqlite'}")
     migrate(old, "0001")
-    create_user(old, ENGINEER, "admin")
-    token = create_token(old, ENGINEER)
+    # Written as that schema's own code did: today's storage knows later columns.
+    token = "an-old-token"
+    with old.begin() as conn:
+        conn.execute(sa.text("INSERT INTO users (name, role, created_at) "
+                             "VALUES (:n, 'admin', '2025-01-01 00:00:00')"), {"n": ENGINEER})
+        conn.execute(sa.text("INSERT INTO api_tokens (user_id, token_hash, created_at, revoked) "
+                             "VALUES (1, :h, '2025-01-01 00:00:00', false)"),
+                     {"h": hash_token(token)})
     backup = export(old, tmp_path / "old.zip")
     assert manifest(backup)["alembic_revision"] == "0001"
 
