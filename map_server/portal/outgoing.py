@@ -3,6 +3,7 @@ that guard each send. Buckets are keyed hashes: the rate table holds no numbers.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from dataclasses import dataclass, field
@@ -35,8 +36,19 @@ def bucket(p: Portal, kind: str, value: str) -> str:
 
 
 def client_address(request: Request) -> str:
-    # Behind a proxy named in security.trusted_proxies, the address that proxy reports.
-    return request.client.host if request.client else "unknown"
+    """Who per-client limits count: the peer (behind a proxy named in
+    security.trusted_proxies, the address that proxy reports); an IPv6 client by its /64,
+    since one home or server connection has a whole /64 to rotate through."""
+    host = request.client.host if request.client else "unknown"
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def pin_limits(p: Portal, destination: str, client: str) -> list[RateLimit]:

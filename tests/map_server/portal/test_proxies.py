@@ -57,6 +57,16 @@ def test_behind_a_trusted_proxy_the_real_client_is_limited(
     assert _ask_pins(app, smpp, mailbox, "203.0.113.9", ["203.0.113.78"]) == [429]
 
 
+def test_one_ipv6_64_is_one_client(
+    tmp_path: Path, engine: Engine, smpp, mailbox: Mailbox
+) -> None:
+    app = _app(tmp_path, engine, smpp, mailbox, trusted_proxies=["10.0.0.0/24"])
+    rotating = [f"2001:db8:1:1::{n:x}" for n in range(1, 7)]
+    assert _ask_pins(app, smpp, mailbox, "10.0.0.2", rotating) == [303] * 4 + [429] * 2
+    # The next /64 is another client.
+    assert _ask_pins(app, smpp, mailbox, "10.0.0.2", ["2001:db8:1:2::1"]) == [303]
+
+
 @pytest.mark.parametrize("value, message", [
     ("*", "every client choose its address"),
     ("proxy.example", "'proxy.example' is no IP address or network"),
