@@ -117,12 +117,12 @@ def _revoke(conn: Connection, user_id: int, actor: str, token_id: int | None = N
                                       sa.not_(api_tokens.c.revoked))
     if token_id is not None:
         query = query.where(api_tokens.c.id == token_id)
-    count = conn.execute(query.values(revoked=True)).rowcount
-    details: dict[str, Any] = {"count": count}
-    if token_id is not None:
-        details["token_id"] = token_id
-    write_audit(conn, actor, "token.revoke", f"user:{user_id}", details)
-    return count
+    # RETURNING works on PostgreSQL and SQLite ≥ 3.35: the audit row names each token.
+    revoked = sorted(conn.execute(query.values(revoked=True).returning(api_tokens.c.id))
+                     .scalars())
+    write_audit(conn, actor, "token.revoke", f"user:{user_id}",
+                {"count": len(revoked), "token_ids": revoked})
+    return len(revoked)
 
 
 def disable_user(bind: Bind, user_name: str, actor: str = "cli") -> int:

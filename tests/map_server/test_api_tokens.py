@@ -66,7 +66,8 @@ def test_token_life_in_storage(db_engine: Engine) -> None:
     assert [a for a, _ in actions] == ["user.create", "token.create", "token.create",
                                        "token.revoke", "token.create", "token.revoke",
                                        "user.disable"]
-    assert actions[3][1] == {"count": 1, "token_id": second["id"]}
+    assert actions[3][1] == {"count": 1, "token_ids": [second["id"]]}
+    assert actions[5][1]["count"] == 2 and len(actions[5][1]["token_ids"]) == 2
     assert actions[6][1] == {"tokens_revoked": 2}
     assert "expires_at" in actions[1][1]
     for _, details in actions:  # the audit log never holds a token or its hash
