@@ -110,7 +110,11 @@ TEXTS: dict[str, str] = {
     "erased": "Your details have been deleted.",
     "logged_out": "You have logged out.",
     "verify_heading": "Verify your e-mail address",
-    "verify_text": "Confirm that you want outage notices at this e-mail address.",
+    "verify_text": (
+        "Confirm only if you yourself added this e-mail address in the portal: "
+        "confirming lets the account that added it receive, and stop, the outage "
+        "notices sent to it."
+    ),
     "link_invalid": "The link has expired or is not valid.",
     "unsubscribe_heading": "Stop outage notices by e-mail",
     "unsubscribe_text": (
@@ -143,9 +147,11 @@ TEXTS: dict[str, str] = {
     ),
     "verify_subject": "{utility}: verify your e-mail address",
     "verify_email_text": (
-        "Confirm that you want outage notices at this address by opening the link:\n"
-        "{url}\n\nThe link is valid for {days} days. If you did not ask for notices, you "
-        "can ignore this message."
+        "Someone added this e-mail address to an account in our outage notice "
+        "portal. Open the link only if it was you:\n{url}\n\nConfirming lets that "
+        "account receive, and stop, the outage notices sent to this address. The "
+        "link is valid for {days} days. If it was not you, ignore this message: "
+        "nothing changes."
     ),
     "unsubscribe_subject": "{utility}: stopping outage notices",
     "unsubscribe_email_text": (

@@ -111,7 +111,11 @@ TEXTS: dict[str, str] = {
     "erased": "Tietosi on poistettu.",
     "logged_out": "Olet kirjautunut ulos.",
     "verify_heading": "Vahvista sähköpostiosoite",
-    "verify_text": "Vahvista, että haluat katkotiedotteet tähän sähköpostiosoitteeseen.",
+    "verify_text": (
+        "Vahvista vain, jos lisäsit tämän sähköpostiosoitteen itse palveluun: "
+        "vahvistus antaa osoitteen lisänneelle tilille oikeuden saada ja perua tähän "
+        "osoitteeseen lähtevät katkotiedotteet."
+    ),
     "link_invalid": "Linkki on vanhentunut tai virheellinen.",
     "unsubscribe_heading": "Peru katkotiedotteet sähköpostiin",
     "unsubscribe_text": (
@@ -145,9 +149,11 @@ TEXTS: dict[str, str] = {
     ),
     "verify_subject": "{utility}: vahvista sähköpostiosoitteesi",
     "verify_email_text": (
-        "Vahvista, että haluat katkotiedotteet tähän osoitteeseen, avaamalla linkki:\n"
-        "{url}\n\nLinkki on voimassa {days} päivää. Jos et tilannut tiedotteita, voit "
-        "jättää viestin huomiotta."
+        "Joku lisäsi tämän sähköpostiosoitteen tiliinsä katkotiedotepalvelussamme. "
+        "Avaa linkki vain, jos se olit sinä:\n{url}\n\nVahvistus antaa tilille oikeuden "
+        "saada ja perua tähän osoitteeseen lähtevät katkotiedotteet. Linkki on "
+        "voimassa {days} päivää. Jos se et ollut sinä, jätä viesti huomiotta: mikään "
+        "ei muutu."
     ),
     "unsubscribe_subject": "{utility}: katkotiedotteiden peruminen",
     "unsubscribe_email_text": (

@@ -111,8 +111,9 @@ TEXTS: dict[str, str] = {
     "logged_out": "Atsijungėte.",
     "verify_heading": "Patvirtinkite el. pašto adresą",
     "verify_text": (
-        "Patvirtinkite, kad norite gauti pranešimus apie sutrikimus šiuo el. "
-        "pašto adresu."
+        "Patvirtinkite tik tuo atveju, jei šį el. pašto adresą portale pridėjote "
+        "patys: patvirtinus paskyra, kuri jį pridėjo, galės gauti ir atšaukti šiuo "
+        "adresu siunčiamus pranešimus apie sutrikimus."
     ),
     "link_invalid": "Nuoroda nebegalioja arba yra netinkama.",
     "unsubscribe_heading": "Nebegauti pranešimų el. paštu",
@@ -150,9 +151,11 @@ TEXTS: dict[str, str] = {
     ),
     "verify_subject": "{utility}: patvirtinkite el. pašto adresą",
     "verify_email_text": (
-        "Patvirtinkite, kad norite gauti pranešimus apie sutrikimus šiuo "
-        "adresu, atidarę nuorodą:\n{url}\n\nNuoroda galioja {days} d. Jei "
-        "pranešimų neprašėte, šio laiško galite nepaisyti."
+        "Kažkas pridėjo šį el. pašto adresą prie savo paskyros mūsų pranešimų apie "
+        "sutrikimus portale. Atidarykite nuorodą tik jei tai buvote jūs:\n{url}\n\n"
+        "Patvirtinus ta paskyra galės gauti ir atšaukti šiuo adresu siunčiamus "
+        "pranešimus apie sutrikimus. Nuoroda galioja {days} d. Jei tai buvote ne "
+        "jūs, šio laiško nepaisykite: niekas nepasikeis."
     ),
     "unsubscribe_subject": "{utility}: pranešimų apie sutrikimus atsisakymas",
     "unsubscribe_email_text": (

@@ -113,7 +113,9 @@ TEXTS: dict[str, str] = {
     "logged_out": "Du har loggat ut.",
     "verify_heading": "Bekräfta e-postadressen",
     "verify_text": (
-        "Bekräfta att du vill ha meddelanden om avbrott till den här e-postadressen."
+        "Bekräfta bara om du själv lade till den här e-postadressen i tjänsten: "
+        "bekräftelsen ger kontot som lade till den rätt att få och avbeställa de "
+        "meddelanden om avbrott som skickas hit."
     ),
     "link_invalid": "Länken har gått ut eller är felaktig.",
     "unsubscribe_heading": "Avbeställ meddelanden om avbrott per e-post",
@@ -149,9 +151,11 @@ TEXTS: dict[str, str] = {
     ),
     "verify_subject": "{utility}: bekräfta din e-postadress",
     "verify_email_text": (
-        "Bekräfta att du vill ha meddelanden om avbrott till den här adressen genom att "
-        "öppna länken:\n{url}\n\nLänken gäller i {days} dagar. Om du inte har beställt "
-        "meddelanden kan du strunta i det här."
+        "Någon lade till den här e-postadressen i sitt konto i vår tjänst för "
+        "meddelanden om avbrott. Öppna länken bara om det var du:\n{url}\n\n"
+        "Bekräftelsen ger kontot rätt att få och avbeställa de meddelanden om "
+        "avbrott som skickas till den här adressen. Länken gäller i {days} dagar. Om "
+        "det inte var du kan du strunta i det här: ingenting ändras."
     ),
     "unsubscribe_subject": "{utility}: avbeställning av meddelanden om avbrott",
     "unsubscribe_email_text": (
