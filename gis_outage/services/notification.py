@@ -170,16 +170,19 @@ def _resolve_in_slices(db: Engine, plan: Plan, size: int) -> Iterator[list[Recip
 
 def _reached_now(db: Engine, plan: Plan, size: int) -> Iterator[list[Recipient]]:
     outage = plan.event["payload"]["outage"]
-    at = plan.event["created_at"]
     addresses = sorted({str(a) for a in (outage.get("affected") or {}).get("addresses") or []})
     for start in range(0, len(addresses), size):
         yield resolve_for(
             db,
             service=outage["service"],
             address_ids=addresses[start : start + size],
-            at=at.date() if isinstance(at, datetime) else at,
+            at=_day(plan.event["created_at"]),
             settings=plan.settings,
         )
+
+
+def _day(at: Any) -> Any:
+    return at.date() if isinstance(at, datetime) else at
 
 
 def _told(db: Engine, plan: Plan, size: int) -> list[Recipient]:
@@ -189,6 +192,13 @@ def _told(db: Engine, plan: Plan, size: int) -> list[Recipient]:
     Opt-outs still apply; the language is the one the outage reaches them in now,
     else the utility's default."""
     told = told_destinations(db, int(plan.event["outage_id"]), before_event=plan.event_id)
+    outage = plan.event["payload"]["outage"]
+    still = (outage.get("affected") or {}).get("still_cut_off") or []
+    if still:  # another active outage still cuts these addresses off: not over for them
+        dark = resolve_for(db, service=outage["service"], address_ids=[str(a) for a in still],
+                           at=_day(plan.event["created_at"]), settings=plan.settings)
+        for recipient in dark:
+            told.pop(recipient.destination, None)
     if not told:
         return []
     now = {r.destination: r for part in _reached_now(db, plan, size) for r in part

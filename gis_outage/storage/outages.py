@@ -155,8 +155,12 @@ def change_status(
         if new == OutageStatus.RESOLVED:
             values["ended_at"] = at or utcnow()
         updated = _write_change(conn, current, values)
-        told = updated if notify_addresses is None else {
-            **updated, "affected": {**updated["affected"], "addresses": sorted(notify_addresses)}}
+        told = updated
+        if notify_addresses is not None:  # the rest is still cut off by another outage
+            affected = updated["affected"] or {}
+            still = sorted(set(affected.get("addresses") or []) - set(notify_addresses))
+            told = {**updated, "affected": {**affected, "addresses": sorted(notify_addresses),
+                                            "still_cut_off": still}}
         event_id = _write_event(conn, told, event_kind, sorted(values))
         write_audit(
             conn,

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
-from gis_outage.model import Channel, Service
+from gis_outage.model import Channel, EventKind, Service
 from gis_outage.storage.db import (
     Bind,
     dialect_insert,
@@ -447,17 +447,25 @@ def events_with_deliveries(bind: Bind, outage_id: int) -> set[int]:
 
 
 def told_destinations(bind: Bind, outage_id: int, *, before_event: int) -> dict[str, str]:
-    """{destination: channel} of the outage's events before one whose message a provider
-    accepted (`sent_at` set): who was told, for the all-clear and the cancellation."""
+    """{destination: channel} of those a provider accepted a message of the outage for
+    (`sent_at` set) in its events before one, and who were not told since that their
+    own supply is back (a `restored` event of a staged restoration): for the all-clear
+    and the cancellation."""
     query = (
-        sa.select(deliveries.c.destination, deliveries.c.channel)
+        sa.select(deliveries.c.destination, deliveries.c.channel, outage_events.c.kind)
         .join(outage_events, outage_events.c.id == deliveries.c.event_id)
         .where(
             outage_events.c.outage_id == outage_id,
             outage_events.c.id < before_event,
             deliveries.c.sent_at.is_not(None),
         )
-        .order_by(deliveries.c.id)
+        .order_by(outage_events.c.id, deliveries.c.id)
     )
+    told: dict[str, str] = {}
     with read_connection(bind) as conn:
-        return {str(d): str(c) for d, c in conn.execute(query)}
+        for destination, channel, kind in conn.execute(query):
+            if kind == EventKind.RESTORED.value:
+                told.pop(str(destination), None)
+            else:
+                told[str(destination)] = str(channel)
+    return told
