@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
+from gis_outage.phones import mask
 from gis_outage.storage.logins import (
     complete_login,
     create_challenge,
@@ -19,7 +20,6 @@ from gis_outage.storage.logins import (
 )
 from gis_outage.storage.rate_limits import take_rate_limits
 from gis_outage.storage.schema import utcnow
-from notifier.channels.demo import mask
 
 from .context import portal
 from .forms import read_start, text
@@ -108,7 +108,10 @@ def _challenge(request: Request) -> tuple[str, dict]:
     return token, challenge
 
 
-def _pin_page(request: Request, challenge: dict, error: str | None, left: int, status: int):
+def render_pin_page(
+    request: Request, challenge: dict, error: str | None, left: int, status: int, **extra: object
+):
+    """The page that asks for the PIN of `challenge` (a login's, or with `extra` a proof's)."""
     p = portal(request)
     context = {
         "sent": f"sent_{challenge['channel']}",
@@ -116,6 +119,7 @@ def _pin_page(request: Request, challenge: dict, error: str | None, left: int, s
         "minutes": int(p.config.pin_minutes),
         "error": error,
         "left": left,
+        **extra,
     }
     return render(request, "portal/pin.html", context, status=status)
 
@@ -124,7 +128,7 @@ def _pin_page(request: Request, challenge: dict, error: str | None, left: int, s
 def pin_page(request: Request) -> Response:
     _token, challenge = _challenge(request)
     left = portal(request).config.pin_max_attempts - challenge["attempts"]
-    return _pin_page(request, challenge, None, left, 200)
+    return render_pin_page(request, challenge, None, left, 200)
 
 
 @router.post("/pin")
@@ -139,7 +143,7 @@ def check_pin_route(request: Request, form: Form) -> Response:
     if outcome.dead:
         return render(request, "portal/notice.html", {"notice": outcome.error},
                       status=outcome.status)
-    return _pin_page(request, outcome.challenge, outcome.error, outcome.left, outcome.status)
+    return render_pin_page(request, outcome.challenge, outcome.error, outcome.left, outcome.status)
 
 
 def _logged_in(request: Request, token: str, challenge: dict) -> Response:

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from gis_outage.phones import mask
 from gis_outage.services import residents
 from gis_outage.storage.logins import create_challenge, delete_challenge, get_challenge
 from gis_outage.storage.rate_limits import take_rate_limits
@@ -19,6 +18,7 @@ from gis_outage.storage.subscriptions import get_subscriber
 
 from .context import portal
 from .forms import text
+from .login import render_pin_page
 from .outgoing import check_pin, client_address, locked_out, pin_limits, send_pin
 from .security import new_pin, new_token, pin_hash, token_hash
 from .web import (
@@ -29,7 +29,6 @@ from .web import (
     checked_form,
     clear_cookie,
     cookie,
-    render,
     require_session,
     set_cookie,
     url,
@@ -82,17 +81,8 @@ def _challenge(request: Request, session: PortalSession) -> tuple[str, dict]:
 
 
 def _page(request: Request, challenge: dict, error: str | None, left: int, status: int):
-    p = portal(request)
-    context = {
-        "sent": f"sent_{challenge['channel']}",
-        "to": mask(challenge["destination"]),
-        "minutes": int(p.config.pin_minutes),
-        "error": error,
-        "left": left,
-        "action": "/portal/me/prove",
-        "logged_in": True,
-    }
-    return render(request, "portal/pin.html", context, status=status)
+    return render_pin_page(request, challenge, error, left, status,
+                           action="/portal/me/prove", logged_in=True)
 
 
 @router.get("/prove")
