@@ -31,6 +31,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "electricity": "Sähkö",
         "planned": "Suunniteltu",
         "unplanned": "Häiriö",
+        "boil_water": "Keittokehotus",
+        "do_not_drink": "Käyttökielto",
         "service": "Palvelu",
         "kind": "Tyyppi",
         "status": "Tila",
@@ -120,6 +122,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "electricity": "El",
         "planned": "Planerat",
         "unplanned": "Störning",
+        "boil_water": "Kokningsrekommendation",
+        "do_not_drink": "Användningsförbud",
         "service": "Tjänst",
         "kind": "Typ",
         "status": "Status",
@@ -209,6 +213,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "electricity": "Electricity",
         "planned": "Planned",
         "unplanned": "Unplanned",
+        "boil_water": "Boil water notice",
+        "do_not_drink": "Do not drink notice",
         "service": "Service",
         "kind": "Type",
         "status": "Status",
@@ -298,6 +304,8 @@ STRINGS["lt"] = {
     "electricity": "Elektra",
     "planned": "Planuotas",
     "unplanned": "Neplanuotas",
+    "boil_water": "Rekomendacija virinti vandenį",
+    "do_not_drink": "Draudimas gerti vandenį",
     "service": "Paslauga",
     "kind": "Tipas",
     "status": "Būsena",
@@ -410,6 +418,14 @@ def cause_text(outage: PublicOutage, language: str, template_dir: Path | None = 
 def advice(service: str, phase: str, language: str, template_dir: Path | None = None) -> str:
     """What residents should do (`advance`, `during` or `after`), as the messages say."""
     return words(language, template_dir).get(phase, {}).get(service, "")
+
+
+def notice_advice(
+    kind: str, phase: str, language: str, template_dir: Path | None = None
+) -> str:
+    """What to do under a water-quality notice (`during`) or once it is lifted (`after`),
+    as the messages say."""
+    return words(language, template_dir).get(f"notice_{phase}", {}).get(kind, "")
 
 
 def local_time(value: datetime | None, language: str, timezone: str) -> str:
