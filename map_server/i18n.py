@@ -52,6 +52,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "weeks_label": "Tulevat viikot",
         "search_button": "Tarkista",
         "affected_now": "Osoitteessa on katko nyt.",
+        "notice_now": "Osoitteessa on voimassa talousvettä koskeva tiedote (katso alta).",
         "affected_planned": "Osoitteeseen on suunniteltu töitä seuraavien {weeks} viikon aikana.",
         "not_affected": (
             "Osoitteessa ei ole katkoa eikä suunniteltuja töitä seuraavien {weeks} viikon aikana."
@@ -143,6 +144,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "weeks_label": "Kommande veckor",
         "search_button": "Kontrollera",
         "affected_now": "Adressen har ett avbrott just nu.",
+        "notice_now": "För adressen gäller ett meddelande om kranvattnet (se nedan).",
         "affected_planned": "Arbeten är planerade på adressen inom {weeks} veckor.",
         "not_affected": (
             "Adressen har inget avbrott och inga planerade arbeten inom {weeks} veckor."
@@ -234,6 +236,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "weeks_label": "Coming weeks",
         "search_button": "Check",
         "affected_now": "The address has an outage now.",
+        "notice_now": "A water quality notice is in force at this address (see below).",
         "affected_planned": "Works are planned at the address within {weeks} weeks.",
         "not_affected": "No outage and no planned works at the address within {weeks} weeks.",
         "maybe_affected": "The address lies in an outage's area and may be affected (see below).",
@@ -325,6 +328,7 @@ STRINGS["lt"] = {
     "weeks_label": "Ateinančios savaitės",
     "search_button": "Tikrinti",
     "affected_now": "Šiuo adresu dabar yra sutrikimas.",
+    "notice_now": "Šiuo adresu galioja pranešimas apie vandens kokybę (žr. toliau).",
     "affected_planned": "Šiuo adresu per {weeks} sav. planuojami darbai.",
     "not_affected": "Šiuo adresu per {weeks} sav. nėra nei sutrikimų, nei planuojamų darbų.",
     "maybe_affected": "Adresas yra sutrikimo vietovėje ir gali būti paveiktas (žr. toliau).",

@@ -29,6 +29,7 @@ from tests.map_server.test_browser import (
     free_socket,
     load,
     open_page,
+    search,
 )
 
 FI = STRINGS["fi"]
@@ -104,6 +105,12 @@ def test_notices_have_their_own_map_style_list_name_and_filter(
     )
     # A notice is no supply cut: the summary counts the one outage only.
     expect(page.locator("#summary-now")).to_have_text(FI["summary_now"].format(n=1, customers=10))
+
+    # The address search says a notice is in force, not that the supply is cut.
+    text = search(page, "Hämeentie 12", "A3", {"A3", "A4"})
+    assert FI["notice_now"] in text and FI["affected_now"] not in text
+    expect(page.locator("#address-result")).to_have_class("affected")
+    expect(page.locator("#address-result-outages li")).to_contain_text(FI["boil_water"].lower())
 
     # Its legend box hides it, and only it.
     page.locator("#filters input[name='kind'][value='boil_water']").uncheck()
