@@ -4,32 +4,26 @@ with its kind's name, filtered by its own legend box, and not counted as a suppl
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from gis_outage.config import Settings
 from gis_outage.storage.db import make_engine, migrate
-from map_server.app import create_app
 from map_server.i18n import STRINGS
 from tests.map_server.data import add_addresses, new_outage
 from tests.map_server.test_browser import (
-    LOOPBACK,
     Browser,
     Page,
     Watch,
     browser,  # noqa: F401 - the module's Chromium, a fixture
     drawn_ids,
     expect,
-    free_socket,
     load,
     open_page,
     search,
+    serving,
 )
 
 FI = STRINGS["fi"]
@@ -49,25 +43,8 @@ def notice_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         "dnd": new_outage(engine, kind="do_not_drink", addresses=("A5",),
                           starts_in=timedelta(minutes=-5), where=(24.9465, 60.19)),
     }  # fmt: skip
-    sock = free_socket()
-    url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(
-        create_app(Settings(data_dir=tmp, public_url=url), engine), log_level="warning",
-        lifespan="on"))  # fmt: skip
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
+    with serving(tmp, engine) as url:
         yield url, ids
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-        engine.dispose()
 
 
 @pytest.fixture
