@@ -164,7 +164,7 @@ def test_a_boil_water_notice_and_its_lifting_through_the_api_to_the_real_peers(
     )
 
 
-def test_a_do_not_drink_notice_by_drawn_area_holds_no_devices(
+def test_a_notice_by_drawn_area_escalates_to_do_not_drink_and_holds_no_devices(
     db_engine: Engine, tmp_path: Path, smpp_server: Any, smtp_server: Any
 ) -> None:
     db = db_engine
@@ -184,7 +184,7 @@ def test_a_do_not_drink_notice_by_drawn_area_holds_no_devices(
                 headers=headers,
                 json={
                     "service": "water",
-                    "kind": "do_not_drink",
+                    "kind": "boil_water",
                     "starts_at": start,
                     "selection": {"polygon": polygon},
                 },
@@ -192,9 +192,24 @@ def test_a_do_not_drink_notice_by_drawn_area_holds_no_devices(
             assert r.status_code == 201, r.text
             oid = r.json()["id"]
             assert "A2" in r.json()["affected"]["addresses"]
+            # The preview shows the notice's own SMS, one part in Finnish.
+            preview = client.post(f"/api/v1/outages/{oid}/recipients/preview", headers=headers)
+            assert preview.status_code == 200, preview.text
+            assert preview.json()["message_kind"] == "boil_water"
+            assert preview.json()["sms"]["fi"]["fragments"] == 1
             assert client.post(f"/api/v1/outages/{oid}/publish", headers=headers).status_code == 200
             assert process_event(db, settings, last_event(db, oid), providers).sent == 1
             [text] = _texts(smpp_server).values()
+            assert text.startswith("Testivesi: Keittokehotus: keitä juoma- ja ruokavesi.")
+
+            # Worse than thought: boiling is not enough. Told at once, whatever the estimate.
+            r = client.patch(f"/api/v1/outages/{oid}", headers=headers,
+                             json={"kind": "do_not_drink"})  # fmt: skip
+            assert r.status_code == 200, r.text
+            assert r.json()["messages"]["action"] == "send"
+            assert r.json()["messages"]["message_kind"] == "do_not_drink"
+            assert process_event(db, settings, last_event(db, oid), providers).sent == 1
+            [text] = _texts(smpp_server, 1).values()
             assert text.startswith("Testivesi: Käyttökielto: älä juo vettä edes keitettynä.")
 
             # The water still runs: a pipe burst under the notice isolates as it would
