@@ -25,8 +25,23 @@ class Service(StrEnum):
 
 
 class OutageKind(StrEnum):
+    """What residents are told: a supply cut (planned works or a sudden fault), or a
+    water-quality notice, where the water still runs but must not be drunk as it is."""
+
     PLANNED = "planned"
     UNPLANNED = "unplanned"
+    BOIL_WATER = "boil_water"  # boil drinking and cooking water before use
+    DO_NOT_DRINK = "do_not_drink"  # not even boiled: drink bottled or tanked water
+
+
+# Water-quality notices: water service only; they operate nothing in the field (the
+# water keeps running), and their lifting says the water may be drunk again.
+WATER_NOTICES: frozenset[OutageKind] = frozenset({OutageKind.BOIL_WATER, OutageKind.DO_NOT_DRINK})
+NOTICE_SERVICES: frozenset[Service] = frozenset({Service.WATER})
+
+
+def is_water_notice(kind: OutageKind | str) -> bool:
+    return OutageKind(kind) in WATER_NOTICES
 
 
 class OutageStatus(StrEnum):
@@ -84,11 +99,20 @@ class MessageKind(StrEnum):
     RESTORATION_CHANGE = "restoration_change"
     RESOLVED = "resolved"
     CANCELLED = "cancelled"
+    BOIL_WATER = "boil_water"  # a boil-water advisory (issued, or changed)
+    DO_NOT_DRINK = "do_not_drink"  # a do-not-drink notice (issued, or changed)
+    NOTICE_LIFTED = "notice_lifted"  # the water may be drunk again
 
 
 def message_kind(event: EventKind | str, outage_kind: OutageKind | str) -> MessageKind:
-    """Which message an outage event sends: published planned works → planned notice, …"""
+    """Which message an outage event sends: published planned works → planned notice, …;
+    a water-quality notice says itself again when issued, extended or changed, and its
+    lifting (resolved, restored, cancelled) says the water may be drunk again."""
     event = EventKind(event)
+    if is_water_notice(outage_kind):
+        if event in (EventKind.RESOLVED, EventKind.RESTORED, EventKind.CANCELLED):
+            return MessageKind.NOTICE_LIFTED
+        return MessageKind(OutageKind(outage_kind).value)
     if event in (EventKind.PUBLISHED, EventKind.EXTENDED):
         if OutageKind(outage_kind) is OutageKind.PLANNED:
             return MessageKind.PLANNED_NOTICE

@@ -67,7 +67,11 @@ PROPERTY_TYPES: dict[str, dict[str, Any]] = {
     "cause": _TEXT,
     "area_description": _TEXT,
     "updated_at": _TIME,
-    "customers": {"type": "integer", "description": "Customers without supply"},
+    "customers": {
+        "type": "integer",
+        "description": "Customers without supply; under a water-quality notice (kind "
+        "boil_water or do_not_drink), customers the notice is for",
+    },
 }
 REQUIRED_PROPERTIES = ("id", "service", "kind", "status", "starts_at", "updated_at",
                        "customers")

@@ -31,6 +31,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "electricity": "Sähkö",
         "planned": "Suunniteltu",
         "unplanned": "Häiriö",
+        "boil_water": "Keittokehotus",
+        "do_not_drink": "Käyttökielto",
         "service": "Palvelu",
         "kind": "Tyyppi",
         "status": "Tila",
@@ -50,6 +52,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "weeks_label": "Tulevat viikot",
         "search_button": "Tarkista",
         "affected_now": "Osoitteessa on katko nyt.",
+        "notice_now": "Osoitteessa on voimassa talousvettä koskeva tiedote (katso alta).",
         "affected_planned": "Osoitteeseen on suunniteltu töitä seuraavien {weeks} viikon aikana.",
         "not_affected": (
             "Osoitteessa ei ole katkoa eikä suunniteltuja töitä seuraavien {weeks} viikon aikana."
@@ -120,6 +123,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "electricity": "El",
         "planned": "Planerat",
         "unplanned": "Störning",
+        "boil_water": "Kokningsrekommendation",
+        "do_not_drink": "Användningsförbud",
         "service": "Tjänst",
         "kind": "Typ",
         "status": "Status",
@@ -139,6 +144,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "weeks_label": "Kommande veckor",
         "search_button": "Kontrollera",
         "affected_now": "Adressen har ett avbrott just nu.",
+        "notice_now": "För adressen gäller ett meddelande om kranvattnet (se nedan).",
         "affected_planned": "Arbeten är planerade på adressen inom {weeks} veckor.",
         "not_affected": (
             "Adressen har inget avbrott och inga planerade arbeten inom {weeks} veckor."
@@ -209,6 +215,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "electricity": "Electricity",
         "planned": "Planned",
         "unplanned": "Unplanned",
+        "boil_water": "Boil water notice",
+        "do_not_drink": "Do not drink notice",
         "service": "Service",
         "kind": "Type",
         "status": "Status",
@@ -228,6 +236,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "weeks_label": "Coming weeks",
         "search_button": "Check",
         "affected_now": "The address has an outage now.",
+        "notice_now": "A water quality notice is in force at this address (see below).",
         "affected_planned": "Works are planned at the address within {weeks} weeks.",
         "not_affected": "No outage and no planned works at the address within {weeks} weeks.",
         "maybe_affected": "The address lies in an outage's area and may be affected (see below).",
@@ -298,6 +307,8 @@ STRINGS["lt"] = {
     "electricity": "Elektra",
     "planned": "Planuotas",
     "unplanned": "Neplanuotas",
+    "boil_water": "Rekomendacija virinti vandenį",
+    "do_not_drink": "Draudimas gerti vandenį",
     "service": "Paslauga",
     "kind": "Tipas",
     "status": "Būsena",
@@ -317,6 +328,7 @@ STRINGS["lt"] = {
     "weeks_label": "Ateinančios savaitės",
     "search_button": "Tikrinti",
     "affected_now": "Šiuo adresu dabar yra sutrikimas.",
+    "notice_now": "Šiuo adresu galioja pranešimas apie vandens kokybę (žr. toliau).",
     "affected_planned": "Šiuo adresu per {weeks} sav. planuojami darbai.",
     "not_affected": "Šiuo adresu per {weeks} sav. nėra nei sutrikimų, nei planuojamų darbų.",
     "maybe_affected": "Adresas yra sutrikimo vietovėje ir gali būti paveiktas (žr. toliau).",
@@ -410,6 +422,14 @@ def cause_text(outage: PublicOutage, language: str, template_dir: Path | None = 
 def advice(service: str, phase: str, language: str, template_dir: Path | None = None) -> str:
     """What residents should do (`advance`, `during` or `after`), as the messages say."""
     return words(language, template_dir).get(phase, {}).get(service, "")
+
+
+def notice_advice(
+    kind: str, phase: str, language: str, template_dir: Path | None = None
+) -> str:
+    """What to do under a water-quality notice (`during`) or once it is lifted (`after`),
+    as the messages say."""
+    return words(language, template_dir).get(f"notice_{phase}", {}).get(kind, "")
 
 
 def local_time(value: datetime | None, language: str, timezone: str) -> str:

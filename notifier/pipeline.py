@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings
 from gis_outage.links import unsubscribe_url
-from gis_outage.model import Channel, DeliveryStatus, Outcome
+from gis_outage.model import Channel, DeliveryStatus, Outcome, is_water_notice
 from gis_outage.public import localized_cause
 from gis_outage.services.notification import (
     EventReport,
@@ -65,6 +65,7 @@ def message_context(
         contact_phone=settings.notify.contact_phone,
         unsubscribe_url=settings.opt_out_url,
         reference=str(snap["id"]),
+        notice=snap["kind"] if is_water_notice(snap["kind"]) else None,
         now=now,
     )
 

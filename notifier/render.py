@@ -45,6 +45,7 @@ class MessageContext:
     contact_phone: str | None = None  # the utility's number, shown in e-mails
     unsubscribe_url: str | None = None
     reference: str | None = None
+    notice: str | None = None  # boil_water or do_not_drink: the water-quality notice
     now: datetime | None = None  # when the message is sent; "today" for relative times
 
 
@@ -111,17 +112,22 @@ def _environment(override_dir: Path | None) -> jinja2.Environment:
     return env
 
 
+# The shared words the map and the feeds read too: cause codes, advice per service
+# (before, during, after a supply cut), and a water-quality notice's name and advice
+# per notice kind (while in force, after it is lifted).
+WORDS = ("causes", "advance", "during", "after", "notice", "notice_during", "notice_after")
+
+
 def words(language: str, override_dir: Path | None = None) -> dict[str, Any]:
-    """The words a language's messages share (`{language}/_words.j2`: `causes`,
-    `advance`, `during`, `after`), with the utility's overrides, so the map and the feeds
-    say what the messages say. Empty for a language without templates."""
+    """The words a language's messages share (`{language}/_words.j2`: see `WORDS`), with
+    the utility's overrides, so the map and the feeds say what the messages say. Empty
+    for a language without templates."""
     env = _environment(override_dir)
     name = f"{language}/_words.j2"
     if not _template_exists(env, name):
         return {}
     module = env.get_template(name).module
-    return {k: getattr(module, k) for k in ("causes", "advance", "during", "after")
-            if isinstance(getattr(module, k, None), dict)}
+    return {k: getattr(module, k) for k in WORDS if isinstance(getattr(module, k, None), dict)}
 
 
 def _template_exists(env: jinja2.Environment, name: str) -> bool:

@@ -132,6 +132,8 @@ def test_the_qgis_plugin_speaks_the_core_vocabulary() -> None:
 
     assert tuple(model.Service) == models.SERVICES
     assert tuple(model.OutageKind) == models.KINDS
+    assert set(models.WATER_NOTICES) == set(model.WATER_NOTICES)
+    assert set(models.NOTICE_SERVICES) == set(model.NOTICE_SERVICES)
     assert models.LANGUAGES == model.LANGUAGES
     statuses = (models.DRAFT, models.PUBLISHED, models.RESOLVED, models.CANCELLED)
     assert statuses == tuple(model.OutageStatus)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..area import area_of_trace
-from ..model import DeviceFinding, OutageStatus, Service
+from ..model import DeviceFinding, OutageStatus, Service, is_water_notice
 from ..storage import outages as store
 from ..storage.addresses import address_places
 from ..storage.errors import ConflictError
@@ -43,6 +43,8 @@ def outage_state(outage: dict[str, Any]) -> FieldState:
     affected = outage.get("affected") or {}
     selection = affected.get("selection") or {}
     closed = affected.get("devices_to_operate") or []
+    if is_water_notice(outage["kind"]):
+        return FieldState()  # a water-quality notice: the water keeps running
     if not (selection.get("break_links") or selection.get("operate_devices")):
         return FieldState()  # an area or address outage: nothing operated on the network
     return FieldState(
@@ -148,6 +150,10 @@ def _outage(ctx: Context, outage_id: int, *, network: bool = True) -> dict[str, 
     outage = store.get_outage(ctx.db, outage_id)
     if outage["status"] not in (OutageStatus.DRAFT.value, OutageStatus.PUBLISHED.value):
         raise ConflictError(f"outage {outage_id} is {outage['status']}; it cannot change")
+    if is_water_notice(outage["kind"]):
+        raise TraceError("outage", f"outage {outage_id} is a water-quality notice: the water "
+                         "keeps running and nothing is operated in the field; lift it with "
+                         "resolve")
     selection = (outage["affected"] or {}).get("selection") or {}
     if network and not selection.get("break_links"):
         raise TraceError("outage", f"outage {outage_id} was not traced from broken links; "
@@ -324,8 +330,9 @@ def hand_over(ctx: Context, outage: dict[str, Any], actor: str) -> list[str]:
 
 def resolve_addresses(ctx: Context, outage: dict[str, Any]) -> list[str] | None:
     """Who gets the all-clear when the outage resolves: its addresses that no other
-    active outage still cuts off (None when the network cannot say)."""
-    if not (outage["affected"] or {}).get("service_points"):
+    active outage still cuts off (None when the network cannot say). A water-quality
+    notice's lifting is about the water, not its supply: None, everyone told hears it."""
+    if is_water_notice(outage["kind"]) or not (outage["affected"] or {}).get("service_points"):
         return None
     try:
         field = load_field(ctx, outage["service"])

@@ -17,7 +17,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from ..area import PublicArea, address_trace, area_of_trace, polygon_trace
-from ..model import EventKind, OutageKind, OutageStatus, Service
+from ..model import NOTICE_SERVICES, EventKind, OutageKind, OutageStatus, Service, is_water_notice
 from ..network import Network, Problem
 from ..storage import outages as store
 from ..storage.addresses import addresses_on_streets, load_addresses, street_names
@@ -50,6 +50,24 @@ def check_restoration(
             f"estimated_end_at {estimated_end_at.isoformat()} is already past: give a "
             "restoration time still to come, or null when it is not known",
         )
+
+
+def check_kind(service: Service | str, kind: OutageKind | str,
+               was: OutageKind | str | None = None) -> OutageKind:
+    """A water-quality notice is for the water service only; an outage stays a supply cut
+    or a notice once drafted (each has its own messages, and the all-clear of one is not
+    the lifting of the other). FieldError("kind") otherwise."""
+    kind = OutageKind(kind)
+    if is_water_notice(kind) and Service(service) not in NOTICE_SERVICES:
+        raise FieldError(
+            "kind", f"{kind.value} is a water-quality notice, for the water service only; "
+            f"a {Service(service).value} outage is planned or unplanned")
+    if was is not None and is_water_notice(was) != is_water_notice(kind):
+        raise FieldError(
+            "kind", f"an outage drafted as {OutageKind(was).value} cannot become "
+            f"{kind.value}: a supply cut and a water-quality notice are different messages; "
+            "cancel this one and draft the other")
+    return kind
 
 
 @dataclass(frozen=True)
@@ -174,13 +192,15 @@ def draft(
     texts: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A draft outage whose affected set is traced here, on the stored network, never
-    taken from the client."""
+    taken from the client. A water-quality notice (`boil_water`, `do_not_drink`) is
+    targeted the same way; its estimated end is when it is expected to be lifted."""
+    kind = check_kind(service, kind)
     check_restoration(starts_at, estimated_end_at)
     traced = trace(ctx, service, selection)
     outage_id = store.create_outage(
         ctx.db,
         service=traced.service.value,
-        kind=OutageKind(kind).value,
+        kind=kind.value,
         starts_at=starts_at,
         estimated_end_at=estimated_end_at,
         cause=cause,
@@ -198,10 +218,11 @@ def update(
     **changes: Any,
 ) -> dict[str, Any]:
     """Change times, cause or texts; a published outage's residents hear of a new end."""
+    current = store.get_outage(ctx.db, outage_id)
     if changes.get("kind") is not None:
-        changes["kind"] = OutageKind(changes["kind"]).value
+        changes["kind"] = check_kind(current["service"], changes["kind"], current["kind"]).value
     if changes.get("estimated_end_at") is not None:
-        starts = changes.get("starts_at") or store.get_outage(ctx.db, outage_id)["starts_at"]
+        starts = changes.get("starts_at") or current["starts_at"]
         check_restoration(starts, changes["estimated_end_at"])
     return store.update_outage(
         ctx.db, outage_id, actor, expected_version=expected_version, **changes

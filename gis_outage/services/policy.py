@@ -8,6 +8,8 @@
   only when someone was told of it); a cancellation goes to those who were told.
 - Planned works are announced at most N days ahead; planned-works messages wait for
   the end of quiet hours (deferred, never dropped) unless the works start before then.
+- A water-quality notice (boil water, do not drink) goes at once; a change from one to
+  the other is messaged whatever the estimate did; its lifting goes to those told.
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from ..config import NotifySettings
-from ..model import EventKind, MessageKind, OutageKind, OutageStatus, Service, message_kind
+from ..model import (
+    EventKind,
+    MessageKind,
+    OutageKind,
+    OutageStatus,
+    Service,
+    is_water_notice,
+    message_kind,
+)
 from ..storage.outages import get_outage, outage_events_for
 from ..storage.recipients import events_with_deliveries, outage_has_deliveries
 
@@ -72,8 +82,13 @@ def decide(
         return skip(f"outage is {current.value} now")  # e.g. a deferred notice gone stale
 
     previous = None
+    changed = event["payload"].get("changed", [])
+    if event_kind is EventKind.UPDATED and is_water_notice(outage_kind) and "kind" in changed:
+        # boil water → do not drink (or back): residents must hear it whatever the time
+        return Decision("send", "", kind, previous_ends_at=_last_told_estimate(
+            db, outage_id, earlier))
     if event_kind is EventKind.UPDATED:
-        if "estimated_end_at" not in event["payload"].get("changed", []):
+        if "estimated_end_at" not in changed:
             return skip("no restoration-time change")
         previous = _last_told_estimate(db, outage_id, earlier)
         threshold = timedelta(minutes=notifier.restoration_change_min_minutes)

@@ -71,6 +71,19 @@ CREATE = {
             "cause": "cable_fault", "selection": {"polygon": KLUUVI},
         },
     ),
+    "boil_water": example(
+        "A boil-water notice in a drawn area",
+        {
+            "service": "water", "kind": "boil_water", "starts_at": "2030-06-10T10:15:00+03:00",
+            "texts": {"fi": "Bakteereja vesinäytteessä", "sv": "Bakterier i ett vattenprov",
+                      "en": "Bacteria in a water sample"},
+            "selection": {"polygon": KLUUVI},
+        },
+        "A water-quality notice (`boil_water` or `do_not_drink`; water only): the water "
+        "keeps running, so residents get the notice's own message and, when it is "
+        "resolved, that they may drink the water again. Targeted like an outage: a trace "
+        "or a drawn area.",
+    ),
 }  # fmt: skip
 
 UPDATE = {

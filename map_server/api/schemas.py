@@ -137,7 +137,11 @@ class TraceResponse(BaseModel):
 
 class OutageCreate(Strict):
     service: Service
-    kind: OutageKind
+    kind: OutageKind = Field(
+        description="planned or unplanned: a supply cut; boil_water or do_not_drink: a "
+        "water-quality notice (water only; 422 for another service), where the water "
+        "keeps running",
+    )
     starts_at: Moment
     estimated_end_at: Moment | None = None
     cause: Text | None = None

@@ -3,7 +3,9 @@
 Each published/updated/resolved/cancelled event of an outage is one CAP message; the
 feed serves the latest, which `references` all earlier ones. Publication is an Alert,
 an edit an Update, resolution an Update with responseType AllClear, cancellation a
-Cancel. Reminders repeat the current message and are not new messages.
+Cancel. Reminders repeat the current message and are not new messages. A supply cut is
+category Infra; a water-quality notice (boil water, do not drink) is category Health,
+responseType Avoid, and its <instruction> is the messages' advice for the notice.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from shapely.geometry.base import BaseGeometry
 
 from gis_outage.config import Settings
 from gis_outage.inputs import xml_text
+from gis_outage.model import is_water_notice
 from gis_outage.public import PublicOutage
-from map_server.i18n import STRINGS, advice, cause_text, local_time
+from map_server.i18n import STRINGS, advice, cause_text, local_time, notice_advice
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 MESSAGE_EVENTS = {
@@ -29,6 +32,9 @@ MESSAGE_EVENTS = {
     "cancelled": "Cancel",
 }
 CAP_LANGUAGE = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-US", "lt": "lt-LT"}
+# A do-not-drink notice means harm from drinking the water even boiled; a boil-water
+# notice, harm only if it is drunk unboiled.
+NOTICE_SEVERITY = {"boil_water": "Moderate", "do_not_drink": "Severe"}
 
 
 @dataclass(frozen=True)
@@ -105,17 +111,22 @@ def _info(
     tz = settings.timezone
     resolved = latest.kind == "resolved"
     planned = props["kind"] == "planned"
+    notice = is_water_notice(props["kind"])
     sub(info, "language", CAP_LANGUAGE.get(language, language))
-    sub(info, "category", "Infra")
+    # A supply cut is infrastructure; a water-quality notice is public health.
+    sub(info, "category", "Health" if notice else "Infra")
     event = f"{text[props['service']]}: {text[props['kind']].lower()}"
     sub(info, "event", event)
-    sub(info, "responseType", "AllClear" if resolved else "None")
+    # A notice: avoid the water as <instruction> says.
+    response = "AllClear" if resolved else "Avoid" if notice else "None"
+    sub(info, "responseType", response)
     if resolved:
         urgency = "Past"
     else:
         urgency = "Future" if planned and outage.starts_at > datetime.now(UTC) else "Immediate"
     sub(info, "urgency", urgency)
-    sub(info, "severity", "Minor" if planned else "Moderate")
+    severity = NOTICE_SEVERITY.get(props["kind"]) or ("Minor" if planned else "Moderate")
+    sub(info, "severity", severity)
     sub(info, "certainty", "Likely" if planned else "Observed")
     sub(info, "effective", cap_time(latest.sent, tz))
     sub(info, "onset", cap_time(outage.starts_at, tz))
@@ -160,6 +171,10 @@ def _instruction(
     outage, after it is over; nothing for a cancellation."""
     if latest.kind == "cancelled":
         return None
+    if is_water_notice(outage.properties["kind"]):  # boil the water, or do not drink it
+        phase = "after" if latest.kind == "resolved" else "during"
+        kind = outage.properties["kind"]
+        return notice_advice(kind, phase, language, settings.template_dir) or None
     if latest.kind == "resolved":
         phase = "after"
     elif outage.properties["kind"] == "planned" and outage.starts_at > datetime.now(UTC):

@@ -21,6 +21,10 @@
   var COLOURS = {};
   SERVICES.forEach(function (s) { COLOURS[s] = styles.getPropertyValue("--" + s).trim(); });
   var ENDED = styles.getPropertyValue("--ended").trim() || "#5f6368";
+  // Water-quality notices (boil water, do not drink): the water still runs, so they are
+  // drawn in their own colour and a dash-dot line, not as a supply cut.
+  var NOTICE = styles.getPropertyValue("--water_notice").trim() || "#00704a";
+  var NOTICES = config.notices || [];
 
   function when(iso) { return iso ? timeFormat.format(new Date(iso)) : "–"; }
   function fill(text, values) {
@@ -73,10 +77,12 @@
 
   function style(feature) {
     var p = feature.properties, planned = p.kind === "planned", over = ended(p);
+    var notice = NOTICES.indexOf(p.kind) >= 0;
     return {
-      color: over ? ENDED : (COLOURS[p.service] || "#444"), weight: planned || over ? 2 : 3,
-      dashArray: over ? "2 5" : planned ? "7 4" : null,
-      fillOpacity: over ? 0.08 : planned ? 0.15 : 0.3,
+      color: over ? ENDED : notice ? NOTICE : (COLOURS[p.service] || "#444"),
+      weight: planned || over ? 2 : 3,
+      dashArray: over ? "2 5" : notice ? "10 4 2 4" : planned ? "7 4" : null,
+      fillOpacity: over ? 0.08 : planned ? 0.15 : notice ? 0.25 : 0.3,
       className: "outage outage-" + feature.id + " service-" + p.service + " kind-" + p.kind +
         " status-" + p.status
     };
@@ -152,6 +158,7 @@
     all.forEach(function (f) {
       var p = f.properties;
       if (ended(p)) { over += 1; return; }
+      if (NOTICES.indexOf(p.kind) >= 0) return;  // listed and drawn, but no supply cut
       if (new Date(p.starts_at).getTime() <= now) { ongoing.push(f); per[p.service] += p.customers; }
       else planned += 1;
     });

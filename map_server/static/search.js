@@ -119,10 +119,12 @@
   function showStatus(data) {
     // A small outage is answered by its area only: "may be", never "not affected".
     var maybe = data.nearby.some(function (o) { return o.reason === "small_area"; });
-    var message = data.affected_now ? t.affected_now
-      : data.planned ? t.affected_planned : maybe ? t.maybe_affected : t.not_affected;
-    if (data.affected_now && data.planned) message += " " + t.affected_planned;
-    message = data.address.label + ": " + message.replace(/\{weeks\}/g, data.weeks);
+    var parts = [];
+    if (data.affected_now) parts.push(t.affected_now);
+    if (data.notice_now) parts.push(t.notice_now);  // the water runs, but is not drinkable
+    if (data.planned) parts.push(t.affected_planned);
+    if (!parts.length) parts.push(maybe ? t.maybe_affected : t.not_affected);
+    var message = data.address.label + ": " + parts.join(" ").replace(/\{weeks\}/g, data.weeks);
     var notes = data.nearby.map(function (o) {
       return el("li", { "data-outage-id": String(o.id), "data-reason": o.reason },
                 [shared.fill(t[o.reason], { service: t[o.service] })]);
@@ -130,7 +132,8 @@
       return el("li", { "data-outage-id": String(o.id), "data-reason": "ended" },
                 [shared.fill(t.ended_here, { when: when(o.ended_at || o.updated_at) })]);
     }));
-    showResult(data.affected_now || data.planned || maybe ? "affected" : "clear", message,
+    var affected = data.affected_now || data.notice_now || data.planned || maybe;
+    showResult(affected ? "affected" : "clear", message,
                data.outages.map(outageItem), notes);
     placePin(data.address);
   }

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from gis_outage.model import WATER_NOTICES
 from gis_outage.public import PublicOutage
 from gis_outage.storage.addresses import find_addresses, get_address, street_in, street_key
 from gis_outage.storage.errors import NotFound
@@ -123,7 +124,8 @@ def status(
     weeks: Annotated[int | None, Query(ge=0, le=52)] = None,
     lang: Lang = None,
 ) -> dict[str, Any]:
-    """Whether the address is affected now or by works starting within `weeks` weeks;
+    """Whether the address is affected now (a supply cut; `notice_now`: a water-quality
+    notice in force) or by works starting within `weeks` weeks;
     outages whose shaded area covers it without affecting it, and why; outages there
     that have just ended."""
     settings = request.app.state.settings
@@ -175,7 +177,9 @@ def address_status(
     return {
         "address": public_address(address, language),
         "weeks": weeks,
-        "affected_now": bool(current),
+        # A supply cut now; a water-quality notice in force (the water runs) apart.
+        "affected_now": any(o.properties["kind"] not in WATER_NOTICES for o in current),
+        "notice_now": any(o.properties["kind"] in WATER_NOTICES for o in current),
         "planned": bool(upcoming),
         "outages": [_summary(o, language) for o in current + upcoming],
         "ended": [_summary(o, language) for o in here if not o.ongoing_or_planned],

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from gis_outage.config import Settings
-from gis_outage.model import Service
+from gis_outage.model import WATER_NOTICES, OutageKind, Service
 from gis_outage.public import PublicOutage, iso
 from gis_outage.storage.addresses import example_address, street_in
 from gis_outage.storage.errors import NotFound
@@ -51,6 +51,7 @@ def page_config(
         "weeks": settings.map.lookup_weeks,
         "refreshSeconds": 60,
         "focus": focus,
+        "notices": sorted(k.value for k in WATER_NOTICES),  # drawn in their own style
     }
 
 
@@ -81,8 +82,10 @@ def _link_notice(
 
 
 def summary(outages: tuple[PublicOutage, ...], now: datetime) -> dict[str, Any]:
-    """Outages now, customers without supply (in all and per service), works to come."""
-    ongoing = [o for o in outages if o.ongoing_or_planned and o.starts_at <= now]
+    """Outages now, customers without supply (in all and per service), works to come.
+    A water-quality notice is no supply cut: it is listed and drawn, not counted here."""
+    ongoing = [o for o in outages if o.ongoing_or_planned and o.starts_at <= now
+               and o.properties["kind"] not in WATER_NOTICES]
     per_service = {
         s.value: sum(o.properties["customers"] for o in ongoing
                      if o.properties["service"] == s.value)
@@ -122,6 +125,9 @@ def map_page(request: Request) -> HTMLResponse:
             "languages": [(lang, LANGUAGE_NAMES[lang]) for lang in shown],
             "outages": snapshot.outages,
             "services": [s.value for s in Service],
+            # The filter's kinds: faults, planned works, then the water-quality notices.
+            "kinds": [k.value for k in sorted(
+                OutageKind, key=lambda k: (k in WATER_NOTICES, k is not OutageKind.UNPLANNED))],
             "summary": summary(snapshot.outages, datetime.now(UTC)),
             "updated": snapshot.last_modified,
             "updated_iso": iso(snapshot.last_modified),

@@ -8,7 +8,10 @@ from datetime import datetime
 from typing import Any
 
 SERVICES = ("water", "district_heating", "electricity")
-KINDS = ("planned", "unplanned")
+KINDS = ("planned", "unplanned", "boil_water", "do_not_drink")
+# Water-quality notices (gis_outage.model.WATER_NOTICES), for these services only.
+WATER_NOTICES = ("boil_water", "do_not_drink")
+NOTICE_SERVICES = ("water",)
 LANGUAGES = ("fi", "sv", "en", "lt")
 DRAFT, PUBLISHED, RESOLVED, CANCELLED = "draft", "published", "resolved", "cancelled"
 ACTIVE = (DRAFT, PUBLISHED)
@@ -102,6 +105,8 @@ class OutageDraft:
             found.append("unknown_service")
         if self.kind not in KINDS:
             found.append("unknown_kind")
+        elif self.kind in WATER_NOTICES and self.service not in NOTICE_SERVICES:
+            found.append("notice_not_water")
         if self.starts_at.tzinfo is None or (
             self.estimated_end_at is not None and self.estimated_end_at.tzinfo is None
         ):

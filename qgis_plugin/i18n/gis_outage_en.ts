@@ -310,6 +310,14 @@
             <translation>Unplanned</translation>
         </message>
         <message>
+            <source>Boil-water notice</source>
+            <translation>Boil-water notice</translation>
+        </message>
+        <message>
+            <source>Do-not-drink notice</source>
+            <translation>Do-not-drink notice</translation>
+        </message>
+        <message>
             <source>Draft</source>
             <translation>Draft</translation>
         </message>
@@ -388,6 +396,10 @@
         <message>
             <source>The cause is longer than 500 characters.</source>
             <translation>The cause is longer than 500 characters.</translation>
+        </message>
+        <message>
+            <source>A water-quality notice is for the water service only.</source>
+            <translation>A water-quality notice is for the water service only.</translation>
         </message>
         <message>
             <source>Load network GeoPackage…</source>

@@ -310,6 +310,14 @@
             <translation>Äkillinen</translation>
         </message>
         <message>
+            <source>Boil-water notice</source>
+            <translation>Keittokehotus</translation>
+        </message>
+        <message>
+            <source>Do-not-drink notice</source>
+            <translation>Käyttökielto</translation>
+        </message>
+        <message>
             <source>Draft</source>
             <translation>Luonnos</translation>
         </message>
@@ -388,6 +396,10 @@
         <message>
             <source>The cause is longer than 500 characters.</source>
             <translation>Syy on yli 500 merkkiä pitkä.</translation>
+        </message>
+        <message>
+            <source>A water-quality notice is for the water service only.</source>
+            <translation>Vedenlaatutiedote koskee vain vesihuoltoa.</translation>
         </message>
         <message>
             <source>Load network GeoPackage…</source>

@@ -310,6 +310,14 @@
             <translation>Oplanerat</translation>
         </message>
         <message>
+            <source>Boil-water notice</source>
+            <translation>Kokningsrekommendation</translation>
+        </message>
+        <message>
+            <source>Do-not-drink notice</source>
+            <translation>Användningsförbud</translation>
+        </message>
+        <message>
             <source>Draft</source>
             <translation>Utkast</translation>
         </message>
@@ -388,6 +396,10 @@
         <message>
             <source>The cause is longer than 500 characters.</source>
             <translation>Orsaken är längre än 500 tecken.</translation>
+        </message>
+        <message>
+            <source>A water-quality notice is for the water service only.</source>
+            <translation>Ett meddelande om vattenkvaliteten gäller endast vattentjänsten.</translation>
         </message>
         <message>
             <source>Load network GeoPackage…</source>

@@ -14,7 +14,12 @@ def service_label(name: str) -> str:
 
 
 def kind_label(name: str) -> str:
-    return {"planned": tr("Planned"), "unplanned": tr("Unplanned")}.get(name, name)
+    return {
+        "planned": tr("Planned"),
+        "unplanned": tr("Unplanned"),
+        "boil_water": tr("Boil-water notice"),
+        "do_not_drink": tr("Do-not-drink notice"),
+    }.get(name, name)
 
 
 def status_label(name: str) -> str:
@@ -52,4 +57,5 @@ def draft_problem(code: str) -> str:
         "end_before_start": tr("The estimated end is before the start."),
         "empty_selection": tr("Nothing is selected: trace a selection or an area first."),
         "cause_too_long": tr("The cause is longer than 500 characters."),
+        "notice_not_water": tr("A water-quality notice is for the water service only."),
     }.get(code, code)

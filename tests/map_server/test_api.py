@@ -204,6 +204,35 @@ def test_bad_outage_input_is_422(api):
     assert "starts_at" in str(r.json()["detail"])
 
 
+@pytest.mark.parametrize("kind", ["boil_water", "do_not_drink"])
+@pytest.mark.parametrize("service", ["district_heating", "electricity"])
+def test_a_water_quality_notice_is_for_water_only(api, kind, service):
+    client, _, tokens = api
+    r = draft(client, tokens["engineer"], service=service, kind=kind)
+    assert r.status_code == 422, r.text
+    [error] = r.json()["detail"]
+    assert error["loc"] == ["body", "kind"]
+    assert f"{kind} is a water-quality notice, for the water service only" in error["msg"]
+    assert client.get("/api/v1/outages", headers=tokens["viewer"]).json() == []
+
+
+def test_a_supply_cut_and_a_notice_do_not_turn_into_each_other(api):
+    client, _, tokens = api
+    cut = draft(client, tokens["engineer"]).json()["id"]
+    r = client.patch(f"/api/v1/outages/{cut}", headers=tokens["engineer"],
+                     json={"kind": "boil_water"})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == ["body", "kind"]
+    notice = draft(client, tokens["engineer"], kind="boil_water").json()["id"]
+    r = client.patch(f"/api/v1/outages/{notice}", headers=tokens["engineer"],
+                     json={"kind": "do_not_drink"})  # escalated: allowed
+    assert r.status_code == 200, r.text
+    assert r.json()["kind"] == "do_not_drink"
+    r = client.patch(f"/api/v1/outages/{notice}", headers=tokens["engineer"],
+                     json={"kind": "planned"})
+    assert r.status_code == 422, r.text
+
+
 def test_a_restoration_time_already_past_is_refused(api):
     """Residents would read "back by 7.30" at 8.02: refused on create and on update."""
     client, db, tokens = api

@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -117,16 +118,10 @@ def free_socket() -> socket.socket:
     return sock
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    tmp = tmp_path_factory.mktemp("browser")
-    engine = make_engine(f"sqlite:///{tmp / 'outages.sqlite'}")
-    migrate(engine)
-    add_addresses(engine)
-    outages, hidden = seed(engine)
-    create_user(engine, "Browser Engineer", "engineer")
-    token = create_token(engine, "Browser Engineer")
-
+@contextmanager
+def serving(tmp: Path, engine: Engine) -> Iterator[str]:
+    """The app on a real uvicorn server on a free loopback port; yields its URL and
+    stops it (and disposes of the engine) afterwards."""
     sock = free_socket()
     url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
     # The default state TTL (1 s), as in production: the publish test measures it.
@@ -140,12 +135,25 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
     try:
-        yield Site(url, engine, token, outages, hidden)
+        yield url
     finally:
         server.should_exit = True
         thread.join(10)
         sock.close()
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp = tmp_path_factory.mktemp("browser")
+    engine = make_engine(f"sqlite:///{tmp / 'outages.sqlite'}")
+    migrate(engine)
+    add_addresses(engine)
+    outages, hidden = seed(engine)
+    create_user(engine, "Browser Engineer", "engineer")
+    token = create_token(engine, "Browser Engineer")
+    with serving(tmp, engine) as url:
+        yield Site(url, engine, token, outages, hidden)
 
 
 # --------------------------------------------------------------------------- browser

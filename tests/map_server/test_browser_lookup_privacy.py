@@ -4,26 +4,20 @@ one-customer outage's house exactly like its neighbour, "may be affected", never
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
-from gis_outage.config import Settings
 from gis_outage.storage.db import make_engine, migrate
-from map_server.app import create_app
 from tests.map_server.data import add_addresses, new_outage
 from tests.map_server.test_browser import (  # noqa: F401 (fixtures)
     FI,
-    LOOPBACK,
     browser,
     expect,
-    free_socket,
     load,
     page_and_watch,
     search,
+    serving,
 )
 
 
@@ -34,24 +28,8 @@ def small_outage_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
     migrate(engine)
     add_addresses(engine)
     outage = new_outage(engine, addresses=("A2",), customers=1)  # Mannerheimintie 7
-    sock = free_socket()
-    url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
-    app = create_app(Settings(data_dir=tmp, public_url=url), engine)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
+    with serving(tmp, engine) as url:
         yield url, outage
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-        engine.dispose()
 
 
 def test_the_affected_house_answers_like_its_neighbour(

@@ -165,3 +165,42 @@ def test_atom_and_geojson_speak_the_asked_language(client: TestClient, engine) -
     # Without a language the cause is as the engineer wrote it.
     plain = client.get("/feeds/outages.geojson").json()["features"][0]
     assert plain["properties"]["cause"] == "Pipe burst"
+
+
+def test_a_boil_water_notice_is_a_health_alert_saying_to_boil_the_water(
+    client: TestClient, engine
+) -> None:
+    """CAP 1.2: a water-quality notice is category Health (a supply cut is Infra), an
+    Immediate, Observed alert whose <instruction> tells to boil the water, in the words of
+    the messages; lifted, an AllClear saying the water may be drunk again."""
+    notice = new_outage(engine, kind="boil_water", cause="Bacteria in a water sample", lasts=None)
+    fi, sv, en = cap(client, notice).findall(f"{CAP}info")
+    for info in (fi, sv, en):
+        assert text(info, "cap:category") == "Health"
+        assert text(info, "cap:responseType") == "Avoid"
+        assert text(info, "cap:urgency") == "Immediate"
+        assert text(info, "cap:severity") == "Moderate"
+        assert text(info, "cap:certainty") == "Observed"
+    assert text(en, "cap:event") == "Water: boil water notice"
+    assert text(fi, "cap:event") == "Vesi: keittokehotus"
+    assert text(en, "cap:instruction").startswith("Boil water for drinking and cooking")
+    assert text(fi, "cap:instruction").startswith("Keitä juoma- ja ruokavesi")
+    assert text(sv, "cap:instruction").startswith("Koka vatten för dryck och matlagning")
+
+    worse = new_outage(engine, kind="do_not_drink")
+    en = cap(client, worse).findall(f"{CAP}info")[2]
+    assert (text(en, "cap:category"), text(en, "cap:severity")) == ("Health", "Severe")
+    assert text(en, "cap:instruction").startswith("Do not drink the tap water")
+
+    change_status(engine, notice, "resolved", ENGINEER)
+    lifted = cap(client, notice)
+    assert text(lifted, "cap:msgType") == "Update"
+    fi, sv, en = lifted.findall(f"{CAP}info")
+    assert {text(i, "cap:responseType") for i in (fi, sv, en)} == {"AllClear"}
+    assert {text(i, "cap:category") for i in (fi, sv, en)} == {"Health"}
+    assert text(en, "cap:instruction").startswith("You may drink the water without boiling")
+
+    feed = etree.fromstring(client.get("/feeds/outages.atom", params={"lang": "en"}).content)
+    terms = {c.get("term"): c.get("label") for c in feed.iter(f"{ATOM}category")}
+    assert terms["boil_water"] == "Boil water notice"
+    assert terms["do_not_drink"] == "Do not drink notice"

@@ -90,6 +90,21 @@ def test_affected_now_planned_and_clear(client: TestClient, engine) -> None:
     assert status(client, "A1")["affected_now"] is False
 
 
+def test_a_water_quality_notice_is_told_apart_from_a_supply_cut(
+    client: TestClient, engine
+) -> None:
+    """Under a boil-water notice the water runs: the address is not "cut off now", but
+    the answer says a notice is in force there and lists it with its kind."""
+    notice = new_outage(engine, kind="boil_water", addresses=("A1",))
+    a1 = status(client, "A1")
+    assert a1["notice_now"] is True and a1["affected_now"] is False
+    assert [(o["id"], o["kind"]) for o in a1["outages"]] == [(notice, "boil_water")]
+    new_outage(engine, addresses=("A1",))
+    both = status(client, "A1")
+    assert both["notice_now"] is True and both["affected_now"] is True
+    assert status(client, "A5")["notice_now"] is False
+
+
 def test_answer_names_no_other_address(client: TestClient, engine) -> None:
     new_outage(engine, addresses=("A1", "A2"))
     body = client.get("/lookup/status", params={"address_id": "A1"}).text

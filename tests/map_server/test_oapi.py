@@ -193,3 +193,21 @@ def test_an_empty_sort_key_is_a_400_not_a_crash(client: TestClient, sortby: str)
     assert answer.json()["code"] == "InvalidParameterValue"
     good = client.get("/oapi/collections/outages/items", params={"sortby": "-starts_at"})
     assert good.status_code == 200
+
+
+def test_water_quality_notices_carry_their_kind(client: TestClient, engine) -> None:
+    """A boil-water notice is an item like an outage, its kind saying what it is; a
+    client filters on it and reads the kind's values from the queryables."""
+    cut = new_outage(engine)
+    notice = new_outage(engine, kind="boil_water", cause="Bacteria in a water sample")
+    kinds = {f["id"]: f["properties"]["kind"] for f in items(client)["features"]}
+    assert kinds == {cut: "unplanned", notice: "boil_water"}
+    only = items(client, kind="boil_water")["features"]
+    assert [f["id"] for f in only] == [notice]
+    assert set(only[0]["properties"]) == {
+        "id", "service", "kind", "status", "starts_at", "estimated_end_at", "ended_at",
+        "cause", "customers", "area_description", "updated_at",
+    }  # fmt: skip
+    described = client.get("/schemas/outage-feature.json").json()  # the describedBy schema
+    kind = described["properties"]["properties"]["properties"]["kind"]
+    assert {"boil_water", "do_not_drink"} <= set(kind["enum"])

@@ -248,6 +248,12 @@ def test_mapping_context_and_free_text_cause() -> None:
         (EventKind.UPDATED, OutageKind.UNPLANNED, MessageKind.RESTORATION_CHANGE),
         (EventKind.RESOLVED, OutageKind.UNPLANNED, MessageKind.RESOLVED),
         (EventKind.CANCELLED, OutageKind.PLANNED, MessageKind.CANCELLED),
+        (EventKind.PUBLISHED, OutageKind.BOIL_WATER, MessageKind.BOIL_WATER),
+        (EventKind.UPDATED, OutageKind.BOIL_WATER, MessageKind.BOIL_WATER),
+        (EventKind.PUBLISHED, OutageKind.DO_NOT_DRINK, MessageKind.DO_NOT_DRINK),
+        (EventKind.RESOLVED, OutageKind.BOIL_WATER, MessageKind.NOTICE_LIFTED),
+        (EventKind.RESTORED, OutageKind.DO_NOT_DRINK, MessageKind.NOTICE_LIFTED),
+        (EventKind.CANCELLED, OutageKind.DO_NOT_DRINK, MessageKind.NOTICE_LIFTED),
     ],
 )
 def test_message_kind_for_event(event: EventKind, outage: OutageKind, kind: MessageKind) -> None:
@@ -276,3 +282,35 @@ def test_voice_notice_names_the_website(language: str) -> None:
     assert "katkot.example.fi" in voice
     without = render("planned_notice", "water", language, "voice", TYPICAL, config=CONFIG).text
     assert "example" not in without
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en", "lt"])
+def test_water_quality_notices_never_speak_of_an_outage(language: str) -> None:
+    """A boil-water or do-not-drink notice and its lifting are their own messages: the
+    water still runs, so none of them says the water is off, and the lifting names the
+    notice it lifts."""
+    outage_words = {"fi": "katko", "sv": "avbrott", "en": "outage", "lt": "nebus tiekiam"}
+    texts = {}
+    for kind in ("boil_water", "do_not_drink"):
+        for channel in Channel:
+            rendered = render(kind, "water", language, channel, TYPICAL, config=CONFIG)
+            body = rendered.text.split("\n--\n")[0]  # not the footer's subscription words
+            assert outage_words[language] not in body.lower(), body
+            texts[kind, channel] = rendered.text
+        lifted = render("notice_lifted", "water", language, "sms",
+                        replace(TYPICAL, notice=kind), config=CONFIG).text
+        assert outage_words[language] not in lifted.lower(), lifted
+        texts["lifted", kind] = lifted
+    assert texts["boil_water", Channel.SMS] != texts["do_not_drink", Channel.SMS]
+    assert texts["lifted", "boil_water"] != texts["lifted", "do_not_drink"]
+
+
+def test_finnish_notice_texts_read_as_promised() -> None:
+    sms = render("boil_water", "water", "fi", "sms", TYPICAL, config=CONFIG).text
+    assert sms == ("Helsingin Vesi: Keittokehotus: keitä juoma- ja ruokavesi. Alue: "
+                   "Mannerheimintie. Syy: huoltotyö. Voimassa arviolta klo 15.00 asti. "
+                   "https://hsy.fi/k/123")
+    lifted = render("notice_lifted", "water", "fi", "sms", replace(TYPICAL, notice="boil_water"),
+                    config=CONFIG).text
+    assert lifted.startswith("Helsingin Vesi: Talousveden keittokehotus on päättynyt.")
+    assert "Vettä voi taas juoda keittämättä." in lifted

@@ -73,6 +73,9 @@ def test_draft_problems():
     assert _draft(selection=Selection(AREA)).problems() == ["empty_selection"]
     assert _draft(cause="x" * 501).problems() == ["cause_too_long"]
     assert _draft(starts_at=datetime(2030, 1, 1)).problems() == ["naive_time"]
+    assert _draft(kind="boil_water").problems() == []  # water: a water-quality notice
+    assert _draft(service="electricity", kind="do_not_drink").problems() == [
+        "notice_not_water"]
     with pytest.raises(ValueError):
         _draft(starts_at=datetime(2030, 1, 1)).to_json()
 

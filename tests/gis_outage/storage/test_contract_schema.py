@@ -6,6 +6,7 @@ import os
 import stat
 import threading
 import warnings
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from gis_outage.storage.db import (
     migrate,
     normalize_url,
 )
+from gis_outage.storage.outages import create_outage
 from gis_outage.storage.schema import metadata
 
 
@@ -182,3 +184,12 @@ def test_default_engine_uses_settings(tmp_path: Path, monkeypatch: pytest.Monkey
         engine.dispose()
     finally:
         get_settings.cache_clear()
+
+
+def test_downgrade_past_water_notices_refuses_while_notices_are_stored(db_engine: Engine) -> None:
+    create_outage(db_engine, service="water", kind="boil_water", starts_at=datetime.now(UTC),
+                  estimated_end_at=None, cause=None, texts={}, affected={"addresses": []},
+                  public_area=None, area_description=None, created_by="test")  # fmt: skip
+    with pytest.raises(RuntimeError, match="1 water-quality notice"):
+        downgrade(db_engine, "0009_field_state")
+    assert current_revision(db_engine) == head_revision()
