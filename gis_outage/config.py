@@ -107,12 +107,7 @@ class NotifySettings(Section):
         default="sms", description="Channel for numbers neither mobile nor fixed line"
     )
     min_age: int = 16
-    # -- messages ----------------------------------------------------------------------
-    sms_fold_diacritics: bool = Field(
-        default=False, description="SMS letters GSM-7 lacks lose their accents (š → s, "
-        "ė → e): Lithuanian then fits GSM-7 (one or two parts, not three UCS-2 parts) "
-        "at the cost of spelling; off keeps every letter",
-    )
+    sms_fold_diacritics: bool = Field(default=False, description="SMS: š → s so lt fits GSM-7")
     # -- policies ----------------------------------------------------------------------
     electricity_min_minutes: float = Field(
         default=3.0, description="Shorter electricity outages are not messaged"
