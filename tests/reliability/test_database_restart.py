@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,14 @@ def postgres() -> Iterator[PrivatePostgres]:
         yield server
 
 
+@pytest.fixture
+def db(postgres: PrivatePostgres) -> Iterator[Engine]:
+    engine = make_engine(postgres.url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
 def _sent(db: Engine, event_id: int) -> int:
     return Counter(d["status"] for d in deliveries_for_event(db, event_id))["sent"]
 
@@ -70,11 +80,41 @@ def _get_all(client: httpx.Client) -> dict[str, httpx.Response]:
     return {path: client.get(path) for path in PROBES}
 
 
+@dataclass(frozen=True)
+class Restart:
+    stopped_at: datetime  # once the server was down
+    down_at: float  # time.monotonic()
+    back: float
+    at_smsc_while_down: int  # messages at the SMSC once the senders stopped submitting
+
+
+def _restart_mid_send(
+    postgres: PrivatePostgres, server: Any, while_away: Callable[[], None] = lambda: None
+) -> Restart:
+    """Stop the database, do `while_away`, wait until the senders stop submitting (they
+    cannot record), and start it again after DATABASE_DOWN_SECONDS."""
+    postgres.stop()
+    stopped_at, down_at = utcnow(), time.monotonic()
+    while_away()
+    wait_for(settled(server), 30, "the senders to stop submitting")
+    at_smsc = len(message_starts(list(server.received)))
+    time.sleep(max(0.0, down_at + DATABASE_DOWN_SECONDS - time.monotonic()))
+    postgres.start()
+    return Restart(stopped_at, down_at, time.monotonic(), at_smsc)
+
+
+def _held(db: Engine, event_id: int, restart: Restart) -> int:
+    """Messages the SMSC had while the database was away whose send was not recorded
+    before it went: what the senders held in memory."""
+    recorded = sum(1 for d in deliveries_for_event(db, event_id)
+                   if d["sent_at"] < restart.stopped_at)
+    return restart.at_smsc_while_down - recorded
+
+
 def test_the_app_and_worker_ride_through_a_database_restart(
-    postgres: PrivatePostgres, tmp_path: Path, smpp_server_factory: Any, figures: Record
+    postgres: PrivatePostgres, db: Engine, tmp_path: Path, smpp_server_factory: Any,
+    figures: Record,
 ) -> None:
-    db = make_engine(postgres.url)
-    migrate(db)
     event_addresses = numbers_at(db, TOTAL)
     create_user(db, "Reliability Engineer", "engineer")
     token = create_token(db, "Reliability Engineer")
@@ -96,25 +136,22 @@ def test_the_app_and_worker_ride_through_a_database_restart(
             outage_id = publish_outage(db, event_addresses)
             event_id = last_event(db, outage_id)
             assert server.wait_for(lambda s: len(s.received) >= 1250, 90), tail(worker_log)
-            postgres.stop()
-            stopped_at, down_at = utcnow(), time.monotonic()
-            during = _get_all(client)
-            ready_during = client.get("/ready")
-            health_during = client.get("/health")
-            # The worker cannot record: it stops submitting, with at most a window out.
-            wait_for(settled(server), 30, "the worker to stop submitting")
-            at_smsc_while_down = len(message_starts(list(server.received)))
-            time.sleep(max(0.0, down_at + DATABASE_DOWN_SECONDS - time.monotonic()))
-            postgres.start()
-            back = time.monotonic()
+            answers: dict[str, httpx.Response] = {}
+
+            def probe() -> None:
+                answers.update(_get_all(client))
+                answers.update(ready=client.get("/ready"), health=client.get("/health"))
+
+            restart = _restart_mid_send(postgres, server, probe)
+            ready_during, health_during = answers.pop("ready"), answers.pop("health")
+            during = answers
             recovery_s = wait_for(
                 lambda: client.get("/api/v1/outages").status_code == 200, 60,
                 "the API to answer again", 0.1)
             after = _get_all(client)
             wait_for(lambda: _sent(db, event_id) == TOTAL, 120, "every message sent", 0.2)
-            completed_s = time.monotonic() - back
-            recorded_before_stop = sum(
-                1 for d in deliveries_for_event(db, event_id) if d["sent_at"] < stopped_at)
+            completed_s = time.monotonic() - restart.back
+            held = _held(db, event_id, restart)
             # A write through the API works again too: the all-clear goes out.
             resolved = client.post(f"/api/v1/outages/{outage_id}/resolve")
             wait_for(lambda: _sent(db, last_event(db, outage_id)) == TOTAL, 120,
@@ -124,7 +161,6 @@ def test_the_app_and_worker_ride_through_a_database_restart(
     finally:
         worker.stop()
         app.stop()
-        db.dispose()
 
     # Each number gets two messages: the outage notice and the all-clear.
     received = Counter((m["destination"], m["text"]) for m in join_parts(read_log(log_path)))
@@ -133,10 +169,9 @@ def test_the_app_and_worker_ride_through_a_database_restart(
     lost = sum(max(0, 2 - per_number[n]) for n in numbers)
     duplicates = sum(received.values()) - len(received)
     statuses_during = {p: r.status_code for p, r in during.items()}
-    in_doubt = at_smsc_while_down - recorded_before_stop
     figures(
         messages=2 * TOTAL, lost=lost, duplicates=duplicates, window=window,
-        held_while_down=in_doubt, database_down_s=back - down_at,
+        held_while_down=held, database_down_s=restart.back - restart.down_at,
         api_recovery_s=recovery_s, send_completed_after_restart_s=completed_s,
         statuses_during=" ".join(f"{p}:{s}" for p, s in statuses_during.items()),
     )
@@ -145,7 +180,7 @@ def test_the_app_and_worker_ride_through_a_database_restart(
     # What the SMSC accepted while the database was away was held, not sent again, and
     # nothing more was submitted than one window.
     assert "send outcomes held" in worker_log.read_text()
-    assert 0 < in_doubt <= window
+    assert 0 < held <= window
     assert duplicates == 0
     # The engineer API reads the database: a clean 503. Public pages may still be
     # served from the in-memory copy; nothing answers a 500 or a traceback.
@@ -164,11 +199,10 @@ def test_the_app_and_worker_ride_through_a_database_restart(
 
 
 def test_celery_workers_ride_through_a_database_restart_without_sending_twice(
-    postgres: PrivatePostgres, tmp_path: Path, smpp_server_factory: Any, figures: Record
+    postgres: PrivatePostgres, db: Engine, tmp_path: Path, smpp_server_factory: Any,
+    figures: Record,
 ) -> None:
     """The same restart under Celery (two worker processes, each with its own bind)."""
-    db = make_engine(postgres.url)
-    migrate(db)
     event_addresses = numbers_at(db, TOTAL)
     log_path = tmp_path / "smsc.jsonl"
     server = smpp_server_factory(log_path=log_path, receipts=False)
@@ -188,37 +222,28 @@ def test_celery_workers_ride_through_a_database_restart_without_sending_twice(
     try:
         event_id = last_event(db, publish_outage(db, event_addresses))
         assert server.wait_for(lambda s: len(s.received) >= 1250, 120), tail(worker_log)
-        postgres.stop()
-        stopped_at, down_at = utcnow(), time.monotonic()
-        wait_for(settled(server), 30, "the workers to stop submitting")
-        at_smsc_while_down = len(message_starts(list(server.received)))
-        time.sleep(max(0.0, down_at + DATABASE_DOWN_SECONDS - time.monotonic()))
-        postgres.start()
-        back = time.monotonic()
+        restart = _restart_mid_send(postgres, server)
         wait_for(lambda: _sent(db, event_id) == TOTAL, 120, "every message sent", 0.2)
-        completed_s = time.monotonic() - back
-        recorded_before_stop = sum(
-            1 for d in deliveries_for_event(db, event_id) if d["sent_at"] < stopped_at)
+        completed_s = time.monotonic() - restart.back
+        held = _held(db, event_id, restart)
         wait_for(lambda: not pending_outbox(db), 60, "the outbox to empty", 0.2)
         alive = worker.alive()
     finally:
         worker.stop()
         broker.stop()
-        db.dispose()
 
     received = Counter(m["destination"] for m in message_starts(read_log(log_path)))
     lost = TOTAL - len(received)
     duplicates = sum(received.values()) - len(received)
-    in_doubt = at_smsc_while_down - recorded_before_stop
     figures(
-        messages=TOTAL, lost=lost, duplicates=duplicates, window=window,
-        processes=processes, held_while_down=in_doubt, database_down_s=back - down_at,
+        messages=TOTAL, lost=lost, duplicates=duplicates, window=window, processes=processes,
+        held_while_down=held, database_down_s=restart.back - restart.down_at,
         send_completed_after_restart_s=completed_s,
     )
     assert alive, tail(worker_log)
     assert lost == 0
     assert "send outcomes held" in worker_log.read_text()
-    assert 0 < in_doubt <= processes * window
+    assert 0 < held <= processes * window
     assert duplicates == 0
     assert not numbers_in_logs(worker_log)
 
