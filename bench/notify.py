@@ -48,6 +48,7 @@ BARE_ID = "bare-smpplib"  # -1, -2, … per run of the bare loop
 BARE_RUNS = 2  # the best counts: noise on a shared 2-core machine only ever slows a run
 THROUGHPUT_TARGET = 0.8
 FIRST_TARGET = 2.0  # seconds
+CAUSE, TEXTS = "pipe_burst", {"fi": "Vesijohtovuoto", "sv": "Vattenläcka", "en": "Water main leak"}
 
 
 # -- the SMPP server ------------------------------------------------------------------
@@ -170,8 +171,8 @@ def draft_outage(
         starts_at=starts_at,
         estimated_end_at=starts_at + timedelta(hours=3),
         created_by=created_by,
-        cause="pipe_burst",
-        texts={"fi": "Vesijohtovuoto", "sv": "Vattenläcka", "en": "Water main leak"},
+        cause=CAUSE,
+        texts=TEXTS,
         affected={
             "network_version": None,
             "selection": {},
@@ -185,6 +186,38 @@ def draft_outage(
         },
         **more,
     )
+
+
+def parts_per_language() -> dict[str, float]:
+    """Mean SMS parts per message in each language over every message kind of the
+    bench's outage, rendered as the notifier renders it (default settings)."""
+    from dataclasses import replace
+
+    from gis_outage.config import Settings
+    from gis_outage.model import LANGUAGES, Channel, MessageKind, Service
+    from gis_outage.public import localized_cause
+    from notifier.render import MessageContext, RenderConfig, render
+
+    settings = Settings()
+    config = replace(RenderConfig.from_settings(settings), languages=LANGUAGES)
+    now = datetime.now(UTC).replace(microsecond=0)
+    starts = now - timedelta(minutes=10)
+    means = {}
+    for language in LANGUAGES:
+        context = MessageContext(
+            utility_name=settings.utility_name, streets=["Mannerheimintie"], starts_at=starts,
+            ends_at=starts + timedelta(hours=3), previous_ends_at=starts + timedelta(hours=2),
+            resolved_at=now, cause=localized_cause(TEXTS, CAUSE, language),
+            map_url=settings.outage_url(1), website=settings.website,
+            contact_phone=settings.notify.contact_phone, unsubscribe_url=settings.opt_out_url,
+            reference="1", now=now,
+        )  # fmt: skip
+        parts = [
+            render(kind, Service.WATER, language, Channel.SMS, context, config=config).sms
+            for kind in MessageKind
+        ]
+        means[str(language)] = sum(p.fragments for p in parts if p) / len(parts)
+    return means
 
 
 # -- ours -----------------------------------------------------------------------------
@@ -342,6 +375,9 @@ def bench(n: int, window: int, dsn: str | None, timeout: float) -> dict[str, Any
         "throughput_met": ratio >= THROUGHPUT_TARGET,
         "first_met": first is not None and first <= FIRST_TARGET,
         "text_example": ours_messages[0]["text"] if ours_messages else None,
+        "ours_parts_per_message": len(ours_parts) / len(ours_messages) if ours_messages else 0,
+        "bare_parts_per_message": bare["parts"] / bare["messages"] if bare["messages"] else 0,
+        "parts_per_language": parts_per_language(),
     }
 
 
@@ -357,6 +393,14 @@ def print_table(r: dict[str, Any]) -> None:
             f" distinct numbers {r['ours_distinct']:,} of {r['messages']:,})",
         ),
         ("database / window", f"{r['db']} / {r['window']}"),
+        (
+            "mean SMS parts per message (ours / bare)",
+            f"{r['ours_parts_per_message']:.2f} / {r['bare_parts_per_message']:.2f}",
+        ),
+        (
+            "mean SMS parts, every message kind",
+            ", ".join(f"{k} {v:.2f}" for k, v in r["parts_per_language"].items()),
+        ),
         ("ours msg/s (publish → last)", f"{r['ours_msg_s']:,.0f}"),
         ("ours msg/s (first → last)", f"{r['ours_steady_msg_s']:,.0f}"),
         ("ours time to first", s(r["ours_first_s"])),

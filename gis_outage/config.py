@@ -107,6 +107,7 @@ class NotifySettings(Section):
         default="sms", description="Channel for numbers neither mobile nor fixed line"
     )
     min_age: int = 16
+    sms_fold_diacritics: bool = Field(default=False, description="SMS: š → s so lt fits GSM-7")
     # -- policies ----------------------------------------------------------------------
     electricity_min_minutes: float = Field(
         default=3.0, description="Shorter electricity outages are not messaged"

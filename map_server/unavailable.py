@@ -7,23 +7,15 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gis_outage.storage.db import database_unavailable
 
 log = logging.getLogger(__name__)
 
 DETAIL = "The database is unavailable; try again shortly."
 RETRY_AFTER_SECONDS = 5
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """Whether `exc` says the database cannot be reached (not that a query is wrong)."""
-    if isinstance(exc, BaseExceptionGroup):
-        return all(database_unavailable(e) for e in exc.exceptions)
-    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
-        return True
-    return isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
 
 
 class DatabaseUnavailableMiddleware:

@@ -4,15 +4,15 @@ The notification service (`gis_outage.services.notification`) decides what is se
 when; this module does the sending for every worker: the embedded worker's channel
 threads, Celery's send tasks and a one-off `process_event` all call `send_batch`.
 
-Outcomes are recorded as they arrive (not once per batch), so a crash repeats only the
-messages a provider accepted in the moment between its answer and our record of it.
+Outcomes are recorded as they arrive (not once per batch), and no more than a window of
+messages is ever out and unrecorded (`notifier/recorder.py`): a crash repeats at most
+that many, and a database that is away costs no repeat at all.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings
 from gis_outage.links import unsubscribe_url
-from gis_outage.model import Channel, DeliveryStatus, Outcome, is_water_notice
+from gis_outage.model import Channel, DeliveryStatus, is_water_notice
 from gis_outage.public import localized_cause
 from gis_outage.services.notification import (
     EventReport,
@@ -32,12 +32,12 @@ from gis_outage.services.notification import (
     retry_policy,
 )
 from gis_outage.services.policy import Decision, parse_time
-from gis_outage.storage.deliveries import SentParts, record_sends
 from gis_outage.storage.recipients import Finished, claim_deliveries, finish_deliveries
 from gis_outage.storage.schema import utcnow
 
-from .channels.base import Outgoing, SendResult
+from .channels.base import Outgoing
 from .providers import Providers
+from .recorder import Recorder
 from .render import MessageContext, RenderConfig, Rendered, render
 
 log = logging.getLogger(__name__)
@@ -105,78 +105,6 @@ class _Renderer:
         return self.cache[key]
 
 
-class RecordError(RuntimeError):
-    """Send outcomes could not be written; the rows are sent again after their lease."""
-
-
-class _Recorder:
-    """Writes send outcomes on its own thread, a few at a time, while sending goes on.
-
-    Recording as results arrive (not once per batch) is what keeps the repeats after a
-    crash small: only outcomes not yet written are lost, and those messages go again.
-    The thread wakes when `every` outcomes are waiting, or after `wait` seconds with
-    fewer, not once per outcome.
-    """
-
-    def __init__(self, db: Engine, max_attempts: int, every: int = 20, wait: float = 0.01):
-        self.db, self.max_attempts, self.every, self.wait = db, max_attempts, every, wait
-        self.stats = SendStats()
-        self.error: str | None = None
-        self._waiting: list[tuple[dict[str, Any], SendResult]] = []
-        self._outstanding = 0  # outcomes handed over and not yet written
-        self._closing = False
-        self._changed = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="delivery-recorder", daemon=True)
-        self._thread.start()
-
-    def add(self, row: dict[str, Any], result: SendResult) -> None:
-        with self._changed:
-            self._waiting.append((row, result))
-            self._outstanding += 1
-            if len(self._waiting) in (1, self.every):  # the first starts the clock
-                self._changed.notify_all()
-
-    def _run(self) -> None:
-        while True:
-            with self._changed:
-                self._changed.wait_for(lambda: self._closing or self._waiting)
-                self._changed.wait_for(
-                    lambda: self._closing or len(self._waiting) >= self.every, timeout=self.wait
-                )
-                pending, self._waiting = self._waiting, []
-                closing = self._closing
-            self._flush(pending)
-            if closing:
-                with self._changed:
-                    if not self._waiting:
-                        return
-
-    def _flush(self, pending: list[tuple[dict[str, Any], SendResult]]) -> None:
-        if not pending:
-            return
-        rows, results = zip(*pending, strict=True)
-        finished, parts, stats = _finished(list(rows), results, self.max_attempts)
-        try:
-            record_sends(self.db, finished, parts)
-        except Exception as exc:  # the class name only: parameters hold destinations
-            self.error = exc.__class__.__name__
-            log.error("recording %d send outcomes failed: %s", len(finished), self.error)
-        else:
-            self.stats.add(stats)
-        with self._changed:
-            self._outstanding -= len(pending)
-            self._changed.notify_all()
-
-    def close(self) -> SendStats:
-        with self._changed:
-            self._closing = True
-            self._changed.notify_all()
-        self._thread.join()
-        if self.error is not None:
-            raise RecordError(f"recording send outcomes failed: {self.error}")
-        return self.stats
-
-
 def send_batch(
     db: Engine,
     settings: Settings,
@@ -218,9 +146,19 @@ def send_batch(
         )
         for r in claimed
     ]
-    recorder = _Recorder(db, policy.max_attempts, every=settings.notify.record_every)
+    recorder = Recorder(
+        db,
+        policy.max_attempts,
+        limit=settings.notify.smpp_window,
+        every=settings.notify.record_every,
+    )
     try:
-        chain.send(outgoing, lambda i, result: recorder.add(claimed[i], result))
+        chain.send(
+            outgoing,
+            lambda i, result: recorder.add(i, claimed[i], result),
+            admit=recorder.admit,
+            release=recorder.release,
+        )
     finally:
         stats = recorder.close()
     log.info(
@@ -230,31 +168,6 @@ def send_batch(
                "sent": stats.sent, "failed": stats.failed, "retrying": stats.retrying},
     )
     return stats
-
-
-def _finished(
-    claimed: list[dict[str, Any]], results: Iterable[SendResult], max_attempts: int
-) -> tuple[list[Finished], list[SentParts], SendStats]:
-    stats = SendStats()
-    out = []
-    parts = []
-    for row, result in zip(claimed, results, strict=True):
-        if result.outcome is Outcome.ACCEPTED:
-            status = DeliveryStatus.SENT
-            stats.sent += 1
-            if len(result.part_ids) > 1:  # receipts come per part
-                parts.append(SentParts(row["id"], result.provider, result.part_ids))
-        elif result.outcome is Outcome.PERMANENT_FAILURE:
-            status = DeliveryStatus.PERMANENT_FAILURE
-            stats.failed += 1
-        elif row["attempts"] >= max_attempts:
-            status = DeliveryStatus.TECHNICAL_FAILURE  # out of retries
-            stats.failed += 1
-        else:
-            status = DeliveryStatus.TEMPORARY_FAILURE
-            stats.retrying += 1
-        out.append(Finished(row["id"], status.value, result.provider, result.provider_message_id))
-    return out, parts, stats
 
 
 class InlineDispatch:

@@ -25,6 +25,7 @@ from gis_outage.config import NotifySettings, Settings, secret
 from gis_outage.model import Channel
 
 from .channels.base import (
+    Admit,
     DeliveryReceipt,
     InboundMessage,
     Outcome,
@@ -49,16 +50,25 @@ class Provider(Protocol):
 
         `on_result` is called once per item as soon as its result is known (from any
         thread), so the caller can record sends while the rest are still going out.
+        A provider whose class says `admits = True` also takes `admit` (`Admit`) and asks
+        it before each item.
         """
         ...
 
     def close(self) -> None: ...
 
 
-def _each(items: Sequence[Any], send: Callable[[Any], SendResult], on_result) -> list[SendResult]:
+def _each(
+    items: Sequence[Any],
+    send: Callable[[Any], SendResult],
+    on_result: ResultCallback | None,
+    admit: Admit | None = None,
+) -> list[SendResult]:
     """Send one at a time, reporting each result as it comes."""
     results = []
     for index, item in enumerate(items):
+        if admit is not None:
+            admit(index, True)
         result = send(item)
         results.append(result)
         if on_result is not None:
@@ -73,12 +83,17 @@ def _sms(item: Outgoing) -> SmsMessage:
 class SmppProvider:
     """SMS through the SMPP client: submitted pipelined within the client's window."""
 
+    admits = True
+
     def __init__(self, client: Any) -> None:
         self.client = client
         self.name = client.config.name
 
     def send_batch(
-        self, items: Sequence[Outgoing], on_result: ResultCallback | None = None
+        self,
+        items: Sequence[Outgoing],
+        on_result: ResultCallback | None = None,
+        admit: Admit | None = None,
     ) -> list[SendResult]:
         results: dict[int, SendResult] = {}
         done = threading.Condition()
@@ -95,7 +110,9 @@ class SmppProvider:
 
             return record
 
-        self.client.submit_many((_sms(item), callback(i)) for i, item in enumerate(items))
+        self.client.submit_many(
+            ((_sms(item), callback(i)) for i, item in enumerate(items)), admit=admit
+        )
         timeout = self.client.config.response_timeout * 2 + 5
         missing = SendResult(Outcome.TEMPORARY_FAILURE, self.name, error="no response")
         late = []
@@ -119,27 +136,37 @@ class SmppProvider:
 
 
 class HttpSmsProvider:
+    admits = True
+
     def __init__(self, client: Any) -> None:
         self.client = client
         self.name = client.config.name
 
     def send_batch(
-        self, items: Sequence[Outgoing], on_result: ResultCallback | None = None
+        self,
+        items: Sequence[Outgoing],
+        on_result: ResultCallback | None = None,
+        admit: Admit | None = None,
     ) -> list[SendResult]:
-        return _each(items, lambda i: self.client.send(_sms(i)), on_result)
+        return _each(items, lambda i: self.client.send(_sms(i)), on_result, admit)
 
     def close(self) -> None:
         self.client.close()
 
 
 class SmtpProvider:
+    admits = True
+
     def __init__(self, client: Any) -> None:
         self.client = client
         self.name = client.config.name
         self._lock = threading.Lock()  # one SMTP connection: one conversation at a time
 
     def send_batch(
-        self, items: Sequence[Outgoing], on_result: ResultCallback | None = None
+        self,
+        items: Sequence[Outgoing],
+        on_result: ResultCallback | None = None,
+        admit: Admit | None = None,
     ) -> list[SendResult]:
         from .channels.email import EmailContent
 
@@ -156,7 +183,7 @@ class SmtpProvider:
             )
 
         with self._lock:
-            return _each(items, send, on_result)
+            return _each(items, send, on_result, admit)
 
     def close(self) -> None:
         self.client.close()
@@ -191,10 +218,19 @@ class ProviderChain:
         return healthy + [p for p in self.providers if p not in healthy]
 
     def send(
-        self, items: Sequence[Outgoing], on_result: ResultCallback | None = None
+        self,
+        items: Sequence[Outgoing],
+        on_result: ResultCallback | None = None,
+        *,
+        admit: Admit | None = None,
+        release: Callable[[int], None] | None = None,
     ) -> list[SendResult]:
         """Results in order; `on_result` gets each final one (a temporary failure is final
-        only once the last provider has had it)."""
+        only once the last provider has had it).
+
+        `admit(index, block)` is asked before an item goes to a provider that takes it
+        (`admits`); `release(index)` is told when a provider is done with an item that
+        `on_result` does not get (a temporary failure that goes on to the next one)."""
         results: list[SendResult | None] = [None] * len(items)
         todo = list(range(len(items)))
         order = self._order()
@@ -205,13 +241,20 @@ class ProviderChain:
             batch = list(todo)
 
             def forward(k: int, result: SendResult, batch=batch, last=last) -> None:
-                if on_result is not None and (
-                    last or result.outcome is not Outcome.TEMPORARY_FAILURE
-                ):
-                    on_result(batch[k], result)
+                if last or result.outcome is not Outcome.TEMPORARY_FAILURE:
+                    if on_result is not None:
+                        on_result(batch[k], result)
+                elif release is not None:
+                    release(batch[k])
 
             started = time.monotonic()
-            answers = provider.send_batch([items[i] for i in batch], forward)
+            chunk = [items[i] for i in batch]
+            if admit is not None and getattr(provider, "admits", False):
+                answers = provider.send_batch(
+                    chunk, forward, admit=lambda k, block, batch=batch: admit(batch[k], block)
+                )
+            else:
+                answers = provider.send_batch(chunk, forward)
             slow = self._slow(provider, started)
             retry = []
             for index, result in zip(batch, answers, strict=True):

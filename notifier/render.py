@@ -67,6 +67,7 @@ class RenderConfig:
             default_language=settings.default_language,
             languages=tuple(settings.languages),
             override_dir=Path(override) if override else None,
+            sms_fold_diacritics=settings.notify.sms_fold_diacritics,
         )
 
 

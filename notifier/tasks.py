@@ -9,6 +9,7 @@ destination or text ever goes through the broker or into a task log line.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Collection
@@ -23,7 +24,7 @@ from gis_outage.config import Settings, get_settings, secret
 from gis_outage.model import MessageKind
 from gis_outage.services import notification
 from gis_outage.services.policy import Decision, parse_time
-from gis_outage.storage.db import make_engine
+from gis_outage.storage.db import database_unavailable, make_engine
 from gis_outage.storage.deliveries import apply_receipt, count_unmatched_receipt
 from gis_outage.storage.outages import get_event
 from gis_outage.storage.outbox import claim_outbox, get_outbox_row
@@ -35,7 +36,10 @@ from .providers import Providers, build_providers
 from .receipts import destination_digest, digest_test, opt_out_handler, receipt_destination
 from .render import RenderConfig
 
+log = logging.getLogger(__name__)
+
 RECEIPT_RETRY_SECONDS = 2.0
+DATABASE_RETRIES = 300  # a send task waits this many tries (2 s apart) for the database
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
@@ -132,8 +136,9 @@ def _event(event_id: int) -> dict[str, Any]:
     return get_event(_db(), event_id)
 
 
-@app.task(name="notifier.tasks.send_batch")
+@app.task(name="notifier.tasks.send_batch", bind=True, max_retries=None)
 def send_batch(
+    self: Task,
     outbox_id: int | None,
     event_id: int,
     channel: str,
@@ -141,17 +146,28 @@ def send_batch(
     kind: str,
     previous_ends_at: str | None = None,
 ) -> dict[str, int]:
-    """Render and send a batch of one channel's deliveries; the last one closes the event."""
+    """Render and send a batch of one channel's deliveries; the last one closes the event.
+
+    A database that is away when the batch starts (or ends) sends the task back to the
+    queue for a moment later, rather than leaving the batch to the event's next look;
+    while sending, the pipeline holds the outcomes until it is back."""
     db, settings = _db(), _settings()
     decision = Decision(
         "send", "", MessageKind(kind), previous_ends_at=parse_time(previous_ends_at)
     )
     work = [notification.WorkItem(int(i), channel, str(language)) for i, language in items]
-    stats = send_one_batch(
-        db, settings, _event(event_id), decision, channel, work, _providers(),
-        render_config=RenderConfig.from_settings(settings),
-    )
-    notification.close_if_done(db, settings, outbox_id, event_id)
+    try:
+        stats = send_one_batch(
+            db, settings, _event(event_id), decision, channel, work, _providers(),
+            render_config=RenderConfig.from_settings(settings),
+        )
+        notification.close_if_done(db, settings, outbox_id, event_id)
+    except Exception as exc:
+        if not database_unavailable(exc) or self.request.retries >= DATABASE_RETRIES:
+            raise
+        log.warning("database unavailable (%s): a %s batch waits", exc.__class__.__name__,
+                    channel)
+        raise self.retry(countdown=min(2.0, 0.2 * 2 ** self.request.retries)) from None
     return {"sent": stats.sent, "failed": stats.failed, "retrying": stats.retrying}
 
 

@@ -40,6 +40,7 @@ from gis_outage.services.notification import (
     close_if_done,
     handle_outbox_row,
 )
+from gis_outage.storage.db import database_unavailable
 from gis_outage.storage.outbox import claim_outbox, event_outbox_done, release_outbox
 
 from .channels.demo import recent_messages
@@ -64,6 +65,7 @@ class ChannelSenders:
         self._in_flight: set[int] = set()
         self._busy = 0
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._threads = [
             threading.Thread(target=self._run, args=(c,), name=f"sender-{c}", daemon=True)
             for c in self._queues
@@ -95,9 +97,20 @@ class ChannelSenders:
         while (job := jobs.get()) is not None:
             outbox_id, plan, items = job
             try:
-                send_batch(self.db, self.settings, plan.event, plan.decision, channel, items,
-                           self.providers, render_config=self.render_config)
-                close_if_done(self.db, self.settings, outbox_id, plan.event_id)
+                self._until_database(
+                    send_batch,
+                    self.db,
+                    self.settings,
+                    plan.event,
+                    plan.decision,
+                    channel,
+                    items,
+                    self.providers,
+                    render_config=self.render_config,
+                )
+                self._until_database(
+                    close_if_done, self.db, self.settings, outbox_id, plan.event_id
+                )
             except Exception:
                 # Its deliveries stay open and are sent again when the event is next
                 # looked at; the traceback is kept (destinations redacted).
@@ -109,8 +122,24 @@ class ChannelSenders:
             if self.receipts is not None:
                 self.receipts.retry()
 
+    def _until_database(self, work: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+        """Run `work`, again and again while the database is away (a restart): the batch
+        keeps its place instead of waiting for the event's next look."""
+        pause = 0.1
+        while True:
+            try:
+                work(*args, **kwargs)
+                return
+            except Exception as exc:
+                if self._stopping.is_set() or not database_unavailable(exc):
+                    raise
+                log.warning("database unavailable (%s): a batch waits", exc.__class__.__name__)
+            self._stopping.wait(pause)
+            pause = min(pause * 2, 2.0)
+
     def stop(self, timeout: float) -> None:
         """Drop what waits (its rows stay open for the next start), finish what is sent."""
+        self._stopping.set()
         for jobs in self._queues.values():
             with contextlib.suppress(queue.Empty):
                 while True:
@@ -175,8 +204,11 @@ class EmbeddedWorker:
         while not self._stop.is_set():
             try:
                 busy = self.run_once()
-            except Exception:  # the database may be away for a moment
-                log.exception("%s: outbox round failed", self.name)
+            except Exception as exc:
+                if database_unavailable(exc):  # away for a moment: one line, no traceback
+                    log.warning("%s: database unavailable (%s)", self.name, exc.__class__.__name__)
+                else:
+                    log.exception("%s: outbox round failed", self.name)
                 busy = 0
             if not busy:
                 self._wake.wait(self.settings.notify.poll_seconds)

@@ -22,6 +22,8 @@ from .. import phones
 from ..config import Settings
 from ..model import Channel, NumberType, SubscriptionRole
 from ..model import RecipientSource as Source
+from ..municipalities import majority_language
+from ..storage.addresses import municipalities_of
 from ..storage.directory import directory_entries_for
 from ..storage.recipients import opted_out, subscriptions_for
 
@@ -112,6 +114,20 @@ def preview_counts(
     return counts
 
 
+def _local_languages(db: Engine, address_ids: list[str], settings: Settings) -> dict[str, str]:
+    """{address id: the majority language of its municipality} where that is one the
+    utility offers and not its default (gis_outage/municipalities.py): for directory
+    numbers whose extract gives no language."""
+    if not address_ids:
+        return {}
+    out = {}
+    for address, municipality in municipalities_of(db, address_ids).items():
+        language = majority_language(municipality)
+        if language in settings.languages and language != settings.default_language:
+            out[address] = language
+    return out
+
+
 def resolve_for(
     db: Engine,
     *,
@@ -167,7 +183,10 @@ def resolve_for(
     # neighbour's in the same block.
     if notifier.subscription_replaces_directory != "facility":
         replaced = set()
-    for entry in directory_entries_for(db, addresses) if addresses else []:
+    entries = directory_entries_for(db, addresses) if addresses else []
+    local = _local_languages(db, [e["address_id"] for e in entries if not e.get("language")],
+                             settings)
+    for entry in entries:
         if entry["secret"] or (entry["address_id"], entry.get("apartment")) in replaced:
             continue
         if not is_adult(entry["birth_year"], at, notifier.min_age):
@@ -175,7 +194,7 @@ def resolve_for(
         add_phone(
             entry["phone"],
             entry["number_type"],
-            entry.get("language") or default_language,
+            entry.get("language") or local.get(entry["address_id"], default_language),
             entry["address_id"],
             Source.DIRECTORY,
             e164=True,  # the directory import checks the E.164 form

@@ -277,3 +277,15 @@ def address_bounds(bind: Bind) -> tuple[float, float, float, float] | None:
         float(max(b[2] for b in boxes)),
         float(max(b[3] for b in boxes)),
     )
+
+
+def municipalities_of(bind: Bind, ids: Iterable[str]) -> dict[str, str | None]:
+    """{address id: its municipality} for these addresses (ids not found are left out)."""
+    query = sa.select(addresses.c.id, addresses.c.municipality)
+    wanted = sorted(set(ids))
+    found: dict[str, str | None] = {}
+    with read_connection(bind) as conn:
+        for start in range(0, len(wanted), 1000):  # keep IN lists small
+            chunk = wanted[start : start + 1000]
+            found |= dict(conn.execute(query.where(in_values(conn, addresses.c.id, chunk))).all())
+    return found

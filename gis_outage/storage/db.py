@@ -34,6 +34,16 @@ def normalize_url(url: str) -> sa.URL:
     return parsed
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached (a restart, a failover, a lost
+    connection), not that a statement is wrong: what is worth trying again later."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(database_unavailable(e) for e in exc.exceptions)
+    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+        return True
+    return isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url` (`Settings.effective_database_url`)."""
     parsed = normalize_url(url)

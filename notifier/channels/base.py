@@ -6,12 +6,19 @@ a result or message that ends up in a log line or a traceback does not carry it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from gis_outage.model import Outcome, ReceiptStatus
 
 from ..render import Rendered
+
+# `admit(index, block)`: whether message `index` of a batch may go to the provider now;
+# with `block` it waits until it may (and is then always true). The pipeline says no
+# while a window of messages is out and not yet recorded: that bounds what a crash
+# leaves in doubt (see notifier/recorder.py). A provider calls it before each message.
+Admit = Callable[[int, bool], bool]
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from typing import Any
 from smpplib import consts, smpp
 
 from .base import (
+    Admit,
     DeliveryReceipt,
     InboundMessage,
     Outcome,
@@ -220,15 +221,19 @@ class SmppClient:
         """
         self.submit_many([(message, callback)])
 
-    def submit_many(self, messages: Iterable[tuple[SmsMessage, SubmitCallback]]) -> None:
+    def submit_many(
+        self, messages: Iterable[tuple[SmsMessage, SubmitCallback]], admit: Admit | None = None
+    ) -> None:
         """`submit` for many messages, their PDUs written together while the window has
-        room: one write and one wake-up of the SMSC per group instead of per part."""
+        room (one write per group); the k-th waits for `admit(k, …)` (`base.Admit`)."""
         out: list[bytes] = []
         coalesce = self._limiter.rate is None  # a paced bind writes each PDU at its time
-        # A batch's messages share a few texts (one per language): each is encoded once.
-        # Kept for this call only, so no text outlives its batch in memory.
+        # A batch's few texts (one per language) encoded once, kept for this call only.
         encoded: dict[str, tuple[int, tuple[bytes, ...]]] = {}
-        for message, callback in messages:
+        for k, (message, callback) in enumerate(messages):
+            if admit is not None and not admit(k, False):
+                out = self._write(out)  # their answers are what lets this one go
+                admit(k, True)
             if message.text not in encoded:
                 encoded[message.text] = encode_message(message.text)
             for job, index, sequence, pdu in self._prepare(

@@ -22,7 +22,9 @@ from gis_outage.storage.schema import deliveries, outage_events, subscribers, su
 ACTOR = "test-engineer"
 
 
-def add_addresses(db: Engine, ids: Iterable[str], street: str = "Mannerheimintie") -> None:
+def add_addresses(
+    db: Engine, ids: Iterable[str], street: str = "Mannerheimintie", municipality: str = "Helsinki"
+) -> None:
     ids = list(ids)
     frame = gpd.GeoDataFrame(
         {
@@ -30,7 +32,7 @@ def add_addresses(db: Engine, ids: Iterable[str], street: str = "Mannerheimintie
             "street": [street] * len(ids),
             "house_number": [str(i + 1) for i in range(len(ids))],
             "postal_code": ["00100"] * len(ids),
-            "municipality": ["Helsinki"] * len(ids),
+            "municipality": [municipality] * len(ids),
         },
         geometry=[Point(24.94 + i * 1e-4, 60.17) for i in range(len(ids))],
         crs="EPSG:4326",

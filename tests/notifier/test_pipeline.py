@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -588,3 +589,44 @@ def test_receipts_that_arrive_before_the_send_is_recorded_are_kept(
     finally:
         providers.close()
     assert sink.dropped == 0
+
+
+def test_nothing_more_is_submitted_while_sends_cannot_be_recorded(
+    sqlite_engine: Engine, tmp_path: Path, smpp_server: Any
+) -> None:
+    """The embedded default's SQLite held by another writer (a backup, a migration): the
+    sender stops with at most one window submitted and unrecorded, and goes on once it
+    can record, each number once."""
+    db, window = sqlite_engine, 10
+    event_id = last_event(db, publish_outage(db, numbers_at(db, 300)))
+    notifier = notifier_settings(tmp_path, smpp_window=window)
+    client = SmppClient(SmppConfig("127.0.0.1", smpp_server.port, "test", name="smpp",
+                                   window=window, max_per_second=200))
+    providers = Providers({"sms": ProviderChain("sms", [SmppProvider(client)])})
+    sending = threading.Thread(target=process_event, args=(db, notifier, event_id, providers))
+    sending.start()
+    writer = sqlite3.connect(db.url.database, isolation_level=None)
+    try:
+        wait_until(lambda: len(smpp_server.received) >= 50)
+        writer.execute("BEGIN IMMEDIATE")  # the write lock, until the rollback below
+        recorded = statuses(db, event_id)["sent"]  # readers still read (WAL)
+        settled = {"count": -1, "since": time.monotonic()}
+
+        def stopped() -> bool:
+            if len(smpp_server.received) != settled["count"]:
+                settled.update(count=len(smpp_server.received), since=time.monotonic())
+            return time.monotonic() - settled["since"] > 0.5
+
+        wait_until(stopped)
+        at_smsc = len(smpp_server.messages())
+        assert statuses(db, event_id)["sent"] == recorded  # nothing could be written
+    finally:
+        writer.rollback()
+        writer.close()
+        sending.join(60)
+        providers.close()
+    assert 0 < at_smsc - recorded <= window
+    assert at_smsc < 300  # stopped midway
+    counts = Counter(m["destination"] for m in smpp_server.messages())
+    assert len(counts) == 300 and set(counts.values()) == {1}
+    assert statuses(db, event_id)["sent"] == 300

@@ -203,3 +203,30 @@ def test_recipients_of_an_event_and_preview_counts(db: Engine) -> None:
     assert counts == {"sms": 1, "email": 1, "voice": 1}
     assert all(isinstance(v, int) for v in counts.values())  # counts only, nothing personal
     assert "+358" not in repr(found) and "@" not in repr(found)  # repr leaves them out
+
+
+def test_directory_numbers_without_a_language_take_their_municipality_s_majority(
+    db: Engine,
+) -> None:
+    """Korsholm (Mustasaari in Finnish) speaks Swedish in the main; Helsinki does not."""
+    add_addresses(db, ["K1", "K2"], street="Skolvägen", municipality="Korsholm")
+    add_addresses(db, ["M1"], street="Koulutie", municipality=" mustasaari ")
+    add_directory(db, [
+        {"phone": mobile(1), "address_id": "K1", "number_type": "mobile"},
+        {"phone": mobile(2), "address_id": "K2", "number_type": "mobile", "language": "fi"},
+        {"phone": mobile(3), "address_id": "M1", "number_type": "mobile"},
+        {"phone": mobile(4), "address_id": "A1", "number_type": "mobile"},  # Helsinki
+    ])  # fmt: skip
+    found = resolve(db, ["K1", "K2", "M1", "A1"])
+    assert {d: r.language for d, r in found.items()} == {
+        mobile(1): "sv",  # no language in the extract: the municipality's
+        mobile(2): "fi",  # the extract's own language wins
+        mobile(3): "sv",  # by its Finnish name too
+        mobile(4): "fi",  # not in the table: the utility's default
+    }
+    # A utility that offers no Swedish keeps its default language.
+    finnish_only = resolve_for(
+        db, service="water", address_ids=["K1"], at=TODAY,
+        settings=SETTINGS.with_changes(languages=["fi", "en"]),
+    )
+    assert [r.language for r in finnish_only] == ["fi"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gis_outage.config import Settings
 from gis_outage.model import (
     LANGUAGES,
     Channel,
@@ -314,3 +315,21 @@ def test_finnish_notice_texts_read_as_promised() -> None:
                     config=CONFIG).text
     assert lifted.startswith("Helsingin Vesi: Talousveden keittokehotus on päättynyt.")
     assert "Vettä voi taas juoda keittämättä." in lifted
+
+
+def test_folding_is_the_notify_setting_off_by_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """GIS_OUTAGE_NOTIFY_SMS_FOLD_DIACRITICS reaches every renderer through the settings."""
+    monkeypatch.delenv("GIS_OUTAGE_NOTIFY_SMS_FOLD_DIACRITICS", raising=False)
+    kept = replace(RenderConfig.from_settings(Settings(data_dir=tmp_path)), languages=LANGUAGES)
+    monkeypatch.setenv("GIS_OUTAGE_NOTIFY_SMS_FOLD_DIACRITICS", "true")
+    folded = replace(RenderConfig.from_settings(Settings(data_dir=tmp_path)), languages=LANGUAGES)
+    assert (kept.sms_fold_diacritics, folded.sms_fold_diacritics) == (False, True)
+    for kind in MessageKind:
+        as_written = render(kind, Service.WATER, "lt", Channel.SMS, TYPICAL, config=kept)
+        fitted = render(kind, Service.WATER, "lt", Channel.SMS, TYPICAL, config=folded)
+        assert as_written.sms is not None and fitted.sms is not None
+        assert as_written.sms.encoding is Encoding.UCS2, as_written.text
+        assert fitted.sms.encoding is Encoding.GSM7, fitted.text
+        assert fitted.sms.fragments < as_written.sms.fragments, (kind, fitted.sms)

@@ -12,8 +12,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from tests.notifier.conftest import free_port
 from tests.processes import Process, child_env, tail, wait_for
@@ -251,3 +253,16 @@ _TEST_NUMBER = re.compile(r"35840\d{7}")
 def numbers_in_logs(*logs: Path) -> list[str]:
     """Phone numbers that a process wrote to its log: there must be none."""
     return [m for log in logs if log.exists() for m in _TEST_NUMBER.findall(log.read_text())]
+
+
+def settled(server: Any) -> Callable[[], bool]:
+    """A predicate: true once the server's count of received parts held for 0.3 s."""
+    seen = {"count": -1, "since": time.monotonic()}
+
+    def check() -> bool:
+        count = len(server.received)
+        if count != seen["count"]:
+            seen.update(count=count, since=time.monotonic())
+        return time.monotonic() - seen["since"] >= 0.3
+
+    return check

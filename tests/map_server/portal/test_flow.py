@@ -120,11 +120,17 @@ def test_the_apartment_of_a_block_is_asked_and_kept_in_one_form(
     resident.add_address("00100", "Mannerheimintie", "5", phone="040 123 4567", apartment="a12")
     [sub] = subscriptions_of(engine)
     assert sub["apartment"] == "A 12"
+    # The list of subscriptions says which apartment each one is for.
+    listed = resident.get("/portal/me")
+    assert f'{FI["apartment"]}</th>' in listed.text
+    assert f'data-subscription-id="{sub["id"]}"' in listed.text
+    assert 'class="apartment">A 12</td>' in listed.text
     edit = resident.get(f"/portal/me/subscriptions/{sub['id']}")
-    assert 'value="A 12"' in edit.text
+    assert 'value="A 12"' in edit.text and "Mannerheimintie 5 A 12, 00100" in edit.text
     resident.post(f"/portal/me/subscriptions/{sub['id']}",
                   {"phone": "0401234567", "role": "resident", "apartment": "b 3"})
     assert subscriptions_of(engine)[0]["apartment"] == "B 3"
+    assert 'class="apartment">B 3</td>' in resident.get("/portal/me").text
 
 
 @pytest.mark.parametrize(
