@@ -106,6 +106,7 @@ class SmppClient:
         self._sock: socket.socket | None = None
         self._send_lock = threading.Lock()
         self._lock = threading.Lock()  # guards _pending and job state
+        self._connecting = threading.Lock()
         # sequence → (job, part index, sent at, the PDU, times throttled)
         self._pending: dict[int, tuple[_Job, int, float, bytes, int]] = {}
         self._resubmitter = Resubmitter(self._resubmit, name=f"{config.name}-resubmit")
@@ -126,9 +127,12 @@ class SmppClient:
         return self._alive.is_set()
 
     def connect(self) -> None:
-        """Open the TCP connection and bind as a transceiver."""
-        if self.bound:
-            return
+        """Open the TCP connection and bind as a transceiver (once, whoever asks first)."""
+        with self._connecting:
+            if not self.bound:
+                self._connect()
+
+    def _connect(self) -> None:
         cfg = self.config
         try:
             sock = socket.create_connection((cfg.host, cfg.port), timeout=cfg.connect_timeout)
