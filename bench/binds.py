@@ -31,10 +31,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -46,7 +44,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bench.notify import database, prepare, read_parts
+from bench.notify import database, prepare, print_rows, read_parts, report, smpp_server
 
 ROOT = Path(__file__).resolve().parents[1]
 OURS_ID = "gis-outage"
@@ -58,29 +56,9 @@ TARGET = 0.95  # of binds × tps, sustained
 def throttled_smsc(log_path: Path, tps: float) -> Iterator[tuple[int, dict[str, int]]]:
     """The test SMSC as a process, each bind throttled to `tps`; yields its port and a
     dict that holds its submit and throttled counts once it has stopped."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.notifier.smpp_server", "--port", "0",
-         "--log", str(log_path), "--no-receipts", "--throttle", str(tps)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
     counts: dict[str, int] = {}
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        if not line.startswith("listening on "):
-            raise RuntimeError(f"SMPP server did not start: {line!r}")
-        yield int(line.rsplit(":", 1)[1]), counts
-    finally:
-        process.terminate()
-        try:
-            _out, err = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _out, err = process.communicate()
-        for line in err.splitlines():  # "stopped after N submits, M throttled"
-            if line.startswith("stopped after "):
-                words = line.replace(",", "").split()
-                counts.update(submits=int(words[2]), throttled=int(words[4]))
+    with smpp_server(log_path, "--throttle", str(tps), counts=counts) as port:
+        yield port, counts
 
 
 def run_ours(
@@ -260,10 +238,7 @@ def print_table(r: dict[str, Any]) -> None:
         ("target: 0 throttling errors", "met" if r["throttle_met"] else "NOT met"),
         ("target: 0 duplicates, all sent", "met" if r["duplicates_met"] else "NOT met"),
     ]  # fmt: skip
-    width = max(len(k) for k, _ in rows)
-    print()
-    for k, v in rows:
-        print(f"{k:<{width}}  {v}")
+    print_rows(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -284,15 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     n = 10_000 if args.quick else args.messages
     load_before = os.getloadavg()
     result = bench(n, args.binds, args.tps, args.window, args.batch_size, args.db, args.timeout)
-    result["load_before"], result["load_after"] = load_before, os.getloadavg()
-    print_table(result)
-    print(
-        "load average (1/5/15 min) before {:.2f} {:.2f} {:.2f}, after {:.2f} {:.2f} {:.2f}".format(
-            *result["load_before"], *result["load_after"]
-        )
-    )
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    report(result, load_before, print_table, args.json)
     return 0
 
 
