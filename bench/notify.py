@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,8 +55,11 @@ CAUSE, TEXTS = "pipe_burst", {"fi": "Vesijohtovuoto", "sv": "Vattenläcka", "en"
 
 
 @contextlib.contextmanager
-def smpp_server(log_path: Path) -> Iterator[int]:
-    """tests/notifier/smpp_server.py as its own process; yields its port."""
+def smpp_server(
+    log_path: Path, *options: str, counts: dict[str, int] | None = None
+) -> Iterator[int]:
+    """tests/notifier/smpp_server.py as its own process (more `options` on its command
+    line); yields its port. `counts` gets its submits and throttled once it stopped."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -67,9 +70,11 @@ def smpp_server(log_path: Path) -> Iterator[int]:
             "--log",
             str(log_path),
             "--no-receipts",
+            *options,
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
@@ -81,9 +86,14 @@ def smpp_server(log_path: Path) -> Iterator[int]:
     finally:
         process.terminate()
         try:
-            process.wait(10)
+            _out, err = process.communicate(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            _out, err = process.communicate()
+        for line in err.splitlines():  # "stopped after N submits, M throttled"
+            if line.startswith("stopped after ") and counts is not None:
+                words = line.replace(",", "").split()
+                counts.update(submits=int(words[2]), throttled=int(words[4]))
 
 
 def read_parts(log_path: Path) -> list[dict[str, Any]]:
@@ -416,6 +426,11 @@ def print_table(r: dict[str, Any]) -> None:
         (f"target: ratio >= {THROUGHPUT_TARGET:.0%}", "met" if r["throughput_met"] else "NOT met"),
         (f"target: first within {FIRST_TARGET:g} s", "met" if r["first_met"] else "NOT met"),
     ]
+    print_rows(rows)
+
+
+def print_rows(rows: list[tuple[str, str]]) -> None:
+    """Figures as a two-column table after an empty line."""
     width = max(len(k) for k, _ in rows)
     print()
     for k, v in rows:
@@ -456,17 +471,27 @@ def main(argv: list[str] | None = None) -> int:
         args.window = NotifySettings.model_fields["smpp_window"].default
     load_before = os.getloadavg()
     result = bench(n, args.window, args.db, args.timeout)
+    report(result, load_before, print_table, args.json)
+    return 0
+
+
+def report(
+    result: dict[str, Any],
+    load_before: tuple[float, float, float],
+    table: Callable[[dict[str, Any]], None],
+    json_path: Path | None,
+) -> None:
+    """The table, the load average around the run, and the figures as JSON if asked."""
     result["load_before"], result["load_after"] = load_before, os.getloadavg()
-    print_table(result)
+    table(result)
     # Both sides share 2 cores with the server process: other work skews the ratio.
     print(
         "load average (1/5/15 min) before {:.2f} {:.2f} {:.2f}, after {:.2f} {:.2f} {:.2f}".format(
             *result["load_before"], *result["load_after"]
         )
     )
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    return 0
+    if json_path:
+        json_path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

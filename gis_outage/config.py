@@ -17,7 +17,6 @@ prints the effective tree with secrets masked.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from datetime import time, timedelta
 from functools import lru_cache
@@ -30,7 +29,7 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 
 from .model import Channel
 from .settings_text import SettingsError as SettingsError
-from .settings_text import TomlFile, mask_url
+from .settings_text import TomlFile, mask_url, proxy_list
 
 CONFIG_FILE_VARIABLE = "GIS_OUTAGE_CONFIG"
 UnknownNumberPolicy = Literal["sms", "voice", "skip"]
@@ -173,12 +172,22 @@ class NotifySettings(Section):
     smpp_system_id: str = "gis-outage"
     smpp_password: SecretStr = SecretStr("")
     smpp_sender: str = "Notice"
-    smpp_window: int = 10
-    smpp_max_per_second: float | None = None
+    # An SMPP account (smpp2_*: the second's): binds per sending process; per bind a window
+    # and submit_sm/s; the account's rate over all binds and processes (empty: binds × rate).
+    smpp_binds: int = Field(default=1, ge=1, le=64)
+    smpp_window: int = Field(default=10, ge=1)
+    smpp_max_per_second: float | None = Field(default=None, gt=0)
+    smpp_account_max_per_second: float | None = Field(default=None, gt=0)
     smpp2_host: str | None = None  # a second SMPP provider for failover
     smpp2_port: int = 2775
     smpp2_system_id: str = "gis-outage"
     smpp2_password: SecretStr = SecretStr("")
+    smpp2_binds: int = Field(default=1, ge=1, le=64)
+    smpp2_max_per_second: float | None = Field(default=None, gt=0)
+    smpp2_account_max_per_second: float | None = Field(default=None, gt=0)
+    smpp_account_burst_seconds: float = Field(default=0.05, gt=0)  # a burst: 1/20 s of rate
+    rate_limit_url: str | None = Field(default=None, description="Redis keeping accounts' "
+                                       "rates for Celery workers; empty: the broker's if Redis")
     http_sms_url: str | None = None
     http_sms_token: SecretStr | None = None
     smtp_host: str = "127.0.0.1"
@@ -225,8 +234,9 @@ class NotifySettings(Section):
         """
         if channel == Channel.VOICE:
             return self.sip_max_calls
-        if channel == Channel.SMS and self.smpp_max_per_second:
-            paced = int(self.smpp_max_per_second * self.delivery_lease_seconds / 2)
+        rate = self.smpp_account_max_per_second or self.smpp_binds * (self.smpp_max_per_second or 0)
+        if channel == Channel.SMS and rate:
+            paced = int(rate * self.delivery_lease_seconds / 2)
             return max(1, min(self.batch_size, paced))
         return self.batch_size
 
@@ -340,16 +350,7 @@ class SecuritySettings(Section):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxies(cls, value: object) -> object:
-        items = value if isinstance(value, list) else str(value).strip(" []").split(",")
-        items = [str(item).strip(" '\"") for item in items if str(item).strip(" '\"")]
-        for item in items:
-            if item == "*":
-                raise ValueError("'*' would let every client choose its address: name the proxies")
-            try:
-                ipaddress.ip_network(item, strict=False)
-            except ValueError:
-                raise ValueError(f"{item!r} is no IP address or network") from None
-        return items
+        return proxy_list(value)
 
 
 class Settings(BaseSettings):
@@ -490,6 +491,7 @@ class Settings(BaseSettings):
         data = self.model_dump(mode="json")
         for key in ("database_url", "read_database_url", "broker_url"):
             data[key] = mask_url(data[key])
+        data["notify"]["rate_limit_url"] = mask_url(data["notify"]["rate_limit_url"])
         return data
 
 

@@ -3,6 +3,7 @@ the effective settings as one it could read back."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -74,3 +75,17 @@ def mask_url(url: str | None) -> str | None:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return parts._replace(netloc=netloc).geturl()
+
+
+def proxy_list(value: object) -> list[str]:
+    """Trusted proxies from a list or comma-separated text, each an address or network."""
+    items = value if isinstance(value, list) else str(value).strip(" []").split(",")
+    items = [str(item).strip(" '\"") for item in items if str(item).strip(" '\"")]
+    for item in items:
+        if item == "*":
+            raise ValueError("'*' would let every client choose its address: name the proxies")
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"{item!r} is no IP address or network") from None
+    return items

@@ -149,7 +149,9 @@ def send_batch(
     recorder = Recorder(
         db,
         policy.max_attempts,
-        limit=settings.notify.smpp_window,
+        # One window in doubt per bind: each bind keeps its own window full.
+        limit=settings.notify.smpp_window
+        * max(settings.notify.smpp_binds, settings.notify.smpp2_binds),
         every=settings.notify.record_every,
     )
     try:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -81,13 +81,52 @@ def _sms(item: Outgoing) -> SmsMessage:
 
 
 class SmppProvider:
-    """SMS through the SMPP client: submitted pipelined within the client's window."""
+    """SMS through one SMPP account over one or more binds (SMPP clients): each bind
+    takes the batch's next message whenever its window and rate have room, so the binds
+    send in parallel and a slow one takes fewer."""
 
     admits = True
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, *more: Any) -> None:
+        self.clients = [client, *more]
         self.client = client
         self.name = client.config.name
+
+    def _submit(self, messages: Iterator[tuple[SmsMessage, Any]], admit: Admit | None) -> None:
+        if len(self.clients) == 1:
+            self.client.submit_many(messages, admit=admit)
+            return
+        lock = threading.Lock()
+        numbered = enumerate(messages)
+
+        def bind_share() -> tuple[Iterator[tuple[SmsMessage, Any]], Admit | None]:
+            """The messages one bind takes, and `admit` by their place in the batch (a
+            bind counts only its own)."""
+            taken: list[int] = []
+
+            def share() -> Iterator[tuple[SmsMessage, Any]]:
+                while True:
+                    with lock:
+                        item = next(numbered, None)
+                    if item is None:
+                        return
+                    taken.append(item[0])
+                    yield item[1]
+
+            if admit is None:
+                return share(), None
+            return share(), lambda k, block: admit(taken[k], block)
+
+        binds = []
+        for i, c in enumerate(self.clients):
+            share, bind_admit = bind_share()
+            binds.append(threading.Thread(target=c.submit_many, args=(share,),
+                                          kwargs={"admit": bind_admit},
+                                          name=f"{self.name}-bind{i}"))
+        for bind in binds:
+            bind.start()
+        for bind in binds:
+            bind.join()
 
     def send_batch(
         self,
@@ -110,9 +149,7 @@ class SmppProvider:
 
             return record
 
-        self.client.submit_many(
-            ((_sms(item), callback(i)) for i, item in enumerate(items)), admit=admit
-        )
+        self._submit(((_sms(item), callback(i)) for i, item in enumerate(items)), admit)
         timeout = self.client.config.response_timeout * 2 + 5
         missing = SendResult(Outcome.TEMPORARY_FAILURE, self.name, error="no response")
         late = []
@@ -128,11 +165,13 @@ class SmppProvider:
         return [results[i] for i in range(len(items))]
 
     def response_time(self, since: float) -> float:
-        """Seconds the SMSC takes to answer a submit, from answers since `since`."""
-        return self.client.response_time(since)
+        """Seconds the SMSC takes to answer a submit, from answers since `since` (the
+        slowest bind's)."""
+        return max(c.response_time(since) for c in self.clients)
 
     def close(self) -> None:
-        self.client.close()
+        for client in self.clients:
+            client.close()
 
 
 class HttpSmsProvider:
@@ -336,14 +375,23 @@ def build_providers(
     *,
     on_receipt: ReceiptHandler | None = None,
     on_inbound: InboundHandler | None = None,
+    shared_rates: bool = False,
 ) -> Providers:
-    """Provider chains from the settings' provider names (demo, smpp, smpp2, http, smtp, sip)."""
+    """Provider chains from the settings' provider names (demo, smpp, smpp2, http, smtp, sip).
+
+    `shared_rates`: an SMPP account's rate is kept in Redis for every process sending
+    through it (Celery workers), not in this process alone (the embedded worker).
+    """
     notifier = settings.notify
     made: dict[str, Provider] = {}
+    store = rate_store(settings) if shared_rates else None
 
     def provider(name: str) -> Provider:
         if name not in made:
-            made[name] = _make(name, notifier, settings.data_dir, on_receipt, on_inbound)
+            if name in ("smpp", "smpp2"):
+                made[name] = _smpp(name, notifier, store, on_receipt, on_inbound)
+            else:
+                made[name] = _make(name, notifier, settings.data_dir, on_receipt, on_inbound)
         return made[name]
 
     chains = {}
@@ -359,6 +407,58 @@ def build_providers(
     return Providers(chains)
 
 
+def rate_store(settings: Settings) -> str | None:
+    """The Redis URL that keeps SMPP accounts' rates for all processes, if any."""
+    url = settings.notify.rate_limit_url or settings.broker_url or ""
+    return url if url.startswith(("redis://", "rediss://", "unix://")) else None
+
+
+def _smpp(
+    name: str,
+    s: NotifySettings,
+    store: str | None,
+    on_receipt: ReceiptHandler | None,
+    on_inbound: InboundHandler | None,
+) -> Provider:
+    """An SMPP account's binds, paced each at its own rate and together at the account's."""
+    from .channels.ratelimit import Limiter, RateLimiter, shared_limiter
+    from .channels.smpp import SmppClient, SmppConfig
+
+    second = name == "smpp2"
+    if second and not s.smpp2_host:
+        raise ValueError("provider smpp2 needs GIS_OUTAGE_NOTIFY_SMPP2_HOST")
+    binds = s.smpp2_binds if second else s.smpp_binds
+    rate = s.smpp2_max_per_second if second else s.smpp_max_per_second
+    account_rate = s.smpp2_account_max_per_second if second else s.smpp_account_max_per_second
+    account_rate = account_rate or (binds * rate if rate else None)
+    host = (s.smpp2_host if second else s.smpp_host) or ""
+    port = s.smpp2_port if second else s.smpp_port
+    system_id = s.smpp2_system_id if second else s.smpp_system_id
+    config = SmppConfig(
+        host=host,
+        port=port,
+        system_id=system_id,
+        password=secret(s.smpp2_password if second else s.smpp_password) or "",
+        sender=s.smpp_sender,
+        window=s.smpp_window,
+        max_per_second=rate,
+        name=name,
+    )
+    account: Limiter | None = None
+    if account_rate and (binds > 1 or store or account_rate != rate):
+        burst = max(1.0, account_rate * s.smpp_account_burst_seconds)
+        if store:
+            key = f"gis-outage:smpp-rate:{system_id}@{host}:{port}"
+            account = shared_limiter(store, key, account_rate, burst)
+        else:
+            account = RateLimiter(account_rate, burst)
+    clients = [
+        SmppClient(config, on_receipt=on_receipt, on_inbound=on_inbound, account=account)
+        for _ in range(binds)
+    ]
+    return SmppProvider(*clients)
+
+
 def _make(
     name: str,
     s: NotifySettings,
@@ -370,23 +470,6 @@ def _make(
         from .channels.demo import DemoProvider
 
         return DemoProvider(data_dir, voice_audio=s.demo_voice_audio)
-    if name in ("smpp", "smpp2"):
-        from .channels.smpp import SmppClient, SmppConfig
-
-        second = name == "smpp2"
-        if second and not s.smpp2_host:
-            raise ValueError("provider smpp2 needs GIS_OUTAGE_NOTIFY_SMPP2_HOST")
-        config = SmppConfig(
-            host=(s.smpp2_host if second else s.smpp_host) or "",
-            port=s.smpp2_port if second else s.smpp_port,
-            system_id=s.smpp2_system_id if second else s.smpp_system_id,
-            password=secret(s.smpp2_password if second else s.smpp_password) or "",
-            sender=s.smpp_sender,
-            window=s.smpp_window,
-            max_per_second=s.smpp_max_per_second,
-            name=name,
-        )
-        return SmppProvider(SmppClient(config, on_receipt=on_receipt, on_inbound=on_inbound))
     if name == "http":
         from .channels.http_sms import HttpSmsClient, HttpSmsConfig
 

@@ -66,6 +66,7 @@ def _providers() -> Providers:
                 settings,
                 on_receipt=_queue_receipt,
                 on_inbound=opt_out_handler(db, settings.default_region),
+                shared_rates=True,  # every worker process sends through the same accounts
             )
         return _state["providers"]
 

@@ -53,7 +53,12 @@ log = logging.getLogger(__name__)
 
 
 class ChannelSenders:
-    """One sender thread per channel, each working through its own queue of batches."""
+    """One sender thread per channel, each working through its own queue of batches.
+
+    SMS over several binds gets two: one claims and renders the next batch while the
+    other's last messages go out, so the binds never wait between batches (the binds'
+    windows and rates hold for both).
+    """
 
     fresh_grace: timedelta | None = None  # what is queued here is known exactly
 
@@ -66,9 +71,13 @@ class ChannelSenders:
         self._busy = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._count = {c: 1 for c in self._queues}
+        if settings.notify.smpp_binds > 1:
+            self._count[Channel.SMS.value] = 2
         self._threads = [
-            threading.Thread(target=self._run, args=(c,), name=f"sender-{c}", daemon=True)
-            for c in self._queues
+            threading.Thread(target=self._run, args=(c,), name=f"sender-{c}-{k}", daemon=True)
+            for c, count in self._count.items()
+            for k in range(count)
         ]
         for thread in self._threads:
             thread.start()
@@ -140,13 +149,14 @@ class ChannelSenders:
     def stop(self, timeout: float) -> None:
         """Drop what waits (its rows stay open for the next start), finish what is sent."""
         self._stopping.set()
-        for jobs in self._queues.values():
+        for channel, jobs in self._queues.items():
             with contextlib.suppress(queue.Empty):
                 while True:
                     jobs.get_nowait()
                     with self._lock:
                         self._busy -= 1
-            jobs.put(None)
+            for _thread in range(self._count[channel]):
+                jobs.put(None)
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))

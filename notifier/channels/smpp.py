@@ -4,7 +4,10 @@ The socket, framing and threads are ours rather than smpplib.Client's: its send/
 helpers log every PDU in hex at DEBUG level, numbers and bind password included, and
 read one PDU per call. One reader thread parses what arrives; callers submit from any
 thread. At most `window` submit_sm wait for their response at once, and a token bucket
-keeps to `max_per_second` submit_sm PDUs (the unit providers count).
+keeps to `max_per_second` submit_sm PDUs (the unit providers count); several binds of
+one provider account also share the account's bucket (`account`, see `smpp_binds`).
+A submit_sm the SMSC answers ESME_RTHROTTLED was not taken: the bind holds off and the
+same part goes again, up to `throttle_retries` times, keeping its place in the window.
 
 Callbacks (`on_receipt`, `on_inbound`, and the per-message result callback) run on the
 reader thread and must return quickly. When a receipt or inbound callback raises, the
@@ -36,20 +39,20 @@ from .base import (
     Outcome,
     SendResult,
     SmsMessage,
-    opt_out_keyword,
 )
-from .ratelimit import RateLimiter
+from .ratelimit import Limiter, RateLimiter
+from .smpp_inbound import handle_deliver_sm
 from .smpp_protocol import (
     BIND_TRANSCEIVER_RESP,
     DELIVER_SM,
     ENQUIRE_LINK,
-    ESM_RECEIPT,
     ESM_UDHI,
     GENERIC_NACK,
     PDU_HEADER,
     SUBMIT_SM,
     SUBMIT_SM_RESP,
     TEMPORARY_ERRORS,
+    THROTTLED,
     UNBIND,
     UNBIND_RESP,
     SequenceNumbers,
@@ -57,16 +60,17 @@ from .smpp_protocol import (
     SmppError,
     destination_address,
     encode_message,
-    message_text_of,
-    pdu_text,
-    receipt_from,
+    read_pdu,
     source_address,
     submit_tail,
 )
+from .smpp_retry import Resubmitter
 
 log = logging.getLogger(__name__)
 
 SubmitCallback = Callable[[SmsMessage, SendResult], None]
+
+
 class _Job:
     """One message: its parts' message ids as the responses arrive."""
 
@@ -89,8 +93,10 @@ class SmppClient:
         *,
         on_receipt: Callable[[DeliveryReceipt], None] | None = None,
         on_inbound: Callable[[InboundMessage], None] | None = None,
+        account: Limiter | None = None,
     ) -> None:
         self.config = config
+        self.account = account  # the provider account's rate, shared by its binds
         self.on_receipt = on_receipt
         self.on_inbound = on_inbound
         self._source = source_address(config.sender)
@@ -101,7 +107,10 @@ class SmppClient:
         self._sock: socket.socket | None = None
         self._send_lock = threading.Lock()
         self._lock = threading.Lock()  # guards _pending and job state
-        self._pending: dict[int, tuple[_Job, int, float]] = {}
+        self._connecting = threading.Lock()
+        # sequence → (job, part index, sent at, the PDU, times throttled)
+        self._pending: dict[int, tuple[_Job, int, float, bytes, int]] = {}
+        self._resubmitter = Resubmitter(self._resubmit, name=f"{config.name}-resubmit")
         self._window = threading.Semaphore(config.window)
         self._alive = threading.Event()
         self._unbound = threading.Event()
@@ -110,6 +119,7 @@ class SmppClient:
         # (answered at, seconds from submit_sm to its response) of the latest answers
         self._answers: collections.deque[tuple[float, float]] = collections.deque(maxlen=50)
         self.submitted = 0  # submit_sm PDUs written, for reports and tests
+        self.throttled = 0  # of them answered ESME_RTHROTTLED and sent again
 
     # -- connection ------------------------------------------------------------------
 
@@ -118,9 +128,12 @@ class SmppClient:
         return self._alive.is_set()
 
     def connect(self) -> None:
-        """Open the TCP connection and bind as a transceiver."""
-        if self.bound:
-            return
+        """Open the TCP connection and bind as a transceiver (once, whoever asks first)."""
+        with self._connecting:
+            if not self.bound:
+                self._connect()
+
+    def _connect(self) -> None:
         cfg = self.config
         try:
             sock = socket.create_connection((cfg.host, cfg.port), timeout=cfg.connect_timeout)
@@ -136,7 +149,7 @@ class SmppClient:
         try:
             sock.sendall(bind.generate())
             while True:
-                raw = self._read_one(sock, buffer)
+                raw = read_pdu(sock, buffer)
                 command, status = struct.unpack(">LL", raw[4:12])
                 if command in (BIND_TRANSCEIVER_RESP, GENERIC_NACK):
                     break
@@ -156,20 +169,6 @@ class SmppClient:
         )
         self._reader.start()
         log.info("%s: bound to %s:%s", cfg.name, cfg.host, cfg.port)
-
-    @staticmethod
-    def _read_one(sock: socket.socket, buffer: bytearray) -> bytes:
-        while True:
-            if len(buffer) >= 4:
-                length = int.from_bytes(buffer[:4], "big")
-                if len(buffer) >= length:
-                    raw = bytes(buffer[:length])
-                    del buffer[:length]
-                    return raw
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed by peer")
-            buffer += chunk
 
     def close(self, drain_timeout: float = 5.0) -> None:
         """Wait for outstanding responses (up to drain_timeout), unbind and disconnect."""
@@ -245,10 +244,10 @@ class SmppClient:
                         self._part_failed(job, index, Outcome.TEMPORARY_FAILURE,
                                           "connection lost")
                         continue
-                self._limiter.acquire()
+                self._pace()
                 # Registered before writing: the response may arrive before the write returns.
                 with self._lock:
-                    self._pending[sequence] = (job, index, time.monotonic())
+                    self._pending[sequence] = (job, index, time.monotonic(), pdu, 0)
                 if not self._alive.is_set():
                     # Lost after the window check: the reader that failed what was
                     # pending has gone, so nothing else would ever answer this part.
@@ -258,6 +257,27 @@ class SmppClient:
                 if not coalesce:
                     out = self._write(out)
         self._write(out)
+
+    def _pace(self) -> None:
+        self._limiter.acquire()
+        if self.account is not None:
+            self.account.acquire()
+
+    def _resubmit(self, job: _Job, index: int, pdu: bytes, tries: int) -> None:
+        """Send a throttled part again (on the resubmitter's thread), in its window slot."""
+        if not self._alive.is_set():
+            self._part_failed(job, index, Outcome.TEMPORARY_FAILURE, "connection lost")
+            self._window.release()
+            return
+        self._pace()
+        sequence = self._sequence.next_sequence()
+        pdu = PDU_HEADER.pack(len(pdu), SUBMIT_SM, 0, sequence) + pdu[16:]
+        with self._lock:
+            self._pending[sequence] = (job, index, time.monotonic(), pdu, tries)
+        if not self._alive.is_set():
+            self._fail_pending("connection lost")
+            return
+        self._write([pdu])
 
     def _prepare(
         self,
@@ -334,7 +354,7 @@ class SmppClient:
         now = time.monotonic()
         recent = [seconds for at, seconds in list(self._answers) if at >= since]
         with self._lock:
-            oldest = min((sent for _j, _i, sent in self._pending.values()), default=now)
+            oldest = min((entry[2] for entry in self._pending.values()), default=now)
         mean = sum(recent) / len(recent) if recent else 0.0
         return max(mean, now - oldest if oldest >= since else 0.0)
 
@@ -400,7 +420,8 @@ class SmppClient:
     def _fail_pending(self, error: str) -> None:
         with self._lock:
             pending, self._pending = self._pending, {}
-        for job, index, _sent in pending.values():
+        waiting = self._resubmitter.clear()
+        for job, index, *_rest in [*pending.values(), *waiting]:
             self._part_failed(job, index, Outcome.TEMPORARY_FAILURE, error)
             self._window.release()
 
@@ -441,9 +462,9 @@ class SmppClient:
     def _expire(self, now: float) -> None:
         limit = self.config.response_timeout
         with self._lock:
-            late = [seq for seq, (_j, _i, sent) in self._pending.items() if now - sent > limit]
+            late = [seq for seq, entry in self._pending.items() if now - entry[2] > limit]
             expired = [self._pending.pop(seq) for seq in late]
-        for job, index, _sent in expired:
+        for job, index, *_rest in expired:
             # The SMSC may still have taken it; the outbox treats this as "unknown, retry".
             self._part_failed(job, index, Outcome.TEMPORARY_FAILURE, "no response in time")
             self._window.release()
@@ -455,10 +476,18 @@ class SmppClient:
                 entry = self._pending.pop(sequence, None)
             if entry is None:
                 return  # answered after it timed out; already reported
-            self._window.release()
-            job, index, sent = entry
+            job, index, sent, pdu, tries = entry
             answered = time.monotonic()
             self._answers.append((answered, answered - sent))
+            if status == THROTTLED and tries < self.config.throttle_retries:
+                # Not taken: hold this bind off and send the same part again later,
+                # still in its window slot.
+                backoff = min(self.config.throttle_backoff * 2**tries, 2.0)
+                self._limiter.hold(backoff)
+                self.throttled += 1
+                self._resubmitter.add(backoff, job, index, pdu, tries + 1)
+                return
+            self._window.release()
             if status == consts.SMPP_ESME_ROK and command == SUBMIT_SM_RESP:
                 message_id = raw[16:].split(b"\0", 1)[0].decode("latin-1")  # a C string
                 self._part_done(job, index, message_id)
@@ -488,33 +517,7 @@ class SmppClient:
         self._send(pdu)
 
     def _deliver_sm(self, raw: bytes, sequence: int) -> None:
-        status = consts.SMPP_ESME_ROK
-        try:
-            pdu = self._parse(raw)
-            esm_class = pdu.esm_class or 0
-            if esm_class & 0x3C == ESM_RECEIPT:
-                receipt = receipt_from(pdu, self.config.name)
-                if receipt is None:
-                    log.warning("%s: receipt without id or state", self.config.name)
-                elif self.on_receipt is not None:
-                    self.on_receipt(receipt)
-            else:
-                text = message_text_of(pdu.short_message or b"", pdu.data_coding or 0, esm_class)
-                inbound = InboundMessage(
-                    provider=self.config.name,
-                    source=pdu_text(pdu.source_addr),
-                    destination=pdu_text(pdu.destination_addr),
-                    text=text,
-                    opt_out_keyword=opt_out_keyword(text, self.config.opt_out_keywords),
-                )
-                log.info(
-                    "%s: inbound message%s", self.config.name,
-                    " (opt-out)" if inbound.is_opt_out else "",
-                )
-                if self.on_inbound is not None:
-                    self.on_inbound(inbound)
-        except Exception:
-            # Not recorded: let the SMSC deliver it again rather than lose it.
-            log.exception("%s: deliver_sm not handled", self.config.name)
-            status = consts.SMPP_ESME_RX_T_APPN
+        status = handle_deliver_sm(
+            raw, self._parse, self.config, self.on_receipt, self.on_inbound
+        )
         self._respond("deliver_sm_resp", sequence, status)

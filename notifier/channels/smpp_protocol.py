@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import socket
 import struct
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ ENQUIRE_LINK_RESP = 0x80000015
 UNBIND = 0x00000006
 UNBIND_RESP = 0x80000006
 GENERIC_NACK = 0x80000000
+THROTTLED = consts.SMPP_ESME_RTHROTTLED
 BIND_TRANSCEIVER_RESP = 0x80000009
 
 ESM_UDHI = 0x40
@@ -66,7 +68,9 @@ class SmppConfig:
     source_ton: int | None = None  # override what the sender's form implies
     source_npi: int | None = None
     window: int = 10
-    max_per_second: float | None = None
+    max_per_second: float | None = None  # this bind's submit_sm per second
+    throttle_retries: int = 8  # ESME_RTHROTTLED: the part goes again this many times
+    throttle_backoff: float = 0.05  # seconds before the first retry; doubles, at most 2 s
     registered_delivery: bool = True
     response_timeout: float = 10.0
     enquire_link_interval: float = 30.0
@@ -179,3 +183,18 @@ def receipt_from(pdu: object, provider: str) -> DeliveryReceipt | None:
         done_at=receipt_time_of(fields.get("done date")),
         destination=pdu_text(getattr(pdu, "source_addr", None)) or None,
     )
+
+
+def read_pdu(sock: socket.socket, buffer: bytearray) -> bytes:
+    """The next whole PDU from `buffer`, reading the socket for more as needed."""
+    while True:
+        if len(buffer) >= 4:
+            length = int.from_bytes(buffer[:4], "big")
+            if len(buffer) >= length:
+                raw = bytes(buffer[:length])
+                del buffer[:length]
+                return raw
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed by peer")
+        buffer += chunk

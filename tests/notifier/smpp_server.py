@@ -9,7 +9,10 @@ sends delivery receipts (deliver_sm, esm_class 0x04, 'id:… stat:DELIVRD …'),
 part of a concatenated message as operators do, and can send mobile-originated
 messages. It can reject submits (all, or per destination), fail the receipt of one
 part, and delay responses and receipts (`config.response_delay` may be changed while
-it runs: an SMSC that turns slow).
+it runs: an SMSC that turns slow). With `throttle_per_second` it keeps each bind to that
+submit rate as operators do (a token bucket per bind holding `throttle_burst` submits):
+a submit_sm above it is answered ESME_RTHROTTLED, not accepted, and counted in
+`throttled`.
 
 Each accepted part is appended as one JSON line to the log file *before* its
 submit_sm_resp is written to the socket, with one write() per batch of PDUs: whatever
@@ -45,6 +48,7 @@ SUBMIT_SM, DELIVER_SM, UNBIND, ENQUIRE_LINK = 0x04, 0x05, 0x06, 0x15
 RESP = 0x80000000
 GENERIC_NACK = 0x80000000
 ESME_ROK, ESME_RINVCMDID, ESME_RINVBNDSTS, ESME_RBINDFAIL = 0x00, 0x03, 0x04, 0x0D
+ESME_RTHROTTLED = 0x58
 TLV_MESSAGE_PAYLOAD, TLV_RECEIPTED_MESSAGE_ID, TLV_MESSAGE_STATE = 0x0424, 0x001E, 0x0427
 MESSAGE_STATES = {"ENROUTE": 1, "DELIVRD": 2, "EXPIRED": 3, "DELETED": 4, "UNDELIV": 5,
                   "ACCEPTD": 6, "UNKNOWN": 7, "REJECTD": 8}
@@ -133,6 +137,8 @@ class ServerConfig:
     part_receipt_stats: dict[tuple[str, int], str] = field(default_factory=dict)
     receipt_tlvs: bool = False  # also send receipted_message_id / message_state TLVs
     keep_records: bool = True  # off for long benchmarks: count only
+    throttle_per_second: float | None = None  # per bind; above it: ESME_RTHROTTLED
+    throttle_burst: float | None = None  # submits a bind may send at once; None: 1/5 s worth
 
 
 class _Session(asyncio.Protocol):
@@ -144,6 +150,24 @@ class _Session(asyncio.Protocol):
         self.system_id = ""
         self.sequence = itertools.count(1)
         self.in_flight = 0
+        self.number = next(server.session_numbers)  # which bind a record came through
+        rate = server.config.throttle_per_second
+        burst = server.config.throttle_burst
+        self.burst = burst if burst is not None else max(1.0, (rate or 0) / 5)
+        self.tokens, self.refilled = self.burst, time.monotonic()
+
+    def throttled(self) -> bool:
+        """Whether this submit is above the bind's rate (and so refused)."""
+        rate = self.server.config.throttle_per_second
+        if rate is None:
+            return False
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.refilled) * rate)
+        self.refilled = now
+        if self.tokens < 1:
+            return True
+        self.tokens -= 1
+        return False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -219,6 +243,9 @@ class _Session(asyncio.Protocol):
             server.submits += 1
             status = server.config.reject_status or server.config.reject_destinations.get(
                 record["destination"], ESME_ROK)
+            if not status and self.throttled():
+                status = ESME_RTHROTTLED
+                server.throttled += 1
             if status:
                 server.rejected += 1
                 response = _pdu(SUBMIT_SM | RESP, status, sequence, b"\0")
@@ -269,7 +296,7 @@ class _Session(asyncio.Protocol):
             "source_npi": source_npi, "destination": destination, "dest_ton": dest_ton,
             "dest_npi": dest_npi, "esm_class": esm_class, "data_coding": data_coding,
             "registered_delivery": registered_delivery, "udh": udh, "text": text,
-            "octets": len(message), "received_at": time.time(),
+            "octets": len(message), "received_at": time.time(), "bind": self.number,
         }
 
     def deliver(self, source: str, destination: str, esm_class: int, data_coding: int,
@@ -288,7 +315,8 @@ class SmppServer:
         self.sessions: set[_Session] = set()
         self.message_ids = itertools.count(1)
         self.received: list[dict[str, Any]] = []
-        self.submits = self.rejected = self.binds = self.receipts_sent = 0
+        self.submits = self.rejected = self.binds = self.receipts_sent = self.throttled = 0
+        self.session_numbers = itertools.count(1)
         self.max_in_flight = 0
         self.deliver_responses: list[int] = []
         self.port = self.config.port
@@ -477,12 +505,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-receipts", action="store_true")
     parser.add_argument("--receipt-delay", type=float, default=0.0)
     parser.add_argument("--receipt-stat", default="DELIVRD")
+    parser.add_argument("--throttle", type=float, help="submits per second per bind")
+    parser.add_argument("--throttle-burst", type=float, help="submits a bind may send at once")
     args = parser.parse_args(argv)
     server = SmppServer(ServerConfig(
         host=args.host, port=args.port, log_path=args.log, system_id=args.system_id,
         password=args.password, response_delay=args.response_delay,
         reject_status=args.reject_status, receipts=not args.no_receipts,
         receipt_delay=args.receipt_delay, receipt_stat=args.receipt_stat, keep_records=False,
+        throttle_per_second=args.throttle, throttle_burst=args.throttle_burst,
     ))
 
     async def run() -> None:
@@ -496,7 +527,8 @@ def main(argv: list[str] | None = None) -> None:
             loop.add_signal_handler(sig, task.cancel)
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        print(f"stopped after {server.submits} submits", file=sys.stderr, flush=True)
+        print(f"stopped after {server.submits} submits, {server.throttled} throttled",
+              file=sys.stderr, flush=True)
 
     asyncio.run(run())
 
