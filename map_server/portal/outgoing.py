@@ -1,4 +1,4 @@
-"""What the portal sends (PINs, verification and opt-out links) and the rate limits
+"""What the portal sends (PINs, codes that prove an address, opt-out links) and the rate limits
 that guard each send. Buckets are keyed hashes: the rate table holds no numbers."""
 
 from __future__ import annotations
@@ -123,13 +123,20 @@ def wait_minutes(p: Portal, destination: str, limits: list[RateLimit]) -> int:
     return max(1, math.ceil(wait.total_seconds() / 60))
 
 
-def send_pin(p: Portal, channel: Channel, destination: str, pin: str, lang: str) -> bool:
+def send_pin(
+    p: Portal, channel: Channel, destination: str, pin: str, lang: str, *, proof: bool = False
+) -> bool:
+    """Send a PIN: to log in, or with `proof` to prove an address added to an account
+    (that mail says someone asked to add the address, and to ignore it otherwise)."""
     t = strings(lang)
     minutes = int(p.config.pin_minutes)
     values = {"utility": p.settings.utility_name, "pin": pin, "minutes": minutes}
     subject = None
     if channel is Channel.VOICE:
         body = t["pin_voice"].format(**values, digits=", ".join(pin))
+    elif channel is Channel.EMAIL and proof:
+        subject = t["proof_email_subject"].format(**values)
+        body = t["proof_email_text"].format(**values)
     elif channel is Channel.EMAIL:
         subject = t["pin_subject"].format(**values)
         body = t["pin_email"].format(**values)
@@ -144,25 +151,8 @@ def link_url(p: Portal, path: str, token: str) -> str:
     return f"{p.settings.public_url}/portal/{path}/{token}"
 
 
-def send_link(
-    p: Portal,
-    request: Request,
-    purpose: str,
-    email: str,
-    lang: str,
-    subscriber_id: int | None = None,
-    *,
-    unless_sent_within: timedelta | None = None,
-) -> bool | None:
-    """E-mail a signed link ("verify" or "unsubscribe"); None when rate-limited.
-
-    With `unless_sent_within`, a link sent to the address that recently counts as this
-    one (saving an address right after registering does not mail a second link).
-    """
-    if unless_sent_within is not None and count_events(
-        p.db, bucket(p, "link", email), unless_sent_within
-    ):
-        return True
+def send_link(p: Portal, request: Request, email: str, lang: str) -> bool | None:
+    """E-mail a signed opt-out link; None when rate-limited."""
     limits = [
         RateLimit("destination", bucket(p, "link", email), p.config.links_per_destination_day, DAY),
         RateLimit(
@@ -173,15 +163,10 @@ def send_link(
     if take_rate_limits(p.db, limits) is not None:
         return None
     t = strings(lang)
-    token = p.links.make(purpose, email, subscriber_id)
-    days = int(p.config.link_days)
-    values = {"utility": p.settings.utility_name, "days": days}
-    if purpose == "verify":
-        subject = t["verify_subject"].format(**values)
-        body = t["verify_email_text"].format(**values, url=link_url(p, "verify", token))
-    else:
-        subject = t["unsubscribe_subject"].format(**values)
-        body = t["unsubscribe_email_text"].format(**values, url=link_url(p, "unsubscribe", token))
+    token = p.links.make("unsubscribe", email)
+    values = {"utility": p.settings.utility_name, "days": int(p.config.unsubscribe_link_days)}
+    subject = t["unsubscribe_subject"].format(**values)
+    body = t["unsubscribe_email_text"].format(**values, url=link_url(p, "unsubscribe", token))
     return p.sender.send(
         Channel.EMAIL, email, body, language=lang, kind=PortalMessage.LINK, subject=subject
     )
