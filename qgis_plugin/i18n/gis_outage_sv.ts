@@ -386,8 +386,12 @@
             <translation>Inget är valt: spåra först ett urval eller ett område.</translation>
         </message>
         <message>
-            <source>The cause is longer than 500 characters.</source>
-            <translation>Orsaken är längre än 500 tecken.</translation>
+            <source>The cause is longer than {n} characters.</source>
+            <translation>Orsaken är längre än {n} tecken.</translation>
+        </message>
+        <message>
+            <source>A message text is longer than {n} characters.</source>
+            <translation>En meddelandetext är längre än {n} tecken.</translation>
         </message>
         <message>
             <source>Load network GeoPackage…</source>
