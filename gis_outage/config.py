@@ -282,15 +282,16 @@ class PortalSettings(Section):
     pins_per_destination_15min: int = 3
     pins_per_destination_day: int = 8
     pins_per_client_hour: int = 20
+    failed_pins_per_client_day: int = Field(
+        default=10, description="Wrong PINs a day for one destination from one client"
+    )
     failed_pins_per_destination_day: int = Field(
-        default=10, description="After this many wrong PINs a destination is locked for a day"
+        default=30, description="Wrong PINs a day for one destination from all clients"
     )
     proof_resend_minutes: float = Field(
         default=2.0, description="A new code to a number or e-mail added in the portal after"
     )
-    links_per_destination_day: int = Field(
-        default=5, description="Opt-out link e-mails per address per day"
-    )
+    links_per_destination_day: int = Field(default=5, description="Opt-out mails per address a day")
     session_idle_minutes: float = 30.0
     session_max_hours: float = 12.0
     unsubscribe_link_days: float = Field(

@@ -72,9 +72,10 @@ def start(request: Request, form: Form) -> Response:
         context = {"values": typed, "errors": data.errors}
         return render(request, "portal/start.html", context, status=400)
     destination, channel = data.pin_target()
-    limits = pin_limits(p, destination, client_address(request))
-    if locked_out(p, destination) or take_rate_limits(p.db, limits):
-        minutes = wait_minutes(p, destination, limits)
+    client = client_address(request)
+    limits = pin_limits(p, destination, client)
+    if locked_out(p, destination, client) or take_rate_limits(p.db, limits):
+        minutes = wait_minutes(p, destination, client, limits)
         context = {"values": typed, "errors": {}, "notice": "too_many_wait", "minutes": minutes}
         response = render(request, "portal/start.html", context, status=429)
         response.headers["Retry-After"] = str(minutes * 60)
@@ -120,7 +121,7 @@ def pin_page(request: Request) -> Response:
 def check_pin_route(request: Request, form: Form) -> Response:
     p = portal(request)
     token, challenge = _challenge(request)
-    outcome = check_pin(p, token, challenge, text(form, "pin"))
+    outcome = check_pin(p, token, challenge, text(form, "pin"), client_address(request))
     if outcome.error is None:
         return _logged_in(request, token, outcome.challenge)
     if outcome.gone:

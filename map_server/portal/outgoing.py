@@ -16,7 +16,7 @@ from gis_outage.storage.logins import delete_challenge, take_attempt
 from gis_outage.storage.rate_limits import (
     RateLimit,
     count_events,
-    forget_event,
+    forget_events,
     take_rate_limits,
     take_try,
     wait_for,
@@ -61,13 +61,17 @@ def pin_limits(p: Portal, destination: str, client: str) -> list[RateLimit]:
     ]
 
 
-def failure_bucket(p: Portal, destination: str) -> str:
-    return bucket(p, "pin-fail", destination)
-
-
-def failure_limit(p: Portal, destination: str) -> RateLimit:
-    return RateLimit("failures", failure_bucket(p, destination),
-                     p.config.failed_pins_per_destination_day, DAY)
+def failure_limits(p: Portal, destination: str, client: str) -> list[RateLimit]:
+    """Wrong PINs a day for a destination: from one client (a stranger's guesses lock
+    out that stranger, not the owner on their own connection), and from all clients
+    together (a higher ceiling that guessing from many addresses runs into)."""
+    c = p.config
+    return [
+        RateLimit("failures", bucket(p, "pin-fail-client", f"{destination}\0{client}"),
+                  c.failed_pins_per_client_day, DAY),
+        RateLimit("failures", bucket(p, "pin-fail", destination),
+                  c.failed_pins_per_destination_day, DAY),
+    ]  # fmt: skip
 
 
 @dataclass
@@ -82,27 +86,27 @@ class PinCheck:
     gone: bool = False  # it was gone already (expired, used by a parallel request)
 
 
-def check_pin(p: Portal, token: str, challenge: dict, typed: str) -> PinCheck:
-    """Check a PIN typed for a challenge (a login or a proof).
+def check_pin(p: Portal, token: str, challenge: dict, typed: str, client: str) -> PinCheck:
+    """Check a PIN typed for a challenge (a login or a proof) by `client`.
 
-    Each guess counts against the destination's daily limit of wrong PINs before it is
-    compared, in one locked transaction, and is taken back when it was right; parallel
-    guesses over many PINs cannot all slip under the limit."""
+    Each guess counts against the destination's daily limits of wrong PINs (this
+    client's and everyone's) before it is compared, in one locked transaction, and is
+    taken back when it was right; parallel guesses cannot all slip under the limits."""
     limit = p.config.pin_max_attempts
     pin = typed.replace(" ", "")
     if not PIN.match(pin):
         # Not four digits: a slip of the finger, not a guess; no attempt is used.
         return PinCheck(challenge, "pin_format", limit - challenge["attempts"], 400)
-    guess = take_try(p.db, failure_limit(p, challenge["destination"]))
+    guess = take_try(p.db, failure_limits(p, challenge["destination"], client))
     if guess is None:
         delete_challenge(p.db, token_hash(token))
         return PinCheck(challenge, "too_many", status=429, dead=True)
     row = take_attempt(p.db, token_hash(token), limit)
     if row is None:
-        forget_event(p.db, guess)
+        forget_events(p.db, guess)
         return PinCheck(challenge, "pin_dead", status=400, dead=True, gone=True)
     if same(pin_hash(p.secret, token, pin), row["pin_hash"]):
-        forget_event(p.db, guess)
+        forget_events(p.db, guess)
         return PinCheck(row)
     left = limit - row["attempts"]
     if left <= 0:
@@ -111,15 +115,15 @@ def check_pin(p: Portal, token: str, challenge: dict, typed: str) -> PinCheck:
     return PinCheck(row, "wrong_pin", left, 400)
 
 
-def locked_out(p: Portal, destination: str) -> bool:
-    """Too many wrong PINs for this destination today, over all its PINs."""
-    failures = count_events(p.db, failure_bucket(p, destination), DAY)
-    return failures >= p.config.failed_pins_per_destination_day
+def locked_out(p: Portal, destination: str, client: str) -> bool:
+    """Too many wrong PINs for this destination today, from this client or from all."""
+    limits = failure_limits(p, destination, client)
+    return any(count_events(p.db, r.bucket, r.window) >= r.limit for r in limits)
 
 
-def wait_minutes(p: Portal, destination: str, limits: list[RateLimit]) -> int:
+def wait_minutes(p: Portal, destination: str, client: str, limits: list[RateLimit]) -> int:
     """Whole minutes until a new PIN may be asked for (at least one)."""
-    wait = wait_for(p.db, [*limits, failure_limit(p, destination)])
+    wait = wait_for(p.db, [*limits, *failure_limits(p, destination, client)])
     return max(1, math.ceil(wait.total_seconds() / 60))
 
 

@@ -58,8 +58,9 @@ def send_proof(request: Request, subscriber_id: int, destination: str) -> Respon
     resend = timedelta(minutes=p.config.proof_resend_minutes)
     if recent is not None and recent["created_at"] > utcnow() - resend:
         return _sent_recently(request, subscriber_id, destination, recent)
-    limits = pin_limits(p, destination, client_address(request))
-    if locked_out(p, destination) or take_rate_limits(p.db, limits):
+    client = client_address(request)
+    limits = pin_limits(p, destination, client)
+    if locked_out(p, destination, client) or take_rate_limits(p.db, limits):
         raise PortalError(429, "too_many", back=url(request, "/portal/me"))
     subscriber = get_subscriber(p.db, subscriber_id) or {}
     lang = subscriber.get("language") or p.settings.default_language
@@ -153,7 +154,7 @@ def prove_page(request: Request, session: Session) -> Response:
 def prove(request: Request, form: Form, session: Session) -> Response:
     p = portal(request)
     token, challenge = _challenge(request, session)
-    outcome = check_pin(p, token, challenge, text(form, "pin"))
+    outcome = check_pin(p, token, challenge, text(form, "pin"), client_address(request))
     if outcome.error is not None:
         if outcome.dead:
             raise PortalError(outcome.status, outcome.error, back=url(request, "/portal/me"))
