@@ -275,3 +275,27 @@ def test_a_click_in_the_victims_mailbox_hands_the_attacker_nothing(
     export = json.loads(resident.post("/portal/me/export", {}, page="/portal/me").text)
     assert export["deliveries"] == [] and export["opt_outs"] == []
     assert audit(engine, "portal.destination.prove") == []
+
+
+def test_a_repeat_within_minutes_sends_nothing_and_says_so(
+    resident: Resident, make_resident, engine: Engine
+) -> None:
+    """Asking again for a code just sent sends none, and the page says that a code went
+    recently and when a new one can be asked; only this account's own codes count, so
+    the answer says nothing of what another account asked for the same number."""
+    other = make_resident()
+    other.register_phone("045 999 8877", "+358459998877", name="Toinen")
+    other.add_address("00100", "Mannerheimintie", "7", phone="045 111 2233")  # a code to VICTIM
+    texts = len(resident.sms_to(VICTIM))
+
+    resident.register_phone("040 123 4567", ATTACKER)
+    added = resident.add_address("00100", "Mannerheimintie", "5", phone="045 111 2233")
+    assert added.headers["location"] == "/portal/me/prove"  # the other's code is not ours
+    assert len(resident.sms_to(VICTIM, texts + 1)) == texts + 1
+    again = resident.post("/portal/me/phone/resend", {"phone": VICTIM}, page="/portal/me")
+    assert again.status_code == 200
+    said = [FI["code_sent_recently"].format(to=mask(VICTIM), resend=2, wait=w) for w in (1, 2)]
+    assert any(text in again.text for text in said), again.text[-1500:]
+    assert 'href="/portal/me/prove"' in again.text  # this browser holds that code
+    assert FI["sent_sms"].split("{")[0] not in again.text  # no "we sent" for nothing sent
+    assert len(resident.sms_to_all(VICTIM)) == texts + 1
