@@ -19,12 +19,10 @@ from tests.map_server.data import add_addresses, new_outage
 
 from .live import serving
 
-browser_test = pytest.importorskip("tests.map_server.test_browser")  # skips without Chromium
 expect = pytest.importorskip("playwright.sync_api").expect
-WATCHER = (
-    "window.__csp = []; document.addEventListener('securitypolicyviolation',"
-    " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
-)
+# Its browser and its page with the CSP watcher (skips without Chromium).
+injection = pytest.importorskip("tests.map_server.test_browser_injection")
+browser_test_browser, page = injection.browser_test_browser, injection.page
 
 
 def unused_port() -> int:
@@ -47,24 +45,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     ) as url:
         yield url, elsewhere
     engine.dispose()
-
-
-@pytest.fixture
-def page(tmp_path_factory) -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=browser_test.CHROMIUM, args=browser_test.CHROMIUM_ARGS
-        )
-        context = browser.new_context(locale="fi-FI", timezone_id="Europe/Helsinki")
-        context.set_default_timeout(browser_test.TIMEOUT_MS)
-        context.add_init_script(WATCHER)
-        page = context.new_page()
-        page.watch = browser_test.Watch()
-        page.watch.attach(page)
-        yield page
-        browser.close()
 
 
 PAGES = ["/oapi/collections/outages/items?f=html", "/oapi/collections/outages?f=html",
