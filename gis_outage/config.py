@@ -293,15 +293,18 @@ class PortalSettings(Section):
     pins_per_destination_15min: int = 3
     pins_per_destination_day: int = 8
     pins_per_client_hour: int = 20
+    failed_pins_per_client_day: int = Field(
+        default=10, description="Wrong PINs a day for one destination from one client"
+    )
     failed_pins_per_destination_day: int = Field(
-        default=10, description="After this many wrong PINs a destination is locked for a day"
+        default=30, description="Wrong PINs a day for one destination from all clients"
     )
-    links_per_destination_day: int = Field(
-        default=5, description="Verification and opt-out e-mails per address per day"
+    proof_resend_minutes: float = Field(
+        default=2.0, description="A new code to a number or e-mail added in the portal after"
     )
+    links_per_destination_day: int = Field(default=5, description="Opt-out mails per address a day")
     session_idle_minutes: float = 30.0
     session_max_hours: float = 12.0
-    link_days: float = Field(default=7.0, description="Verification links are valid this long")
     unsubscribe_link_days: float = Field(
         default=400.0, description="Opt-out links (also in outage e-mails) are valid this long"
     )
@@ -318,9 +321,8 @@ class PortalSettings(Section):
     def session_max(self) -> timedelta:
         return timedelta(hours=self.session_max_hours)
 
-    def link_max_age(self, purpose: str) -> int:
-        days = self.unsubscribe_link_days if purpose == "unsubscribe" else self.link_days
-        return int(days * 86400)
+    def link_max_age(self, purpose: str) -> int:  # opt-out is the only purpose left
+        return int(self.unsubscribe_link_days * 86400)
 
 
 class RetentionSettings(Section):

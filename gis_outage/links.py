@@ -1,4 +1,4 @@
-"""Signed e-mail links (verification, opt-out) and the key they are signed with.
+"""Signed e-mail links (opt-out) and the key they are signed with.
 
 The portal reads them and the notifier puts the opt-out one in every outage e-mail
 (`List-Unsubscribe` and the footer), so both sign alike: the portal's configured key,
@@ -47,7 +47,8 @@ def keyed(secret: bytes, purpose: str, value: str) -> str:
 
 
 class Links:
-    """Signed, expiring tokens for e-mail links (verification, opt-out)."""
+    """Signed, expiring tokens for e-mail links (opt-out). A link proves nothing of an
+    address to an account: whoever adds one types the code mailed to it."""
 
     def __init__(self, secret: bytes, max_age: Callable[[str], int]) -> None:
         self.secret = secret

@@ -122,7 +122,7 @@ def create_app(
     key = f"outages-{uuid.uuid4().hex[:12]}"
     register(key, snapshots)
     oapi_dir = settings.data_dir / "pygeoapi"
-    templates = write_templates(oapi_dir / "templates", f"{settings.public_url}/static")
+    templates = write_templates(oapi_dir / "templates", settings.public_url)
     paths = write_config(pygeoapi_config(settings, key, templates), oapi_dir)
     app.mount("/oapi", pygeoapi_app(*paths), name="oapi")
 

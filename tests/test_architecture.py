@@ -142,5 +142,31 @@ def test_the_qgis_plugin_speaks_the_core_vocabulary() -> None:
     assert models.MAX_CAUSE == model.CAUSE_MAX_LENGTH
 
 
+def test_the_qgis_plugin_refuses_the_texts_the_api_refuses() -> None:
+    """The plugin's own check of a draft's texts and the API's schema agree at the
+    limit, counted the same way (characters, not bytes), for the cause and each text."""
+    from datetime import UTC, datetime
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from map_server.api.schemas import Text
+    from qgis_plugin.core.models import BREAK, OutageDraft, Selection
+
+    def api_takes(text: str) -> bool:
+        try:
+            TypeAdapter(Text).validate_python(text)
+        except ValidationError:
+            return False
+        return True
+
+    pipe = Selection(BREAK, ("WP1",))
+    n = model.CAUSE_MAX_LENGTH
+    for text in ("x" * n, "x" * (n + 1), "ä" * n, "ä" * (n + 1), "😀" * n, "😀" * (n + 1)):
+        for cause, texts in ((text, {}), ("Vesikatko", {"fi": "Vesikatko", "sv": text})):
+            draft = OutageDraft("water", "planned", datetime(2030, 1, 1, tzinfo=UTC), None,
+                                cause, texts, pipe)  # fmt: skip
+            assert (draft.problems() == []) == api_takes(text), (len(text), cause == text)
+
+
 def test_public_properties_name_no_personal_or_engineer_field() -> None:
     assert set(PROPERTY_NAMES).isdisjoint({"affected", "created_by", "texts", "version"})

@@ -1,8 +1,10 @@
 """Whose a phone number or e-mail address is, in the resident portal.
 
 Anyone can type any number or address. A destination counts for a subscriber only
-once its owner proved it to this subscriber: the PIN that opened a login, a PIN sent
-to a number added later, a link opened from the e-mail. Until then it is a claim:
+once its owner proved it to this subscriber: the PIN that opened a login, or a code sent
+to a number or e-mail address added later and typed into this subscriber's session (a
+click in a mailbox proves nothing: whoever asked must type the code). Until then it is a
+claim:
 subscriptions send nothing to it, it cannot be blocked or allowed from this account,
 and no page or export of this account says anything of its messages or its block. A
 proof belongs to one subscriber: an address proven in another account counts nothing
@@ -59,8 +61,8 @@ def proven(db: Engine, subscriber_id: int) -> set[str]:
 
 def destinations(db: Engine, subscriber_id: int) -> list[Destination]:
     """The subscriber's destinations, proven or waiting, with the block of proven ones.
-    An e-mail given beside the phone at registration is left out until its link is
-    opened: whether it was stored tells whether another account holds it."""
+    An e-mail given beside the phone at registration is left out until its code is
+    typed: whether it was stored tells whether another account holds it."""
     mine = own_destinations(db, subscriber_id, login_claims=False)
     ok = proven(db, subscriber_id)
     blocked = opt_out_status(db, [d for d in mine if d in ok])
@@ -70,13 +72,16 @@ def destinations(db: Engine, subscriber_id: int) -> list[Destination]:
     ]
 
 
-def needs_proof(db: Engine, subscriber_id: int, destination: str | None) -> bool:
-    """Whether the subscriber gave this destination and has not proven it yet."""
+def needs_proof(
+    db: Engine, subscriber_id: int, destination: str | None, *, login_claims: bool = True
+) -> bool:
+    """Whether the subscriber gave this destination and has not proven it yet. With
+    `login_claims` False, an e-mail given beside the phone at registration does not
+    count: whether it was stored tells whether another account holds it."""
     if not destination:
         return False
-    return destination in own_destinations(db, subscriber_id) and destination not in proven(
-        db, subscriber_id
-    )
+    mine = own_destinations(db, subscriber_id, login_claims=login_claims)
+    return destination in mine and destination not in proven(db, subscriber_id)
 
 
 def _require_proven(db: Engine, subscriber_id: int, destination: str) -> None:
@@ -99,26 +104,18 @@ def opt_in(db: Engine, subscriber_id: int, destination: str) -> bool:
 
 
 def prove_by_pin(db: Engine, subscriber_id: int, challenge_id: int) -> str | None:
-    """The PIN sent to a number the subscriber added was right: the number is theirs.
-    Its destination, or None when the challenge was used meanwhile."""
+    """The code sent to a number or e-mail address the subscriber added was typed right
+    in their session: it is theirs. Its destination, or None when the challenge was used
+    meanwhile. (An address another account holds as its login stays that account's.)"""
     destination = consume_proof(db, challenge_id, subscriber_id)
     if destination is not None:
         prove_destination(db, subscriber_id, destination, "pin")
     return destination
 
 
-def prove_by_link(db: Engine, subscriber_id: int, email: str) -> None:
-    """The e-mail's own link was opened and confirmed: the address is the subscriber's,
-    and confirming there is consent again, so an earlier block of it ends."""
-    if email not in own_destinations(db, subscriber_id):
-        raise NotProven("not a destination of this subscriber")
-    prove_destination(db, subscriber_id, email, "link")
-    remove_opt_out(db, subscriber_id, email, by="link")
-
-
 def logins(db: Engine, subscriber_id: int) -> list[dict[str, Any]]:
     """The logins the subscriber proved. An e-mail given beside the phone at
-    registration becomes one when its link is opened; until then no page says anything
+    registration becomes one when its code is typed; until then no page says anything
     of it, since it is stored only when no other account holds it (the same answer
     whether an address is registered or not)."""
     return [row for row in list_logins(db, subscriber_id) if row["verified_at"] is not None]

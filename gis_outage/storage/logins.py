@@ -81,6 +81,24 @@ def get_challenge(
     return dict(row) if row else None
 
 
+def latest_proof(
+    bind: Bind, subscriber_id: int, destination: str, *, now: datetime | None = None
+) -> dict | None:
+    """The newest live challenge that proves `destination` for this subscriber (only
+    this subscriber's own: whatever others asked for the destination is not told)."""
+    now = now or utcnow()
+    c = portal_pin_challenges.c
+    query = (
+        sa.select(c.id, c.created_at, c.expires_at)
+        .where(c.subscriber_id == subscriber_id, c.destination == destination, c.expires_at > now)
+        .order_by(c.created_at.desc(), c.id.desc())
+        .limit(1)
+    )
+    with read_connection(bind) as conn:
+        row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
 def take_attempt(
     bind: Bind, token_hash: str, max_attempts: int, *, now: datetime | None = None
 ) -> dict | None:
@@ -198,7 +216,7 @@ def _login_for(conn: Connection, challenge: Any, now: datetime) -> Login:
             ).inserted_primary_key[0]
         )
         login_id = _insert_login(conn, subscriber_id, destination, challenge["channel"], now, now)
-    # An e-mail given beside the phone: kept as a claim until its link is clicked.
+    # An e-mail given beside the phone: kept as a claim until its code is typed.
     email, to_verify = challenge["email"], None
     if email and email != destination:
         taken = conn.execute(sa.select(lc.id).where(lc.destination == email)).first()

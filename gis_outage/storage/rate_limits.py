@@ -60,28 +60,29 @@ def take_rate_limits(
     return None
 
 
-def take_try(bind: Bind, rate: RateLimit, *, now: datetime | None = None) -> int | None:
-    """Count one try against `rate` before its outcome is known, under the bucket's
-    lock: the id of the event (see `forget_event`), or None when the limit is full.
-    Parallel tries cannot all pass a check made before any of them was counted."""
+def take_try(
+    bind: Bind, rates: Sequence[RateLimit], *, now: datetime | None = None
+) -> list[int] | None:
+    """Count one try against every limit of `rates` before its outcome is known, under
+    the buckets' locks: the ids of the events (see `forget_events`), or None when any
+    limit is full (then nothing is counted). Parallel tries cannot all pass a check made
+    before any of them was counted."""
     now = now or utcnow()
     with write_transaction(bind) as conn:
-        _lock_buckets(conn, [rate.bucket])
-        if _count(conn, rate.bucket, now - rate.window) >= rate.limit:
+        _lock_buckets(conn, (r.bucket for r in rates))
+        if any(_count(conn, r.bucket, now - r.window) >= r.limit for r in rates):
             return None
-        return int(
-            conn.execute(
-                portal_rate_events.insert()
-                .values(bucket=rate.bucket, at=now)
-                .returning(portal_rate_events.c.id)
-            ).scalar_one()
-        )
+        insert = portal_rate_events.insert().returning(portal_rate_events.c.id)
+        return [
+            int(conn.execute(insert.values(bucket=b, at=now)).scalar_one())
+            for b in sorted({r.bucket for r in rates})
+        ]
 
 
-def forget_event(bind: Bind, event_id: int) -> None:
+def forget_events(bind: Bind, event_ids: Sequence[int]) -> None:
     """Take back a try counted by `take_try` (it turned out not to be a failure)."""
     with write_transaction(bind) as conn:
-        conn.execute(portal_rate_events.delete().where(portal_rate_events.c.id == event_id))
+        conn.execute(portal_rate_events.delete().where(portal_rate_events.c.id.in_(event_ids)))
 
 
 def count_events(bind: Bind, bucket: str, window: timedelta, *, now: datetime | None = None):

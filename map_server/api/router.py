@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from gis_outage.model import OutageStatus, Role, Service
 from gis_outage.services import outages
 from gis_outage.services.context import Context
 from gis_outage.services.outages import FieldError, Trace
+from gis_outage.spreadsheet import cell
 from gis_outage.storage.addresses import find_streets
 from gis_outage.storage.errors import ConflictError, NotFound
 from gis_outage.storage.users import User
@@ -70,22 +70,6 @@ def _unprocessable(field: str | None, message: str) -> HTTPException:
         status.HTTP_422_UNPROCESSABLE_CONTENT,
         [{"loc": loc, "msg": message, "type": "value_error"}],
     )
-
-
-# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK,
-# DDE); an e-mail address like =cmd|'/C calc'!A0@example.org is a valid one.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-
-
-def _cell(value: Any) -> Any:
-    """A CSV value that opens as text in a spreadsheet: an apostrophe before one that
-    starts like a formula (OWASP), except an E.164 number, which can only be a number."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _E164.match(value):
-        return "'" + value
-    return value
 
 
 def _guard(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -318,7 +302,7 @@ async def deliveries_csv(outage_id: OutageId, request: Request, user: User = adm
     writer = csv.DictWriter(buffer, fieldnames=fields)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow({k: cell(v) for k, v in row.items()})
     return Response(
         buffer.getvalue(), media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="outage-{outage_id}.csv"'},

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .csv_formatter import install as install_csv_formatter
+
 # OGC API - Features Part 4 (create, replace, delete): pygeoapi 0.21 declares it for every
 # feature collection, editable or not. Ours is read-only (POST/PUT/DELETE answer 405).
 UNSUPPORTED_CONFORMANCE = (
@@ -25,6 +27,7 @@ UNSUPPORTED_CONFORMANCE = (
 
 def pygeoapi_app(config_path: Path, openapi_path: Path) -> ASGIApp:
     _drop_unsupported_conformance()
+    install_csv_formatter()
     os.environ["PYGEOAPI_CONFIG"] = str(config_path)
     os.environ["PYGEOAPI_OPENAPI"] = str(openapi_path)
     already = "pygeoapi.starlette_app" in sys.modules

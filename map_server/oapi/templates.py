@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import pygeoapi
 
@@ -77,10 +78,15 @@ COLLECTION_FOOT = (
 # (old, new) pairs per template; each `old` must be found, or pygeoapi changed under us.
 EDITS: dict[str, list[tuple[str | re.Pattern[str], str]]] = {
     "_base.html": [
+        # pygeoapi's own assets from this origin's path, not server.url (public_url):
+        # served on another origin or port, the CSP ('self') would block them.
+        ("config['server']['url'] + '/static/img/favicon.ico'", "'{oapi_static}/img/favicon.ico'"),
+        ("config['server']['url'] + '/static/img/logo.png'", "'{oapi_static}/img/logo.png'"),
         (
-            '/static/css/default.css">',
-            '/static/css/default.css">\n    <link rel="stylesheet" href="{static}/oapi.css">',
+            "{{ config['server']['url'] }}/static/css/default.css\">",
+            '{oapi_static}/css/default.css">\n    <link rel="stylesheet" href="{static}/oapi.css">',
         ),
+        ("{{ config['server']['url'] }}/static/img/pygeoapi.png", "{oapi_static}/img/pygeoapi.png"),
         ('style="height:40px;vertical-align: middle;"', 'class="oapi-logo"'),
         ('<span style="float: inline-end">', '<span class="oapi-formats">'),
         (
@@ -126,18 +132,26 @@ SWAGGER = """<!DOCTYPE html>
 """
 
 
+def static_paths(public_url: str) -> tuple[str, str]:
+    """(our static files, pygeoapi's) as paths on this origin under the public URL's
+    path: pages load their assets from the origin that served them, whatever
+    `public_url` names, so a CSP of 'self' lets them run."""
+    root = quote(urlsplit(public_url).path.rstrip("/"), safe="/")
+    return f"{root}/static", f"{root}/oapi/static"
+
+
 def swagger_page(title: str, spec_url: str, static_url: str) -> str:
     """Swagger UI for the OpenAPI document at `spec_url`, without inline script."""
     esc = html.escape
     return SWAGGER.format(title=esc(title), spec=esc(spec_url), static=esc(static_url))
 
 
-def patch(name: str, text: str, static_url: str) -> str:
+def patch(name: str, text: str, static_url: str, oapi_static: str) -> str:
     for cdn, local in VENDOR.items():
         text = text.replace(cdn, f"{static_url}/vendor/{local}")
     text = DROP.sub("", text)
     for old, new in EDITS.get(name, []):
-        new = new.replace("{static}", static_url)
+        new = new.replace("{static}", static_url).replace("{oapi_static}", oapi_static)
         if isinstance(old, re.Pattern):
             text, found = old.subn(lambda _m, new=new: new, text, count=1)
         else:
@@ -150,10 +164,12 @@ def patch(name: str, text: str, static_url: str) -> str:
     return text
 
 
-def write_templates(directory: Path, static_url: str) -> Path:
+def write_templates(directory: Path, public_url: str) -> Path:
     """Write the rewritten templates under `directory`; return it for the config."""
+    static_url, oapi_static = static_paths(public_url)
     for name in (*EDITS, *STRIPPED):
-        text = patch(name, (TEMPLATES / name).read_text(encoding="utf-8"), static_url)
+        source = (TEMPLATES / name).read_text(encoding="utf-8")
+        text = patch(name, source, static_url, oapi_static)
         _write(directory / name, text, name)
     # Jinja fills the title and the document's URL in, autoescaped.
     swagger = SWAGGER.format(

@@ -1,9 +1,10 @@
-"""E-mail links: verification of an address, and opt-out without logging in.
+"""E-mail links: opt-out without logging in. (An address added to an account is proven
+by a code typed there, not by a link: map_server/portal/prove.py.)
 
-A link carries a signed, timed token with a keyed hash of the address (and, for a
-verification, the subscriber id), never the address. Opening a link shows a page
-with a button: mail scanners that fetch every link change nothing. RFC 8058 one-click
-opt-out (a POST of `List-Unsubscribe=One-Click` from a mail client) needs no page.
+A link carries a signed, timed token with a keyed hash of the address, never the
+address. Opening a link shows a page with a button: mail scanners that fetch every link
+change nothing. RFC 8058 one-click opt-out (a POST of `List-Unsubscribe=One-Click` from
+a mail client) needs no page. It only ever opts out the address that received it.
 """
 
 from __future__ import annotations
@@ -15,16 +16,15 @@ from starlette.datastructures import FormData
 
 from gis_outage.links import unsubscribe_url as unsubscribe_url
 from gis_outage.model import Channel
-from gis_outage.services import residents
 from gis_outage.storage.recipients import add_opt_out
-from gis_outage.storage.subscriptions import find_email, own_destinations
+from gis_outage.storage.subscriptions import find_email
 
 from .context import portal
 from .forms import email as parse_email
 from .forms import text
 from .outgoing import send_link
 from .security import same
-from .web import PortalError, PortalRoute, checked_form, language, render
+from .web import PortalError, PortalRoute, checked_form, language, render, url
 
 router = APIRouter(route_class=PortalRoute)
 Form = Annotated[FormData, Depends(checked_form)]
@@ -37,30 +37,15 @@ def _read(request: Request, purpose: str, token: str) -> dict:
     return payload
 
 
-# -- verification ------------------------------------------------------------------------
+# -- retired verification links ---------------------------------------------------------
 
 
 @router.get("/verify/{token}")
-def verify_page(request: Request, token: str) -> Response:
-    _read(request, "verify", token)
-    return render(request, "portal/confirm.html", {"purpose": "verify"})
-
-
-@router.post("/verify/{token}")
-def verify(request: Request, token: str, form: Form) -> Response:
-    p = portal(request)
-    payload = _read(request, "verify", token)
-    subscriber_id = payload.get("s")
-    if not isinstance(subscriber_id, int):
-        raise PortalError(400, "link_invalid")
-    mine = own_destinations(p.db, subscriber_id)
-    email = next(
-        (d for d in mine if "@" in d and same(p.links.email_digest(d), payload["h"])), None
-    )
-    if email is None:  # removed since, or the subscriber is gone
-        raise PortalError(400, "link_invalid")
-    residents.prove_by_link(p.db, subscriber_id, email)
-    return render(request, "portal/notice.html", {"notice": "email_verified", "ok": True})
+def verify_retired(request: Request, token: str) -> Response:
+    """E-mail addresses were once proven by opening a link; a click in a mailbox could
+    hand an address to whoever added it. An address is now proven by a code typed in
+    the account that asked, so an old link proves nothing (and says so)."""
+    raise PortalError(410, "link_retired", back=url(request, "/portal/"))
 
 
 # -- opt-out by e-mail --------------------------------------------------------------------
@@ -81,7 +66,7 @@ def unsubscribe_request(request: Request, form: Form) -> Response:
     except ValueError:
         context = {"values": {"email": typed}, "errors": {"email": "email_invalid"}}
         return render(request, "portal/unsubscribe.html", context, status=400)
-    sent = send_link(p, request, "unsubscribe", email, language(request))
+    sent = send_link(p, request, email, language(request))
     if sent is None:
         raise PortalError(429, "too_many")
     if not sent:

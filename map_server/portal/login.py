@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from gis_outage.phones import mask
+from gis_outage.services import residents
 from gis_outage.storage.logins import (
     complete_login,
     create_challenge,
@@ -29,14 +29,15 @@ from .outgoing import (
     client_address,
     locked_out,
     pin_limits,
-    send_link,
     send_pin,
     wait_minutes,
 )
+from .prove import render_pin_page, send_proof
 from .security import new_pin, new_token, pin_hash, token_hash
 from .web import (
     CHALLENGE,
     SESSION,
+    PortalError,
     PortalRoute,
     Redirect,
     checked_form,
@@ -71,9 +72,10 @@ def start(request: Request, form: Form) -> Response:
         context = {"values": typed, "errors": data.errors}
         return render(request, "portal/start.html", context, status=400)
     destination, channel = data.pin_target()
-    limits = pin_limits(p, destination, client_address(request))
-    if locked_out(p, destination) or take_rate_limits(p.db, limits):
-        minutes = wait_minutes(p, destination, limits)
+    client = client_address(request)
+    limits = pin_limits(p, destination, client)
+    if locked_out(p, destination, client) or take_rate_limits(p.db, limits):
+        minutes = wait_minutes(p, destination, client, limits)
         context = {"values": typed, "errors": {}, "notice": "too_many_wait", "minutes": minutes}
         response = render(request, "portal/start.html", context, status=429)
         response.headers["Retry-After"] = str(minutes * 60)
@@ -108,22 +110,6 @@ def _challenge(request: Request) -> tuple[str, dict]:
     return token, challenge
 
 
-def render_pin_page(
-    request: Request, challenge: dict, error: str | None, left: int, status: int, **extra: object
-):
-    """The page that asks for the PIN of `challenge` (a login's, or with `extra` a proof's)."""
-    p = portal(request)
-    context = {
-        "sent": f"sent_{challenge['channel']}",
-        "to": mask(challenge["destination"]),
-        "minutes": int(p.config.pin_minutes),
-        "error": error,
-        "left": left,
-        **extra,
-    }
-    return render(request, "portal/pin.html", context, status=status)
-
-
 @router.get("/pin")
 def pin_page(request: Request) -> Response:
     _token, challenge = _challenge(request)
@@ -135,7 +121,7 @@ def pin_page(request: Request) -> Response:
 def check_pin_route(request: Request, form: Form) -> Response:
     p = portal(request)
     token, challenge = _challenge(request)
-    outcome = check_pin(p, token, challenge, text(form, "pin"))
+    outcome = check_pin(p, token, challenge, text(form, "pin"), client_address(request))
     if outcome.error is None:
         return _logged_in(request, token, outcome.challenge)
     if outcome.gone:
@@ -157,15 +143,26 @@ def _logged_in(request: Request, token: str, challenge: dict) -> Response:
     )
     if login is None:  # a parallel request used this PIN first
         raise Redirect(url(request, "/portal/?m=pin_dead"))
-    if login.email_to_verify:
-        send_link(
-            p, request, "verify", login.email_to_verify, challenge["language"], login.subscriber_id
-        )
     target = "/portal/me?m=welcome_new" if login.created else "/portal/me"
-    response = RedirectResponse(url(request, target), status_code=303)
+    response = _prove_email(request, login.subscriber_id, challenge["email"]) or RedirectResponse(
+        url(request, target), status_code=303
+    )
     set_cookie(p, response, SESSION, session_token, int(p.config.session_max.total_seconds()))
     clear_cookie(p, response, CHALLENGE)
     return response
+
+
+def _prove_email(request: Request, subscriber_id: int, email: str | None) -> Response | None:
+    """An e-mail given beside the phone: a code goes to it, typed next (its page), whether
+    or not another account holds it, so nothing here tells which. None: nothing to prove,
+    or no code could go now (the login stands; the address can be added later)."""
+    if not email or email in residents.proven(portal(request).db, subscriber_id):
+        return None
+    try:
+        response = send_proof(request, subscriber_id, email)
+    except PortalError:
+        return None
+    return response if response.status_code == 303 else None
 
 
 @router.post("/logout")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import json
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -38,7 +37,6 @@ from .forms import (
     text,
 )
 from .i18n import strings
-from .outgoing import send_link
 from .prove import send_proof
 from .web import (
     SESSION,
@@ -216,21 +214,13 @@ def _is_named(address: dict[str, Any], street: str) -> bool:
 
 
 def _after_save(request: Request, session: PortalSession, data: SubscriptionForm) -> Response:
-    """Send the proof of each destination not proven yet: the e-mail's link, a PIN to
-    the phone (its page comes next)."""
+    """Send a code to a destination not proven yet, the phone's first (its page comes
+    next); one still waiting after that has its "send the code" button on /portal/me."""
     p = portal(request)
-    sent_link = False
-    if data.email and residents.needs_proof(p.db, session.subscriber_id, data.email):
-        subscriber = get_subscriber(p.db, session.subscriber_id) or {}
-        lang = subscriber.get("language") or p.settings.default_language
-        send_link(
-            p, request, "verify", data.email, lang, session.subscriber_id,
-            unless_sent_within=timedelta(minutes=10),
-        )  # fmt: skip
-        sent_link = True
-    if data.phone and residents.needs_proof(p.db, session.subscriber_id, data.phone):
-        return send_proof(request, session, data.phone)
-    return _redirect(request, "/portal/me?m=link_sent" if sent_link else "/portal/me?m=saved")
+    for destination in (data.phone, data.email):
+        if destination and residents.needs_proof(p.db, session.subscriber_id, destination):
+            return send_proof(request, session.subscriber_id, destination)
+    return _redirect(request, "/portal/me?m=saved")
 
 
 @router.post("/addresses/delete")
@@ -321,18 +311,6 @@ def remove_subscription(
     if not delete_subscription(portal(request).db, session.subscriber_id, subscription_id):
         raise PortalError(404, "not_found", back=url(request, "/portal/me"))
     return _redirect(request, "/portal/me?m=deleted")
-
-
-@router.post("/email/resend")
-def resend_link(request: Request, form: Form, session: Session) -> Response:
-    p = portal(request)
-    email = text(form, "email").lower()
-    if "@" not in email or not residents.needs_proof(p.db, session.subscriber_id, email):
-        raise PortalError(404, "not_found", back=url(request, "/portal/me"))
-    lang = (get_subscriber(p.db, session.subscriber_id) or {}).get("language") or "fi"
-    if send_link(p, request, "verify", email, lang, session.subscriber_id) is None:
-        raise PortalError(429, "too_many", back=url(request, "/portal/me"))
-    return _redirect(request, "/portal/me?m=link_sent")
 
 
 # -- opt-out, export, erase: what a destination may do is residents' rule --------------

@@ -1,4 +1,4 @@
-"""What the portal sends (PINs, verification and opt-out links) and the rate limits
+"""What the portal sends (PINs, codes that prove an address, opt-out links) and the rate limits
 that guard each send. Buckets are keyed hashes: the rate table holds no numbers."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from gis_outage.storage.logins import delete_challenge, take_attempt
 from gis_outage.storage.rate_limits import (
     RateLimit,
     count_events,
-    forget_event,
+    forget_events,
     take_rate_limits,
     take_try,
     wait_for,
@@ -61,13 +61,17 @@ def pin_limits(p: Portal, destination: str, client: str) -> list[RateLimit]:
     ]
 
 
-def failure_bucket(p: Portal, destination: str) -> str:
-    return bucket(p, "pin-fail", destination)
-
-
-def failure_limit(p: Portal, destination: str) -> RateLimit:
-    return RateLimit("failures", failure_bucket(p, destination),
-                     p.config.failed_pins_per_destination_day, DAY)
+def failure_limits(p: Portal, destination: str, client: str) -> list[RateLimit]:
+    """Wrong PINs a day for a destination: from one client (a stranger's guesses lock
+    out that stranger, not the owner on their own connection), and from all clients
+    together (a higher ceiling that guessing from many addresses runs into)."""
+    c = p.config
+    return [
+        RateLimit("failures", bucket(p, "pin-fail-client", f"{destination}\0{client}"),
+                  c.failed_pins_per_client_day, DAY),
+        RateLimit("failures", bucket(p, "pin-fail", destination),
+                  c.failed_pins_per_destination_day, DAY),
+    ]  # fmt: skip
 
 
 @dataclass
@@ -82,27 +86,27 @@ class PinCheck:
     gone: bool = False  # it was gone already (expired, used by a parallel request)
 
 
-def check_pin(p: Portal, token: str, challenge: dict, typed: str) -> PinCheck:
-    """Check a PIN typed for a challenge (a login or a proof).
+def check_pin(p: Portal, token: str, challenge: dict, typed: str, client: str) -> PinCheck:
+    """Check a PIN typed for a challenge (a login or a proof) by `client`.
 
-    Each guess counts against the destination's daily limit of wrong PINs before it is
-    compared, in one locked transaction, and is taken back when it was right; parallel
-    guesses over many PINs cannot all slip under the limit."""
+    Each guess counts against the destination's daily limits of wrong PINs (this
+    client's and everyone's) before it is compared, in one locked transaction, and is
+    taken back when it was right; parallel guesses cannot all slip under the limits."""
     limit = p.config.pin_max_attempts
     pin = typed.replace(" ", "")
     if not PIN.match(pin):
         # Not four digits: a slip of the finger, not a guess; no attempt is used.
         return PinCheck(challenge, "pin_format", limit - challenge["attempts"], 400)
-    guess = take_try(p.db, failure_limit(p, challenge["destination"]))
+    guess = take_try(p.db, failure_limits(p, challenge["destination"], client))
     if guess is None:
         delete_challenge(p.db, token_hash(token))
         return PinCheck(challenge, "too_many", status=429, dead=True)
     row = take_attempt(p.db, token_hash(token), limit)
     if row is None:
-        forget_event(p.db, guess)
+        forget_events(p.db, guess)
         return PinCheck(challenge, "pin_dead", status=400, dead=True, gone=True)
     if same(pin_hash(p.secret, token, pin), row["pin_hash"]):
-        forget_event(p.db, guess)
+        forget_events(p.db, guess)
         return PinCheck(row)
     left = limit - row["attempts"]
     if left <= 0:
@@ -111,25 +115,32 @@ def check_pin(p: Portal, token: str, challenge: dict, typed: str) -> PinCheck:
     return PinCheck(row, "wrong_pin", left, 400)
 
 
-def locked_out(p: Portal, destination: str) -> bool:
-    """Too many wrong PINs for this destination today, over all its PINs."""
-    failures = count_events(p.db, failure_bucket(p, destination), DAY)
-    return failures >= p.config.failed_pins_per_destination_day
+def locked_out(p: Portal, destination: str, client: str) -> bool:
+    """Too many wrong PINs for this destination today, from this client or from all."""
+    limits = failure_limits(p, destination, client)
+    return any(count_events(p.db, r.bucket, r.window) >= r.limit for r in limits)
 
 
-def wait_minutes(p: Portal, destination: str, limits: list[RateLimit]) -> int:
+def wait_minutes(p: Portal, destination: str, client: str, limits: list[RateLimit]) -> int:
     """Whole minutes until a new PIN may be asked for (at least one)."""
-    wait = wait_for(p.db, [*limits, failure_limit(p, destination)])
+    wait = wait_for(p.db, [*limits, *failure_limits(p, destination, client)])
     return max(1, math.ceil(wait.total_seconds() / 60))
 
 
-def send_pin(p: Portal, channel: Channel, destination: str, pin: str, lang: str) -> bool:
+def send_pin(
+    p: Portal, channel: Channel, destination: str, pin: str, lang: str, *, proof: bool = False
+) -> bool:
+    """Send a PIN: to log in, or with `proof` to prove an address added to an account
+    (that mail says someone asked to add the address, and to ignore it otherwise)."""
     t = strings(lang)
     minutes = int(p.config.pin_minutes)
     values = {"utility": p.settings.utility_name, "pin": pin, "minutes": minutes}
     subject = None
     if channel is Channel.VOICE:
         body = t["pin_voice"].format(**values, digits=", ".join(pin))
+    elif channel is Channel.EMAIL and proof:
+        subject = t["proof_email_subject"].format(**values)
+        body = t["proof_email_text"].format(**values)
     elif channel is Channel.EMAIL:
         subject = t["pin_subject"].format(**values)
         body = t["pin_email"].format(**values)
@@ -144,25 +155,8 @@ def link_url(p: Portal, path: str, token: str) -> str:
     return f"{p.settings.public_url}/portal/{path}/{token}"
 
 
-def send_link(
-    p: Portal,
-    request: Request,
-    purpose: str,
-    email: str,
-    lang: str,
-    subscriber_id: int | None = None,
-    *,
-    unless_sent_within: timedelta | None = None,
-) -> bool | None:
-    """E-mail a signed link ("verify" or "unsubscribe"); None when rate-limited.
-
-    With `unless_sent_within`, a link sent to the address that recently counts as this
-    one (saving an address right after registering does not mail a second link).
-    """
-    if unless_sent_within is not None and count_events(
-        p.db, bucket(p, "link", email), unless_sent_within
-    ):
-        return True
+def send_link(p: Portal, request: Request, email: str, lang: str) -> bool | None:
+    """E-mail a signed opt-out link; None when rate-limited."""
     limits = [
         RateLimit("destination", bucket(p, "link", email), p.config.links_per_destination_day, DAY),
         RateLimit(
@@ -173,15 +167,10 @@ def send_link(
     if take_rate_limits(p.db, limits) is not None:
         return None
     t = strings(lang)
-    token = p.links.make(purpose, email, subscriber_id)
-    days = int(p.config.link_days)
-    values = {"utility": p.settings.utility_name, "days": days}
-    if purpose == "verify":
-        subject = t["verify_subject"].format(**values)
-        body = t["verify_email_text"].format(**values, url=link_url(p, "verify", token))
-    else:
-        subject = t["unsubscribe_subject"].format(**values)
-        body = t["unsubscribe_email_text"].format(**values, url=link_url(p, "unsubscribe", token))
+    token = p.links.make("unsubscribe", email)
+    values = {"utility": p.settings.utility_name, "days": int(p.config.unsubscribe_link_days)}
+    subject = t["unsubscribe_subject"].format(**values)
+    body = t["unsubscribe_email_text"].format(**values, url=link_url(p, "unsubscribe", token))
     return p.sender.send(
         Channel.EMAIL, email, body, language=lang, kind=PortalMessage.LINK, subject=subject
     )

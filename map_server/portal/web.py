@@ -24,12 +24,12 @@ from .security import csrf_ok, csrf_token, new_token, token_hash
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
 SESSION, CHALLENGE, CSRF, LANG = "portal_session", "portal_pin", "portal_csrf", "portal_lang"
-PROVE = "portal_prove"  # the PIN sent to a number a logged-in resident added
+PROVE = "portal_prove"  # the code sent to a number or e-mail a logged-in resident added
 # Notices a redirect may name in ?m= (keys only: nothing personal travels in a URL).
 FLASH = frozenset(
     {
-        "saved", "deleted", "opted_out", "opted_in", "email_verified", "erased", "logged_out",
-        "link_sent", "welcome_new", "session_expired", "pin_dead", "unsubscribed", "proven",
+        "saved", "deleted", "opted_out", "opted_in", "erased", "logged_out",
+        "welcome_new", "session_expired", "pin_dead", "unsubscribed", "proven",
     }
 )  # fmt: skip
 # The CSP, framing and referrer headers are the site's (map_server/headers.py).
@@ -170,7 +170,7 @@ def _here(request: Request) -> str:
         return f"{root}/portal/me"
     if path == f"{root}/portal/start" or path == f"{root}/portal/logout":
         return f"{root}/portal/"
-    return path  # /pin, /verify/…, /unsubscribe…: each has its own GET page
+    return path  # /pin, /unsubscribe…: each has its own GET page
 
 
 async def checked_form(request: Request) -> FormData:

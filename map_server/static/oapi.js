@@ -8,7 +8,10 @@
     // Search engines read the page's JSON-LD, where the page links one.
     var link = document.querySelector("link[rel=alternate][type='application/ld+json']");
     if (!link) return;
-    fetch(link.href).then(function (r) {
+    // From this origin: the link names the configured public URL, which may be
+    // another origin (a demo on another port), where the CSP's connect-src forbids it.
+    var url = new URL(link.href);
+    fetch(url.pathname + url.search).then(function (r) {
       return r.ok ? r.text() : null;
     }).then(function (text) {
       if (!text) return;

@@ -20,7 +20,7 @@ ACTIVE = (DRAFT, PUBLISHED)
 _NEXT = {DRAFT: {PUBLISHED, CANCELLED}, PUBLISHED: {RESOLVED, CANCELLED}}
 
 BREAK, OPERATE, AREA = "break", "operate", "area"
-MAX_CAUSE = 500  # the API's limit
+MAX_CAUSE = 500  # the API's limit on the cause and on each language's text
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -117,14 +117,20 @@ class OutageDraft:
             found.append("empty_selection")
         if len(self.cause.strip()) > MAX_CAUSE:
             found.append("cause_too_long")
+        if any(len(text) > MAX_CAUSE for text in self.sent_texts().values()):
+            found.append("text_too_long")
         return found
+
+    def sent_texts(self) -> dict[str, str]:
+        """The texts per language as sent: empty ones are left out."""
+        return {lang: text for lang, text in self.texts.items() if text.strip()}
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
             "service": self.service,
             "kind": self.kind,
             "starts_at": iso(self.starts_at),
-            "texts": {lang: text for lang, text in self.texts.items() if text.strip()},
+            "texts": self.sent_texts(),
             "selection": self.selection.to_json(),
         }
         if self.estimated_end_at is not None:

@@ -394,12 +394,16 @@
             <translation>Nothing is selected: trace a selection or an area first.</translation>
         </message>
         <message>
-            <source>The cause is longer than 500 characters.</source>
-            <translation>The cause is longer than 500 characters.</translation>
-        </message>
-        <message>
             <source>A water-quality notice is for the water service only.</source>
             <translation>A water-quality notice is for the water service only.</translation>
+        </message>
+        <message>
+            <source>The cause is longer than {n} characters.</source>
+            <translation>The cause is longer than {n} characters.</translation>
+        </message>
+        <message>
+            <source>A message text is longer than {n} characters.</source>
+            <translation>A message text is longer than {n} characters.</translation>
         </message>
         <message>
             <source>Load network GeoPackage…</source>

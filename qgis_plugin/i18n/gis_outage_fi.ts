@@ -394,12 +394,16 @@
             <translation>Mitään ei ole valittu: jäljitä ensin valinta tai alue.</translation>
         </message>
         <message>
-            <source>The cause is longer than 500 characters.</source>
-            <translation>Syy on yli 500 merkkiä pitkä.</translation>
-        </message>
-        <message>
             <source>A water-quality notice is for the water service only.</source>
             <translation>Vedenlaatutiedote koskee vain vesihuoltoa.</translation>
+        </message>
+        <message>
+            <source>The cause is longer than {n} characters.</source>
+            <translation>Syy on yli {n} merkkiä pitkä.</translation>
+        </message>
+        <message>
+            <source>A message text is longer than {n} characters.</source>
+            <translation>Jokin viestiteksti on yli {n} merkkiä pitkä.</translation>
         </message>
         <message>
             <source>Load network GeoPackage…</source>

@@ -394,12 +394,16 @@
             <translation>Inget är valt: spåra först ett urval eller ett område.</translation>
         </message>
         <message>
-            <source>The cause is longer than 500 characters.</source>
-            <translation>Orsaken är längre än 500 tecken.</translation>
-        </message>
-        <message>
             <source>A water-quality notice is for the water service only.</source>
             <translation>Ett meddelande om vattenkvaliteten gäller endast vattentjänsten.</translation>
+        </message>
+        <message>
+            <source>The cause is longer than {n} characters.</source>
+            <translation>Orsaken är längre än {n} tecken.</translation>
+        </message>
+        <message>
+            <source>A message text is longer than {n} characters.</source>
+            <translation>En meddelandetext är längre än {n} tecken.</translation>
         </message>
         <message>
             <source>Load network GeoPackage…</source>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..core.models import MAX_CAUSE
 from ..integration.i18n import tr
 
 
@@ -56,6 +57,7 @@ def draft_problem(code: str) -> str:
     return {
         "end_before_start": tr("The estimated end is before the start."),
         "empty_selection": tr("Nothing is selected: trace a selection or an area first."),
-        "cause_too_long": tr("The cause is longer than 500 characters."),
+        "cause_too_long": tr("The cause is longer than {n} characters.").format(n=MAX_CAUSE),
+        "text_too_long": tr("A message text is longer than {n} characters.").format(n=MAX_CAUSE),
         "notice_not_water": tr("A water-quality notice is for the water service only."),
     }.get(code, code)

@@ -11,8 +11,6 @@ maps drawn, pop-ups opened, Swagger UI rendered.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +19,6 @@ from xml.etree import ElementTree
 import geopandas as gpd
 import httpx
 import pytest
-import uvicorn
 from shapely.geometry import Point
 from sqlalchemy.engine import Engine
 
@@ -30,6 +27,8 @@ from gis_outage.storage.addresses import upsert_addresses
 from gis_outage.storage.db import make_engine, migrate
 from map_server.app import create_app
 from tests.map_server.data import add_addresses, new_outage
+
+from .live import serving
 
 browser_test = pytest.importorskip("tests.map_server.test_browser")  # skips without Chromium
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -71,23 +70,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
         engine, addresses=("A1", "X1"), cause=CAUSE, description=DESCRIPTION,
         texts={"fi": CAUSE, "sv": TEXT_SV},
     )  # fmt: skip
-    sock = browser_test.free_socket()
-    url = f"http://{browser_test.LOOPBACK}:{sock.getsockname()[1]}"
-    app = create_app(Settings(data_dir=tmp, public_url=url), engine)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
+    with serving(lambda url: create_app(Settings(data_dir=tmp, public_url=url), engine)) as url:
         yield Hostile(url, outage)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-        engine.dispose()
+    engine.dispose()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from qgis_plugin.core.models import (
     AREA,
     BREAK,
+    MAX_CAUSE,
     OPERATE,
     Outage,
     OutageDraft,
@@ -72,6 +73,12 @@ def test_draft_problems():
         "end_before_start"]
     assert _draft(selection=Selection(AREA)).problems() == ["empty_selection"]
     assert _draft(cause="x" * 501).problems() == ["cause_too_long"]
+    # Each language's text has the cause's limit, counted as sent (empty ones are not).
+    long = "ä" * (MAX_CAUSE + 1)
+    assert _draft(texts={"fi": "Vesikatko", "sv": long}).problems() == ["text_too_long"]
+    assert _draft(texts={"fi": "x" * MAX_CAUSE, "en": " " * 600}).problems() == []
+    assert _draft(cause="x" * 501, texts={"fi": long}).problems() == [
+        "cause_too_long", "text_too_long"]
     assert _draft(starts_at=datetime(2030, 1, 1)).problems() == ["naive_time"]
     assert _draft(kind="boil_water").problems() == []  # water: a water-quality notice
     assert _draft(service="electricity", kind="do_not_drink").problems() == [

@@ -44,20 +44,11 @@ TEXTS: dict[str, str] = {
     "cancel": "Cancel",
     "logins": "Contact details you log in with",
     "verified": "verified",
-    "unverified": "waiting for verification – open the link we e-mailed",
     "phone_unproven": (
         "waiting for its code – nothing is sent to it until the code sent to the number is "
         "typed here"
     ),
     "send_pin_again": "Send the code to the number",
-    "awaiting_proof": "not confirmed yet: its code or link has not been used",
-    "prove_first": (
-        "Only a number or an address you have confirmed with its code or link can be "
-        "blocked or allowed here. To stop messages to another number, reply STOP to a "
-        "message; for an e-mail address, use the link in the e-mail."
-    ),
-    "proven": "The number is confirmed. Outage notices now go to it.",
-    "resend_link": "Send the link again",
     "addresses": "Addresses",
     "no_addresses": "You have not added any addresses yet.",
     "add_address": "Add an address",
@@ -98,23 +89,12 @@ TEXTS: dict[str, str] = {
     "service_required": "Choose at least one service.",
     "destination_required": "Give a phone number or an e-mail address.",
     "subscription_heading": "Change the subscription",
-    "link_sent": (
-        "We e-mailed a verification link. The e-mail address is used only once you "
-        "have opened the link."
-    ),
     "saved": "Saved.",
     "deleted": "Removed.",
     "opted_out": "Messages blocked.",
     "opted_in": "Messages allowed.",
-    "email_verified": "The e-mail address is verified.",
     "erased": "Your details have been deleted.",
     "logged_out": "You have logged out.",
-    "verify_heading": "Verify your e-mail address",
-    "verify_text": (
-        "Confirm only if you yourself added this e-mail address in the portal: "
-        "confirming lets the account that added it receive, and stop, the outage "
-        "notices sent to it."
-    ),
     "link_invalid": "The link has expired or is not valid.",
     "unsubscribe_heading": "Stop outage notices by e-mail",
     "unsubscribe_text": (
@@ -145,14 +125,6 @@ TEXTS: dict[str, str] = {
         "Your verification code is {pin}. It is valid for {minutes} minutes.\n\n"
         "If you did not ask for a code, you can ignore this message."
     ),
-    "verify_subject": "{utility}: verify your e-mail address",
-    "verify_email_text": (
-        "Someone added this e-mail address to an account in our outage notice "
-        "portal. Open the link only if it was you:\n{url}\n\nConfirming lets that "
-        "account receive, and stop, the outage notices sent to this address. The "
-        "link is valid for {days} days. If it was not you, ignore this message: "
-        "nothing changes."
-    ),
     "unsubscribe_subject": "{utility}: stopping outage notices",
     "unsubscribe_email_text": (
         "You can stop outage notices to this address by opening the link:\n{url}\n\n"
@@ -182,6 +154,38 @@ TEXTS: dict[str, str] = {
     "privacy_complaint_text": (
         "You may complain to the Office of the Data Protection Ombudsman (tietosuoja.fi) "
         "if you think your data is handled unlawfully."
+    ),
+    "unverified": (
+        "waiting for its code – nothing is sent to it until the code e-mailed to the "
+        "address is typed here"
+    ),
+    "awaiting_proof": "not confirmed yet: its code has not been typed",
+    "prove_first": (
+        "Only a number or an address you have confirmed with its code can be blocked or "
+        "allowed here. To stop messages to another number, reply STOP to a message; for an "
+        "e-mail address, use the link in an outage e-mail."
+    ),
+    "proven": "Confirmed. Outage notices now go to it.",
+    "send_code_to_address": "Send the code to the address",
+    "code_sent_recently": (
+        "A code was already sent to {to} within the last {resend} minutes, so no new one "
+        "was sent now. Type the code from that message; you can ask for a new one in "
+        "{wait} minutes."
+    ),
+    "type_code": "Type the code",
+    "link_retired": (
+        "E-mail addresses are no longer confirmed by opening a link. This link confirms "
+        "nothing: whoever added the address types the code mailed to it in their own "
+        "account."
+    ),
+    "proof_email_subject": "{utility}: someone asked to add this e-mail address",
+    "proof_email_text": (
+        "Someone asked to add this e-mail address to an account in our outage notice "
+        "portal. If it was you, type this code in the portal, in the account where you "
+        "added the address:\n\n{pin}\n\nThe code is valid for {minutes} minutes. Typing it "
+        "lets that account receive, and stop, the outage notices sent to this address. If "
+        "it was not you, ignore this message: nothing changes. Do not give the code to "
+        "anyone."
     ),
 }
 

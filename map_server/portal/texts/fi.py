@@ -47,20 +47,11 @@ TEXTS: dict[str, str] = {
     "cancel": "Peruuta",
     "logins": "Kirjautumiseen käytetyt yhteystiedot",
     "verified": "vahvistettu",
-    "unverified": "odottaa vahvistusta – avaa sähköpostiin lähetetty linkki",
     "phone_unproven": (
         "odottaa koodia – numeroon ei lähetetä mitään ennen kuin sille lähetetty koodi on "
         "syötetty tähän"
     ),
     "send_pin_again": "Lähetä koodi numeroon",
-    "awaiting_proof": "ei vielä vahvistettu: sen koodia tai linkkiä ei ole käytetty",
-    "prove_first": (
-        "Täällä voi estää tai sallia viestit vain numeroon tai osoitteeseen, jonka olet "
-        "vahvistanut sen koodilla tai linkillä. Toisen numeron viestit saa loppumaan "
-        "vastaamalla viestiin STOP; sähköpostiosoitteen viestit sähköpostin linkillä."
-    ),
-    "proven": "Numero on vahvistettu. Katkotiedotteet lähetetään nyt siihen.",
-    "resend_link": "Lähetä linkki uudelleen",
     "addresses": "Osoitteet",
     "no_addresses": "Et ole vielä lisännyt osoitteita.",
     "add_address": "Lisää osoite",
@@ -99,23 +90,12 @@ TEXTS: dict[str, str] = {
     "service_required": "Valitse vähintään yksi palvelu.",
     "destination_required": "Anna puhelinnumero tai sähköpostiosoite.",
     "subscription_heading": "Muuta tilausta",
-    "link_sent": (
-        "Lähetimme vahvistuslinkin sähköpostiin. Sähköpostia käytetään vasta, kun "
-        "olet avannut linkin."
-    ),
     "saved": "Tallennettu.",
     "deleted": "Poistettu.",
     "opted_out": "Viestit estetty.",
     "opted_in": "Viestit sallittu.",
-    "email_verified": "Sähköpostiosoite on vahvistettu.",
     "erased": "Tietosi on poistettu.",
     "logged_out": "Olet kirjautunut ulos.",
-    "verify_heading": "Vahvista sähköpostiosoite",
-    "verify_text": (
-        "Vahvista vain, jos lisäsit tämän sähköpostiosoitteen itse palveluun: "
-        "vahvistus antaa osoitteen lisänneelle tilille oikeuden saada ja perua tähän "
-        "osoitteeseen lähtevät katkotiedotteet."
-    ),
     "link_invalid": "Linkki on vanhentunut tai virheellinen.",
     "unsubscribe_heading": "Peru katkotiedotteet sähköpostiin",
     "unsubscribe_text": (
@@ -147,14 +127,6 @@ TEXTS: dict[str, str] = {
         "Vahvistuskoodisi on {pin}. Koodi on voimassa {minutes} minuuttia.\n\n"
         "Jos et pyytänyt koodia, voit jättää viestin huomiotta."
     ),
-    "verify_subject": "{utility}: vahvista sähköpostiosoitteesi",
-    "verify_email_text": (
-        "Joku lisäsi tämän sähköpostiosoitteen tiliinsä katkotiedotepalvelussamme. "
-        "Avaa linkki vain, jos se olit sinä:\n{url}\n\nVahvistus antaa tilille oikeuden "
-        "saada ja perua tähän osoitteeseen lähtevät katkotiedotteet. Linkki on "
-        "voimassa {days} päivää. Jos se et ollut sinä, jätä viesti huomiotta: mikään "
-        "ei muutu."
-    ),
     "unsubscribe_subject": "{utility}: katkotiedotteiden peruminen",
     "unsubscribe_email_text": (
         "Voit perua katkotiedotteet tähän osoitteeseen avaamalla linkin:\n{url}\n\n"
@@ -184,6 +156,38 @@ TEXTS: dict[str, str] = {
     "privacy_complaint_text": (
         "Voit tehdä valituksen tietosuojavaltuutetun toimistolle (tietosuoja.fi), jos "
         "katsot, että tietojasi käsitellään lainvastaisesti."
+    ),
+    "unverified": (
+        "odottaa koodia – osoitteeseen ei lähetetä mitään ennen kuin sille sähköpostilla "
+        "lähetetty koodi on syötetty tähän"
+    ),
+    "awaiting_proof": "ei vielä vahvistettu: sen koodia ei ole syötetty",
+    "prove_first": (
+        "Täällä voi estää tai sallia viestit vain numeroon tai osoitteeseen, jonka olet "
+        "vahvistanut sen koodilla. Toisen numeron viestit saa loppumaan vastaamalla "
+        "viestiin STOP; sähköpostiosoitteen viestit katkotiedotteen sähköpostissa olevalla "
+        "linkillä."
+    ),
+    "proven": "Vahvistettu. Katkotiedotteet lähetetään nyt siihen.",
+    "send_code_to_address": "Lähetä koodi osoitteeseen",
+    "code_sent_recently": (
+        "{to}: koodi lähetettiin jo viimeisten {resend} minuutin aikana, joten uutta ei "
+        "lähetetty nyt. Syötä sen viestin koodi; uuden koodin voit pyytää {wait} minuutin "
+        "kuluttua."
+    ),
+    "type_code": "Syötä koodi",
+    "link_retired": (
+        "Sähköpostiosoitteita ei enää vahvisteta avaamalla linkki. Tämä linkki ei vahvista "
+        "mitään: osoitteen lisääjä syöttää osoitteeseen lähetetyn koodin omalla tilillään."
+    ),
+    "proof_email_subject": "{utility}: joku pyysi lisäämään tämän sähköpostiosoitteen",
+    "proof_email_text": (
+        "Joku pyysi lisäämään tämän sähköpostiosoitteen tiliinsä "
+        "katkotiedotepalvelussamme. Jos se olit sinä, syötä tämä koodi palveluun sillä "
+        "tilillä, jolla lisäsit osoitteen:\n\n{pin}\n\nKoodi on voimassa {minutes} minuuttia. "
+        "Sen syöttäminen antaa tilille oikeuden saada ja perua tähän osoitteeseen lähtevät "
+        "katkotiedotteet. Jos se et ollut sinä, jätä viesti huomiotta: mikään ei muutu. "
+        "Älä anna koodia kenellekään."
     ),
 }
 

@@ -46,19 +46,10 @@ TEXTS: dict[str, str] = {
     "cancel": "Atšaukti",
     "logins": "Kontaktai, kuriais prisijungiate",
     "verified": "patvirtinta",
-    "unverified": "laukia patvirtinimo – atidarykite el. laiške atsiųstą nuorodą",
     "phone_unproven": (
         "laukia kodo – į numerį nieko nesiunčiama, kol čia neįvestas į jį išsiųstas kodas"
     ),
     "send_pin_again": "Siųsti kodą į numerį",
-    "awaiting_proof": "dar nepatvirtinta: jos kodas ar nuoroda nepanaudoti",
-    "prove_first": (
-        "Čia galima blokuoti ar leisti pranešimus tik numeriui ar adresui, kurį "
-        "patvirtinote jo kodu ar nuoroda. Kad pranešimai kitam numeriui nebebūtų siunčiami,"
-        " atsakykite į pranešimą STOP; el. pašto adresui naudokite nuorodą el. laiške."
-    ),
-    "proven": "Numeris patvirtintas. Pranešimai apie sutrikimus dabar siunčiami į jį.",
-    "resend_link": "Siųsti nuorodą dar kartą",
     "addresses": "Adresai",
     "no_addresses": "Dar nepridėjote nė vieno adreso.",
     "add_address": "Pridėti adresą",
@@ -98,23 +89,12 @@ TEXTS: dict[str, str] = {
     "service_required": "Pasirinkite bent vieną paslaugą.",
     "destination_required": "Nurodykite telefono numerį arba el. pašto adresą.",
     "subscription_heading": "Keisti prenumeratą",
-    "link_sent": (
-        "Išsiuntėme patvirtinimo nuorodą el. paštu. El. pašto adresas bus "
-        "naudojamas tik jums atidarius nuorodą."
-    ),
     "saved": "Išsaugota.",
     "deleted": "Pašalinta.",
     "opted_out": "Pranešimai užblokuoti.",
     "opted_in": "Pranešimai leidžiami.",
-    "email_verified": "El. pašto adresas patvirtintas.",
     "erased": "Jūsų duomenys ištrinti.",
     "logged_out": "Atsijungėte.",
-    "verify_heading": "Patvirtinkite el. pašto adresą",
-    "verify_text": (
-        "Patvirtinkite tik tuo atveju, jei šį el. pašto adresą portale pridėjote "
-        "patys: patvirtinus paskyra, kuri jį pridėjo, galės gauti ir atšaukti šiuo "
-        "adresu siunčiamus pranešimus apie sutrikimus."
-    ),
     "link_invalid": "Nuoroda nebegalioja arba yra netinkama.",
     "unsubscribe_heading": "Nebegauti pranešimų el. paštu",
     "unsubscribe_text": (
@@ -149,14 +129,6 @@ TEXTS: dict[str, str] = {
         "Jūsų patvirtinimo kodas: {pin}. Jis galioja {minutes} min.\n\nJei kodo "
         "neprašėte, šio laiško galite nepaisyti."
     ),
-    "verify_subject": "{utility}: patvirtinkite el. pašto adresą",
-    "verify_email_text": (
-        "Kažkas pridėjo šį el. pašto adresą prie savo paskyros mūsų pranešimų apie "
-        "sutrikimus portale. Atidarykite nuorodą tik jei tai buvote jūs:\n{url}\n\n"
-        "Patvirtinus ta paskyra galės gauti ir atšaukti šiuo adresu siunčiamus "
-        "pranešimus apie sutrikimus. Nuoroda galioja {days} d. Jei tai buvote ne "
-        "jūs, šio laiško nepaisykite: niekas nepasikeis."
-    ),
     "unsubscribe_subject": "{utility}: pranešimų apie sutrikimus atsisakymas",
     "unsubscribe_email_text": (
         "Pranešimų šiuo adresu galite atsisakyti atidarę nuorodą:\n{url}\n\n"
@@ -190,6 +162,37 @@ TEXTS: dict[str, str] = {
     "privacy_complaint_text": (
         "Jei manote, kad jūsų duomenys tvarkomi neteisėtai, galite pateikti "
         "skundą Duomenų apsaugos ombudsmeno tarnybai (tietosuoja.fi)."
+    ),
+    "unverified": (
+        "laukia kodo – į adresą nieko nesiunčiama, kol čia neįvestas į jį el. paštu "
+        "išsiųstas kodas"
+    ),
+    "awaiting_proof": "dar nepatvirtinta: jos kodas neįvestas",
+    "prove_first": (
+        "Čia galima blokuoti ar leisti pranešimus tik numeriui ar adresui, kurį "
+        "patvirtinote jo kodu. Kad pranešimai kitam numeriui nebebūtų siunčiami, "
+        "atsakykite į pranešimą STOP; el. pašto adresui naudokite nuorodą el. laiške apie "
+        "sutrikimą."
+    ),
+    "proven": "Patvirtinta. Pranešimai apie sutrikimus dabar siunčiami čia.",
+    "send_code_to_address": "Siųsti kodą į adresą",
+    "code_sent_recently": (
+        "Kodas į {to} jau buvo išsiųstas per pastarąsias {resend} min., todėl naujas dabar "
+        "nesiųstas. Įveskite to pranešimo kodą; naujo galėsite paprašyti po {wait} min."
+    ),
+    "type_code": "Įvesti kodą",
+    "link_retired": (
+        "El. pašto adresai nebepatvirtinami atidarant nuorodą. Ši nuoroda nieko "
+        "nepatvirtina: adresą pridėjęs asmuo savo paskyroje įveda į adresą išsiųstą kodą."
+    ),
+    "proof_email_subject": "{utility}: kažkas prašo pridėti šį el. pašto adresą",
+    "proof_email_text": (
+        "Kažkas paprašė pridėti šį el. pašto adresą prie savo paskyros mūsų pranešimų apie "
+        "sutrikimus portale. Jei tai buvote jūs, įveskite šį kodą portale, toje paskyroje, "
+        "kurioje pridėjote adresą:\n\n{pin}\n\nKodas galioja {minutes} min. Jį įvedus ta "
+        "paskyra galės gauti ir atšaukti šiuo adresu siunčiamus pranešimus apie "
+        "sutrikimus. Jei tai buvote ne jūs, šio laiško nepaisykite: niekas nepasikeis. "
+        "Niekam neduokite šio kodo."
     ),
 }
 

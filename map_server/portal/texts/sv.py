@@ -46,21 +46,11 @@ TEXTS: dict[str, str] = {
     "cancel": "Avbryt",
     "logins": "Kontaktuppgifter för inloggning",
     "verified": "bekräftad",
-    "unverified": "väntar på bekräftelse – öppna länken som skickades per e-post",
     "phone_unproven": (
         "väntar på sin kod – inget skickas till numret förrän koden som skickades dit har "
         "skrivits in här"
     ),
     "send_pin_again": "Skicka koden till numret",
-    "awaiting_proof": "inte bekräftad ännu: dess kod eller länk har inte använts",
-    "prove_first": (
-        "Här kan du bara spärra eller tillåta meddelanden till ett nummer eller en adress "
-        "som du har bekräftat med dess kod eller länk. För att stoppa meddelanden till ett "
-        "annat nummer, svara STOP på ett meddelande; för en e-postadress, använd länken i "
-        "e-postmeddelandet."
-    ),
-    "proven": "Numret är bekräftat. Avbrottsmeddelanden skickas nu dit.",
-    "resend_link": "Skicka länken igen",
     "addresses": "Adresser",
     "no_addresses": "Du har inte lagt till några adresser ännu.",
     "add_address": "Lägg till adress",
@@ -100,23 +90,12 @@ TEXTS: dict[str, str] = {
     "service_required": "Välj minst en tjänst.",
     "destination_required": "Ange ett telefonnummer eller en e-postadress.",
     "subscription_heading": "Ändra beställningen",
-    "link_sent": (
-        "Vi skickade en bekräftelselänk per e-post. E-posten används först när du har "
-        "öppnat länken."
-    ),
     "saved": "Sparat.",
     "deleted": "Borttaget.",
     "opted_out": "Meddelandena spärrade.",
     "opted_in": "Meddelandena tillåtna.",
-    "email_verified": "E-postadressen är bekräftad.",
     "erased": "Dina uppgifter har raderats.",
     "logged_out": "Du har loggat ut.",
-    "verify_heading": "Bekräfta e-postadressen",
-    "verify_text": (
-        "Bekräfta bara om du själv lade till den här e-postadressen i tjänsten: "
-        "bekräftelsen ger kontot som lade till den rätt att få och avbeställa de "
-        "meddelanden om avbrott som skickas hit."
-    ),
     "link_invalid": "Länken har gått ut eller är felaktig.",
     "unsubscribe_heading": "Avbeställ meddelanden om avbrott per e-post",
     "unsubscribe_text": (
@@ -149,14 +128,6 @@ TEXTS: dict[str, str] = {
         "Din verifieringskod är {pin}. Koden gäller i {minutes} minuter.\n\n"
         "Om du inte bad om koden kan du strunta i meddelandet."
     ),
-    "verify_subject": "{utility}: bekräfta din e-postadress",
-    "verify_email_text": (
-        "Någon lade till den här e-postadressen i sitt konto i vår tjänst för "
-        "meddelanden om avbrott. Öppna länken bara om det var du:\n{url}\n\n"
-        "Bekräftelsen ger kontot rätt att få och avbeställa de meddelanden om "
-        "avbrott som skickas till den här adressen. Länken gäller i {days} dagar. Om "
-        "det inte var du kan du strunta i det här: ingenting ändras."
-    ),
     "unsubscribe_subject": "{utility}: avbeställning av meddelanden om avbrott",
     "unsubscribe_email_text": (
         "Du kan avbeställa meddelanden om avbrott till den här adressen genom att öppna "
@@ -188,6 +159,39 @@ TEXTS: dict[str, str] = {
     "privacy_complaint_text": (
         "Du kan klaga hos dataombudsmannens byrå (tietosuoja.fi) om du anser att dina "
         "uppgifter behandlas i strid med lagen."
+    ),
+    "unverified": (
+        "väntar på sin kod – inget skickas till adressen förrän koden som e-postades dit "
+        "har skrivits in här"
+    ),
+    "awaiting_proof": "inte bekräftad ännu: dess kod har inte skrivits in",
+    "prove_first": (
+        "Här kan du bara spärra eller tillåta meddelanden till ett nummer eller en adress "
+        "som du har bekräftat med dess kod. För att stoppa meddelanden till ett annat "
+        "nummer, svara STOP på ett meddelande; för en e-postadress, använd länken i ett "
+        "e-postmeddelande om avbrott."
+    ),
+    "proven": "Bekräftat. Avbrottsmeddelanden skickas nu dit.",
+    "send_code_to_address": "Skicka koden till adressen",
+    "code_sent_recently": (
+        "En kod skickades redan till {to} under de senaste {resend} minuterna, så ingen ny "
+        "skickades nu. Skriv in koden från det meddelandet; du kan be om en ny om {wait} "
+        "minuter."
+    ),
+    "type_code": "Skriv in koden",
+    "link_retired": (
+        "E-postadresser bekräftas inte längre genom att öppna en länk. Den här länken "
+        "bekräftar ingenting: den som lade till adressen skriver in koden som e-postades "
+        "dit i sitt eget konto."
+    ),
+    "proof_email_subject": "{utility}: någon vill lägga till den här e-postadressen",
+    "proof_email_text": (
+        "Någon bad om att få lägga till den här e-postadressen i sitt konto i vår tjänst "
+        "för meddelanden om avbrott. Om det var du, skriv in den här koden i tjänsten, i "
+        "kontot där du lade till adressen:\n\n{pin}\n\nKoden gäller i {minutes} minuter. Med "
+        "den får kontot ta emot och avbeställa de meddelanden om avbrott som skickas till "
+        "den här adressen. Om det inte var du kan du strunta i det här meddelandet: "
+        "ingenting ändras. Ge inte koden till någon."
     ),
 }
 

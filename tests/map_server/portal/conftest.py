@@ -31,7 +31,9 @@ from tests.settings import settings_for
 BASE = "https://testserver"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 PIN = re.compile(r"\b(\d{4})\b")
-LINK = re.compile(r"https://testserver(/portal/(?:verify|unsubscribe)/\S+)")
+LINK = re.compile(r"https://testserver(/portal/unsubscribe/\S+)")
+# The code that proves an e-mail address to the account that asked (its own line).
+CODE = re.compile(r"^(\d{4})\r?$", re.M)
 
 
 @dataclass
@@ -210,8 +212,18 @@ class Resident:
         assert response.status_code == expect, response.text[-3000:]
         return response
 
+    def code(self, address: str, count: int = 1) -> str:
+        """The newest code mailed to `address` to prove it to an account."""
+        bodies = [body for _s, body in self.mails_to(address, count) if CODE.search(body)]
+        assert bodies, "no proof code"
+        return CODE.search(bodies[-1]).group(1)
+
+    def prove(self, code: str) -> httpx.Response:
+        """Type a proof code on /portal/me/prove."""
+        return self.post("/portal/me/prove", {"pin": code}, page="/portal/me/prove")
+
     def link(self, address: str, kind: str, index: int = -1) -> str:
-        """The path of the newest verify/unsubscribe link mailed to `address`."""
+        """The path of the newest unsubscribe link mailed to `address`."""
         bodies = [body for _s, body in self.mailbox.to(address) if f"/portal/{kind}/" in body]
         assert bodies, f"no {kind} link"
         return LINK.search(bodies[index]).group(1)

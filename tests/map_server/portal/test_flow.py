@@ -193,25 +193,29 @@ def test_landline_hears_the_pin_in_a_call(resident: Resident, tmp_path: Path, en
     assert rows(engine, "portal_logins")[0]["channel"] == "voice"
 
 
-def test_email_is_used_only_after_its_link_is_clicked(resident: Resident, engine: Engine):
+def test_email_given_at_registration_counts_once_its_code_is_typed(
+    resident: Resident, engine: Engine
+):
     email = "maija@example.fi"
-    resident.register_phone("0401234567", MOBILE, email=email)
-    # The start form's e-mail got a link at once; saving an address now sends no second.
-    resident.add_address("00100", "Mannerheimintie", "5", email=email, phone="")
-    mails = resident.mailbox.to(email)
-    assert len(mails) == 1 and "/portal/verify/" in mails[0][1]
-    assert recipients(engine, "A1") == set()  # unverified: not used
-    page = resident.get("/portal/me")
-    assert FI["unverified"] in page.text
+    page = resident.register_phone("0401234567", MOBILE, email=email)
+    # The login's PIN went to the phone; a code to the e-mail, typed next.
+    assert resident.page.request.url.path == "/portal/me/prove"
+    assert FI["sent_email"].format(to="m•••@example.fi") in page.text
+    [(subject, body)] = resident.mails_to(email)
+    assert subject == "Testivesi: joku pyysi lisäämään tämän sähköpostiosoitteen"
+    assert "/portal/" not in body  # nothing to click
+    # Saving an address at once sends no second code, and says so truthfully.
+    again = resident.add_address("00100", "Mannerheimintie", "5", email=email, phone="",
+                                 expect=200)  # fmt: skip
+    said = [FI["code_sent_recently"].format(to="m•••@example.fi", resend=2, wait=w) for w in (1, 2)]
+    assert any(text in again.text for text in said)  # a new code in 2 min, or 1 if slow
+    assert 'id="type-code" class="button" href="/portal/me/prove"' in again.text
+    assert len(resident.mailbox.to(email)) == 1
+    assert recipients(engine, "A1") == set()  # not proven: not used
+    assert FI["unverified"] in resident.get("/portal/me").text
 
-    link = resident.link(email, "verify")
-    other = Resident(resident.client.app, resident.smpp, resident.mailbox)  # the mail app
-    with other.client:
-        confirm = other.get(link)
-        assert confirm.status_code == 200 and FI["verify_heading"] in confirm.text
-        assert recipients(engine, "A1") == set()  # opening the link changes nothing
-        done = other.post(link, {})
-        assert done.status_code == 200 and FI["email_verified"] in done.text
+    done = resident.prove(resident.code(email))
+    assert done.headers["location"] == "/portal/me?m=proven"
     assert recipients(engine, "A1") == {email}
     assert all(r["verified_at"] for r in rows(engine, "portal_logins"))
 
@@ -295,7 +299,7 @@ def test_download_all_own_data(resident: Resident, engine: Engine) -> None:
     assert "attachment" in response.headers["content-disposition"]
     data = json.loads(response.text)
     assert data["subscriber"]["name"] == "Maija"
-    # The e-mail given at registration is a login once its link is opened, not before.
+    # The e-mail given at registration is a login once its code is typed, not before.
     assert {x["destination"] for x in data["logins"]} == {MOBILE}
     [sub] = data["subscriptions"]
     assert sub["address"]["street"] == "Mannerheimintie" and sub["customer_number"] == "123"

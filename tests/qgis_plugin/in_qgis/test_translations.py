@@ -35,3 +35,16 @@ def test_user_language_follows_the_qgis_override(installed_plugin):
     finally:
         settings.remove("locale/overrideFlag")
         settings.remove("locale/userLocale")
+
+
+def test_the_text_limit_reads_in_the_users_language(installed_plugin):
+    """The plugin's own refusal of a too-long message text, with the API's limit."""
+    i18n = importlib.import_module(f"{PLUGIN}.integration.i18n")
+    labels = importlib.import_module(f"{PLUGIN}.ui.labels")
+    models = importlib.import_module(f"{PLUGIN}.core.models")
+    translator = i18n.install_translator("fi")
+    try:
+        said = labels.draft_problem("text_too_long")
+    finally:
+        i18n.remove_translator(translator)
+    assert said == f"Jokin viestiteksti on yli {models.MAX_CAUSE} merkkiä pitkä."
