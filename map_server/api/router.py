@@ -107,6 +107,7 @@ def _trace_response(traced: Trace) -> TraceResponse:
     return TraceResponse(
         service=traced.service,
         network_version=traced.network_version,
+        critical_customers=traced.critical,
         **traced.result.to_json(),
         streets=traced.area.streets,
         public_area=mapping(area) if area is not None else None,
