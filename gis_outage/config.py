@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
-from .model import Channel
+from .model import Channel, CriticalCategory
 from .settings_text import SettingsError as SettingsError
 from .settings_text import TomlFile, mask_url
 
@@ -107,6 +107,12 @@ class NotifySettings(Section):
         default="sms", description="Channel for numbers neither mobile nor fixed line"
     )
     min_age: int = 16
+    critical_voice: Annotated[list[CriticalCategory], NoDecode] = Field(
+        default=[CriticalCategory.HOME_DIALYSIS, CriticalCategory.CARE_HOME],
+        description="Critical customers of these categories (comma-separated; empty: none) "
+        "also get a voice call at every number that gets SMS: a dialysis patient or a "
+        "care home's night nurse must act at once, and a call is heard where an SMS waits",
+    )
     # -- policies ----------------------------------------------------------------------
     electricity_min_minutes: float = Field(
         default=3.0, description="Shorter electricity outages are not messaged"
@@ -204,6 +210,16 @@ class NotifySettings(Section):
     demo_voice_audio: bool = Field(
         default=False, description="Demo provider also speaks voice messages to WAV"
     )
+
+    @field_validator("critical_voice", mode="before")
+    @classmethod
+    def _categories(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip(" []")
+            if text.lower() in ("", "none", "off"):
+                return []
+            return [item.strip(" '\"") for item in text.split(",") if item.strip(" '\"")]
+        return value
 
     @field_validator("quiet_hours_start", "quiet_hours_end", mode="before")
     @classmethod
