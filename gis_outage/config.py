@@ -17,7 +17,6 @@ prints the effective tree with secrets masked.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from datetime import time, timedelta
 from functools import lru_cache
@@ -29,8 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .model import Channel, CriticalCategory
+from .settings_text import CommaList, TomlFile, mask_url, proxy_list
 from .settings_text import SettingsError as SettingsError
-from .settings_text import TomlFile, mask_url
 
 CONFIG_FILE_VARIABLE = "GIS_OUTAGE_CONFIG"
 UnknownNumberPolicy = Literal["sms", "voice", "skip"]
@@ -107,12 +106,10 @@ class NotifySettings(Section):
         default="sms", description="Channel for numbers neither mobile nor fixed line"
     )
     min_age: int = 16
-    critical_voice: Annotated[list[CriticalCategory], NoDecode] = Field(
+    critical_voice: Annotated[list[CriticalCategory], NoDecode, CommaList] = Field(
         default=[CriticalCategory.HOME_DIALYSIS, CriticalCategory.CARE_HOME],
-        description="Critical customers of these categories (comma-separated; empty: none) "
-        "also get a voice call at every number that gets SMS: a dialysis patient or a "
-        "care home's night nurse must act at once, and a call is heard where an SMS waits",
-    )
+        description="Critical customers of these categories (comma-separated; none: no "
+        "one) get a call too where they get SMS")
     # -- policies ----------------------------------------------------------------------
     electricity_min_minutes: float = Field(
         default=3.0, description="Shorter electricity outages are not messaged"
@@ -210,16 +207,6 @@ class NotifySettings(Section):
     demo_voice_audio: bool = Field(
         default=False, description="Demo provider also speaks voice messages to WAV"
     )
-
-    @field_validator("critical_voice", mode="before")
-    @classmethod
-    def _categories(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip(" []")
-            if text.lower() in ("", "none", "off"):
-                return []
-            return [item.strip(" '\"") for item in text.split(",") if item.strip(" '\"")]
-        return value
 
     @field_validator("quiet_hours_start", "quiet_hours_end", mode="before")
     @classmethod
@@ -355,16 +342,7 @@ class SecuritySettings(Section):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxies(cls, value: object) -> object:
-        items = value if isinstance(value, list) else str(value).strip(" []").split(",")
-        items = [str(item).strip(" '\"") for item in items if str(item).strip(" '\"")]
-        for item in items:
-            if item == "*":
-                raise ValueError("'*' would let every client choose its address: name the proxies")
-            try:
-                ipaddress.ip_network(item, strict=False)
-            except ValueError:
-                raise ValueError(f"{item!r} is no IP address or network") from None
-        return items
+        return proxy_list(value)
 
 
 class Settings(BaseSettings):

@@ -200,7 +200,7 @@ def resolve_for(
         )
 
     # A critical customer's numbers that get SMS get a call too (landlines get one anyway).
-    calls = {c.value for c in notifier.critical_voice}
+    calls = {str(c) for c in notifier.critical_voice}
     for address, category in (critical or {}).items():
         if category not in calls:
             continue
