@@ -225,7 +225,9 @@ def get_outage(outage_id: OutageId, request: Request, user: User = viewer) -> di
     """The outage as stored (its affected set too) and its delivery figures, with
     `messages`: when its latest event's messages go."""
     outage, stats = _guard(outages.get, _ctx(request), outage_id)
-    return {**_json(outage, stats), "messages": outages.message_timing(_ctx(request), outage_id)}
+    return {**_json(outage, stats), "messages": outages.message_timing(_ctx(request), outage_id),
+            # The printable crew sheet (engineers; the console asks for the token).
+            "crew_sheet_url": str(request.url_for("crew_sheet_page", outage_id=outage_id))}
 
 
 @router.patch("/outages/{outage_id}", summary="Change times, cause or texts", responses=CHANGE)

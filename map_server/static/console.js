@@ -261,6 +261,9 @@
       actions.appendChild(action(t.cancel, "cancel", function () {
         if (window.confirm(fill(t.confirm_cancel, { id: outage.id }))) act(outage, t.cancel, "/cancel");
       }));
+      // The printable crew sheet; the same tab keeps this tab's token.
+      actions.appendChild(el("a", { href: "outages/" + outage.id + "/crew-sheet",
+                                    "class": "crew-sheet-link" }, [t.crew_sheet]));
     }
     return el("tr", { "data-outage-id": String(outage.id), "data-status": outage.status }, [
       el("th", { scope: "row" }, [String(outage.id)]), cell(t[outage.service]),

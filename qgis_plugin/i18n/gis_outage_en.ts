@@ -526,6 +526,10 @@
             <translation>Cancel outage</translation>
         </message>
         <message>
+            <source>Crew sheet</source>
+            <translation>Crew sheet</translation>
+        </message>
+        <message>
             <source>Residents of a published outage are told the new time.</source>
             <translation>Residents of a published outage are told the new time.</translation>
         </message>

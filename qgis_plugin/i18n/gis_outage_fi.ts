@@ -526,6 +526,10 @@
             <translation>Peru keskeytys</translation>
         </message>
         <message>
+            <source>Crew sheet</source>
+            <translation>Työkortti</translation>
+        </message>
+        <message>
             <source>Residents of a published outage are told the new time.</source>
             <translation>Julkaistun keskeytyksen asukkaille kerrotaan uusi aika.</translation>
         </message>

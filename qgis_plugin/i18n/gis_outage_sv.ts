@@ -526,6 +526,10 @@
             <translation>Ställ in avbrott</translation>
         </message>
         <message>
+            <source>Crew sheet</source>
+            <translation>Arbetskort</translation>
+        </message>
+        <message>
             <source>Residents of a published outage are told the new time.</source>
             <translation>De boende meddelas den nya tiden för ett publicerat avbrott.</translation>
         </message>

@@ -10,7 +10,8 @@ from typing import Any
 
 from qgis.core import Qgis, QgsCoordinateReferenceSystem, QgsGeometry, QgsProject, QgsWkbTypes
 from qgis.gui import QgsDockWidget, QgsRubberBand
-from qgis.PyQt.QtGui import QColor
+from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtGui import QColor, QDesktopServices
 from qgis.PyQt.QtWidgets import (
     QFileDialog,
     QGroupBox,
@@ -36,7 +37,7 @@ from .area_tool import DrawAreaTool
 from .labels import status_label
 from .network_panel import NetworkPanel
 from .outage_form import OutageForm
-from .outage_list import CANCEL, PUBLISH, RESOLVE, RESTORATION, OutageList
+from .outage_list import CANCEL, CREW_SHEET, PUBLISH, RESOLVE, RESTORATION, OutageList
 from .restoration_dialog import RestorationDialog
 from .settings_dialog import SettingsDialog
 
@@ -341,6 +342,9 @@ class OutageDock(QgsDockWidget):
         if action == RESTORATION:
             self._ask_restoration(outage)
             return
+        if action == CREW_SHEET:
+            self.open_crew_sheet(outage)
+            return
         question = {
             PUBLISH: tr("Publish outage {id}? Residents are notified."),
             RESOLVE: tr("Supply is back for outage {id}? Residents get the all-clear."),
@@ -354,6 +358,15 @@ class OutageDock(QgsDockWidget):
             CANCEL: lambda c: c.cancel(outage.id, outage.version),
         }
         self._change(outage, calls[action])
+
+    def open_crew_sheet(self, outage: Outage) -> None:
+        """The printable crew sheet in the browser (it asks for the token, as the console)."""
+        try:
+            url = self.client().crew_sheet_url(outage.id)
+        except ApiError as error:
+            self.show_error(error)
+            return
+        QDesktopServices.openUrl(QUrl(url))
 
     def _ask_restoration(self, outage: Outage) -> None:
         dialog = RestorationDialog(outage, self)
