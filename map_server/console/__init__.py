@@ -3,6 +3,8 @@ cancel outages from a browser, over the engineer API with the same tokens."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
@@ -22,25 +24,34 @@ def _language(request: Request, settings: Settings) -> tuple[str, list[str]]:
     return (language if language in LANGUAGES else offered[0]), offered
 
 
+def _map_config(settings: Settings, language: str, t: dict[str, str], root: str
+                ) -> dict[str, Any]:
+    """What a console page's script needs for its words, times and base map; `root` is
+    the way up from the page to the site's root."""
+    basemap = not settings.map.tile_url and settings.basemap_file.is_file()
+    return {
+        "language": language,
+        "timezone": settings.timezone,
+        "strings": t,
+        "tileUrl": settings.map.tile_url,
+        "tileAttribution": settings.map.tile_attribution,
+        "basemapUrl": f"{root}basemap.pmtiles" if basemap else None,
+        "basemapAttribution": OSM_ATTRIBUTION,
+        "center": list(settings.map.center),
+        "zoom": settings.map.zoom,
+    }
+
+
 @router.get("/console/", response_class=HTMLResponse)
 def console(request: Request) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     language, offered = _language(request, settings)
     t = console_strings(language)
-    basemap = not settings.map.tile_url and settings.basemap_file.is_file()
     config = {
-        "language": language,
-        "timezone": settings.timezone,
+        **_map_config(settings, language, t, "../"),
         "languages": [lang for lang in settings.languages if lang in LANGUAGES],
-        "strings": t,
         "api": "../api/v1",
         "lookupUrl": "../lookup/",
-        "tileUrl": settings.map.tile_url,
-        "tileAttribution": settings.map.tile_attribution,
-        "basemapUrl": "../basemap.pmtiles" if basemap else None,
-        "basemapAttribution": OSM_ATTRIBUTION,
-        "center": list(settings.map.center),
-        "zoom": settings.map.zoom,
     }
     return TEMPLATES.TemplateResponse(
         request,
@@ -65,20 +76,9 @@ def crew_sheet_page(request: Request, outage_id: int = Path(ge=1, le=2**31 - 1))
     settings: Settings = request.app.state.settings
     language, offered = _language(request, settings)
     t = crew_strings(language)
-    basemap = not settings.map.tile_url and settings.basemap_file.is_file()
     config = {
-        "language": language,
-        "timezone": settings.timezone,
-        "strings": t,
+        **_map_config(settings, language, t, "../../../"),
         "api": f"../../../api/v1/outages/{outage_id}/crew-sheet",
-        "me": "../../../api/v1/me",
-        "outage": outage_id,
-        "tileUrl": settings.map.tile_url,
-        "tileAttribution": settings.map.tile_attribution,
-        "basemapUrl": "../../../basemap.pmtiles" if basemap else None,
-        "basemapAttribution": OSM_ATTRIBUTION,
-        "center": list(settings.map.center),
-        "zoom": settings.map.zoom,
     }
     return TEMPLATES.TemplateResponse(
         request,

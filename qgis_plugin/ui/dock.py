@@ -34,7 +34,7 @@ from ..integration.network_layers import NetworkLayers, area_to_geojson, load_ge
 from ..integration.result_layers import ResultLayers, show_trace
 from ..integration.tasks import TaskRunner
 from .area_tool import DrawAreaTool
-from .labels import status_label
+from .labels import critical_label, status_label
 from .network_panel import NetworkPanel
 from .outage_form import OutageForm
 from .outage_list import CANCEL, CREW_SHEET, PUBLISH, RESOLVE, RESTORATION, OutageList
@@ -252,7 +252,11 @@ class OutageDock(QgsDockWidget):
 
     @staticmethod
     def _result_text(result: TraceResult, layers: ResultLayers) -> str:
-        lines = [
+        # Critical customers first, most critical first, as the server lists them.
+        lines = [tr("Critical: {point} ({category}) at {address}").format(
+            point=point, category=critical_label(category), address=address or "–")
+            for point, category, address in result.critical_customers]
+        lines += [
             tr("Isolated links: {n}").format(n=len(result.isolated_links)),
             tr("Links without supply: {n}").format(n=len(result.affected_links)),
             tr("Devices to operate: {n}").format(n=len(result.devices_to_operate)),

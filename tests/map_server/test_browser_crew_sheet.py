@@ -24,7 +24,7 @@ from map_server.app import create_app
 from tests.processes import ROOT
 
 from .crew_data import HOSTILE_CAUSE, HOSTILE_ID, ORDER, add_crew_network
-from .test_browser import LOOPBACK, Watch, browser, free_socket, open_page  # noqa: F401
+from .test_browser import LOOPBACK, browser, free_socket, load, open_page  # noqa: F401
 
 AXE = (ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js").read_text()
 CSP_WATCH = (
@@ -80,12 +80,6 @@ def sheet_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sheet]:
         thread.join(10)
         sock.close()
         engine.dispose()
-
-
-def load(page, url: str) -> None:
-    page.goto(url, wait_until="load")
-    page.wait_for_selector("body[data-loaded=true]")
-    page.wait_for_load_state("networkidle")
 
 
 def no_serious_axe_violation(page) -> None:
