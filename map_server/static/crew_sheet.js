@@ -6,35 +6,12 @@
 
   var config = JSON.parse(document.body.dataset.config);
   var t = config.strings;
-  var KEY = "gis-outage-console-token";
-  var LOCALES = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" };
-  var timeFormat = new Intl.DateTimeFormat(LOCALES[config.language] || config.language, {
-    timeZone: config.timezone, day: "numeric", month: "numeric", year: "numeric",
-    hour: "2-digit", minute: "2-digit"
-  });
-  var status = document.getElementById("console-status");
+  var kit = window.gisOutageConsole(config);
+  var KEY = kit.KEY, when = kit.when, fill = kit.fill, el = kit.el, say = kit.say;
   var login = document.getElementById("login");
   var sheet = document.getElementById("sheet");
 
-  function when(iso) { return iso ? timeFormat.format(new Date(iso)) : "–"; }
-  function fill(text, values) {
-    return Object.keys(values).reduce(function (out, k) {
-      return out.split("{" + k + "}").join(values[k]);
-    }, text);
-  }
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    (children || []).forEach(function (c) {
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
   function text(value) { return value === null || value === undefined ? "–" : String(value); }
-  function say(message, error) {
-    status.textContent = message;
-    status.className = error ? "notice error" : "notice";
-  }
 
   function ask() {
     return fetch(config.api, {
@@ -105,12 +82,7 @@
 
   function draw(data) {
     var view = L.map("sheet-map", { zoomControl: true }).setView(config.center, config.zoom);
-    if (config.tileUrl) {
-      L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(view);
-    } else if (config.basemapUrl && window.protomapsL) {
-      protomapsL.leafletLayer({ url: config.basemapUrl, flavor: "light", lang: config.language,
-                                attribution: config.basemapAttribution, maxDataZoom: 16 }).addTo(view);
-    }
+    kit.baseMap(view);
     var bounds = L.latLngBounds([]);
     if (data.affected_area) {
       var area = L.geoJSON(data.affected_area, {
