@@ -49,11 +49,16 @@ def run(n_links: int, traces: int, seed: int) -> dict[str, float | int]:
         ours.append(time.perf_counter() - t0)
     p = {q: (float(np.percentile(ours, q)), float(np.percentile(peer, q))) for q in (50, 99)}
     return {
-        "links": n_links, "service_points": len(sps), "flagged": int(flagged.sum()),
-        "traces": traces, "critical_listed": found,
-        "ours_p50_ms": p[50][0] * 1e3, "peer_p50_ms": p[50][1] * 1e3,
+        "links": n_links,
+        "service_points": len(sps),
+        "flagged": int(flagged.sum()),
+        "traces": traces,
+        "critical_listed": found,
+        "ours_p50_ms": p[50][0] * 1e3,
+        "peer_p50_ms": p[50][1] * 1e3,
         "ratio_p50": p[50][0] / p[50][1],
-        "ours_p99_ms": p[99][0] * 1e3, "peer_p99_ms": p[99][1] * 1e3,
+        "ours_p99_ms": p[99][0] * 1e3,
+        "peer_p99_ms": p[99][1] * 1e3,
         "ratio_p99": p[99][0] / p[99][1],
     }
 
@@ -66,13 +71,17 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     figures = run(args.links, args.traces, args.seed)
-    print(f"{figures['links']} links, {figures['flagged']} of {figures['service_points']} "
-          f"service points flagged, {figures['traces']} breaks, "
-          f"{figures['critical_listed']} critical customers listed")
+    print(
+        f"{figures['links']} links, {figures['flagged']} of {figures['service_points']} "
+        f"service points flagged, {figures['traces']} breaks, "
+        f"{figures['critical_listed']} critical customers listed"
+    )
     for q in ("p50", "p99"):
-        print(f"  {q}: trace + critical customers {figures[f'ours_{q}_ms']:.3f} ms, "
-              f"trace alone {figures[f'peer_{q}_ms']:.3f} ms, "
-              f"ratio {figures[f'ratio_{q}']:.2f}")
+        print(
+            f"  {q}: trace + critical customers {figures[f'ours_{q}_ms']:.3f} ms, "
+            f"trace alone {figures[f'peer_{q}_ms']:.3f} ms, "
+            f"ratio {figures[f'ratio_{q}']:.2f}"
+        )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

@@ -42,8 +42,18 @@ def crew_sheet(ctx: Context, outage_id: int) -> dict[str, Any]:
         "outage": {
             key: (value.isoformat() if hasattr(value, "isoformat") else value)
             for key, value in outage.items()
-            if key in ("id", "service", "kind", "status", "cause", "starts_at",
-                       "estimated_end_at", "area_description", "version")
+            if key
+            in (
+                "id",
+                "service",
+                "kind",
+                "status",
+                "cause",
+                "starts_at",
+                "estimated_end_at",
+                "area_description",
+                "version",
+            )
         },
         "devices": devices,
         "work_area": _links(layers, affected.get("isolated_links") or []),
@@ -80,12 +90,19 @@ def _devices(layers: dict[str, gpd.GeoDataFrame], affected: dict[str, Any]) -> l
     return out
 
 
-def _device_row(n: int, device: str, row: Any, lonlat: tuple[float, float] | None,
-                size: Any, step: int | None = None) -> dict[str, Any]:
+def _device_row(
+    n: int,
+    device: str,
+    row: Any,
+    lonlat: tuple[float, float] | None,
+    size: Any,
+    step: int | None = None,
+) -> dict[str, Any]:
     def text(key: str) -> str | None:
         value = None if row is None else row.get(key)
-        return None if value is None or (isinstance(value, float) and np.isnan(value)) \
-            else str(value)
+        return (
+            None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        )
 
     return {
         "n": n,
@@ -122,8 +139,11 @@ def _number_text(value: Any) -> str:
 
 
 def _given(value: Any) -> bool:
-    return value is not None and not (isinstance(value, float) and np.isnan(value)) \
+    return (
+        value is not None
+        and not (isinstance(value, float) and np.isnan(value))
         and str(value).strip() != ""
+    )
 
 
 def _lonlat(frame: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
@@ -131,8 +151,11 @@ def _lonlat(frame: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
     if frame.crs is None or not len(frame):
         return {}
     points = frame.to_crs(4326)
-    return {str(i): (round(g.x, 7), round(g.y, 7))
-            for i, g in zip(points["id"], points.geometry, strict=True) if g is not None}
+    return {
+        str(i): (round(g.x, 7), round(g.y, 7))
+        for i, g in zip(points["id"], points.geometry, strict=True)
+        if g is not None
+    }
 
 
 def _metric_xy(frame: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
@@ -141,8 +164,9 @@ def _metric_xy(frame: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
     return dict(zip(frame["id"].astype(str), metres(coords), strict=True))
 
 
-def _start(layers: dict[str, gpd.GeoDataFrame], affected: dict[str, Any],
-           devices: gpd.GeoDataFrame) -> np.ndarray | None:
+def _start(
+    layers: dict[str, gpd.GeoDataFrame], affected: dict[str, Any], devices: gpd.GeoDataFrame
+) -> np.ndarray | None:
     """Where the crew starts, in the devices' metres: the middle of the broken links,
     else the first device."""
     breaks = (affected.get("selection") or {}).get("break_links") or []
@@ -181,8 +205,13 @@ def _links(layers: dict[str, gpd.GeoDataFrame], ids: list[str]) -> dict[str, Any
     if links is not None and links.crs is not None and ids:
         chosen = links[links["id"].astype(str).isin([str(i) for i in ids])].to_crs(4326)
         for link_id, geometry in zip(chosen["id"], chosen.geometry, strict=True):
-            features.append({"type": "Feature", "properties": {"id": str(link_id)},
-                             "geometry": mapping(geometry)})
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"id": str(link_id)},
+                    "geometry": mapping(geometry),
+                }
+            )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -194,6 +223,8 @@ def _critical(ctx: Context, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if places is not None:
         for _, a in places.iterrows():
             text[str(a["id"])] = " ".join(
-                str(p) for p in (a["street"], a["house_number"], a["postal_code"],
-                                 a["municipality"]) if _given(p))
+                str(p)
+                for p in (a["street"], a["house_number"], a["postal_code"], a["municipality"])
+                if _given(p)
+            )
     return [{**r, "address": text.get(str(r.get("address_id")))} for r in rows]

@@ -30,8 +30,11 @@ def sheet(outage_id: OutageId, request: Request, user: User = engineer) -> dict[
     is the SMS per language; `url` is the printable page."""
     found = _guard(crew_sheet, _ctx(request), outage_id)
     sms = _guard(preview_outage, request.app.state.db, request.app.state.settings, outage_id)
-    return {**found, "message": {lang: m["text"] for lang, m in sms["sms"].items()},
-            "url": sheet_url(request, outage_id)}
+    return {
+        **found,
+        "message": {lang: m["text"] for lang, m in sms["sms"].items()},
+        "url": sheet_url(request, outage_id),
+    }
 
 
 def sheet_url(request: Request, outage_id: int) -> str:

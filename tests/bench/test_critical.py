@@ -14,9 +14,22 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_bench_lists_critical_customers_and_prints_ratios(tmp_path: Path) -> None:
     out = tmp_path / "figures.json"
     run = subprocess.run(
-        [sys.executable, "-m", "bench.critical", "--links", "5000", "--traces", "50",
-         "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, check=False, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "bench.critical",
+            "--links",
+            "5000",
+            "--traces",
+            "50",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
     assert run.returncode == 0, run.stderr
     figures = json.loads(out.read_text())
