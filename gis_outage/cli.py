@@ -30,6 +30,7 @@ def _store(settings: Settings) -> Any:
 
 
 def _trace(args: argparse.Namespace, settings: Settings) -> int:
+    from .critical import critical_customers, flagged
     from .network import build_network, read_layers
     from .services.outages import Selection, TraceError, run_trace
     from .trace import TraceEngine
@@ -50,9 +51,16 @@ def _trace(args: argparse.Namespace, settings: Settings) -> int:
     # On stderr, so that --json output stays one JSON object.
     for line in describe(engine.warnings):
         print(f"warning: {line}", file=sys.stderr)
+    critical = critical_customers(net, result.affected_service_points)
     if args.json:
-        print(json.dumps(result.to_json(), allow_nan=False))
+        out = result.to_json()
+        if flagged(net):  # a network without flags prints the contract's keys only
+            out = {"critical_customers": critical, **out}
+        print(json.dumps(out, allow_nan=False))
     else:
+        for row in critical:
+            print(f"critical customer:  {row['service_point']} ({row['category']}) at "
+                  f"{row['address_id'] or '-'}")
         print(f"devices to operate: {', '.join(result.devices_to_operate) or '-'}")
         print(f"isolated links:     {len(result.isolated_links)}")
         print(f"affected links:     {len(result.affected_links)}")

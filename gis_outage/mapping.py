@@ -26,7 +26,7 @@ COLUMNS = {
     "links": ("id", "from_node", "to_node", "kind"),
     "devices": ("id", "link_id", "node_id", "kind", "normally_passes", "operable"),
     "sources": ("id", "node_id"),
-    "service_points": ("id", "link_id", "node_id", "address_id", "customers"),
+    "service_points": ("id", "link_id", "node_id", "address_id", "customers", "critical"),
     "addresses": ("id", "street", "house_number", "postal_code", "municipality", "street_sv"),
 }
 # Sections that say which values of a column mean a device state.

@@ -78,6 +78,20 @@ class DeviceOperator(StrEnum):
     HAND = "hand"  # operated by a crew outside any outage
 
 
+class CriticalCategory(StrEnum):
+    """Why a service point's customers are critical (the network import's `critical`
+    column). The order here is the order traces, the API and the crew sheet list them:
+    a person whose life depends on the supply at home first."""
+
+    HOME_DIALYSIS = "home_dialysis"
+    HOSPITAL = "hospital"
+    CARE_HOME = "care_home"
+    SCHOOL = "school"
+
+
+CRITICAL_CATEGORIES: tuple[str, ...] = tuple(CriticalCategory)
+
+
 class Channel(StrEnum):
     SMS = "sms"
     EMAIL = "email"

@@ -19,6 +19,7 @@ from scipy.cluster.hierarchy import DisjointSet
 from scipy.spatial import cKDTree
 
 from .config import NetworkSettings
+from .critical import categories
 from .metric import Metres, metres_for
 from .network_files import FOLDER_SUFFIXES, LAYERS, read_layers  # noqa: F401
 from .network_problems import NetworkError, Problem, describe, topology_warnings  # noqa: F401
@@ -55,6 +56,8 @@ class Network:
     sp_node: np.ndarray  # node index or NO_NODE
     sp_address: list[str | None]
     sp_customers: np.ndarray
+    # A critical customer's category (CriticalCategory) per service point, None for others.
+    sp_critical: list[str | None] = field(default_factory=list)
     snap_tolerance_m: float = 0.0  # what the topology was built with
     # Usable but worth a look (a zero-length link, no sources...): shown on import and trace.
     warnings: list[Problem] = field(default_factory=list)
@@ -148,6 +151,7 @@ def build_network(
     sp_link, sp_node, sp_address, sp_customers = _place_service_points(
         sps, link_index, node_index, addresses, check
     )
+    sp_critical = categories(sps, check.add)
     check.raise_if_any()
     for layer, message in topology_warnings(len(node_ids), link_from, link_to, len(sources)):
         check.warn(layer, None, message)
@@ -169,6 +173,7 @@ def build_network(
         sp_node=sp_node,
         sp_address=sp_address,
         sp_customers=sp_customers,
+        sp_critical=sp_critical,
         snap_tolerance_m=float(snap_tolerance_m),
         warnings=check.warnings,
         layers=layers,
@@ -476,3 +481,4 @@ def _place_service_points(
         ok = given & ~bad
         customers[ok] = number[ok].astype(np.int64)
     return sp_link, sp_node, address_col, customers
+

@@ -4,11 +4,13 @@ the base of every section; `gis_outage.config` assembles the tree."""
 from __future__ import annotations
 
 from datetime import time, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
-from .model import Channel
+from .model import Channel, CriticalCategory
+from .settings_text import CommaList
 
 UnknownNumberPolicy = Literal["sms", "voice", "skip"]
 
@@ -34,6 +36,10 @@ class NotifySettings(Section):
         default="sms", description="Channel for numbers neither mobile nor fixed line"
     )
     min_age: int = 16
+    critical_voice: Annotated[list[CriticalCategory], NoDecode, CommaList] = Field(
+        default=[CriticalCategory.HOME_DIALYSIS, CriticalCategory.CARE_HOME],
+        description="Critical customers of these categories (comma-separated; none: no "
+        "one) get a call too where they get SMS")
     sms_fold_diacritics: bool = Field(default=False, description="SMS: š → s so lt fits GSM-7")
     # -- policies ----------------------------------------------------------------------
     electricity_min_minutes: float = Field(

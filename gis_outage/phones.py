@@ -9,10 +9,26 @@ from phonenumbers import PhoneNumberType
 
 from .model import Channel, NumberType
 
+# A voice call to a number that gets SMS too (a critical customer's mobile): its own
+# destination, so that the call is a delivery of its own (one per destination per event).
+CALL_PREFIX = "tel:"
+
+
+def call_destination(e164_number: str) -> str:
+    """'+358401234567' → 'tel:+358401234567': a call to a number that also gets SMS."""
+    return CALL_PREFIX + e164_number
+
+
+def dialled(destination: str) -> str:
+    """The number a destination reaches: 'tel:+358401234567' → '+358401234567'."""
+    return destination.removeprefix(CALL_PREFIX)
+
 
 def mask(destination: str) -> str:
     """A phone number or e-mail address as logs, audit rows and pages may show it:
     '+358401234567' → '+35840•••••67'; 'maija@example.fi' → 'm•••@example.fi'."""
+    if destination.startswith(CALL_PREFIX):
+        return CALL_PREFIX + mask(dialled(destination))
     if "@" in destination:
         user, _, domain = destination.partition("@")
         return f"{user[:1]}•••@{domain}"

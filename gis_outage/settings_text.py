@@ -8,8 +8,37 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from pydantic_settings import TomlConfigSettingsSource
+
+
+def comma_list(value: object) -> object:
+    """'a, b' or '[a, b]' (as an environment variable gives a list) → ['a', 'b'];
+    '', 'none' or 'off' → []."""
+    if isinstance(value, list) or value is None:
+        return value
+    items = [str(i).strip(" '\"") for i in str(value).strip(" []").split(",")]
+    items = [i for i in items if i]
+    return [] if [i.lower() for i in items] in (["none"], ["off"]) else items
+
+
+# A list setting given as one string (an environment variable): `Annotated[list[X],
+# NoDecode, CommaList]`.
+CommaList = BeforeValidator(comma_list)
+
+
+def proxy_list(value: object) -> list[str]:
+    """Trusted proxies: IP addresses or networks, comma-separated; never '*'."""
+    given = value if isinstance(value, list) else comma_list(value)
+    items = [str(item).strip(" '\"") for item in given or [] if str(item).strip(" '\"")]
+    for item in items:
+        if item == "*":
+            raise ValueError("'*' would let every client choose its address: name the proxies")
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"{item!r} is no IP address or network") from None
+    return items
 
 
 class SettingsError(ValueError):
@@ -76,16 +105,3 @@ def mask_url(url: str | None) -> str | None:
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return parts._replace(netloc=netloc).geturl()
 
-
-def proxy_list(value: object) -> list[str]:
-    """Trusted proxies from a list or comma-separated text, each an address or network."""
-    items = value if isinstance(value, list) else str(value).strip(" []").split(",")
-    items = [str(item).strip(" '\"") for item in items if str(item).strip(" '\"")]
-    for item in items:
-        if item == "*":
-            raise ValueError("'*' would let every client choose its address: name the proxies")
-        try:
-            ipaddress.ip_network(item, strict=False)
-        except ValueError:
-            raise ValueError(f"{item!r} is no IP address or network") from None
-    return items

@@ -171,6 +171,7 @@ def _api_docs(app: FastAPI) -> None:
 
 def _include_engineer_api(app: FastAPI) -> None:
     """The engineer API at /api/v1."""
+    from map_server.api.crew_sheet import router as crew_sheet_router
     from map_server.api.field import router as field_router
     from map_server.api.preview import router as preview_router
     from map_server.api.router import router
@@ -178,3 +179,4 @@ def _include_engineer_api(app: FastAPI) -> None:
     app.include_router(router, prefix="/api/v1")
     app.include_router(preview_router, prefix="/api/v1")
     app.include_router(field_router, prefix="/api/v1")
+    app.include_router(crew_sheet_router, prefix="/api/v1")

@@ -140,6 +140,7 @@ def test_the_qgis_plugin_speaks_the_core_vocabulary() -> None:
     plugin_moves = {(a, b) for a, nexts in models._NEXT.items() for b in nexts}
     assert plugin_moves == {(a.value, b.value) for a, b in model.TRANSITIONS}
     assert models.MAX_CAUSE == model.CAUSE_MAX_LENGTH
+    assert models.CRITICAL_CATEGORIES == model.CRITICAL_CATEGORIES
 
 
 def test_the_qgis_plugin_refuses_the_texts_the_api_refuses() -> None:

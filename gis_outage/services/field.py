@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..area import area_of_trace
+from ..critical import critical_customers, critical_difference
 from ..model import DeviceFinding, OutageStatus, Service, is_water_notice
 from ..storage import outages as store
 from ..storage.addresses import address_places
@@ -134,6 +135,9 @@ class Proposal:
         after_devices = set(self.plan["devices_to_operate"])
         return {
             "outage_id": self.outage["id"],
+            # Newly affected and no longer affected critical customers, most critical first.
+            "critical_customers": critical_difference(old.get("critical_customers") or [],
+                                                      self.plan["critical_customers"]),
             "devices_to_operate": {"added": sorted(after_devices - before_devices),
                                    "removed": sorted(before_devices - after_devices)},
             "addresses": {"added": self.added, "removed": self.removed,
@@ -178,6 +182,8 @@ def _proposal(ctx: Context, outage: dict[str, Any], field: Field, own: FieldStat
         "service_points": result.affected_service_points,
         "addresses": result.affected_addresses,
         "customers": result.customers,
+        "critical_customers": critical_customers(field.loaded.network,
+                                                 result.affected_service_points),
     }
     if isolation is not None:
         plan["crossed_devices"] = isolation.crossed

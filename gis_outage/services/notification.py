@@ -48,7 +48,7 @@ from ..storage.recipients import (
 from ..storage.retention import RetentionResult, run_retention
 from ..storage.schema import utcnow
 from .policy import Decision, decide
-from .recipients import Recipient, resolve_for
+from .recipients import Recipient, critical_addresses, resolve_for
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +171,7 @@ def _resolve_in_slices(db: Engine, plan: Plan, size: int) -> Iterator[list[Recip
 def _reached_now(db: Engine, plan: Plan, size: int) -> Iterator[list[Recipient]]:
     outage = plan.event["payload"]["outage"]
     addresses = sorted({str(a) for a in (outage.get("affected") or {}).get("addresses") or []})
+    critical = critical_addresses(outage)
     for start in range(0, len(addresses), size):
         yield resolve_for(
             db,
@@ -178,6 +179,7 @@ def _reached_now(db: Engine, plan: Plan, size: int) -> Iterator[list[Recipient]]
             address_ids=addresses[start : start + size],
             at=_day(plan.event["created_at"]),
             settings=plan.settings,
+            critical=critical,
         )
 
 
@@ -196,7 +198,8 @@ def _told(db: Engine, plan: Plan, size: int) -> list[Recipient]:
     still = (outage.get("affected") or {}).get("still_cut_off") or []
     if still:  # another active outage still cuts these addresses off: not over for them
         dark = resolve_for(db, service=outage["service"], address_ids=[str(a) for a in still],
-                           at=_day(plan.event["created_at"]), settings=plan.settings)
+                           at=_day(plan.event["created_at"]), settings=plan.settings,
+                           critical=critical_addresses(outage))
         for recipient in dark:
             told.pop(recipient.destination, None)
     if not told:

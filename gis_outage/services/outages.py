@@ -17,6 +17,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from ..area import PublicArea, address_trace, area_of_trace, polygon_trace
+from ..critical import critical_customers
 from ..model import NOTICE_SERVICES, EventKind, OutageKind, OutageStatus, Service, is_water_notice
 from ..network import Network, Problem
 from ..storage import outages as store
@@ -111,6 +112,8 @@ class Trace:
     warnings: list[Problem] = field(default_factory=list)
     snap_tolerance_m: float | None = None  # of the network version traced
     extra: dict[str, Any] = field(default_factory=dict)  # work-area junctions, crossed devices
+    # The critical customers among the affected, most critical first (gis_outage.critical).
+    critical: list[dict[str, Any]] = field(default_factory=list)
 
     def affected(self) -> dict[str, Any]:
         """The affected set an outage keeps: the map, the look-up and the notifier read it;
@@ -128,6 +131,7 @@ class Trace:
             "service_points": result.affected_service_points,
             "addresses": result.affected_addresses,
             "customers": result.customers,
+            "critical_customers": self.critical,
             "streets": self.area.streets,
             **self.extra,
         }
@@ -176,7 +180,8 @@ def trace(ctx: Context, service: Service | str, selection: Selection) -> Trace:
     area = area_of_trace(loaded.network, result, addresses, cell_m=ctx.settings.map.area_cell_m)
     return Trace(service, loaded.version, result, area, selection,
                  warnings=loaded.engine.warnings,
-                 snap_tolerance_m=loaded.network.snap_tolerance_m, extra=extra)
+                 snap_tolerance_m=loaded.network.snap_tolerance_m, extra=extra,
+                 critical=critical_customers(loaded.network, result.affected_service_points))
 
 
 def draft(

@@ -84,6 +84,15 @@ def one_contact_per_facility(subs: list[dict[str, Any]]) -> list[dict[str, Any]]
     return sorted(out, key=lambda s: s["id"])
 
 
+def critical_addresses(outage: Mapping[str, Any]) -> dict[str, str]:
+    """{address id: the most critical category there} of an outage's affected set."""
+    out: dict[str, str] = {}
+    for row in (outage.get("affected") or {}).get("critical_customers") or []:
+        if row.get("address_id"):
+            out.setdefault(str(row["address_id"]), str(row["category"]))  # most critical first
+    return out
+
+
 def resolve_recipients(db: Engine, settings: Settings, event: Mapping[str, Any]) -> list[Recipient]:
     """The recipients of an outage event, from the outage snapshot in its payload."""
     outage = event["payload"]["outage"]
@@ -94,6 +103,7 @@ def resolve_recipients(db: Engine, settings: Settings, event: Mapping[str, Any])
         address_ids=(outage.get("affected") or {}).get("addresses") or [],
         at=at.date() if isinstance(at, datetime) else at,
         settings=settings,
+        critical=critical_addresses(outage),
     )
 
 
@@ -107,6 +117,7 @@ def preview_counts(
         address_ids=(outage.get("affected") or {}).get("addresses") or [],
         at=on or date.today(),
         settings=settings,
+        critical=critical_addresses(outage),
     )
     counts = {channel.value: 0 for channel in Channel}
     for recipient in recipients:
@@ -135,13 +146,20 @@ def resolve_for(
     address_ids: Iterable[str],
     at: date,
     settings: Settings,
+    critical: Mapping[str, str] | None = None,
 ) -> list[Recipient]:
+    """`critical`: {address id: category} of the critical customers among the addresses;
+    a number that gets SMS at one of `notify.critical_voice`'s gets a call too."""
     notifier = settings.notify
     region, default_language = settings.default_region, settings.default_language
     addresses = sorted({str(a) for a in address_ids})
     found: dict[str, Recipient] = {}
 
+    sms_at: dict[str, set[str]] = {}  # address → the numbers there that get SMS
+
     def add(destination: str, channel: Channel, language: str, address: str, source: Source):
+        if channel is Channel.SMS:
+            sms_at.setdefault(address, set()).add(destination)
         old = found.get(destination)
         if old is None or _PRECEDENCE[source] < _PRECEDENCE[old.source]:
             found[destination] = Recipient(destination, channel, language, address, source)
@@ -199,6 +217,18 @@ def resolve_for(
             Source.DIRECTORY,
             e164=True,  # the directory import checks the E.164 form
         )
+
+    # A critical customer's numbers that get SMS get a call too (landlines get one anyway).
+    calls = {str(c) for c in notifier.critical_voice}
+    for address, category in (critical or {}).items():
+        if category not in calls:
+            continue
+        for number in sorted(sms_at.get(address, ())):
+            sms = found[number]
+            if sms.channel is not Channel.SMS:
+                continue
+            found.setdefault(phones.call_destination(number), Recipient(
+                phones.call_destination(number), Channel.VOICE, sms.language, address, sms.source))
 
     # An opt-out removes the destination whatever the source, directory included.
     blocked = opted_out(db, found)

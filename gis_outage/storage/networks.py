@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from pyproj import CRS
 from sqlalchemy.engine import Connection
 
+from gis_outage.critical import parse_category
 from gis_outage.model import Service
 from gis_outage.storage.addresses import upsert_addresses
 from gis_outage.storage.db import Bind, read_connection, write_transaction
@@ -37,7 +38,8 @@ INTERCHANGE: dict[str, dict[str, Any]] = {
         "operable": True,
     },
     "sources": {"node_id": None},
-    "service_points": {"link_id": None, "node_id": None, "address_id": None, "customers": 1},
+    "service_points": {"link_id": None, "node_id": None, "address_id": None, "customers": 1,
+                       "critical": None},
 }
 NETWORK_LAYERS = tuple(INTERCHANGE)
 
@@ -307,7 +309,12 @@ def _int(value: Any, default: int) -> int:
     return default if _is_missing(value) else int(value)
 
 
+def _critical(value: Any, default: str | None) -> str | None:
+    return parse_category(value) or default
+
+
 _CONVERTERS: dict[str, Callable[..., Any]] = {
+    "critical": _critical,
     "normally_passes": _bool,
     "operable": _bool,
     "customers": _int,

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from gis_outage.model import Channel, EventKind, Service
+from gis_outage.phones import dialled
 from gis_outage.storage.db import (
     Bind,
     dialect_insert,
@@ -87,8 +88,16 @@ def subscriptions_for(bind: Bind, address_ids: Iterable[str], service: str) -> l
 
 
 def opted_out(bind: Bind, destinations: Iterable[str]) -> set[str]:
-    """The given destinations that opted out (any channel)."""
-    wanted = sorted(set(destinations))
+    """The given destinations that opted out (any channel); a call to a number that gets
+    SMS too ('tel:+358…') counts as its number."""
+    given = set(destinations)
+    numbers = {d: dialled(d) for d in given}
+    found = _opted_out(bind, set(numbers.values()))
+    return {d for d, number in numbers.items() if number in found}
+
+
+def _opted_out(bind: Bind, destinations: set[str]) -> set[str]:
+    wanted = sorted(destinations)
     found: set[str] = set()
     with read_connection(bind) as conn:
         for part in _chunks(wanted):

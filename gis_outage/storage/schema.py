@@ -128,6 +128,8 @@ network_service_points = _feature_table(
     sa.Column("node_id", sa.Text),
     sa.Column("address_id", sa.Text),
     sa.Column("customers", sa.Integer, nullable=False, default=1),
+    # Why its customers are critical (model.CriticalCategory); null for most.
+    sa.Column("critical", sa.Text),
 )
 
 addresses = sa.Table(

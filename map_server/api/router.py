@@ -91,6 +91,7 @@ def _trace_response(traced: Trace) -> TraceResponse:
     return TraceResponse(
         service=traced.service,
         network_version=traced.network_version,
+        critical_customers=traced.critical,
         **traced.result.to_json(),
         streets=traced.area.streets,
         public_area=mapping(area) if area is not None else None,
@@ -208,7 +209,9 @@ def get_outage(outage_id: OutageId, request: Request, user: User = viewer) -> di
     """The outage as stored (its affected set too) and its delivery figures, with
     `messages`: when its latest event's messages go."""
     outage, stats = _guard(outages.get, _ctx(request), outage_id)
-    return {**_json(outage, stats), "messages": outages.message_timing(_ctx(request), outage_id)}
+    return {**_json(outage, stats), "messages": outages.message_timing(_ctx(request), outage_id),
+            # The printable crew sheet (engineers; the console asks for the token).
+            "crew_sheet_url": str(request.url_for("crew_sheet_page", outage_id=outage_id))}
 
 
 @router.patch("/outages/{outage_id}", summary="Change times, cause or texts", responses=CHANGE)

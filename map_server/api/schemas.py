@@ -20,7 +20,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from gis_outage.inputs import moment_problem, text_problem, wgs84_problem
-from gis_outage.model import CAUSE_MAX_LENGTH, LANGUAGES, OutageKind, Service
+from gis_outage.model import CAUSE_MAX_LENGTH, LANGUAGES, CriticalCategory, OutageKind, Service
 from gis_outage.services import outages
 
 Language = Literal[LANGUAGES]  # type: ignore[valid-type]
@@ -117,9 +117,19 @@ class TraceRequest(Selection):
     service: Service
 
 
+class CriticalCustomer(BaseModel):
+    service_point: str
+    category: CriticalCategory
+    address_id: str | None
+    customers: int
+
+
 class TraceResponse(BaseModel):
     service: Service
     network_version: int
+    critical_customers: list[CriticalCustomer] = Field(
+        description="The affected service points flagged critical in the network import, "
+        "most critical category first (home dialysis, hospital, care home, school)")
     devices_to_operate: list[str]
     isolated_links: list[str]
     affected_links: list[str]

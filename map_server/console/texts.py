@@ -57,6 +57,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "failed": "Ei onnistunut: {reason}",
         "no_selection": "Valitse alue, katu tai osoite.",
         "api_docs": "Rajapinnan kuvaus",
+        "crew_sheet": "Työkortti",
     },
     "sv": {
         "console_title": "Hantering av avbrott",
@@ -113,6 +114,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "failed": "Misslyckades: {reason}",
         "no_selection": "Välj ett område, en gata eller en adress.",
         "api_docs": "Gränssnittets beskrivning",
+        "crew_sheet": "Arbetskort",
     },
     "en": {
         "console_title": "Outage console",
@@ -166,6 +168,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "failed": "Did not work: {reason}",
         "no_selection": "Pick an area, a street or an address.",
         "api_docs": "API reference",
+        "crew_sheet": "Crew sheet",
     },
 }
 LANGUAGES = tuple(TEXTS)

@@ -6,35 +6,12 @@
 
   var config = JSON.parse(document.body.dataset.config);
   var t = config.strings;
-  var KEY = "gis-outage-console-token";
-  var LOCALES = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" };
-  var timeFormat = new Intl.DateTimeFormat(LOCALES[config.language] || config.language, {
-    timeZone: config.timezone, day: "numeric", month: "numeric", year: "numeric",
-    hour: "2-digit", minute: "2-digit"
-  });
-  var status = document.getElementById("console-status");
+  var kit = window.gisOutageConsole(config);
+  var KEY = kit.KEY, when = kit.when, fill = kit.fill, el = kit.el, say = kit.say;
   var picked = { streets: [], addresses: [] }, polygon = null, drawn = null;
   var addressIds = {};
   var fitted = false;
 
-  function when(iso) { return iso ? timeFormat.format(new Date(iso)) : "–"; }
-  function fill(text, values) {
-    return Object.keys(values).reduce(function (out, k) {
-      return out.split("{" + k + "}").join(values[k]);
-    }, text);
-  }
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    (children || []).forEach(function (c) {
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
-  function say(text, error) {
-    status.textContent = text;
-    status.className = error ? "notice error" : "notice";
-  }
 
   // ---- the API ----
   function api(method, path, body) {
@@ -91,12 +68,7 @@
   // ---- map: the outages and drawing an area ----
   var mapView = L.map("console-map", { zoomControl: false }).setView(config.center, config.zoom);
   L.control.zoom({ zoomInTitle: t.zoom_in, zoomOutTitle: t.zoom_out }).addTo(mapView);
-  if (config.tileUrl) {
-    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(mapView);
-  } else if (config.basemapUrl && window.protomapsL) {
-    protomapsL.leafletLayer({ url: config.basemapUrl, flavor: "light", lang: config.language,
-                              attribution: config.basemapAttribution, maxDataZoom: 16 }).addTo(mapView);
-  }
+  kit.baseMap(mapView);
   var outageLayer = L.geoJSON(null, { style: { color: "#5f6368", weight: 2, fillOpacity: 0.1 } })
     .addTo(mapView);
   mapView.pm.setGlobalOptions({ tooltips: false });
@@ -261,6 +233,9 @@
       actions.appendChild(action(t.cancel, "cancel", function () {
         if (window.confirm(fill(t.confirm_cancel, { id: outage.id }))) act(outage, t.cancel, "/cancel");
       }));
+      // The printable crew sheet; the same tab keeps this tab's token.
+      actions.appendChild(el("a", { href: "outages/" + outage.id + "/crew-sheet",
+                                    "class": "crew-sheet-link" }, [t.crew_sheet]));
     }
     return el("tr", { "data-outage-id": String(outage.id), "data-status": outage.status }, [
       el("th", { scope: "row" }, [String(outage.id)]), cell(t[outage.service]),

@@ -24,6 +24,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from gis_outage.phones import dialled
+
 from .base import DeliveryReceipt, Outcome, Outgoing, ReceiptStatus, SendResult
 from .sip_engine import MAX_CALLS_PER_PROCESS, SipEngine, SipError, error_text, pjsua, safe_reason
 from .voice import CallAudioCache, VoiceAudio, VoiceError
@@ -328,7 +330,8 @@ class SipProvider:
     def _dial(self, item: Outgoing, report: ResultHandler) -> float:
         """Start one call; `report` gets its result (at once if it cannot start).
         Returns the seconds of audio the call will play."""
-        if not _DIALLABLE.fullmatch(item.destination):
+        number = dialled(item.destination)  # a call to a number that gets SMS too: tel:+358…
+        if not _DIALLABLE.fullmatch(number):
             error = "destination is not a phone number in E.164 form"
             report(SendResult(Outcome.PERMANENT_FAILURE, self.name, error=error))
             return 0.0
@@ -337,7 +340,7 @@ class SipProvider:
             engine, trunk = self._connect()
 
             def start() -> None:
-                dial = _Dial(trunk, item.destination, audio, report)
+                dial = _Dial(trunk, number, audio, report)
                 engine.add(dial)
                 dial.start()
 

@@ -48,6 +48,11 @@ class ApiClient:
         """The public OGC API Features collection of published outages."""
         return f"{self.root}/oapi/collections/outages/items"
 
+    def crew_sheet_url(self, outage_id: int) -> str:
+        """The outage's printable crew sheet in the console (the API's `crew_sheet_url`);
+        the browser asks for the engineer's token as the console does."""
+        return f"{self.root}/console/outages/{int(outage_id)}/crew-sheet"
+
     # --- tracing -----------------------------------------------------------------
     def trace(self, service: str, selection: Selection) -> TraceResult:
         body = {"service": service, **selection.to_json()}

@@ -13,6 +13,8 @@ KINDS = ("planned", "unplanned", "boil_water", "do_not_drink")
 WATER_NOTICES = ("boil_water", "do_not_drink")
 NOTICE_SERVICES = ("water",)
 LANGUAGES = ("fi", "sv", "en", "lt")
+# Critical customers' categories, most critical first (gis_outage.model.CriticalCategory).
+CRITICAL_CATEGORIES = ("home_dialysis", "hospital", "care_home", "school")
 DRAFT, PUBLISHED, RESOLVED, CANCELLED = "draft", "published", "resolved", "cancelled"
 ACTIVE = (DRAFT, PUBLISHED)
 
@@ -74,6 +76,8 @@ class TraceResult:
     public_area: dict[str, Any] | None
     # What the stored network has that is valid but worth a look (the server's words).
     warnings: tuple[str, ...] = ()
+    # (service point, category, address id) of the critical customers, most critical first.
+    critical_customers: tuple[tuple[str, str, str | None], ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TraceResult:
@@ -84,6 +88,10 @@ class TraceResult:
             network_version=int(data["network_version"]),
             customers=int(data["customers"]),
             public_area=data.get("public_area"),
+            critical_customers=tuple(
+                (str(c["service_point"]), str(c["category"]),
+                 None if c.get("address_id") is None else str(c["address_id"]))
+                for c in data.get("critical_customers") or ()),
             **{name: tuple(str(x) for x in data.get(name, [])) for name in lists},
         )
 

@@ -198,6 +198,10 @@
             <translation>Trace done: {customers} customers without supply.</translation>
         </message>
         <message>
+            <source>Critical: {point} ({category}) at {address}</source>
+            <translation>Critical: {point} ({category}) at {address}</translation>
+        </message>
+        <message>
             <source>Isolated links: {n}</source>
             <translation>Isolated links: {n}</translation>
         </message>
@@ -300,6 +304,22 @@
         <message>
             <source>Electricity</source>
             <translation>Electricity</translation>
+        </message>
+        <message>
+            <source>home dialysis</source>
+            <translation>home dialysis</translation>
+        </message>
+        <message>
+            <source>hospital</source>
+            <translation>hospital</translation>
+        </message>
+        <message>
+            <source>care home</source>
+            <translation>care home</translation>
+        </message>
+        <message>
+            <source>school</source>
+            <translation>school</translation>
         </message>
         <message>
             <source>Planned</source>
@@ -540,6 +560,10 @@
         <message>
             <source>Cancel outage</source>
             <translation>Cancel outage</translation>
+        </message>
+        <message>
+            <source>Crew sheet</source>
+            <translation>Crew sheet</translation>
         </message>
         <message>
             <source>Residents of a published outage are told the new time.</source>

@@ -198,6 +198,10 @@
             <translation>Jäljitys valmis: {customers} asiakasta ilman toimitusta.</translation>
         </message>
         <message>
+            <source>Critical: {point} ({category}) at {address}</source>
+            <translation>Kriittinen: {point} ({category}), osoite {address}</translation>
+        </message>
+        <message>
             <source>Isolated links: {n}</source>
             <translation>Erotetut johto-osat: {n}</translation>
         </message>
@@ -300,6 +304,22 @@
         <message>
             <source>Electricity</source>
             <translation>Sähkö</translation>
+        </message>
+        <message>
+            <source>home dialysis</source>
+            <translation>kotidialyysi</translation>
+        </message>
+        <message>
+            <source>hospital</source>
+            <translation>sairaala</translation>
+        </message>
+        <message>
+            <source>care home</source>
+            <translation>hoivakoti</translation>
+        </message>
+        <message>
+            <source>school</source>
+            <translation>koulu</translation>
         </message>
         <message>
             <source>Planned</source>
@@ -540,6 +560,10 @@
         <message>
             <source>Cancel outage</source>
             <translation>Peru keskeytys</translation>
+        </message>
+        <message>
+            <source>Crew sheet</source>
+            <translation>Työkortti</translation>
         </message>
         <message>
             <source>Residents of a published outage are told the new time.</source>

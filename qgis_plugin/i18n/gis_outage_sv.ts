@@ -198,6 +198,10 @@
             <translation>Spårningen klar: {customers} kunder utan leverans.</translation>
         </message>
         <message>
+            <source>Critical: {point} ({category}) at {address}</source>
+            <translation>Kritisk: {point} ({category}), adress {address}</translation>
+        </message>
+        <message>
             <source>Isolated links: {n}</source>
             <translation>Avskilda ledningsdelar: {n}</translation>
         </message>
@@ -300,6 +304,22 @@
         <message>
             <source>Electricity</source>
             <translation>El</translation>
+        </message>
+        <message>
+            <source>home dialysis</source>
+            <translation>hemdialys</translation>
+        </message>
+        <message>
+            <source>hospital</source>
+            <translation>sjukhus</translation>
+        </message>
+        <message>
+            <source>care home</source>
+            <translation>vårdhem</translation>
+        </message>
+        <message>
+            <source>school</source>
+            <translation>skola</translation>
         </message>
         <message>
             <source>Planned</source>
@@ -540,6 +560,10 @@
         <message>
             <source>Cancel outage</source>
             <translation>Ställ in avbrott</translation>
+        </message>
+        <message>
+            <source>Crew sheet</source>
+            <translation>Arbetskort</translation>
         </message>
         <message>
             <source>Residents of a published outage are told the new time.</source>

@@ -10,7 +10,8 @@ from typing import Any
 
 from qgis.core import Qgis, QgsCoordinateReferenceSystem, QgsGeometry, QgsProject, QgsWkbTypes
 from qgis.gui import QgsDockWidget, QgsRubberBand
-from qgis.PyQt.QtGui import QColor
+from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtGui import QColor, QDesktopServices
 from qgis.PyQt.QtWidgets import (
     QFileDialog,
     QGroupBox,
@@ -33,10 +34,10 @@ from ..integration.network_layers import NetworkLayers, area_to_geojson, load_ge
 from ..integration.result_layers import ResultLayers, show_trace
 from ..integration.tasks import TaskRunner
 from .area_tool import DrawAreaTool
-from .labels import status_label
+from .labels import critical_label, status_label
 from .network_panel import NetworkPanel
 from .outage_form import OutageForm
-from .outage_list import CANCEL, PUBLISH, RESOLVE, RESTORATION, OutageList
+from .outage_list import CANCEL, CREW_SHEET, PUBLISH, RESOLVE, RESTORATION, OutageList
 from .restoration_dialog import RestorationDialog
 from .settings_dialog import SettingsDialog
 
@@ -251,7 +252,11 @@ class OutageDock(QgsDockWidget):
 
     @staticmethod
     def _result_text(result: TraceResult, layers: ResultLayers) -> str:
-        lines = [
+        # Critical customers first, most critical first, as the server lists them.
+        lines = [tr("Critical: {point} ({category}) at {address}").format(
+            point=point, category=critical_label(category), address=address or "–")
+            for point, category, address in result.critical_customers]
+        lines += [
             tr("Isolated links: {n}").format(n=len(result.isolated_links)),
             tr("Links without supply: {n}").format(n=len(result.affected_links)),
             tr("Devices to operate: {n}").format(n=len(result.devices_to_operate)),
@@ -341,6 +346,9 @@ class OutageDock(QgsDockWidget):
         if action == RESTORATION:
             self._ask_restoration(outage)
             return
+        if action == CREW_SHEET:
+            self.open_crew_sheet(outage)
+            return
         question = {
             PUBLISH: tr("Publish outage {id}? Residents are notified."),
             RESOLVE: tr("Supply is back for outage {id}? Residents get the all-clear."),
@@ -354,6 +362,15 @@ class OutageDock(QgsDockWidget):
             CANCEL: lambda c: c.cancel(outage.id, outage.version),
         }
         self._change(outage, calls[action])
+
+    def open_crew_sheet(self, outage: Outage) -> None:
+        """The printable crew sheet in the browser (it asks for the token, as the console)."""
+        try:
+            url = self.client().crew_sheet_url(outage.id)
+        except ApiError as error:
+            self.show_error(error)
+            return
+        QDesktopServices.openUrl(QUrl(url))
 
     def _ask_restoration(self, outage: Outage) -> None:
         dialog = RestorationDialog(outage, self)

@@ -14,6 +14,15 @@ def service_label(name: str) -> str:
     }.get(name, name)
 
 
+def critical_label(name: str) -> str:
+    return {
+        "home_dialysis": tr("home dialysis"),
+        "hospital": tr("hospital"),
+        "care_home": tr("care home"),
+        "school": tr("school"),
+    }.get(name, name)
+
+
 def kind_label(name: str) -> str:
     return {
         "planned": tr("Planned"),

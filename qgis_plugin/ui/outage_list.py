@@ -21,6 +21,7 @@ from .labels import delivery_label, kind_label, service_label, status_label
 from .qt_time import local_text
 
 PUBLISH, RESTORATION, RESOLVE, CANCEL = "publish", "restoration", "resolve", "cancel"
+CREW_SHEET = "crew_sheet"
 
 
 class OutageList(QWidget):
@@ -54,6 +55,7 @@ class OutageList(QWidget):
             RESTORATION: QPushButton(tr("Restoration time…")),
             RESOLVE: QPushButton(tr("Resolve")),
             CANCEL: QPushButton(tr("Cancel outage")),
+            CREW_SHEET: QPushButton(tr("Crew sheet")),
         }
         for action, button in self.buttons.items():
             button.clicked.connect(lambda _=False, a=action: self._request(a))
@@ -115,6 +117,7 @@ class OutageList(QWidget):
         self.buttons[RESTORATION].setEnabled(bool(outage and outage.editable))
         self.buttons[RESOLVE].setEnabled(bool(outage and outage.can(RESOLVED)))
         self.buttons[CANCEL].setEnabled(bool(outage and outage.can(CANCELLED)))
+        self.buttons[CREW_SHEET].setEnabled(outage is not None)
 
     def _request(self, action: str) -> None:
         outage = self.selected()

@@ -39,6 +39,8 @@ LINKS = ["PIPE-SECRET-77", "PIPE-SECRET-78"]
 # Link vertices with digits no public geometry has (areas are built from other shapes).
 LINK_COORDS = [(24.9412371, 60.1693917), (24.9438529, 60.1712843), (24.9593613, 60.1849471)]
 ENGINEER = NAMES[2]
+# The critical categories of SERVICE_POINTS.
+CRITICAL_SHOWN = ("home_dialysis", "care_home", None)
 
 
 def add_addresses(engine: Engine) -> None:
@@ -71,6 +73,8 @@ def add_network(engine: Engine) -> None:
             "link_id": [LINKS[0], LINKS[0], LINKS[1]],
             "address_id": ["A1", "A2", "A3"],
             "customers": [4, 6, 2],
+            # Critical customers: never on a public page (test_public_data).
+            "critical": list(CRITICAL_SHOWN),
         },
         geometry=[Point(a[4], a[5]) for a in ADDRESSES[:3]],
         crs="EPSG:4326",
@@ -137,6 +141,10 @@ def new_outage(
         "links": LINKS,
         "isolated_links": LINKS[:1],
         "customers": 10 * len(addresses) if customers is None else customers,
+        "critical_customers": [
+            {"service_point": sp, "category": c, "address_id": a, "customers": 1}
+            for sp, c, a in zip(SERVICE_POINTS, CRITICAL_SHOWN, addresses, strict=False) if c
+        ],
     }
     outage_id = create_outage(
         engine,

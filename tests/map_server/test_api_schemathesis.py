@@ -33,6 +33,7 @@ from gis_outage.config import Settings
 from gis_outage.storage.db import make_engine, migrate
 from gis_outage.storage.outages import change_status
 from gis_outage.storage.users import create_token, create_user
+from map_server.api.crew_sheet import router as crew_sheet_router
 from map_server.api.field import router as field_router
 from map_server.api.preview import router as preview_router
 from map_server.api.router import router as engineer_router
@@ -48,7 +49,8 @@ API = "/api/v1"
 # endpoints the document lists; test_operations_are_all_covered keeps this honest.
 ENGINEER_OPERATIONS = sorted(
     (method, API + route.path)
-    for route in (*engineer_router.routes, *preview_router.routes, *field_router.routes)
+    for route in (*engineer_router.routes, *preview_router.routes, *field_router.routes,
+                  *crew_sheet_router.routes)
     if isinstance(route, APIRoute) and route.include_in_schema
     for method in route.methods
 )

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from gis_outage.storage.outages import change_status, update_outage
 from tests.map_server.data import (
     ADDRESSES,
+    CRITICAL_SHOWN,
     EMAILS,
     ENGINEER,
     LINK_COORDS,
@@ -48,6 +49,7 @@ def forbidden() -> list[str]:
     values += [name.split()[-1] for name in NAMES]  # surnames alone
     values += [f"{c:.7f}" for xy in LINK_COORDS for c in xy]
     values += ["affected_addresses", "affected_service_points", "affected_links", "created_by"]
+    values += [c for c in CRITICAL_SHOWN if c] + ["critical_customers"]
     # Also as they look inside JSON strings (ä → \u00e4).
     return sorted({v for value in values for v in (value, json.dumps(value)[1:-1])})
 

@@ -116,6 +116,15 @@ def test_trace_result_from_the_api():
     })
     assert result.affected_links == ("C1", "C2") and result.customers == 5
     assert result.public_area is None and result.warnings == ()
+    assert result.critical_customers == ()
+    flagged = TraceResult.from_json({
+        "service": "water", "network_version": 1, "customers": 3, "public_area": None,
+        "critical_customers": [
+            {"service_point": "SP3", "category": "home_dialysis", "address_id": "A3",
+             "customers": 1},
+            {"service_point": "SP1", "category": "school", "address_id": None, "customers": 2}],
+    })
+    assert flagged.critical_customers == (("SP3", "home_dialysis", "A3"), ("SP1", "school", None))
     warned = TraceResult.from_json({
         "service": "water", "network_version": 1, "customers": 0, "public_area": None,
         "warnings": ["links 'P1': line has zero length; kept, joined by from_node/to_node"],

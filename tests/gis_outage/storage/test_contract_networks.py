@@ -75,8 +75,10 @@ def test_round_trip_keeps_geometries_columns_and_crs(db_engine: Engine, layers) 
         "node_id",
         "address_id",
         "customers",
+        "critical",
         "geometry",
     ]
+    assert service_points["critical"].tolist() == [None, None]  # no critical customers
     assert [g.wkb for g in loaded["sources"].geometry] == [
         g.wkb for g in layers["sources"].geometry
     ]

@@ -212,6 +212,33 @@ def test_publish_puts_the_outage_on_oapi(dock, network, server):
     assert dock.outage_list.table.item(row, 8).text()  # the delivery figures
 
 
+def test_the_crew_sheet_opens_in_the_browser(dock, server):
+    """The dock hands the API's crew sheet address to the desktop's browser (Qt's URL
+    handler for http is where a browser would be asked)."""
+    from qgis.PyQt.QtCore import QObject, QUrl, pyqtSlot
+    from qgis.PyQt.QtGui import QDesktopServices
+
+    class Browser(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.opened: list[str] = []
+
+        @pyqtSlot(QUrl)
+        def open(self, url: QUrl) -> None:
+            self.opened.append(url.toString())
+
+    outage = dock.last_outage
+    dock.refresh_outages(select=outage.id)
+    wait_for(lambda: not dock.runner.busy)
+    browser = Browser()
+    QDesktopServices.setUrlHandler("http", browser, "open")
+    try:
+        dock.outage_list.buttons["crew_sheet"].click()
+    finally:
+        QDesktopServices.unsetUrlHandler("http")
+    assert browser.opened == [server.api("GET", f"/outages/{outage.id}")["crew_sheet_url"]]
+
+
 def test_restoration_time_then_resolve(dock, server):
     outage = dock.last_outage
     dock.refresh_outages(select=outage.id)
