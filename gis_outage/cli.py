@@ -159,9 +159,12 @@ def _convert_epanet(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _convert_pandapower(args: argparse.Namespace, settings: Settings) -> int:
-    from .convert.pandapower import convert_pandapower
+    from .convert.pandapower import ConvertError, convert_pandapower
 
-    counts = convert_pandapower(args.input, args.output)
+    try:
+        counts = convert_pandapower(args.input, args.output)
+    except ConvertError as exc:
+        raise CliError(str(exc)) from None
     print(f"wrote {args.output}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
@@ -364,7 +367,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="convert a model without [COORDINATES] with a schematic layout")
 
     p = command("convert-pandapower", _convert_pandapower,
-                "pandapower JSON → interchange GeoPackage")
+                "pandapower JSON (or .xlsx) → interchange GeoPackage")
     p.add_argument("input", type=Path)
     p.add_argument("output", type=Path)
 

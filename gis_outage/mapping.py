@@ -1,4 +1,4 @@
-"""A utility's own GIS schema read as the interchange, by a mapping file (TOML).
+"""A utility's own GIS schema read as the interchange, by a mapping file (TOML or YAML).
 
 The file names, per interchange layer, where its features come from (any GDAL vector
 source: a GeoPackage, a folder of Shapefiles, a PostGIS connection string; a layer or
@@ -15,6 +15,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import yaml
 
 from .network_files import LAYERS
 from .network_problems import NetworkError, Problem
@@ -38,12 +39,7 @@ def read_mapped_layers(mapping_path: str | Path) -> dict[str, gpd.GeoDataFrame]:
     key for a mapping that cannot be used, every such problem at once."""
     mapping_path = Path(mapping_path)
     where = str(mapping_path)
-    try:
-        spec = tomllib.loads(mapping_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NetworkError([Problem(where, None, "file not found")]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise NetworkError([Problem(where, None, f"not TOML: {exc}")]) from None
+    spec = _parse(mapping_path, where)
     problems = _check(spec, where)
     if problems:
         raise NetworkError(problems)
@@ -55,6 +51,24 @@ def read_mapped_layers(mapping_path: str | Path) -> dict[str, gpd.GeoDataFrame]:
     if problems:
         raise NetworkError(problems)
     return layers
+
+
+def _parse(mapping_path: Path, where: str) -> dict[str, Any]:
+    """The file's tables: YAML for .yaml/.yml, TOML otherwise."""
+    is_yaml = mapping_path.suffix.lower() in (".yaml", ".yml")
+    try:
+        text = mapping_path.read_text(encoding="utf-8")
+        spec = yaml.safe_load(text) if is_yaml else tomllib.loads(text)
+    except FileNotFoundError:
+        raise NetworkError([Problem(where, None, "file not found")]) from None
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        detail = " ".join(str(exc).split())
+        kind = "YAML" if is_yaml else "TOML"
+        raise NetworkError([Problem(where, None, f"not {kind}: {detail}")]) from None
+    if not isinstance(spec, dict):
+        raise NetworkError([Problem(where, None, "must hold sections (links, devices, …), "
+                                    f"not {type(spec).__name__}")])
+    return spec
 
 
 def _check(spec: dict[str, Any], where: str) -> list[Problem]:

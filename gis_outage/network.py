@@ -25,8 +25,6 @@ from .network_files import FOLDER_SUFFIXES, LAYERS, read_layers  # noqa: F401
 from .network_problems import NetworkError, Problem, describe, topology_warnings  # noqa: F401
 
 REQUIRED_LAYERS = ("links",)
-# Problems that do not stop the checks of references (one run reports them all).
-_ID_PROBLEMS = ("feature has no id", "id is used by more than one feature")
 DEVICE_KINDS = ("valve", "switch", "breaker", "fuse")
 NO_NODE = -1
 _GEOMETRY_TYPE_IDS = {"Point": 0, "LineString": 1}
@@ -78,22 +76,30 @@ class Network:
 
 
 class _Checker:
-    """Collects problems so that all of them are reported together."""
+    """Collects problems so that all of them are reported together.
+
+    Most problems concern one feature, and the checks go on without it, so that one run
+    reports them all; a `fatal` one (a missing layer or column) leaves nothing to check.
+    """
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.fatal = False
 
-    def add(self, layer: str, fid: object, message: str) -> None:
+    def add(self, layer: str, fid: object, message: str, fatal: bool = False) -> None:
         self.problems.append(Problem(layer, None if fid is None else str(fid), message))
+        self.fatal = self.fatal or fatal
 
     def warn(self, layer: str, fid: object, message: str) -> None:
         self.warnings.append(Problem(layer, None if fid is None else str(fid), message))
 
-    def raise_if_any(self, but: tuple[str, ...] = ()) -> None:
-        """Stop here, unless every problem so far is one of `but` (the checks after this
-        point can run with them, so that one run reports them all)."""
-        if any(p.message not in but for p in self.problems):
+    def stop_if_fatal(self) -> None:
+        if self.fatal:
+            raise NetworkError(self.problems)
+
+    def raise_if_any(self) -> None:
+        if self.problems:
             raise NetworkError(self.problems)
 
 
@@ -110,8 +116,8 @@ def build_network(
     check = _Checker()
     for name in REQUIRED_LAYERS:
         if name not in layers or layers[name].empty:
-            check.add(name, None, "layer is missing or empty")
-    check.raise_if_any()
+            check.add(name, None, "layer is missing or empty", fatal=True)
+    check.stop_if_fatal()
 
     layers = {name: _normalise_ids(gdf, name, check) for name, gdf in layers.items()}
     layers = _in_links_crs(layers)
@@ -120,13 +126,13 @@ def build_network(
     for name in ("devices", "sources", "service_points", "addresses"):
         if name in layers:
             _check_geometries(layers[name], name, ("Point",), check)
-    check.raise_if_any(but=_ID_PROBLEMS)
+    check.stop_if_fatal()
 
     metres, odd_crs = metres_for(links.crs, shapely.get_coordinates(links.geometry.to_numpy()))
     if odd_crs:
         check.warn("links", None, odd_crs)
     node_ids, link_from, link_to = _link_topology(links, metres, snap_tolerance_m, check)
-    check.raise_if_any(but=_ID_PROBLEMS)
+    check.stop_if_fatal()
     node_index = pd.Index(node_ids)
     link_index = _unique_index(links["id"])
     endpoints = _node_points(links, metres, link_from, link_to, len(node_ids))
@@ -218,7 +224,7 @@ def _text(values: pd.Series) -> pd.Series:
 def _normalise_ids(gdf: gpd.GeoDataFrame, layer: str, check: _Checker) -> gpd.GeoDataFrame:
     gdf = gdf.copy()
     if "id" not in gdf.columns:
-        check.add(layer, None, "column 'id' is missing")
+        check.add(layer, None, "column 'id' is missing", fatal=True)
         return gdf
     gdf["id"] = _text(gdf["id"])
     for position in np.flatnonzero(gdf["id"].isna().to_numpy()):
@@ -273,18 +279,22 @@ def _link_topology(
     has_from = "from_node" in links.columns and links["from_node"].notna().any()
     has_to = "to_node" in links.columns and links["to_node"].notna().any()
     if has_from or has_to:
-        known = len(check.problems)
         for column in ("from_node", "to_node"):
             if column not in links.columns:
-                check.add("links", None, f"column {column!r} is missing while the other is given")
+                check.add("links", None, f"column {column!r} is missing while the other is "
+                          "given", fatal=True)
                 return [], np.empty(0, int), np.empty(0, int)
             for fid in links["id"][links[column].isna()]:
                 check.add("links", fid, f"{column} is empty")
-        if len(check.problems) > known:
-            return [], np.empty(0, int), np.empty(0, int)
         codes, uniques = pd.factorize(pd.concat([links["from_node"], links["to_node"]]))
+        node_ids = [str(u) for u in uniques]
+        # An empty end (already a problem) gets a node of its own, so that the checks of
+        # references can go on.
+        empty = np.flatnonzero(codes < 0)
+        codes[empty] = len(node_ids) + np.arange(len(empty))
+        node_ids += [f"\0end {i}" for i in range(len(empty))]
         n = len(links)
-        return [str(u) for u in uniques], codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+        return node_ids, codes[:n].astype(np.int64), codes[n:].astype(np.int64)
     return _snap_endpoints(links, metres, tolerance)
 
 
@@ -295,8 +305,10 @@ def _snap_endpoints(
     starts, ends = _ends(links)
     points = metres(np.vstack([starts, ends]))
     groups = DisjointSet(range(len(points)))
-    for a, b in cKDTree(points).query_pairs(tolerance, output_type="ndarray"):
-        groups.merge(int(a), int(b))
+    # A line without geometry (already a problem) has ends of its own.
+    usable = np.flatnonzero(np.isfinite(points).all(axis=1))
+    for a, b in cKDTree(points[usable]).query_pairs(tolerance, output_type="ndarray"):
+        groups.merge(int(usable[a]), int(usable[b]))
     roots = np.fromiter((groups[i] for i in range(len(points))), dtype=np.int64, count=len(points))
     codes, _ = pd.factorize(roots)
     n = len(links)
@@ -315,12 +327,17 @@ def _in_links_crs(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataF
 
 
 def _ends(links: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """First and last vertex of every line."""
+    """First and last vertex of every line (NaN where a line has no geometry)."""
     geoms = links.geometry.to_numpy()
     coords = shapely.get_coordinates(geoms)
-    last = np.cumsum(shapely.get_num_coordinates(geoms)) - 1
-    first = np.concatenate([[0], last[:-1] + 1])
-    return coords[first], coords[last]
+    counts = shapely.get_num_coordinates(geoms)
+    last = np.cumsum(counts) - 1
+    has = counts > 0
+    starts = np.full((len(geoms), 2), np.nan)
+    ends = starts.copy()
+    starts[has] = coords[(last - counts + 1)[has]]
+    ends[has] = coords[last[has]]
+    return starts, ends
 
 
 def _node_points(
@@ -340,6 +357,13 @@ def _lookup(values: pd.Series, index: pd.Index) -> tuple[np.ndarray, np.ndarray]
     unknown = np.flatnonzero((positions < 0) & values.notna().to_numpy())
     positions[positions < 0] = NO_NODE
     return positions, unknown
+
+def _is_point(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Rows whose geometry is a point (the others are already problems)."""
+    geoms = gdf.geometry.to_numpy()
+    return ~shapely.is_missing(geoms) & (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(
+        geoms)
+
 
 def _column(gdf: gpd.GeoDataFrame, name: str) -> pd.Series:
     return gdf[name] if name in gdf else pd.Series([None] * len(gdf), index=gdf.index)
@@ -384,7 +408,7 @@ def _place_devices(
     link_col, node_col = _column(devices, "link_id"), _column(devices, "node_id")
     on_link = ~bad & (dev_link != NO_NODE)
     # On a link without node_id: at the end nearest the device's point.
-    nearest = np.flatnonzero(on_link & (dev_node == NO_NODE))
+    nearest = np.flatnonzero(on_link & (dev_node == NO_NODE) & _is_point(devices))
     if len(nearest):
         xy = metres(shapely.get_coordinates(devices.geometry.to_numpy()[nearest]))
         a, b = link_from[dev_link[nearest]], link_to[dev_link[nearest]]
@@ -436,13 +460,14 @@ def _place_sources(
     nodes, unknown = _lookup(node_col, node_index)
     for row in unknown:
         check.add("sources", ids[row], f"node_id {node_col.iloc[row]!r} is not a node")
-    missing = np.flatnonzero(nodes == NO_NODE)
+    missing = np.flatnonzero((nodes == NO_NODE) & _is_point(sources))
     missing = missing[~np.isin(missing, unknown)]
-    if len(missing):
+    placed = np.flatnonzero(np.isfinite(node_xy).all(axis=1))
+    if len(missing) and len(placed):
         # A source without node_id is placed on the node at its point.
         xy = metres(shapely.get_coordinates(sources.geometry.to_numpy()[missing]))
-        dist, nearest = cKDTree(node_xy).query(xy)
-        for row, d, node in zip(missing, dist, nearest, strict=True):
+        dist, nearest = cKDTree(node_xy[placed]).query(xy)
+        for row, d, node in zip(missing, dist, placed[nearest], strict=True):
             if d <= tolerance:
                 nodes[row] = node
             else:

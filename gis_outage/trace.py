@@ -82,10 +82,16 @@ class TraceEngine:
         self.sp_segment = self.segment_of[sp_elem]
         self._seg_sps = _Csr(self.sp_segment, np.arange(len(net.sp_ids)), self.n_segments)
         self.warnings: list[Problem] = list(net.warnings)
-        if len(net.source_ids) and n_links and not self._supplied[link_seg].any():
+        supplied = int(self._supplied[link_seg].sum()) if n_links else 0
+        if len(net.source_ids) and n_links and not supplied:
             self.warnings.append(Problem("sources", None, "no link is supplied in normal "
                                          "operation: every source is cut off by a device "
                                          "that does not pass supply"))
+        elif len(net.source_ids) and n_links >= 10 and supplied < n_links / 2:
+            self.warnings.append(Problem("links", None, f"most links are not supplied in "
+                                         f"normal operation: {n_links - supplied} of {n_links} "
+                                         "(check the sources and the devices that do not "
+                                         "pass supply)"))
 
     # ------------------------------------------------------------------ building
 

@@ -26,7 +26,14 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, Point
 
-from gis_outage.convert.gpkg import layer, point_near_end, polyline, write_layers
+from gis_outage.convert.gpkg import (  # noqa: F401 (ConvertError is this module's error too)
+    ConvertError,
+    layer,
+    one_line,
+    point_near_end,
+    polyline,
+    write_layers,
+)
 
 if TYPE_CHECKING:
     from wntr.network import WaterNetworkModel
@@ -44,10 +51,6 @@ def _wntr() -> Any:
     return wntr
 
 
-class ConvertError(ValueError):
-    """The model cannot be converted; the message says why, on one line."""
-
-
 def load_model(inp_path: Path) -> WaterNetworkModel:
     """Read an EPANET .inp file; ConvertError when it is missing, broken or empty."""
     wntr = _wntr()
@@ -57,10 +60,8 @@ def load_model(inp_path: Path) -> WaterNetworkModel:
     try:
         wn = wntr.network.WaterNetworkModel(str(inp_path))
     except Exception as exc:  # WNTR raises anything from SyntaxError to AttributeError
-        printable = "".join(c if c.isprintable() else " " for c in str(exc))
-        detail = " ".join(printable.split())[:200] or type(exc).__name__
         raise ConvertError(f"{inp_path}: not a readable EPANET model (broken or truncated?): "
-                           f"{detail}") from None
+                           f"{one_line(exc)}") from None
     if wn.num_links == 0:
         raise ConvertError(f"{inp_path}: the model has no pipes, pumps or valves")
     return wn

@@ -17,6 +17,17 @@ import pandas as pd
 import pyogrio
 from shapely.geometry import LineString, Point
 
+
+class ConvertError(ValueError):
+    """The model cannot be converted; the message says why, on one line."""
+
+
+def one_line(exc: BaseException, limit: int = 200) -> str:
+    """A reader's error as one printable line (they raise anything, with any text)."""
+    printable = "".join(c if c.isprintable() else " " for c in str(exc))
+    return " ".join(printable.split())[:limit] or type(exc).__name__
+
+
 # layer name -> (geometry type, required columns in order)
 SCHEMA: dict[str, tuple[str, tuple[str, ...]]] = {
     "links": ("LineString", ("id", "from_node", "to_node", "kind")),

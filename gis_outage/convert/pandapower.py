@@ -23,6 +23,7 @@ net without bus geodata gets a schematic spring layout and no CRS.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,14 @@ import networkx as nx
 import pandas as pd
 from shapely.geometry import LineString, Point, shape
 
-from gis_outage.convert.gpkg import layer, point_near_end, polyline, write_layers
+from gis_outage.convert.gpkg import (
+    ConvertError,
+    layer,
+    one_line,
+    point_near_end,
+    polyline,
+    write_layers,
+)
 
 if TYPE_CHECKING:
     from pandapower.auxiliary import pandapowerNet
@@ -48,14 +56,34 @@ TRAFO3W_SIDES = ("hv", "mv", "lv")
 
 
 def load_net(net_or_path: pandapowerNet | Path | str) -> pandapowerNet:
-    """A pandapower net, or one read from a .json (or .p pickle / .xlsx) file."""
+    """A pandapower net, or one read from a .json (or .xlsx) file; ConvertError when the
+    file is missing, unreadable, not a pandapower net or has no buses and branches."""
+    # pandapower logs at INFO on import that plotly is missing: not the user's concern.
+    logging.getLogger("pandapower").setLevel(logging.WARNING)
     import pandapower as pp
 
     if not isinstance(net_or_path, str | Path):
         return net_or_path
     path = Path(net_or_path)
-    readers = {".p": pp.from_pickle, ".pkl": pp.from_pickle, ".xlsx": pp.from_excel}
-    return readers.get(path.suffix.lower(), pp.from_json)(str(path))
+    suffix = path.suffix.lower()
+    if suffix in (".p", ".pkl", ".pickle"):
+        # Unpickling a file runs whatever code it holds.
+        raise ConvertError(f"{path}: pickle files are not read (they can run code); save the "
+                           "net with pandapower.to_json and convert the .json")
+    if not path.is_file():
+        raise ConvertError(f"{path}: file not found")
+    try:
+        net = (pp.from_excel if suffix == ".xlsx" else pp.from_json)(str(path))
+    except Exception as exc:  # pandapower raises anything from JSONDecodeError to KeyError
+        raise ConvertError(f"{path}: not a readable pandapower net (broken or truncated?): "
+                           f"{one_line(exc)}") from None
+    if not hasattr(net, "bus") or not hasattr(net, "line"):
+        raise ConvertError(f"{path}: the file holds no pandapower net")
+    if net.bus.empty or all(getattr(net, table).empty
+                            for table, *_ in BRANCH_TABLES + (("trafo3w",),)):
+        raise ConvertError(f"{path}: the net has no buses or no lines, transformers, "
+                           "impedances or DC lines")
+    return net
 
 
 def link_id(table: str, index: Any, side: str | None = None) -> str:
@@ -270,12 +298,18 @@ def _text(value: Any) -> str | None:
 def pandapower_layers(net_or_path: pandapowerNet | Path | str) -> dict[str, gpd.GeoDataFrame]:
     """The interchange layers for a pandapower net (or a path to one)."""
     net = load_net(net_or_path)
-    builder = _Builder(net)
-    builder.branches()
-    if not net.trafo3w.empty:
-        builder.trafo3ws()
-    builder.switches()
-    service_points = builder.buses()
+    try:
+        builder = _Builder(net)
+        builder.branches()
+        if not net.trafo3w.empty:
+            builder.trafo3ws()
+        builder.switches()
+        service_points = builder.buses()
+    except ConvertError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # A net pandapower reads but whose tables contradict each other.
+        raise ConvertError(f"the net cannot be converted: {one_line(exc)}") from None
     crs = builder.crs
     return {
         "links": layer("links", builder.links, crs),

@@ -122,3 +122,43 @@ def test_a_crs_without_an_epsg_code_imports_and_traces(db_engine, tmp_path):
     import json
 
     assert json.loads(from_file.stdout) == traced.to_json()
+
+
+def _pandapower_json(path: Path) -> Path:
+    pp = pytest.importorskip("pandapower")
+    pn = pytest.importorskip("pandapower.networks")
+    pp.to_json(pn.example_simple(), str(path))
+    return path
+
+
+def _empty_net(path: Path) -> Path:
+    pp = pytest.importorskip("pandapower")
+    pp.to_json(pp.create_empty_network(), str(path))
+    return path
+
+
+BAD_NETS = {
+    "missing": ("net.json", lambda p: None, "file not found"),
+    "truncated": ("net.json", lambda p: p.write_text(_pandapower_json(p).read_text()[:2000]),
+                  "not a readable pandapower net (broken or truncated?)"),
+    "garbage": ("net.json", lambda p: p.write_bytes(b"\x00\x01garbage{"),
+                "not a readable pandapower net (broken or truncated?)"),
+    "other json": ("net.json", lambda p: p.write_text('{"type": "FeatureCollection"}'),
+                   "not a readable pandapower net"),
+    "empty net": ("net.json", _empty_net, "the net has no buses or no lines"),
+    "pickle": ("net.p", lambda p: p.write_bytes(b"\x80\x04K\x01."),
+               "pickle files are not read (they can run code)"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_NETS))
+def test_a_pandapower_file_that_cannot_be_converted_is_one_line_exit_2(tmp_path, name):
+    filename, write, message = BAD_NETS[name]
+    source = tmp_path / filename
+    write(source)
+    out = cli("convert-pandapower", str(source), str(tmp_path / "out.gpkg"))
+    assert out.returncode == 2, out.stderr
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {source}: {message}"), out.stderr
+    assert not (tmp_path / "out.gpkg").exists()

@@ -111,6 +111,61 @@ def test_a_bad_mapping_names_every_problem_and_stores_nothing(db_engine, tmp_pat
     assert current_network_version(db_engine, "water") is None
 
 
+YAML_MAPPING = """
+# The network drawn in QGIS, exported as a folder of Shapefiles (one per layer).
+source: shapes
+links:
+  layer: putket
+  columns: {id: putki_nro}
+  values: {kind: pipe}
+devices:
+  layer: venttiilit
+  columns: {id: venttiili, link_id: putki}
+  values: {kind: valve}
+  normally_closed: {column: tila, values: [kiinni]}
+sources:
+  layer: laitokset
+  columns: {id: nimi}
+service_points:
+  layer: liittymat
+  columns: {id: liittyma, link_id: putki, customers: asukkaita}
+"""
+
+
+def test_a_shapefile_folder_by_a_yaml_mapping_gives_the_same_network(db_engine, tmp_path):
+    qgis_drawn(tmp_path)
+    shapes = tmp_path / "shapes"
+    shapes.mkdir()
+    for name in ("putket", "venttiilit", "laitokset", "liittymat"):
+        gpd.read_file(tmp_path / "vesi.gpkg", layer=name).to_file(
+            shapes / f"{name}.shp", engine="pyogrio")
+    mapping = tmp_path / "vesi.yaml"
+    mapping.write_text(YAML_MAPPING)
+    url = db_engine.url.render_as_string(hide_password=False)
+    checked = cli("check-network", "--mapping", str(mapping), db_url=url)
+    assert checked.returncode == 0, checked.stderr
+    assert "3 links, 4 nodes, 2 devices, 1 sources, 2 service points" in checked.stdout
+    out = cli("import-network", "--mapping", str(mapping), "--service", "water", db_url=url)
+    assert out.returncode == 0, out.stderr
+    engine = TraceEngines(db_engine).get("water").engine
+    result = engine.break_trace(["1"])
+    assert result.affected_service_points == ["K1", "K2"] and result.customers == 5
+    assert engine.operate_trace(["V2"]).affected_links == []  # closed by its tila
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("links: [unclosed", "not YAML: "),
+    ("- links\n- devices\n", "must hold sections (links, devices, …), not list"),
+    ("links: {layer: putket, source: x.gpkg, colour: red}\n", "'links.colour': unknown key"),
+])
+def test_a_bad_yaml_mapping_is_one_clear_error(tmp_path, text, message):
+    mapping = tmp_path / "bad.yml"
+    mapping.write_text(text)
+    out = cli("check-network", "--mapping", str(mapping))
+    assert out.returncode == 2
+    assert message in out.stderr and "Traceback" not in out.stderr
+
+
 GISWATER = """
 CREATE SCHEMA ws;
 CREATE TABLE ws.node (node_id text PRIMARY KEY, nodetype_id text,

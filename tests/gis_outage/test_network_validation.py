@@ -37,7 +37,7 @@ def test_every_problem_is_reported_at_once():
     links.loc[1, "id"] = "L1"  # duplicate
     links.loc[2, "geometry"] = LineString()
     layers["devices"].loc[0, "link_id"] = "nope"
-    layers["devices"].loc[1, "node_id"] = "n3"  # not an end of L2
+    layers["devices"].loc[4, "node_id"] = "n3"  # not an end of L5
     layers["devices"]["normally_passes"] = layers["devices"]["normally_passes"].astype(object)
     layers["devices"].loc[2, "normally_passes"] = "maybe"
     layers["devices"].loc[3, "kind"] = "tap"
@@ -51,11 +51,9 @@ def test_every_problem_is_reported_at_once():
     found = problems_of(layers)
     assert "links 'L1': id is used by more than one feature" in found
     assert "links 'L3': geometry is missing or empty" in found
-    # Geometry problems stop the build before topology is checked; fix and look again.
-    layers["links"] = small_water()["links"]
-    found = problems_of(layers)
     assert "devices 'V1': link_id 'nope' is not a link" in found
-    assert "devices 'V2': node_id 'n3' is not an end of link 'L2'" in found
+    assert "devices 'V5': node_id 'n3' is not an end of link 'L5'" in found
+    assert "devices 'V2': link_id 'L2' is not a link" in found  # L2's row is a second L1
     assert "devices 'V3': normally_passes must be true or false, not 'maybe'" in found
     assert "devices 'V4': kind 'tap' is not one of valve, switch, breaker, fuse" in found
     assert "sources 'S1': node_id 'n99' is not a node" in found
@@ -102,3 +100,38 @@ def test_duplicate_ids_and_broken_references_are_reported_in_one_run():
         "service_points 'SP1': link_id 'L77' is not a link",
         "service_points 'SP3': link_id 'L6' is not a link",
     ]
+
+
+def test_geometry_and_topology_problems_do_not_hide_the_reference_checks():
+    layers = small_water()
+    links = layers["links"]
+    links.loc[0, "geometry"] = None  # missing
+    links["from_node"] = links["from_node"].astype(object)
+    links.loc[1, "from_node"] = None  # an empty end
+    layers["devices"].loc[0, "link_id"] = "L99"
+    layers["devices"].loc[4, "geometry"] = None
+    layers["sources"].loc[0, "node_id"] = "n99"
+    found = problems_of(layers)
+    assert "links 'L1': geometry is missing or empty" in found
+    assert "links 'L2': from_node is empty" in found
+    assert "devices 'V5': geometry is missing or empty" in found
+    assert "devices 'V1': link_id 'L99' is not a link" in found
+    assert "sources 'S1': node_id 'n99' is not a node" in found
+
+
+def test_without_node_ids_a_line_without_geometry_does_not_stop_the_other_checks():
+    layers = small_water()
+    links = layers["links"].drop(columns=["from_node", "to_node"])
+    links.loc[2, "geometry"] = LineString([(5, 5), (5, 5)])  # zero length, no node ids
+    links.loc[3, "geometry"] = None
+    layers["links"] = links
+    layers["devices"] = layers["devices"].drop(columns=["node_id"])
+    layers["devices"].loc[0, "link_id"] = "L99"
+    layers["sources"] = layers["sources"].drop(columns=["node_id"])
+    layers["sources"].loc[0, "geometry"] = Point(9999, 9999)
+    found = problems_of(layers)
+    assert "links 'L3': line has zero length and no from_node/to_node" in found
+    assert "links 'L4': geometry is missing or empty" in found
+    assert "devices 'V1': link_id 'L99' is not a link" in found
+    assert any(p.startswith("sources 'S1': has no node_id and is not on a link end")
+               for p in found)

@@ -80,6 +80,26 @@ def test_no_sources_and_nothing_supplied_are_warned_about():
                         "cut off by a device that does not pass supply"]
 
 
+def test_most_links_unsupplied_is_warned_about():
+    # A line of 12 links from the source; a closed device after the third cuts off nine.
+    links = gpd.GeoDataFrame(
+        {"id": [f"L{i}" for i in range(12)]},
+        geometry=[LineString([(X0 + 10 * i, Y0), (X0 + 10 * i + 10, Y0)]) for i in range(12)],
+        crs="EPSG:3067")
+    layers = {
+        "links": links,
+        "sources": gpd.GeoDataFrame({"id": ["S1"]}, geometry=[Point(X0, Y0)], crs="EPSG:3067"),
+        "devices": gpd.GeoDataFrame(
+            {"id": ["V0"], "link_id": ["L3"], "normally_passes": [False]},
+            geometry=[Point(X0 + 31, Y0)], crs="EPSG:3067"),
+    }
+    warnings = [str(w) for w in TraceEngine(build_network(layers)).warnings]
+    assert warnings == ["links: most links are not supplied in normal operation: 9 of 12 "
+                        "(check the sources and the devices that do not pass supply)"]
+    layers["devices"]["normally_passes"] = [True]
+    assert TraceEngine(build_network(layers)).warnings == []
+
+
 def test_most_links_unconnected_is_warned_about():
     links = gpd.GeoDataFrame(
         {"id": [f"L{i}" for i in range(12)]},
