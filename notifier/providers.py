@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,8 +31,9 @@ from .channels.base import (
     Outcome,
     Outgoing,
     SendResult,
-    SmsMessage,
 )
+from .smpp_provider import SmppProvider as SmppProvider
+from .smpp_provider import sms_message
 
 log = logging.getLogger(__name__)
 
@@ -76,104 +77,6 @@ def _each(
     return results
 
 
-def _sms(item: Outgoing) -> SmsMessage:
-    return SmsMessage(to=item.destination, text=item.message.text, reference=str(item.delivery_id))
-
-
-class SmppProvider:
-    """SMS through one SMPP account over one or more binds (SMPP clients): each bind
-    takes the batch's next message whenever its window and rate have room, so the binds
-    send in parallel and a slow one takes fewer."""
-
-    admits = True
-
-    def __init__(self, client: Any, *more: Any) -> None:
-        self.clients = [client, *more]
-        self.client = client
-        self.name = client.config.name
-
-    def _submit(self, messages: Iterator[tuple[SmsMessage, Any]], admit: Admit | None) -> None:
-        if len(self.clients) == 1:
-            self.client.submit_many(messages, admit=admit)
-            return
-        lock = threading.Lock()
-        numbered = enumerate(messages)
-
-        def bind_share() -> tuple[Iterator[tuple[SmsMessage, Any]], Admit | None]:
-            """The messages one bind takes, and `admit` by their place in the batch (a
-            bind counts only its own)."""
-            taken: list[int] = []
-
-            def share() -> Iterator[tuple[SmsMessage, Any]]:
-                while True:
-                    with lock:
-                        item = next(numbered, None)
-                    if item is None:
-                        return
-                    taken.append(item[0])
-                    yield item[1]
-
-            if admit is None:
-                return share(), None
-            return share(), lambda k, block: admit(taken[k], block)
-
-        binds = []
-        for i, c in enumerate(self.clients):
-            share, bind_admit = bind_share()
-            binds.append(threading.Thread(target=c.submit_many, args=(share,),
-                                          kwargs={"admit": bind_admit},
-                                          name=f"{self.name}-bind{i}"))
-        for bind in binds:
-            bind.start()
-        for bind in binds:
-            bind.join()
-
-    def send_batch(
-        self,
-        items: Sequence[Outgoing],
-        on_result: ResultCallback | None = None,
-        admit: Admit | None = None,
-    ) -> list[SendResult]:
-        results: dict[int, SendResult] = {}
-        done = threading.Condition()
-
-        def callback(index: int) -> Callable[[SmsMessage, SendResult], None]:
-            def record(_message: SmsMessage, result: SendResult) -> None:
-                with done:
-                    if index in results:
-                        return  # answered after we gave up on it below
-                    results[index] = result
-                    done.notify_all()
-                if on_result is not None:
-                    on_result(index, result)
-
-            return record
-
-        self._submit(((_sms(item), callback(i)) for i, item in enumerate(items)), admit)
-        timeout = self.client.config.response_timeout * 2 + 5
-        missing = SendResult(Outcome.TEMPORARY_FAILURE, self.name, error="no response")
-        late = []
-        with done:
-            done.wait_for(lambda: len(results) == len(items), timeout=timeout)
-            for index in range(len(items)):
-                if index not in results:
-                    results[index] = missing
-                    late.append(index)
-        for index in late:
-            if on_result is not None:
-                on_result(index, missing)
-        return [results[i] for i in range(len(items))]
-
-    def response_time(self, since: float) -> float:
-        """Seconds the SMSC takes to answer a submit, from answers since `since` (the
-        slowest bind's)."""
-        return max(c.response_time(since) for c in self.clients)
-
-    def close(self) -> None:
-        for client in self.clients:
-            client.close()
-
-
 class HttpSmsProvider:
     admits = True
 
@@ -187,7 +90,7 @@ class HttpSmsProvider:
         on_result: ResultCallback | None = None,
         admit: Admit | None = None,
     ) -> list[SendResult]:
-        return _each(items, lambda i: self.client.send(_sms(i)), on_result, admit)
+        return _each(items, lambda i: self.client.send(sms_message(i)), on_result, admit)
 
     def close(self) -> None:
         self.client.close()

@@ -32,14 +32,7 @@ from typing import Any
 
 from smpplib import consts, smpp
 
-from .base import (
-    Admit,
-    DeliveryReceipt,
-    InboundMessage,
-    Outcome,
-    SendResult,
-    SmsMessage,
-)
+from .base import Admit, DeliveryReceipt, InboundMessage, Outcome, SendResult, SmsMessage
 from .ratelimit import Limiter, RateLimiter
 from .smpp_inbound import handle_deliver_sm
 from .smpp_protocol import (
