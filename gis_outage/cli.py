@@ -44,7 +44,7 @@ def _trace(args: argparse.Namespace, settings: Settings) -> int:
     )
     engine = TraceEngine(net)
     try:
-        result = run_trace(net, engine, selection)
+        result = run_trace(lambda: net, engine, selection)
     except TraceError as exc:
         raise CliError(str(exc)) from None
     # On stderr, so that --json output stays one JSON object.

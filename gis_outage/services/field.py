@@ -265,7 +265,7 @@ def confirm(ctx: Context, proposal: Proposal, actor: str, action: str,
         set_device(ctx, outage["service"], device, actor, finding=DeviceFinding.INOPERABLE.value)
     loaded = proposal.field.loaded
     addresses = address_places(ctx.db, proposal.result.affected_addresses)
-    area = area_of_trace(loaded.network, proposal.result, addresses,
+    area = area_of_trace(loaded.engine, proposal.result, addresses,
                          cell_m=ctx.settings.map.area_cell_m)
     nothing_left = not (proposal.result.affected_service_points or proposal.own.work_links
                         or proposal.own.positions)
