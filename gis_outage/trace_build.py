@@ -85,8 +85,9 @@ def build_arrays(net: Network) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     out["device_operable"] = np.asarray(net.device_operable, dtype=bool)
     out["source_node"] = small_ints(net.source_node)
     customers = np.asarray(net.sp_customers)
-    small = customers.size == 0 or customers.max() <= np.iinfo(np.int16).max
-    out["sp_customers"] = customers.astype(np.int16) if small else small_ints(customers)
+    most = int(customers.max()) if customers.size else 0
+    small = next((t for t in (np.int8, np.int16) if most <= np.iinfo(t).max), None)
+    out["sp_customers"] = customers.astype(small) if small else small_ints(customers)
     out["sp_link"] = small_ints(net.sp_link)
     addresses = sorted({a for a in net.sp_address if a is not None})
     code = {a: i for i, a in enumerate(addresses)}

@@ -39,76 +39,94 @@ class StoreError(ValueError):
 class IdTable:
     """Text ids by position, stored as UTF-8 bytes and offsets, looked up by bisection.
 
-    `order` lists positions by id (byte order of UTF-8 is code-point order, the
-    order Python sorts strings in).
+    The bytes every id starts with are kept once (`prefix`). `order` lists positions
+    by id (byte order of UTF-8 is code-point order, the order Python sorts strings
+    in); it is empty when the ids are in order already, as storage reads them.
     """
 
-    def __init__(self, data: np.ndarray, offsets: np.ndarray, order: np.ndarray):
-        self.data, self.offsets, self.order = data, offsets, order
+    def __init__(
+        self, data: np.ndarray, offsets: np.ndarray, order: np.ndarray, prefix: np.ndarray
+    ):
+        self.data, self.offsets, self.order, self.prefix = data, offsets, order, prefix
         self._buf = memoryview(data)
+        self._prefix = prefix.tobytes()
+        self._sorted = len(order) == 0
 
     @classmethod
     def of(cls, ids: Iterable[str]) -> IdTable:
         encoded = [str(i).encode() for i in ids]
-        lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
+        prefix = os.path.commonprefix(encoded) if encoded else b""
+        cut = len(prefix)
+        lengths = np.fromiter((len(e) - cut for e in encoded), dtype=np.int64, count=len(encoded))
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         if offsets[-1] < np.iinfo(np.int32).max:
             offsets = offsets.astype(np.int32)
-        data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        data = np.frombuffer(b"".join(e[cut:] for e in encoded), dtype=np.uint8)
         order = np.asarray(sorted(range(len(encoded)), key=encoded.__getitem__), dtype=np.int32)
-        return cls(data, offsets, order)
+        if (order == np.arange(len(order))).all():
+            order = order[:0]
+        return cls(data, offsets, order, np.frombuffer(prefix, dtype=np.uint8))
 
     def arrays(self, name: str) -> dict[str, np.ndarray]:
         return {
             f"{name}.data": self.data,
             f"{name}.offsets": self.offsets,
             f"{name}.order": self.order,
+            f"{name}.prefix": self.prefix,
         }
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray], name: str) -> IdTable:
-        return cls(arrays[f"{name}.data"], arrays[f"{name}.offsets"], arrays[f"{name}.order"])
+        return cls(*(arrays[f"{name}.{part}"] for part in ("data", "offsets", "order", "prefix")))
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
     def _bytes(self, i: int) -> bytes:
+        """The id at this position without the common prefix."""
         return bytes(self._buf[int(self.offsets[i]) : int(self.offsets[i + 1])])
 
     def __getitem__(self, i: int) -> str:
         if not -len(self) <= i < len(self):
             raise IndexError(i)
-        return self._bytes(i % len(self)).decode()
+        return (self._prefix + self._bytes(i % len(self))).decode()
 
     def take(self, positions: Iterable[int]) -> list[str]:
         at = np.fromiter(positions, dtype=np.int64)
         starts, ends, buf = self.offsets[at].tolist(), self.offsets[at + 1].tolist(), self._buf
-        return [bytes(buf[a:b]).decode() for a, b in zip(starts, ends, strict=True)]
+        prefix = self._prefix
+        return [(prefix + bytes(buf[a:b])).decode() for a, b in zip(starts, ends, strict=True)]
 
     def __iter__(self):
         return iter(self.take(range(len(self))))
 
+    def _at(self, rank: int) -> int:
+        """The position of the id that comes `rank`-th in order."""
+        return rank if self._sorted else int(self.order[rank])
+
+    def sorted_positions(self) -> np.ndarray:
+        return np.arange(len(self)) if self._sorted else np.asarray(self.order)
+
     def index(self, key: str) -> int:
         """The position of this id, -1 when there is none."""
         wanted = str(key).encode()
-        lo, hi = 0, len(self.order)
+        if not wanted.startswith(self._prefix):
+            return -1
+        wanted = wanted[len(self._prefix) :]
+        lo, hi = 0, len(self)
         while lo < hi:
             mid = (lo + hi) // 2
-            if self._bytes(int(self.order[mid])) < wanted:
+            if self._bytes(self._at(mid)) < wanted:
                 lo = mid + 1
             else:
                 hi = mid
-        if lo < len(self.order) and self._bytes(int(self.order[lo])) == wanted:
-            return int(self.order[lo])
+        if lo < len(self) and self._bytes(self._at(lo)) == wanted:
+            return self._at(lo)
         return -1
 
     def __contains__(self, key: object) -> bool:
         return self.index(str(key)) >= 0
-
-    @property
-    def nbytes(self) -> int:
-        return self.data.nbytes + self.offsets.nbytes + self.order.nbytes
 
 
 def _aligned(n: int) -> int:

@@ -64,8 +64,15 @@ def test_ids_are_found_in_python_order():
     table = IdTable.of(ids)
     assert [table.index(i) for i in ids] == list(range(len(ids)))
     assert table.index("nope") == -1 and "ä" in table and "x" not in table
-    assert table.take(table.order.tolist()) == sorted(ids)
+    assert table.take(table.sorted_positions().tolist()) == sorted(ids)
     assert list(table) == ids
+    # A common prefix is kept once, also one that ends inside a character; ids in
+    # order need no order of their own.
+    for ids in (["äb", "äa", "ä"], ["L1", "L10", "L2"], ["ä", "ö"], ["x"], []):
+        table = IdTable.of(ids)
+        assert list(table) == ids and [table.index(i) for i in ids] == list(range(len(ids)))
+        assert table.index("L") == table.index("ä1") == table.index("") == -1
+    assert IdTable.of(["L1", "L10", "L2"]).order.size == 0
 
 
 def test_a_damaged_file_is_refused(tmp_path):
