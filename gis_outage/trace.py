@@ -77,14 +77,18 @@ class TraceEngine:
     (engine_cache.py), so processes of one host share one copy.
     """
 
+    net: Network | None  # the network it was built from here; None when mapped
+
     def __init__(self, net: Network):
         arrays, meta = build_arrays(net)
         self._attach(arrays, meta)
+        self.net = net
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> TraceEngine:
         engine = cls.__new__(cls)
         engine._attach(arrays, meta)
+        engine.net = None
         return engine
 
     def _attach(self, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> None:
