@@ -803,6 +803,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--quick", action="store_true", help="smoke run: 20k links, 200 traces, 5 pgRouting traces"
     )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=4,
+        help="processes sharing one mapped network (bench/trace_shared.py)",
+    )
+    parser.add_argument(
+        "--no-shared", action="store_true", help="skip the memory of processes sharing one network"
+    )
+    parser.add_argument(
+        "--shared-only",
+        action="store_true",
+        help="only the memory of processes sharing one network",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.links, args.traces = "20000", 200
@@ -838,7 +852,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     context = multiprocessing.get_context("spawn")
     configs = _configs(args)
-    for cfg in configs:
+    shared = []
+    if not args.no_shared:
+        from bench.trace_shared import measure
+        from bench.trace_shared import report as report_shared
+
+        for cfg in configs:
+            shared.append(measure(cfg.n_links, cfg.seed, cfg.traces, args.processes))
+    for cfg in configs if not args.shared_only else []:
         log(
             f"\n{cfg.n_links:,} links: {cfg.traces} breaks traced by ours, the first "
             f"{cfg.nx_traces} also by networkx, the first {cfg.pg_traces if cfg.dsn else 0} "
@@ -846,12 +867,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         with context.Pool(1) as pool:
             results.append(pool.apply(measure_size, (cfg,)))
-    report(results)
+    if results:
+        report(results)
+    for result in shared:
+        report_shared(result)
     log(f"\ntotal {time.perf_counter() - started:.0f} s")
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"configs": [asdict(c) for c in configs], "results": results},
+                {"configs": [asdict(c) for c in configs], "results": results, "shared": shared},
                 indent=2,
                 default=str,
             )

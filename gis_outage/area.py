@@ -17,7 +17,7 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from .network import Network
-from .trace import TraceResult
+from .trace import TraceEngine, TraceResult
 
 WGS84 = "EPSG:4326"
 
@@ -56,17 +56,16 @@ def public_area(
 
 
 def area_of_trace(
-    net: Network,
+    engine: TraceEngine,
     result: TraceResult,
     addresses: pd.DataFrame | None = None,
     cell_m: float = 150.0,
 ) -> PublicArea:
     """The public area of a trace; `addresses` (the affected ones) give the street names."""
-    sps = net.layers.get("service_points")
-    if sps is None or sps.empty:
+    if not len(engine.sp_ids):
         return PublicArea(None, _unique(addresses, "street"), _unique(addresses, "municipality"))
-    affected = sps[sps["id"].isin(result.affected_service_points)]
-    return public_area(affected.geometry, addresses, cell_m)
+    sps = [engine.sp_ids.index(s) for s in result.affected_service_points]
+    return public_area(engine.sp_points(np.asarray([s for s in sps if s >= 0])), addresses, cell_m)
 
 
 def _metric(points: gpd.GeoSeries) -> gpd.GeoSeries:
@@ -108,28 +107,4 @@ def polygon_trace(net: Network, polygon: BaseGeometry) -> TraceResult:
         affected_service_points=sorted(inside["id"].astype(str)),
         affected_addresses=sorted(set(map(str, addresses))),
         customers=int(customers if "customers" in inside else len(inside)),
-    )
-
-
-def address_trace(net: Network, address_ids: list[str] | tuple[str, ...]) -> TraceResult:
-    """An outage picked by address (or by street, resolved to its addresses): the
-    service points at those addresses, whatever the topology says."""
-    wanted = {str(a) for a in address_ids}
-    if not wanted:
-        raise ValueError("no addresses picked")
-    sps = net.layers.get("service_points")
-    if sps is None or sps.empty or "address_id" not in sps:
-        raise ValueError("the network has no service points at addresses")
-    picked = sps[sps["address_id"].astype(str).isin(wanted)]
-    if picked.empty:
-        raise ValueError("none of the picked addresses has a connection to this network")
-    customers = picked["customers"].fillna(1).astype(int).sum() if "customers" in picked else 0
-    links = picked["link_id"].dropna().astype(str) if "link_id" in picked else []
-    return TraceResult(
-        devices_to_operate=[],
-        isolated_links=[],
-        affected_links=sorted(set(links)),
-        affected_service_points=sorted(picked["id"].astype(str)),
-        affected_addresses=sorted(set(picked["address_id"].astype(str))),
-        customers=int(customers if "customers" in picked else len(picked)),
     )

@@ -45,16 +45,16 @@ def _trace(args: argparse.Namespace, settings: Settings) -> int:
     )
     engine = TraceEngine(net)
     try:
-        result = run_trace(net, engine, selection)
+        result = run_trace(lambda: net, engine, selection)
     except TraceError as exc:
         raise CliError(str(exc)) from None
     # On stderr, so that --json output stays one JSON object.
     for line in describe(engine.warnings):
         print(f"warning: {line}", file=sys.stderr)
-    critical = critical_customers(net, result.affected_service_points)
+    critical = critical_customers(engine, result.affected_service_points)
     if args.json:
         out = result.to_json()
-        if flagged(net):  # a network without flags prints the contract's keys only
+        if flagged(engine):  # a network without flags prints the contract's keys only
             out = {"critical_customers": critical, **out}
         print(json.dumps(out, allow_nan=False))
     else:

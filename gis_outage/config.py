@@ -41,6 +41,8 @@ class NetworkSettings(Section):
         default=0.01, gt=0,
         description="Link ends closer than this many metres share a node (any CRS)",
     )
+    trace_cache_dir: Path | None = Field(None, description="Trace engine files each process "
+                                         "of a host maps; empty: trace-cache in data_dir")
 
 
 class MapSettings(Section):

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from .model import CRITICAL_CATEGORIES
 
 if TYPE_CHECKING:
-    from .network import Network
+    from .trace import TraceEngine
 
 COLUMN = "critical"  # the interchange column; a mapping file can take it from another
 _RANK = {category: rank for rank, category in enumerate(CRITICAL_CATEGORIES)}
@@ -55,39 +56,52 @@ def categories(sps: pd.DataFrame, problem: Callable[[str, Any, str], None]) -> l
     return out
 
 
-def flagged(net: Network) -> dict[str, tuple[str, int]]:
+def flagged(engine: TraceEngine) -> dict[str, tuple[str, int]]:
     """{service point id: (category, position)} of the network's critical service points,
-    worked out once per network."""
-    cached = net.__dict__.get("_critical")
+    from the engine's arrays (so a memory-mapped engine needs no network), worked out once
+    per engine."""
+    cached = engine.__dict__.get("_critical")
     if cached is None:
-        cached = {
-            str(sp): (c, i)
-            for i, (sp, c) in enumerate(zip(net.sp_ids, net.sp_critical, strict=False))
-            if c
-        }
-        net.__dict__["_critical"] = cached
+        positions = np.flatnonzero(np.asarray(engine.sp_critical) >= 0)
+        ranks = np.asarray(engine.sp_critical)[positions]
+        ids = engine.sp_ids.take(positions)
+        cached = {sp: (CRITICAL_CATEGORIES[int(r)], int(i))
+                  for sp, r, i in zip(ids, ranks, positions, strict=True)}
+        engine.__dict__["_critical"] = cached
     return cached
 
 
-def critical_customers(net: Network, service_points: Iterable[str]) -> list[dict[str, Any]]:
+def critical_customers(
+    engine: TraceEngine, service_points: Iterable[str]
+) -> list[dict[str, Any]]:
     """The critical ones among `service_points`, most critical category first, then by id:
     `{"service_point", "category", "address_id", "customers"}`."""
-    marked = flagged(net)
+    marked = flagged(engine)
     if not marked:
         return []
     rows = []
     for sp in marked.keys() & set(service_points):  # in C, over the smaller of the two
         category, i = marked[sp]
-        address = net.sp_address[i]
+        address = int(engine.sp_address[i])
         rows.append(
             {
                 "service_point": sp,
                 "category": category,
-                "address_id": None if _blank(address) else str(address),
-                "customers": int(net.sp_customers[i]),
+                "address_id": engine.address_ids[address] if address >= 0 else None,
+                "customers": int(engine.sp_customers[i]),
             }
         )
     return sorted(rows, key=lambda r: (_RANK[r["category"]], r["service_point"]))
+
+
+def ranks(sp_critical: list[str | None], n: int) -> np.ndarray:
+    """Each service point's category as its rank in CRITICAL_CATEGORIES, -1 for none (the
+    engine's array)."""
+    out = np.full(n, -1, dtype=np.int8)
+    for i, category in enumerate(sp_critical):
+        if category:
+            out[i] = _RANK[category]
+    return out
 
 
 def critical_difference(

@@ -123,31 +123,29 @@ class FieldEngine:
 
     def __init__(self, engine: TraceEngine):
         self.engine = engine
-        self.net = engine.net
         self._a, self._b = engine.segment_ends
         self._n = engine.n_segments
         self._sources = engine.source_segments()
-        self._node_index = {n: i for i, n in enumerate(self.net.node_ids)}
         self._normal = self.supplied(FieldState())
 
     # ------------------------------------------------------------------ state → arrays
 
     def _devices(self, ids: Iterable[str]) -> np.ndarray:
-        index = self.net.device_index
-        unknown = sorted(str(d) for d in ids if str(d) not in index)
+        found = {str(d): self.engine.device_ids.index(str(d)) for d in ids}
+        unknown = sorted(d for d, i in found.items() if i < 0)
         if unknown:
             raise UnknownIdError(f"unknown device id {unknown[0]!r}")
-        return np.asarray([index[str(d)] for d in ids], dtype=np.int64)
+        return np.asarray([found[str(d)] for d in ids], dtype=np.int64)
 
     def passes(self, state: FieldState) -> np.ndarray:
-        passes = self.net.device_passes.copy()
+        passes = self.engine.device_passes.copy()
         if state.positions:
             ids = list(state.positions)
             passes[self._devices(ids)] = [bool(state.positions[d]) for d in ids]
         return passes
 
     def operable(self, state: FieldState) -> np.ndarray:
-        operable = self.net.device_operable.copy()
+        operable = self.engine.device_operable.copy()
         operable[self._devices(sorted(state.inoperable))] = False
         return operable
 
@@ -156,10 +154,11 @@ class FieldEngine:
         if state.work_links:
             work[self.engine.link_segments(sorted(state.work_links))] = True
         if state.work_nodes:
-            unknown = sorted(n for n in state.work_nodes if n not in self._node_index)
+            found = {n: self.engine.node_ids.index(n) for n in state.work_nodes}
+            unknown = sorted(n for n, i in found.items() if i < 0)
             if unknown:
                 raise UnknownIdError(f"unknown node id {unknown[0]!r}")
-            nodes = np.asarray([self._node_index[n] for n in state.work_nodes], dtype=np.int64)
+            nodes = np.asarray([found[n] for n in state.work_nodes], dtype=np.int64)
             work[self.engine.segment_of[nodes]] = True
         return work
 
@@ -229,9 +228,8 @@ class FieldEngine:
 
     def _addresses(self, cut: np.ndarray) -> set[str]:
         """Addresses with at least one service point cut off."""
-        hit = cut[self.engine.sp_segment] if len(self.net.sp_ids) else np.zeros(0, dtype=bool)
-        return {a for a, h in zip(self.net.sp_address, hit.tolist(), strict=True)
-                if h and a is not None}
+        codes = self.engine.sp_address[self.engine.segment_sps(np.flatnonzero(cut))]
+        return set(self.engine.address_ids.take(np.unique(codes[codes >= 0]).tolist()))
 
     # ------------------------------------------------------------------ isolation
 
@@ -265,17 +263,17 @@ class FieldEngine:
                     stack.append(other)
         to_operate = sorted({d for d, other in boundary if other not in area})
         segments = np.fromiter(area, dtype=np.int64)
-        ids = self.net.device_ids
+        ids = self.engine.device_ids
         bare = segments[self.engine.node_only[segments]]
         return Isolation(
-            devices_to_operate=sorted(ids[d] for d in to_operate),
+            devices_to_operate=sorted(ids.take(to_operate)),
             work_links=self.engine.segment_contents(segments).affected_links,
-            work_nodes=sorted(self.net.node_ids[n] for n in self._bare_nodes(bare)),
-            crossed=sorted(ids[d] for d in crossed),
+            work_nodes=sorted(self.engine.node_ids.take(self._bare_nodes(bare))),
+            crossed=sorted(ids.take(crossed)),
         )
 
     def _bare_nodes(self, segments: np.ndarray) -> list[int]:
-        nodes = np.flatnonzero(np.isin(self.engine.segment_of[: len(self.net.node_ids)], segments))
+        nodes = np.flatnonzero(np.isin(self.engine.segment_of[: self.engine.n_nodes], segments))
         return nodes.tolist()
 
     # ------------------------------------------------------------------ back-feed
@@ -297,7 +295,7 @@ class FieldEngine:
             segs = self._device_segments(d)
             if not (healthy_dead[segs].any() and supplied[segs].any()):
                 continue
-            trial = state.operate([self.net.device_ids[d]], True)
+            trial = state.operate([self.engine.device_ids[d]], True)
             now = self.supplied(trial)
             restored = healthy_dead & now
             if not restored.any() or set(self.fed_work_links(trial)) - fed_before:
@@ -308,7 +306,7 @@ class FieldEngine:
             contents = self.engine.segment_contents(np.flatnonzero(restored))
             if not contents.affected_service_points:
                 continue  # lines back under voltage with nobody on them
-            out.append(Suggestion(self.net.device_ids[d], contents, meshed))
+            out.append(Suggestion(self.engine.device_ids[d], contents, meshed))
         out.sort(key=lambda s: (-s.restores.customers, s.device))
         return out
 

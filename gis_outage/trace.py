@@ -14,13 +14,17 @@ meets such a segment or runs out, and then what it explored is cut off.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, connected_components, depth_first_order
+import shapely
 
-from .network import NO_NODE, Network, Problem
+from .network import Network, Problem
+from .trace_build import build_arrays
+from .trace_store import IdTable
 
 # Segment states during one cut-off search.
 _UNKNOWN, _SUPPLIED, _CUT_OFF, _REMOVED, _SEARCHING = 0, 1, 2, 3, 4
@@ -46,10 +50,12 @@ class TraceResult:
 class _Csr:
     """Rows of integers grouped by a key, e.g. the links of each segment."""
 
-    def __init__(self, keys: np.ndarray, values: np.ndarray, n_keys: int):
-        order = np.argsort(keys, kind="stable")
-        self.values = values[order]
-        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=n_keys))])
+    def __init__(self, values: np.ndarray, indptr: np.ndarray):
+        self.values, self.indptr = values, indptr
+
+    @classmethod
+    def of(cls, arrays: Mapping[str, np.ndarray], name: str) -> _Csr:
+        return cls(arrays[f"{name}.values"], arrays[f"{name}.indptr"])
 
     def gather(self, keys: np.ndarray) -> np.ndarray:
         if len(keys) == 0:
@@ -64,139 +70,73 @@ class _Csr:
 
 
 class TraceEngine:
-    """Precomputes segments and the supply tree once per network version."""
+    """Traces on one network version's arrays (built by trace_build.build_arrays).
+
+    `TraceEngine(net)` builds them in this process; `TraceEngine.from_arrays` takes
+    them as they are, e.g. memory-mapped from the file of the version
+    (engine_cache.py), so processes of one host share one copy.
+    """
+
+    net: Network | None  # the network it was built from here; None when mapped
 
     def __init__(self, net: Network):
+        arrays, meta = build_arrays(net)
+        self._attach(arrays, meta)
         self.net = net
-        n_nodes, n_links = len(net.node_ids), len(net.link_ids)
-        self._segment_elements(n_nodes, n_links)
-        self._segment_edges()
-        self._supply_tree()
-        self._link_ids = np.asarray(net.link_ids, dtype=object)
-        self._sp_ids = np.asarray(net.sp_ids, dtype=object)
-        self._sp_address = np.asarray(net.sp_address, dtype=object)
-        link_seg = self.segment_of[n_nodes + np.arange(n_links)]
-        self._seg_links = _Csr(link_seg, np.arange(n_links), self.n_segments)
-        self.node_only = np.bincount(link_seg, minlength=self.n_segments) == 0
-        sp_elem = np.where(net.sp_link != NO_NODE, n_nodes + net.sp_link, net.sp_node)
-        self.sp_segment = self.segment_of[sp_elem]
-        self._seg_sps = _Csr(self.sp_segment, np.arange(len(net.sp_ids)), self.n_segments)
-        self.warnings: list[Problem] = list(net.warnings)
-        supplied = int(self._supplied[link_seg].sum()) if n_links else 0
-        if len(net.source_ids) and n_links and not supplied:
-            self.warnings.append(Problem("sources", None, "no link is supplied in normal "
-                                         "operation: every source is cut off by a device "
-                                         "that does not pass supply"))
-        elif len(net.source_ids) and n_links >= 10 and supplied < n_links / 2:
-            self.warnings.append(Problem("links", None, f"most links are not supplied in "
-                                         f"normal operation: {n_links - supplied} of {n_links} "
-                                         "(check the sources and the devices that do not "
-                                         "pass supply)"))
 
-    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> TraceEngine:
+        engine = cls.__new__(cls)
+        engine._attach(arrays, meta)
+        engine.net = None
+        return engine
 
-    def _segment_elements(self, n_nodes: int, n_links: int) -> None:
-        """Elements are nodes and links; an element edge joins a link to one of its end nodes.
-
-        Edge 2*l is link l's from-end, 2*l+1 its to-end. A device cuts the element
-        edges it sits on: one link end, or every link end at its node.
-        """
-        net = self.net
-        n_elem = n_nodes + n_links
-        links = np.arange(n_links)
-        edge_node = np.empty(2 * n_links, dtype=np.int64)
-        edge_node[0::2], edge_node[1::2] = net.link_from, net.link_to
-        edge_link = np.repeat(n_nodes + links, 2)
-
-        on_link = net.device_link != NO_NODE
-        dev = np.flatnonzero(on_link)
-        pairs_dev = [dev, dev]
-        pairs_edge = [
-            np.where(net.link_from[net.device_link[dev]] == net.device_node[dev],
-                     2 * net.device_link[dev], -1),
-            np.where(net.link_to[net.device_link[dev]] == net.device_node[dev],
-                     2 * net.device_link[dev] + 1, -1),
-        ]
-        at_node = np.flatnonzero(~on_link)
-        if len(at_node):
-            node_edges = _Csr(edge_node, np.arange(2 * n_links), n_nodes)
-            edges = node_edges.gather(net.device_node[at_node])
-            counts = np.diff(node_edges.indptr)[net.device_node[at_node]]
-            pairs_dev.append(np.repeat(at_node, counts))
-            pairs_edge.append(edges)
-        device = np.concatenate(pairs_dev)
-        edge = np.concatenate(pairs_edge)
-        keep = edge >= 0
-        self._cut_device, self._cut_edge = device[keep], edge[keep]
-
-        cut = np.zeros(2 * n_links, dtype=bool)
-        cut[self._cut_edge] = True
-        whole = ~cut
-        graph = coo_matrix(
-            (np.ones(whole.sum(), dtype=np.int8), (edge_node[whole], edge_link[whole])),
-            shape=(n_elem, n_elem),
+    def _attach(self, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> None:
+        self.arrays, self.meta = arrays, meta
+        self.n_nodes, self.n_segments = int(meta["n_nodes"]), int(meta["n_segments"])
+        self.snap_tolerance_m = float(meta["snap_tolerance_m"])
+        self.crs: str | None = meta.get("crs")
+        self.warnings: list[Problem] = [Problem(*w) for w in meta["warnings"]]
+        self.link_ids = IdTable.from_arrays(arrays, "link_ids")
+        self.node_ids = IdTable.from_arrays(arrays, "node_ids")
+        self.device_ids = IdTable.from_arrays(arrays, "device_ids")
+        self.sp_ids = IdTable.from_arrays(arrays, "sp_ids")
+        self.address_ids = IdTable.from_arrays(arrays, "address_ids")
+        self.segment_of = arrays["segment_of"]
+        self.node_only = arrays["node_only"]
+        self.sp_address = arrays["sp_address"]  # position in address_ids, -1 for none
+        self.sp_customers = arrays["sp_customers"]
+        self.sp_critical = arrays["sp_critical"]  # rank in CRITICAL_CATEGORIES, -1 for none
+        self.sp_link = arrays["sp_link"]  # link position, -1 for a service point at a node
+        self.device_passes = arrays["device_passes"]
+        self.device_operable = arrays["device_operable"]
+        self._source_node = arrays["source_node"]
+        self._sp_xy = arrays["sp_xy"]
+        self._seg_a, self._seg_b, self._blocked = (
+            arrays["seg_a"],
+            arrays["seg_b"],
+            arrays["blocked"],
         )
-        self.n_segments, self.segment_of = connected_components(graph, directed=False)
-        self._edge_node, self._edge_link = edge_node, edge_link
+        self._adj_nbr, self._adj_eid = arrays["adj_nbr"], arrays["adj_eid"]
+        self._adj_ptr = arrays["adj_ptr"]
+        self._supplied, self._preorder = arrays["supplied"], arrays["preorder"]
+        self._pos, self._pred, self._size = arrays["pos"], arrays["pred"], arrays["size"]
+        self._seg_links = _Csr.of(arrays, "seg_links")
+        self._seg_sps = _Csr.of(arrays, "seg_sps")
+        self._edge_devices = _Csr.of(arrays, "edge_devices")
+        self._device_edges = _Csr.of(arrays, "device_edges")
+        self._seg_incident = _Csr.of(arrays, "seg_incident")
 
-    def _segment_edges(self) -> None:
-        """One segment edge per cut element edge, carrying the devices that sit on it."""
-        net = self.net
-        edges, inverse = np.unique(self._cut_edge, return_inverse=True)
-        self._cut_inverse = inverse
-        self._seg_a = self.segment_of[self._edge_node[edges]]
-        self._seg_b = self.segment_of[self._edge_link[edges]]
-        n_edges = len(edges)
-        blocked = np.zeros(n_edges, dtype=bool)
-        np.logical_or.at(blocked, inverse, ~net.device_passes[self._cut_device])
-        self._blocked = blocked
-        # Devices on each segment edge, and the segment edges of each device.
-        self._edge_devices = _Csr(inverse, self._cut_device, n_edges)
-        self._device_edges = _Csr(self._cut_device, inverse, len(net.device_ids))
-        ends = np.concatenate([self._seg_a, self._seg_b])
-        ids = np.concatenate([np.arange(n_edges), np.arange(n_edges)])
-        self._seg_incident = _Csr(ends, ids, self.n_segments)
+    @property
+    def nbytes(self) -> int:
+        """What the arrays hold (mapped or in memory)."""
+        return sum(a.nbytes for a in self.arrays.values())
 
-    def _supply_tree(self) -> None:
-        """Depth-first tree of the normal-state graph from a virtual super-source."""
-        net = self.net
-        n = self.n_segments
-        self._root = n
-        live = np.flatnonzero(~self._blocked)
-        source_seg = np.unique(self.segment_of[net.source_node]).astype(np.int64)
-        root = np.full(len(source_seg), n)
-        src = np.concatenate([self._seg_a[live], self._seg_b[live], root, source_seg])
-        dst = np.concatenate([self._seg_b[live], self._seg_a[live], source_seg, root])
-        eid = np.concatenate([live, live, np.full(2 * len(source_seg), -1)])
-        # Adjacency of the normal-state graph, with the segment edge id per entry.
-        order = np.lexsort((dst, src))
-        self._adj_nbr = dst[order]
-        self._adj_eid = eid[order]
-        self._adj_ptr = np.concatenate([[0], np.cumsum(np.bincount(src, minlength=n + 1))])
-        graph = csr_matrix(
-            (np.ones(len(src), dtype=np.int8), self._adj_nbr, self._adj_ptr), shape=(n + 1, n + 1)
-        )
-        # A breadth-first tree is shallow, so the subtree below a removed segment stays
-        # small; walking it depth-first then numbers every subtree as a contiguous run.
-        reached, pred = breadth_first_order(graph, n, directed=False, return_predecessors=True)
-        children = reached[1:]
-        tree = csr_matrix(
-            (np.ones(len(children), dtype=np.int8), (pred[children], children)),
-            shape=(n + 1, n + 1),
-        )
-        preorder = depth_first_order(tree, n, directed=True, return_predecessors=False)
-        self._supplied = np.zeros(n + 1, dtype=bool)
-        self._supplied[preorder] = True
-        self._preorder = preorder
-        self._pos = np.full(n + 1, -1, dtype=np.int64)
-        self._pos[preorder] = np.arange(len(preorder))
-        self._pred = pred
-        size = np.ones(n + 1, dtype=np.int64).tolist()
-        for child, parent in zip(preorder[::-1].tolist(), pred[preorder[::-1]].tolist(),
-                                 strict=True):
-            if parent >= 0:
-                size[parent] += size[child]
-        self._size = np.asarray(size, dtype=np.int64)
+    def sp_points(self, sps: np.ndarray) -> gpd.GeoSeries:
+        """These service points' locations in the network's CRS (those that have one)."""
+        xy = self._sp_xy[np.asarray(sps, dtype=np.int64)]
+        xy = xy[~np.isnan(xy).any(axis=1)]
+        return gpd.GeoSeries(shapely.points(xy), crs=self.crs)
 
     # ------------------------------------------------------------------ segment graph
 
@@ -207,8 +147,10 @@ class TraceEngine:
 
     def edges_blocked(self, passes: np.ndarray) -> np.ndarray:
         """Per segment edge: some device on it does not pass, given each device's position."""
-        blocked = np.zeros(len(self._seg_a), dtype=bool)
-        np.logical_or.at(blocked, self._cut_inverse, ~passes[self._cut_device])
+        n_edges, on_edge = len(self._seg_a), self._edge_devices
+        edge = np.repeat(np.arange(n_edges), np.diff(on_edge.indptr))
+        blocked = np.zeros(n_edges, dtype=bool)
+        np.logical_or.at(blocked, edge, ~passes[on_edge.values])
         return blocked
 
     def edge_devices(self, edge: int) -> np.ndarray:
@@ -222,12 +164,15 @@ class TraceEngine:
 
     def link_segments(self, link_ids: list[str]) -> np.ndarray:
         """The segments of these links (UnknownIdError for an id the network lacks)."""
-        n_nodes = len(self.net.node_ids)
-        links = [self._index(self.net.link_index, lid, "link") for lid in link_ids]
-        return np.unique(self.segment_of[n_nodes + np.asarray(links, dtype=np.int64)])
+        links = [self._index(self.link_ids, lid, "link") for lid in link_ids]
+        return np.unique(self.segment_of[self.n_nodes + np.asarray(links, dtype=np.int64)])
+
+    def segment_sps(self, segments: np.ndarray) -> np.ndarray:
+        """The service points of these segments."""
+        return self._seg_sps.gather(segments)
 
     def source_segments(self) -> np.ndarray:
-        return np.unique(self.segment_of[self.net.source_node]).astype(np.int64)
+        return np.unique(self.segment_of[self._source_node]).astype(np.int64)
 
     def segment_contents(self, segments: np.ndarray) -> TraceResult:
         """The links, service points, addresses and customers of these segments."""
@@ -237,9 +182,8 @@ class TraceEngine:
 
     def break_trace(self, link_ids: list[str]) -> TraceResult:
         """A fault on these links: isolate them with the nearest operable devices."""
-        links = [self._index(self.net.link_index, lid, "link") for lid in link_ids]
-        n_nodes = len(self.net.node_ids)
-        start = {int(self.segment_of[n_nodes + link]) for link in links}
+        links = [self._index(self.link_ids, lid, "link") for lid in link_ids]
+        start = {int(self.segment_of[self.n_nodes + link]) for link in links}
         isolated, boundary = self._isolate(start)
         edges = {e for e, other in boundary if other not in isolated}
         devices = sorted({self._first_operable(e) for e in edges})
@@ -250,17 +194,40 @@ class TraceEngine:
 
     def operate_trace(self, device_ids: list[str]) -> TraceResult:
         """These devices were operated so that supply no longer passes them."""
-        devices = sorted({self._index(self.net.device_index, d, "device") for d in device_ids})
-        passing = [d for d in devices if self.net.device_passes[d]]
+        devices = sorted({self._index(self.device_ids, d, "device") for d in device_ids})
+        passing = [d for d in devices if self.device_passes[d]]
         removed_edges = np.unique(self._device_edges.gather(np.asarray(passing, dtype=np.int64)))
         cut_off = self._cut_off(np.empty(0, dtype=np.int64), removed_edges)
         return self._result(passing, np.empty(0, dtype=np.int64), cut_off)
 
-    def _index(self, index: dict[str, int], key: str, what: str) -> int:
-        try:
-            return index[str(key)]
-        except KeyError:
-            raise UnknownIdError(f"unknown {what} id {key!r}") from None
+    def address_trace(self, address_ids: list[str] | tuple[str, ...]) -> TraceResult:
+        """An outage picked by address (or by street, resolved to its addresses): the
+        service points at those addresses, whatever the topology says."""
+        wanted = {str(a) for a in address_ids}
+        if not wanted:
+            raise ValueError("no addresses picked")
+        if not len(self.address_ids):
+            raise ValueError("the network has no service points at addresses")
+        codes = [c for c in (self.address_ids.index(a) for a in wanted) if c >= 0]
+        sps = np.flatnonzero(np.isin(self.sp_address, codes))
+        if not len(sps):
+            raise ValueError("none of the picked addresses has a connection to this network")
+        links = np.unique(self.sp_link[sps])
+        found = np.unique(self.sp_address[sps])
+        return TraceResult(
+            devices_to_operate=[],
+            isolated_links=[],
+            affected_links=sorted(self.link_ids.take(links[links >= 0].tolist())),
+            affected_service_points=sorted(self.sp_ids.take(sps.tolist())),
+            affected_addresses=self.address_ids.take(found.tolist()),
+            customers=int(self.sp_customers[sps].sum()),
+        )
+
+    def _index(self, ids: IdTable, key: str, what: str) -> int:
+        found = ids.index(str(key))
+        if found < 0:
+            raise UnknownIdError(f"unknown {what} id {key!r}")
+        return found
 
     def _isolate(self, start: set[int]) -> tuple[set[int], list[tuple[int, int]]]:
         """Grow the fault area to the devices that can close it off.
@@ -286,7 +253,7 @@ class TraceEngine:
 
     def _first_operable(self, edge: int) -> int:
         devices = self._edge_devices.row(edge)
-        operable = devices[self.net.device_operable[devices]]
+        operable = devices[self.device_operable[devices]]
         return int(operable.min()) if len(operable) else -1
 
     def _cut_off(self, removed_vertices: np.ndarray, removed_edges: np.ndarray) -> np.ndarray:
@@ -301,11 +268,13 @@ class TraceEngine:
         a, b = self._seg_a[removed_edges], self._seg_b[removed_edges]
         live = ~self._blocked[removed_edges]
         a, b = a[live], b[live]
-        roots = np.concatenate([
-            removed_vertices[self._supplied[removed_vertices]],
-            b[pred[b] == a],
-            a[pred[a] == b],
-        ])
+        roots = np.concatenate(
+            [
+                removed_vertices[self._supplied[removed_vertices]],
+                b[pred[b] == a],
+                a[pred[a] == b],
+            ]
+        )
         if len(roots) == 0:
             return roots
         # The removed subtrees as disjoint preorder runs [start, end).
@@ -350,7 +319,10 @@ class TraceEngine:
         return nbr[keep], eid[keep]
 
     def _search(
-        self, start: int, state: np.ndarray, removed_edges: np.ndarray,
+        self,
+        start: int,
+        state: np.ndarray,
+        removed_edges: np.ndarray,
         runs: tuple[np.ndarray, np.ndarray],
     ) -> tuple[np.ndarray, bool]:
         """Breadth-first from `start` until a supplied segment is met or the part ends."""
@@ -376,12 +348,12 @@ class TraceEngine:
     ) -> TraceResult:
         affected = np.unique(affected)
         sps = self._seg_sps.gather(affected)
-        addresses = {a for a in self._sp_address[sps].tolist() if a is not None}
+        codes = np.unique(self.sp_address[sps])
         return TraceResult(
-            devices_to_operate=sorted(self.net.device_ids[d] for d in devices),
-            isolated_links=sorted(self._link_ids[self._seg_links.gather(isolated)].tolist()),
-            affected_links=sorted(self._link_ids[self._seg_links.gather(affected)].tolist()),
-            affected_service_points=sorted(self._sp_ids[sps].tolist()),
-            affected_addresses=sorted(addresses),
-            customers=int(self.net.sp_customers[sps].sum()),
+            devices_to_operate=sorted(self.device_ids.take(devices)),
+            isolated_links=sorted(self.link_ids.take(self._seg_links.gather(isolated).tolist())),
+            affected_links=sorted(self.link_ids.take(self._seg_links.gather(affected).tolist())),
+            affected_service_points=sorted(self.sp_ids.take(sps.tolist())),
+            affected_addresses=self.address_ids.take(codes[codes >= 0].tolist()),
+            customers=int(self.sp_customers[sps].sum()),
         )

@@ -69,7 +69,7 @@ def _demo_outages(ctx: Context, seed: int) -> list[int]:
     ids = []
     for service, kind, starts, duration, cause in plans:
         loaded = ctx.traces.get(service.value)
-        link = _busy_break(loaded.engine, loaded.network.link_ids, rng)
+        link = _busy_break(loaded.engine, list(loaded.engine.link_ids), rng)
         outage = outages.draft(
             ctx,
             service=service,

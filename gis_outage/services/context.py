@@ -32,4 +32,13 @@ def build_context(
     if migrate_schema:
         migrate(db)
     read_db = make_read_engine(settings.read_database_url, db)
-    return Context(settings, db, read_db, TraceEngines(db, settings.network.snap_tolerance_m))
+    return Context(
+        settings,
+        db,
+        read_db,
+        TraceEngines(
+            db,
+            settings.network.snap_tolerance_m,
+            cache_dir=settings.network.trace_cache_dir or settings.data_dir / "trace-cache",
+        ),
+    )

@@ -182,7 +182,7 @@ def _proposal(ctx: Context, outage: dict[str, Any], field: Field, own: FieldStat
         "service_points": result.affected_service_points,
         "addresses": result.affected_addresses,
         "customers": result.customers,
-        "critical_customers": critical_customers(field.loaded.network,
+        "critical_customers": critical_customers(field.loaded.engine,
                                                  result.affected_service_points),
     }
     if isolation is not None:
@@ -277,7 +277,7 @@ def confirm(ctx: Context, proposal: Proposal, actor: str, action: str,
         set_device(ctx, outage["service"], device, actor, finding=DeviceFinding.INOPERABLE.value)
     loaded = proposal.field.loaded
     addresses = address_places(ctx.db, proposal.result.affected_addresses)
-    area = area_of_trace(loaded.network, proposal.result, addresses,
+    area = area_of_trace(loaded.engine, proposal.result, addresses,
                          cell_m=ctx.settings.map.area_cell_m)
     nothing_left = not (proposal.result.affected_service_points or proposal.own.work_links
                         or proposal.own.positions)

@@ -9,6 +9,7 @@ row for the notifier and the audit row in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from ..area import PublicArea, address_trace, area_of_trace, polygon_trace
+from ..area import PublicArea, area_of_trace, polygon_trace
 from ..critical import critical_customers
 from ..model import NOTICE_SERVICES, EventKind, OutageKind, OutageStatus, Service, is_water_notice
 from ..network import Network, Problem
@@ -138,25 +139,26 @@ class Trace:
 
 
 def run_trace(
-    net: Network, engine: TraceEngine, selection: Selection,
+    network: Callable[[], Network], engine: TraceEngine, selection: Selection,
     street_addresses: tuple[str, ...] = (),
 ) -> TraceResult:
     """The one rule for what a selection means on a network (stored or from a file);
-    `street_addresses` are the addresses on the selection's streets."""
+    `street_addresses` are the addresses on the selection's streets. `network` gives the
+    layers, which only a drawn area needs."""
     try:
         if selection.break_links:
             return engine.break_trace(list(selection.break_links))
         if selection.operate_devices:
             return engine.operate_trace(list(selection.operate_devices))
         if selection.polygon is not None:
-            return polygon_trace(net, selection.polygon)
+            return polygon_trace(network(), selection.polygon)
     except UnknownIdError as exc:
         what = "break_links" if selection.break_links else "operate_devices"
         raise TraceError(what, str(exc)) from None
     except ValueError as exc:
         raise TraceError("polygon", str(exc)) from None
     try:
-        return address_trace(net, (*selection.addresses, *street_addresses))
+        return engine.address_trace((*selection.addresses, *street_addresses))
     except ValueError as exc:
         raise TraceError("addresses" if selection.addresses else "streets", str(exc)) from None
 
@@ -175,13 +177,13 @@ def trace(ctx: Context, service: Service | str, selection: Selection) -> Trace:
     if selection.break_links:  # from the field state: findings, other outages
         result, extra = break_trace(ctx, service, list(selection.break_links))
     else:
-        result = run_trace(loaded.network, loaded.engine, selection, on_streets)
+        result = run_trace(lambda: loaded.network, loaded.engine, selection, on_streets)
     addresses = load_addresses(ctx.db, result.affected_addresses)
-    area = area_of_trace(loaded.network, result, addresses, cell_m=ctx.settings.map.area_cell_m)
+    area = area_of_trace(loaded.engine, result, addresses, cell_m=ctx.settings.map.area_cell_m)
     return Trace(service, loaded.version, result, area, selection,
                  warnings=loaded.engine.warnings,
-                 snap_tolerance_m=loaded.network.snap_tolerance_m, extra=extra,
-                 critical=critical_customers(loaded.network, result.affected_service_points))
+                 snap_tolerance_m=loaded.engine.snap_tolerance_m, extra=extra,
+                 critical=critical_customers(loaded.engine, result.affected_service_points))
 
 
 def draft(
