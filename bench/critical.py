@@ -45,7 +45,7 @@ def run(n_links: int, traces: int, seed: int) -> dict[str, float | int]:
         peer.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         result = engine.break_trace([link])
-        found += len(critical_customers(net, result.affected_service_points))
+        found += len(critical_customers(engine, result.affected_service_points))
         ours.append(time.perf_counter() - t0)
     p = {q: (float(np.percentile(ours, q)), float(np.percentile(peer, q))) for q in (50, 99)}
     return {

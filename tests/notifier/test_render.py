@@ -309,7 +309,7 @@ def test_water_quality_notices_never_speak_of_an_outage(language: str) -> None:
 def test_finnish_notice_texts_read_as_promised() -> None:
     sms = render("boil_water", "water", "fi", "sms", TYPICAL, config=CONFIG).text
     assert sms == ("Helsingin Vesi: Keittokehotus: keitä juoma- ja ruokavesi. Alue: "
-                   "Mannerheimintie. Syy: huoltotyö. Voimassa arviolta klo 15.00 asti. "
+                   "Mannerheimintie. Syy: huoltotyö. Arviolta klo 15.00 asti. "
                    "https://hsy.fi/k/123")
     lifted = render("notice_lifted", "water", "fi", "sms", replace(TYPICAL, notice="boil_water"),
                     config=CONFIG).text
