@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .model import CRITICAL_CATEGORIES
+from .model import CRITICAL_CATEGORIES, Role
 
 if TYPE_CHECKING:
     from .trace import TraceEngine
 
+# Health data (home dialysis): shown to those who plan the work, not to viewers.
+MAY_SEE = frozenset({Role.ENGINEER, Role.ADMIN})
+COLUMN_KEY = "critical_customers"  # in an outage's affected set and in API answers
 COLUMN = "critical"  # the interchange column; a mapping file can take it from another
 _RANK = {category: rank for rank, category in enumerate(CRITICAL_CATEGORIES)}
 
@@ -115,3 +118,13 @@ def critical_difference(
         "added": [r for r in after if r["service_point"] not in old],
         "removed": [r for r in before if r["service_point"] not in new],
     }
+
+
+def withheld(outage: dict[str, Any], role: Role) -> dict[str, Any]:
+    """An outage as `role` may see it: without the critical customers of its affected set
+    unless the role is one that may see them."""
+    affected = outage.get("affected")
+    if role in MAY_SEE or not isinstance(affected, dict) or COLUMN_KEY not in affected:
+        return outage
+    return {**outage, "affected": {k: v for k, v in affected.items() if k != COLUMN_KEY}}
+

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from fastapi.concurrency import run_in_threadpool
 from shapely.geometry import mapping
 
+from gis_outage import critical
 from gis_outage.model import OutageStatus, Role, Service
 from gis_outage.services import outages
 from gis_outage.services.context import Context
@@ -86,12 +87,12 @@ def _guard(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise _unprocessable(None, str(exc)) from None
 
 
-def _trace_response(traced: Trace) -> TraceResponse:
+def _trace_response(traced: Trace, user: User) -> TraceResponse:
     area = traced.area.polygon
     return TraceResponse(
         service=traced.service,
         network_version=traced.network_version,
-        critical_customers=traced.critical,
+        critical_customers=traced.critical if user.role in critical.MAY_SEE else [],
         **traced.result.to_json(),
         streets=traced.area.streets,
         public_area=mapping(area) if area is not None else None,
@@ -133,7 +134,7 @@ def trace(
     operate, the links, service points and addresses, customers, street names and the
     public area. Nothing is stored; draft an outage with the same selection."""
     traced = _guard(outages.trace, _ctx(request), body.service, body.selection())
-    return _trace_response(traced)
+    return _trace_response(traced, user)
 
 
 def _json(outage: dict[str, Any], stats: dict | None = None) -> dict[str, Any]:
@@ -199,7 +200,7 @@ def list_outages(
         _ctx(request), status=[s.value for s in status_] if status_ else None,
         service=service.value if service else None,
     )
-    return [_json(outage, stats) for outage, stats in rows]
+    return [_json(critical.withheld(outage, user.role), stats) for outage, stats in rows]
 
 
 @router.get(
@@ -209,6 +210,7 @@ def get_outage(outage_id: OutageId, request: Request, user: User = viewer) -> di
     """The outage as stored (its affected set too) and its delivery figures, with
     `messages`: when its latest event's messages go."""
     outage, stats = _guard(outages.get, _ctx(request), outage_id)
+    outage = critical.withheld(outage, user.role)
     return {**_json(outage, stats), "messages": outages.message_timing(_ctx(request), outage_id),
             # The printable crew sheet (engineers; the console asks for the token).
             "crew_sheet_url": str(request.url_for("crew_sheet_page", outage_id=outage_id))}

@@ -32,9 +32,32 @@ def flagged_api(tmp_path):
     upsert_addresses(db, layers["addresses"])
     save_network(db, "water", layers, source_name="flagged.gpkg")
     create_user(db, "eng", "engineer")
+    create_user(db, "look", "viewer")
     headers = {"Authorization": f"Bearer {create_token(db, 'eng')}"}
     with TestClient(create_app(Settings(data_dir=tmp_path), engine=db)) as client:
+        client.viewer = {"Authorization": f"Bearer {create_token(db, 'look')}"}
         yield client, headers
+
+
+def test_a_viewer_sees_no_critical_customers(flagged_api):
+    """Who is a home-dialysis patient is health data: engineers plan the work with it,
+    viewers (and the public) never see it, in a trace, a list or an outage's detail."""
+    client, eng = flagged_api
+    look = client.viewer
+    body = {"service": "water", "break_links": ["L2"]}
+    assert client.post("/api/v1/trace", headers=eng, json=body).json()["critical_customers"]
+    seen = client.post("/api/v1/trace", headers=look, json=body)
+    assert seen.status_code == 200 and seen.json()["critical_customers"] == []
+    oid = draft(client, eng).json()["id"]
+    detail = client.get(f"/api/v1/outages/{oid}", headers=look)
+    assert detail.status_code == 200
+    assert "critical_customers" not in detail.json()["affected"]
+    assert "SP2" in detail.json()["affected"]["service_points"]  # the rest is there
+    listed = client.get("/api/v1/outages", headers=look).json()
+    assert listed and all("critical_customers" not in o["affected"] for o in listed)
+    for path in (f"/api/v1/outages/{oid}", "/api/v1/outages"):
+        assert "care_home" not in client.get(path, headers=look).text
+    assert "care_home" in client.get(f"/api/v1/outages/{oid}", headers=eng).text
 
 
 def test_trace_draft_detail_and_stuck_list_critical_customers_first(flagged_api):
