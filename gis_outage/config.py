@@ -109,7 +109,10 @@ class PortalSettings(Section):
     pin_minutes: float = Field(default=10.0, description="A PIN is valid this long")
     pin_max_attempts: int = Field(default=5, description="Wrong tries before a PIN is dead")
     pins_per_destination_15min: int = 3
-    pins_per_destination_day: int = 8
+    pins_per_destination_day: int = Field(
+        default=8, description="PIN messages a day to one number or e-mail from one client")
+    pins_per_destination_day_all: int = Field(
+        default=24, description="PIN messages a day to one number or e-mail from all clients")
     pins_per_client_hour: int = 20
     failed_pins_per_client_day: int = Field(
         default=10, description="Wrong PINs a day for one destination from one client"

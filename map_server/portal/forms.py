@@ -6,7 +6,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from phonenumbers import PhoneNumberType
 from starlette.datastructures import FormData
 
 from gis_outage.apartments import normalize_apartment
@@ -24,11 +26,30 @@ def text(form: FormData, name: str) -> str:
     return "".join(ch for ch in value if unicodedata.category(ch) != "Cc").strip()
 
 
+# What a resident can register: numbers a PIN may be sent to or called at without
+# paying a premium or shared-cost operator (PIN messages to such numbers are fraud).
+_ORDINARY = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE,
+                       PhoneNumberType.FIXED_LINE_OR_MOBILE})
+
+
 def phone(raw: str, region: str) -> str:
-    """E.164, or InvalidPhoneNumber."""
+    """E.164, or InvalidPhoneNumber; OutsideArea for a number that is not an ordinary
+    mobile or landline number of the regions sharing `region`'s country code (FI: FI and
+    AX)."""
     if len(raw) > 30:
         raise InvalidPhoneNumber("too long")
-    return normalise(raw, region)
+    e164 = normalise(raw, region)
+    number = phonenumbers.parse(e164)
+    home = phonenumbers.region_codes_for_country_code(
+        phonenumbers.country_code_for_region(region))
+    if (phonenumbers.region_code_for_number(number) not in home
+            or phonenumbers.number_type(number) not in _ORDINARY):
+        raise OutsideArea(e164)
+    return e164
+
+
+class OutsideArea(InvalidPhoneNumber):
+    """A valid number that no PIN goes to: premium rate, shared cost, another country."""
 
 
 def email(raw: str) -> str:
@@ -78,6 +99,8 @@ def read_start(form: FormData, region: str) -> tuple[StartForm, dict[str, str]]:
     if typed["phone"]:
         try:
             out.phone = phone(typed["phone"], region)
+        except OutsideArea:
+            out.errors["phone"] = "phone_not_ordinary"
         except InvalidPhoneNumber:
             out.errors["phone"] = "phone_invalid"
     if typed["email"]:
@@ -126,6 +149,8 @@ def read_subscription(
     if typed["phone"]:
         try:
             out.phone = phone(typed["phone"], region)
+        except OutsideArea:
+            out.errors["phone"] = "phone_not_ordinary"
         except InvalidPhoneNumber:
             out.errors["phone"] = "phone_invalid"
     if typed["email"]:

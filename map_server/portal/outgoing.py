@@ -52,11 +52,16 @@ def client_address(request: Request) -> str:
 
 
 def pin_limits(p: Portal, destination: str, client: str) -> list[RateLimit]:
+    """PIN messages to a destination: from one client (a stranger asking for the owner's
+    number spends that stranger's allowance, not the owner's), from all clients together
+    (a higher ceiling, so a phone is not flooded), and from one client to anyone."""
     c = p.config
-    mine = bucket(p, "pin", destination)
+    mine = bucket(p, "pin", f"{destination}\0{client}")
     return [
         RateLimit("destination", mine, c.pins_per_destination_15min, timedelta(minutes=15)),
         RateLimit("destination", mine, c.pins_per_destination_day, DAY),
+        RateLimit("destination", bucket(p, "pin-all", destination),
+                  c.pins_per_destination_day_all, DAY),
         RateLimit("client", bucket(p, "pin-client", client), c.pins_per_client_hour, HOUR),
     ]
 

@@ -21,6 +21,10 @@ TEXTS: dict[str, str] = {
     "name_required": "Type your name.",
     "phone_or_email": "Give a phone number or an e-mail address.",
     "phone_invalid": "The phone number is not valid.",
+    "phone_not_ordinary": (
+        "Only ordinary mobile and landline numbers of this country "
+        "can be registered."
+    ),
     "apartment_invalid": "The apartment is not valid: give the staircase and number, e.g. A 12.",
     "email_invalid": "The e-mail address is not valid. Give one address, like name@example.fi.",
     "too_long": "The text is too long.",

@@ -21,6 +21,10 @@ TEXTS: dict[str, str] = {
     "name_required": "Kirjoita nimesi.",
     "phone_or_email": "Anna puhelinnumero tai sähköpostiosoite.",
     "phone_invalid": "Puhelinnumero ei ole kelvollinen.",
+    "phone_not_ordinary": (
+        "Vain tämän maan tavallisia matka- ja lankapuhelinnumeroita "
+        "voi rekisteröidä."
+    ),
     "apartment_invalid": "Huoneisto ei ole kelvollinen: anna porras ja numero, esim. A 12.",
     "email_invalid": (
         "Sähköpostiosoite ei ole kelvollinen. Anna yksi osoite, esimerkiksi "

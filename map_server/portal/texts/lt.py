@@ -21,6 +21,10 @@ TEXTS: dict[str, str] = {
     "name_required": "Įrašykite savo vardą.",
     "phone_or_email": "Nurodykite telefono numerį arba el. pašto adresą.",
     "phone_invalid": "Telefono numeris netinkamas.",
+    "phone_not_ordinary": (
+        "Galima registruoti tik įprastus šios šalies mobiliojo ir "
+        "fiksuoto ryšio numerius."
+    ),
     "apartment_invalid": "Butas nurodytas neteisingai: nurodykite laiptinę ir numerį, pvz., A 12.",
     "email_invalid": (
         "El. pašto adresas netinkamas. Nurodykite vieną adresą, pvz., vardas@pavyzdys.lt."

@@ -21,6 +21,10 @@ TEXTS: dict[str, str] = {
     "name_required": "Skriv ditt namn.",
     "phone_or_email": "Ange ett telefonnummer eller en e-postadress.",
     "phone_invalid": "Telefonnumret är inte giltigt.",
+    "phone_not_ordinary": (
+        "Endast vanliga mobil- och fasta nummer i det här landet "
+        "kan registreras."
+    ),
     "apartment_invalid": "Lägenheten är inte giltig: ange trappa och nummer, t.ex. A 12.",
     "email_invalid": "E-postadressen är inte giltig. Ange en adress, till exempel namn@exempel.fi.",
     "too_long": "Texten är för lång.",

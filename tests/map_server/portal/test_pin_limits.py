@@ -37,7 +37,7 @@ def engine(request: pytest.FixtureRequest) -> Engine:
 def limited_app(tmp_path: Path, engine: Engine, smpp, mailbox: Mailbox) -> FastAPI:
     return portal_app(
         tmp_path, engine, smpp, mailbox, pins_per_destination_15min=50,
-        pins_per_destination_day=50, pins_per_client_hour=100,
+        pins_per_destination_day=50, pins_per_destination_day_all=50, pins_per_client_hour=100,
         failed_pins_per_client_day=PER_CLIENT, failed_pins_per_destination_day=CEILING,
     )  # fmt: skip
 

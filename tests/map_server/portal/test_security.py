@@ -387,7 +387,8 @@ def test_the_start_never_reveals_whether_a_number_is_registered(
 ) -> None:
     app = portal_app(
         tmp_path, engine, smpp, mailbox,
-        pins_per_destination_15min=100, pins_per_destination_day=100, pins_per_client_hour=1000,
+        pins_per_destination_15min=100, pins_per_destination_day=100,
+        pins_per_destination_day_all=100, pins_per_client_hour=1000,
     )  # fmt: skip
     known, unknown = "0401234567", "0409999967"  # the same masked form: +35840•••••67
     owner = Resident(app, smpp, mailbox)
@@ -538,3 +539,52 @@ def _per_thread(statements: list[tuple[int, str]]) -> list[tuple[str, ...]]:
     for ident, statement in statements:
         threads.setdefault(ident, []).append(statement)
     return sorted(tuple(run) for run in threads.values())
+
+
+def test_a_strangers_pin_requests_do_not_lock_the_owner_out(
+    tmp_path: Path, engine: Engine, smpp, mailbox: Mailbox
+) -> None:
+    """PIN messages count per (number, client) under a higher ceiling per number: a
+    stranger asking again and again for the owner's number spends the stranger's
+    allowance, and the owner, on their own connection, still gets a PIN."""
+    app = portal_app(tmp_path, engine, smpp, mailbox)
+    stranger = Resident(app, smpp, mailbox, client=("192.0.2.60", 50000))
+    owner = Resident(app, smpp, mailbox, client=("192.0.2.61", 50000))
+    with stranger.client, owner.client:
+        answers = [stranger.start(phone="0401234567").status_code for _ in range(5)]
+        assert answers[:3] == [303, 303, 303] and answers[3:] == [429, 429]
+        sent = len(owner.sms_to_all(A_PHONE))
+        assert sent == 3
+        assert owner.start(phone="0401234567").status_code == 303
+        assert len(owner.sms_to_all(A_PHONE)) == sent + 1
+
+
+def test_the_ceiling_per_number_holds_over_many_clients(
+    tmp_path: Path, engine: Engine, smpp, mailbox: Mailbox
+) -> None:
+    app = portal_app(tmp_path, engine, smpp, mailbox, pins_per_destination_day_all=4)
+    people = [Resident(app, smpp, mailbox, client=(f"192.0.2.{n}", 50000)) for n in range(6)]
+    answers = []
+    for person in people:
+        with person.client:
+            answers.append(person.start(phone="0401234567").status_code)
+    assert answers == [303] * 4 + [429] * 2
+    assert len(people[0].sms_to_all(A_PHONE)) == 4
+
+
+@pytest.mark.parametrize("typed", [
+    "+449098790879",  # UK premium rate
+    "+35860012345",  # Finnish 0600 premium rate
+    "+2348031234567",  # a mobile of another country
+    "+46701234567",  # a Swedish mobile: the utility's country is Finland
+])
+def test_a_pin_goes_only_to_ordinary_numbers_of_the_country(
+    resident: Resident, smpp, typed: str
+) -> None:
+    before = len(smpp.messages())
+    page = resident.start(phone=typed)
+    assert page.status_code == 400
+    assert FI["phone_not_ordinary"] in page.text
+    assert len(smpp.messages()) == before
+    # An Åland number shares Finland's country code and is ordinary.
+    assert resident.start(phone="+358 18 123 456").status_code == 303
