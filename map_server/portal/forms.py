@@ -32,16 +32,19 @@ _ORDINARY = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE,
                        PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
+# Parts of a country that have numbering regions of their own under its country code.
+_SAME_COUNTRY = {"FI": frozenset({"FI", "AX"}), "NO": frozenset({"NO", "SJ"})}
+
+
 def phone(raw: str, region: str) -> str:
     """E.164, or InvalidPhoneNumber; OutsideArea for a number that is not an ordinary
-    mobile or landline number of the regions sharing `region`'s country code (FI: FI and
-    AX)."""
+    mobile or landline number of `region`'s country (FI: Finland and Åland; a shared
+    calling code alone, as +1 for the Caribbean, is not enough)."""
     if len(raw) > 30:
         raise InvalidPhoneNumber("too long")
     e164 = normalise(raw, region)
     number = phonenumbers.parse(e164)
-    home = phonenumbers.region_codes_for_country_code(
-        phonenumbers.country_code_for_region(region))
+    home = _SAME_COUNTRY.get(region.upper(), frozenset({region.upper()}))
     if (phonenumbers.region_code_for_number(number) not in home
             or phonenumbers.number_type(number) not in _ORDINARY):
         raise OutsideArea(e164)

@@ -588,3 +588,20 @@ def test_a_pin_goes_only_to_ordinary_numbers_of_the_country(
     assert len(smpp.messages()) == before
     # An Åland number shares Finland's country code and is ordinary.
     assert resident.start(phone="+358 18 123 456").status_code == 303
+
+
+@pytest.mark.parametrize(("region", "number", "ordinary"), [
+    ("FI", "+35818123456", True),  # Åland is part of Finland's numbering
+    ("US", "+12025550123", True),
+    ("US", "+18762091234", False),  # Jamaica shares +1, not the country
+    ("GB", "+447400123456", True),
+    ("GB", "+447797123456", False),  # Jersey shares +44
+])
+def test_a_shared_calling_code_is_not_the_country(region: str, number: str, ordinary: bool):
+    from map_server.portal.forms import OutsideArea, phone
+
+    if ordinary:
+        assert phone(number, region) == number
+    else:
+        with pytest.raises(OutsideArea):
+            phone(number, region)
