@@ -25,8 +25,12 @@ from .context import portal
 from .forms import read_start, text
 from .i18n import PRIVACY
 from .outgoing import (
+    KNOWN,
+    KNOWN_SECONDS,
     check_pin,
     client_address,
+    is_known,
+    known_value,
     locked_out,
     pin_limits,
     send_pin,
@@ -73,9 +77,10 @@ def start(request: Request, form: Form) -> Response:
         return render(request, "portal/start.html", context, status=400)
     destination, channel = data.pin_target()
     client = client_address(request)
-    limits = pin_limits(p, destination, client)
-    if locked_out(p, destination, client) or take_rate_limits(p.db, limits):
-        minutes = wait_minutes(p, destination, client, limits)
+    known = is_known(p, request, destination)
+    limits = pin_limits(p, destination, client, known)
+    if locked_out(p, destination, client, known) or take_rate_limits(p.db, limits):
+        minutes = wait_minutes(p, destination, client, limits, known)
         context = {"values": typed, "errors": {}, "notice": "too_many_wait", "minutes": minutes}
         response = render(request, "portal/start.html", context, status=429)
         response.headers["Retry-After"] = str(minutes * 60)
@@ -121,7 +126,8 @@ def pin_page(request: Request) -> Response:
 def check_pin_route(request: Request, form: Form) -> Response:
     p = portal(request)
     token, challenge = _challenge(request)
-    outcome = check_pin(p, token, challenge, text(form, "pin"), client_address(request))
+    known = is_known(p, request, challenge["destination"])
+    outcome = check_pin(p, token, challenge, text(form, "pin"), client_address(request), known)
     if outcome.error is None:
         return _logged_in(request, token, outcome.challenge)
     if outcome.gone:
@@ -148,6 +154,7 @@ def _logged_in(request: Request, token: str, challenge: dict) -> Response:
         url(request, target), status_code=303
     )
     set_cookie(p, response, SESSION, session_token, int(p.config.session_max.total_seconds()))
+    set_cookie(p, response, KNOWN, known_value(p, challenge["destination"]), KNOWN_SECONDS)
     clear_cookie(p, response, CHALLENGE)
     return response
 

@@ -26,6 +26,7 @@ from .context import Portal
 from .i18n import strings
 from .security import keyed, pin_hash, same, token_hash
 from .sender import PortalMessage
+from .web import cookie
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 PIN = re.compile(r"^\d{4}$")
@@ -51,7 +52,24 @@ def client_address(request: Request) -> str:
     return str(ip)
 
 
-def pin_limits(p: Portal, destination: str, client: str) -> list[RateLimit]:
+KNOWN = "portal_known"  # cookie: this browser logged in with the number before
+KNOWN_SECONDS = 365 * 24 * 3600
+
+
+def known_value(p: Portal, destination: str) -> str:
+    return keyed(p.secret, "known", destination)
+
+
+def is_known(p: Portal, request: Request, destination: str) -> bool:
+    """The browser logged in with `destination` before: the per-number ceilings, which
+    strangers on many connections can fill, do not refuse it (its own limits still do)."""
+    value = request.cookies.get(cookie(p, KNOWN))
+    return value is not None and same(value, known_value(p, destination))
+
+
+def pin_limits(
+    p: Portal, destination: str, client: str, known: bool = False
+) -> list[RateLimit]:
     """PIN messages to a destination: from one client (a stranger asking for the owner's
     number spends that stranger's allowance, not the owner's), from all clients together
     (a higher ceiling, so a phone is not flooded), and from one client to anyone."""
@@ -60,13 +78,15 @@ def pin_limits(p: Portal, destination: str, client: str) -> list[RateLimit]:
     return [
         RateLimit("destination", mine, c.pins_per_destination_15min, timedelta(minutes=15)),
         RateLimit("destination", mine, c.pins_per_destination_day, DAY),
-        RateLimit("destination", bucket(p, "pin-all", destination),
-                  c.pins_per_destination_day_all, DAY),
+        *([] if known else [RateLimit("destination", bucket(p, "pin-all", destination),
+                                      c.pins_per_destination_day_all, DAY)]),
         RateLimit("client", bucket(p, "pin-client", client), c.pins_per_client_hour, HOUR),
     ]
 
 
-def failure_limits(p: Portal, destination: str, client: str) -> list[RateLimit]:
+def failure_limits(
+    p: Portal, destination: str, client: str, known: bool = False
+) -> list[RateLimit]:
     """Wrong PINs a day for a destination: from one client (a stranger's guesses lock
     out that stranger, not the owner on their own connection), and from all clients
     together (a higher ceiling that guessing from many addresses runs into)."""
@@ -74,8 +94,8 @@ def failure_limits(p: Portal, destination: str, client: str) -> list[RateLimit]:
     return [
         RateLimit("failures", bucket(p, "pin-fail-client", f"{destination}\0{client}"),
                   c.failed_pins_per_client_day, DAY),
-        RateLimit("failures", bucket(p, "pin-fail", destination),
-                  c.failed_pins_per_destination_day, DAY),
+        *([] if known else [RateLimit("failures", bucket(p, "pin-fail", destination),
+                                      c.failed_pins_per_destination_day, DAY)]),
     ]  # fmt: skip
 
 
@@ -91,7 +111,9 @@ class PinCheck:
     gone: bool = False  # it was gone already (expired, used by a parallel request)
 
 
-def check_pin(p: Portal, token: str, challenge: dict, typed: str, client: str) -> PinCheck:
+def check_pin(
+    p: Portal, token: str, challenge: dict, typed: str, client: str, known: bool = False
+) -> PinCheck:
     """Check a PIN typed for a challenge (a login or a proof) by `client`.
 
     Each guess counts against the destination's daily limits of wrong PINs (this
@@ -102,7 +124,7 @@ def check_pin(p: Portal, token: str, challenge: dict, typed: str, client: str) -
     if not PIN.match(pin):
         # Not four digits: a slip of the finger, not a guess; no attempt is used.
         return PinCheck(challenge, "pin_format", limit - challenge["attempts"], 400)
-    guess = take_try(p.db, failure_limits(p, challenge["destination"], client))
+    guess = take_try(p.db, failure_limits(p, challenge["destination"], client, known))
     if guess is None:
         delete_challenge(p.db, token_hash(token))
         return PinCheck(challenge, "too_many", status=429, dead=True)
@@ -120,15 +142,17 @@ def check_pin(p: Portal, token: str, challenge: dict, typed: str, client: str) -
     return PinCheck(row, "wrong_pin", left, 400)
 
 
-def locked_out(p: Portal, destination: str, client: str) -> bool:
+def locked_out(p: Portal, destination: str, client: str, known: bool = False) -> bool:
     """Too many wrong PINs for this destination today, from this client or from all."""
-    limits = failure_limits(p, destination, client)
+    limits = failure_limits(p, destination, client, known)
     return any(count_events(p.db, r.bucket, r.window) >= r.limit for r in limits)
 
 
-def wait_minutes(p: Portal, destination: str, client: str, limits: list[RateLimit]) -> int:
+def wait_minutes(
+    p: Portal, destination: str, client: str, limits: list[RateLimit], known: bool = False
+) -> int:
     """Whole minutes until a new PIN may be asked for (at least one)."""
-    wait = wait_for(p.db, [*limits, *failure_limits(p, destination, client)])
+    wait = wait_for(p.db, [*limits, *failure_limits(p, destination, client, known)])
     return max(1, math.ceil(wait.total_seconds() / 60))
 
 

@@ -605,3 +605,29 @@ def test_a_shared_calling_code_is_not_the_country(region: str, number: str, ordi
     else:
         with pytest.raises(OutsideArea):
             phone(number, region)
+
+
+def test_strangers_on_many_connections_cannot_lock_out_a_browser_that_logged_in_before(
+    tmp_path: Path, engine: Engine, smpp, mailbox: Mailbox
+) -> None:
+    """The ceilings per number (PIN messages and wrong PINs from all clients) can be
+    filled by strangers on a few connections; the owner's browser, which logged in with
+    the number before, is not refused by them. A browser that never did still is."""
+    app = portal_app(tmp_path, engine, smpp, mailbox, pins_per_destination_day_all=4,
+                     failed_pins_per_destination_day=3)
+    owner = Resident(app, smpp, mailbox, client=("192.0.2.61", 50000))
+    with owner.client:
+        owner.register_phone("0401234567", A_PHONE)
+        assert owner.post("/portal/logout", {}, page="/portal/me").status_code == 303
+        names = {c.name for c in owner.client.cookies.jar}
+        assert "__Secure-portal_known" in names and not any("session" in n for n in names)
+        for n in range(3):  # with the owner's own PIN: 4, the ceiling
+            stranger = Resident(app, smpp, mailbox, client=(f"192.0.2.{n}", 50000))
+            with stranger.client:
+                assert stranger.start(phone="0401234567").status_code == 303
+                stranger.enter_pin(wrong(last_pin(stranger, A_PHONE)))
+        newcomer = Resident(app, smpp, mailbox, client=("192.0.2.62", 50000))
+        with newcomer.client:
+            assert newcomer.start(phone="0401234567").status_code == 429
+        assert owner.register_phone("0401234567", A_PHONE).status_code == 200
+        assert session_cookie(owner) is not None
