@@ -44,7 +44,15 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bench.notify import database, prepare, print_rows, read_parts, report, smpp_server
+from bench.notify import (
+    database,
+    prepare,
+    print_rows,
+    publish_with_worker,
+    read_parts,
+    report,
+    smpp_server,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OURS_ID = "gis-outage"
@@ -67,25 +75,13 @@ def run_ours(
 ) -> dict[str, Any]:  # fmt: skip
     from gis_outage.config import Settings
     from gis_outage.storage.deliveries import deliveries_for_event
-    from gis_outage.storage.outages import change_status, outage_events_for
-    from notifier.worker import start_embedded_worker
 
     settings = Settings(data_dir=folder, notify={
         "sms_providers": "smpp", "smpp_port": port, "smpp_system_id": OURS_ID,
         "smpp_binds": binds, "smpp_max_per_second": tps, "smpp_window": window,
         "quiet_hours_start": None, "quiet_hours_end": None,
     } | ({"batch_size": batch} if batch else {}))  # fmt: skip
-    worker = start_embedded_worker(settings, db)
-    assert worker is not None
-    try:
-        time.sleep(1.0)  # the worker's first round (reminders, retention) is behind it
-        published = time.time()
-        change_status(db, outage_id, "published", "bench")
-        worker.wake()
-        event_id = outage_events_for(db, outage_id)[-1]["id"]
-        done = worker.wait_done(event_id, timeout)
-    finally:
-        worker.stop()
+    published, _finished, done, event_id = publish_with_worker(db, settings, outage_id, timeout)
     rows = deliveries_for_event(db, event_id)
     return {
         "published": published,

@@ -238,8 +238,6 @@ def run_ours(
 ) -> dict[str, Any]:
     from gis_outage.config import Settings
     from gis_outage.storage.deliveries import deliveries_for_event
-    from gis_outage.storage.outages import change_status, outage_events_for
-    from notifier.worker import start_embedded_worker
 
     settings = Settings(data_dir=folder, notify={
         "sms_providers": "smpp",
@@ -250,6 +248,19 @@ def run_ours(
         "quiet_hours_start": None,
         "quiet_hours_end": None,  # the same figures at any hour
     })
+    published, finished, done, event_id = publish_with_worker(db, settings, outage_id, timeout)
+    sent = sum(d["sent_at"] is not None for d in deliveries_for_event(db, event_id))
+    return {"published": published, "finished": finished, "sent": sent, "done": done}
+
+
+def publish_with_worker(
+    db: Engine, settings: Any, outage_id: int, timeout: float
+) -> tuple[float, float, bool, int]:
+    """Publish the outage with an embedded worker running: (published, finished, whether
+    its event was done within `timeout`, the event id)."""
+    from gis_outage.storage.outages import change_status, outage_events_for
+    from notifier.worker import start_embedded_worker
+
     worker = start_embedded_worker(settings, db)
     assert worker is not None
     try:
@@ -262,8 +273,7 @@ def run_ours(
         finished = time.time()
     finally:
         worker.stop()
-    sent = sum(d["sent_at"] is not None for d in deliveries_for_event(db, event_id))
-    return {"published": published, "finished": finished, "sent": sent, "done": done}
+    return published, finished, done, event_id
 
 
 # -- the bare smpplib loop ------------------------------------------------------------
