@@ -34,14 +34,19 @@ def baresip_binary() -> str | None:
 
 
 def free_port() -> int:
-    """A port free for both UDP and TCP on loopback (baresip listens on both)."""
+    """A loopback port free for UDP and TCP, with the next port free for TCP too: baresip
+    listens on UDP and TCP at the port and for SIP/TLS at the port after it."""
     for _ in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
             udp.bind(("127.0.0.1", 0))
             port = udp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            if port >= 65535:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp, \
+                    socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tls:
                 try:
                     tcp.bind(("127.0.0.1", port))
+                    tls.bind(("127.0.0.1", port + 1))
                 except OSError:
                     continue
                 return port
@@ -66,6 +71,19 @@ class SipPeer:
         self._control: socket.socket | None = None
 
     def start(self, timeout: float = 30.0) -> SipPeer:
+        """Starts baresip; a port taken between choosing it and baresip's bind (another
+        process on the machine) means new ports and another try."""
+        for attempt in range(3):
+            try:
+                return self._start(timeout)
+            except RuntimeError as error:
+                if "Address already in use" not in str(error) or attempt == 2:
+                    raise
+                self.port, self.control_port = free_port(), free_port()
+                self.lines.clear()
+        raise AssertionError("unreachable")
+
+    def _start(self, timeout: float) -> SipPeer:
         self.recordings.mkdir(parents=True, exist_ok=True)
         silence = self.directory / "silence.wav"  # what the peer "says": nothing
         with wave.open(str(silence), "wb") as wav:
