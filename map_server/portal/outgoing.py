@@ -159,14 +159,16 @@ def wait_minutes(
 def send_pin(
     p: Portal, channel: Channel, destination: str, pin: str, lang: str, *, proof: bool = False
 ) -> bool:
-    """Send a PIN: to log in, or with `proof` to prove an address added to an account
-    (that mail says someone asked to add the address, and to ignore it otherwise)."""
+    """Send a PIN: to log in, or with `proof` to prove a number or address added to an
+    account (that message says someone asked to add it, and to ignore it otherwise: the
+    owner, not the one who typed it, holds the code)."""
     t = strings(lang)
     minutes = int(p.config.pin_minutes)
     values = {"utility": p.settings.utility_name, "pin": pin, "minutes": minutes}
     subject = None
     if channel is Channel.VOICE:
-        body = t["pin_voice"].format(**values, digits=", ".join(pin))
+        voice = t["proof_voice" if proof else "pin_voice"]
+        body = voice.format(**values, digits=", ".join(pin))
     elif channel is Channel.EMAIL and proof:
         subject = t["proof_email_subject"].format(**values)
         body = t["proof_email_text"].format(**values)
@@ -174,7 +176,7 @@ def send_pin(
         subject = t["pin_subject"].format(**values)
         body = t["pin_email"].format(**values)
     else:
-        body = t["pin_sms"].format(**values)
+        body = t["proof_sms" if proof else "pin_sms"].format(**values)
     return p.sender.send(
         channel, destination, body, language=lang, kind=PortalMessage.PIN, subject=subject
     )

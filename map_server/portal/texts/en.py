@@ -122,11 +122,13 @@ TEXTS: dict[str, str] = {
         "Do not share it."
     ),
     "pin_voice": (
-        "Hello, this is {utility}. Your verification code is {digits}. Again: {digits}."
+        "Hello, this is {utility}. Your verification code is {digits}. Again: {digits}. "
+        "Do not give it to anyone."
     ),
     "pin_subject": "{utility}: verification code",
     "pin_email": (
-        "Your verification code is {pin}. It is valid for {minutes} minutes.\n\n"
+        "Your verification code is {pin}. It is valid for {minutes} minutes. "
+        "Do not give it to anyone.\n\n"
         "If you did not ask for a code, you can ignore this message."
     ),
     "unsubscribe_subject": "{utility}: stopping outage notices",
@@ -181,6 +183,15 @@ TEXTS: dict[str, str] = {
         "E-mail addresses are no longer confirmed by opening a link. This link confirms "
         "nothing: whoever added the address types the code mailed to it in their own "
         "account."
+    ),
+    "proof_sms": (
+        "{utility}: code {pin} adds this number to someone's outage notice account "
+        "({minutes} min). Not you? Ignore it and give the code to no one."
+    ),
+    "proof_voice": (
+        "Hello, this is {utility}. Someone asked to add this number to an outage notice "
+        "account. The code is {digits}. Again: {digits}. If it was not you, do not give the "
+        "code to anyone."
     ),
     "proof_email_subject": "{utility}: someone asked to add this e-mail address",
     "proof_email_text": (

@@ -125,10 +125,14 @@ TEXTS: dict[str, str] = {
         "{utility}: vahvistuskoodisi on {pin}. Koodi on voimassa {minutes} min. "
         "Älä kerro sitä kenellekään."
     ),
-    "pin_voice": "Hei, täällä {utility}. Vahvistuskoodisi on {digits}. Toistan: {digits}.",
+    "pin_voice": (
+        "Hei, täällä {utility}. Vahvistuskoodisi on {digits}. Toistan: {digits}. "
+        "Älä kerro sitä kenellekään."
+    ),
     "pin_subject": "{utility}: vahvistuskoodi",
     "pin_email": (
-        "Vahvistuskoodisi on {pin}. Koodi on voimassa {minutes} minuuttia.\n\n"
+        "Vahvistuskoodisi on {pin}. Koodi on voimassa {minutes} minuuttia. "
+        "Älä kerro sitä kenellekään.\n\n"
         "Jos et pyytänyt koodia, voit jättää viestin huomiotta."
     ),
     "unsubscribe_subject": "{utility}: katkotiedotteiden peruminen",
@@ -183,6 +187,15 @@ TEXTS: dict[str, str] = {
     "link_retired": (
         "Sähköpostiosoitteita ei enää vahvisteta avaamalla linkki. Tämä linkki ei vahvista "
         "mitään: osoitteen lisääjä syöttää osoitteeseen lähetetyn koodin omalla tilillään."
+    ),
+    "proof_sms": (
+        "{utility}: koodi {pin} lisää numeron jonkun katkotiedotetilille ({minutes} min). "
+        "Et pyytänyt? Älä välitä äläkä kerro koodia kenellekään."
+    ),
+    "proof_voice": (
+        "Hei, täällä {utility}. Tätä numeroa pyydettiin lisättäväksi katkotiedotteiden "
+        "tilille. Koodi on {digits}. Toistan: {digits}. Jos et pyytänyt sitä, älä kerro "
+        "koodia kenellekään."
     ),
     "proof_email_subject": "{utility}: joku pyysi lisäämään tämän sähköpostiosoitteen",
     "proof_email_text": (

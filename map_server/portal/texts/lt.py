@@ -126,11 +126,12 @@ TEXTS: dict[str, str] = {
     ),
     "pin_voice": (
         "Sveiki, skambina {utility}. Jūsų patvirtinimo kodas: {digits}. "
-        "Pakartoju: {digits}."
+        "Pakartoju: {digits}. Niekam jo nesakykite."
     ),
     "pin_subject": "{utility}: patvirtinimo kodas",
     "pin_email": (
-        "Jūsų patvirtinimo kodas: {pin}. Jis galioja {minutes} min.\n\nJei kodo "
+        "Jūsų patvirtinimo kodas: {pin}. Jis galioja {minutes} min. "
+        "Niekam jo nesakykite.\n\nJei kodo "
         "neprašėte, šio laiško galite nepaisyti."
     ),
     "unsubscribe_subject": "{utility}: pranešimų apie sutrikimus atsisakymas",
@@ -188,6 +189,15 @@ TEXTS: dict[str, str] = {
     "link_retired": (
         "El. pašto adresai nebepatvirtinami atidarant nuorodą. Ši nuoroda nieko "
         "nepatvirtina: adresą pridėjęs asmuo savo paskyroje įveda į adresą išsiųstą kodą."
+    ),
+    "proof_sms": (
+        "{utility}: kodas {pin} prideda šį numerį prie kažkieno pranešimų paskyros "
+        "({minutes} min). Ne jūs? Nepaisykite ir niekam jo nesakykite."
+    ),
+    "proof_voice": (
+        "Sveiki, skambina {utility}. Kažkas paprašė pridėti šį numerį prie pranešimų apie "
+        "sutrikimus paskyros. Kodas: {digits}. Pakartoju: {digits}. Jei to neprašėte, "
+        "niekam jo nesakykite."
     ),
     "proof_email_subject": "{utility}: kažkas prašo pridėti šį el. pašto adresą",
     "proof_email_text": (

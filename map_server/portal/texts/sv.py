@@ -125,11 +125,13 @@ TEXTS: dict[str, str] = {
         "Berätta den inte för någon."
     ),
     "pin_voice": (
-        "Hej, det här är {utility}. Din verifieringskod är {digits}. Jag upprepar: {digits}."
+        "Hej, det här är {utility}. Din verifieringskod är {digits}. Jag upprepar: {digits}. "
+        "Berätta den inte för någon."
     ),
     "pin_subject": "{utility}: verifieringskod",
     "pin_email": (
-        "Din verifieringskod är {pin}. Koden gäller i {minutes} minuter.\n\n"
+        "Din verifieringskod är {pin}. Koden gäller i {minutes} minuter. "
+        "Berätta den inte för någon.\n\n"
         "Om du inte bad om koden kan du strunta i meddelandet."
     ),
     "unsubscribe_subject": "{utility}: avbeställning av meddelanden om avbrott",
@@ -187,6 +189,15 @@ TEXTS: dict[str, str] = {
         "E-postadresser bekräftas inte längre genom att öppna en länk. Den här länken "
         "bekräftar ingenting: den som lade till adressen skriver in koden som e-postades "
         "dit i sitt eget konto."
+    ),
+    "proof_sms": (
+        "{utility}: kod {pin} lägger till numret i någons konto för avbrottsmeddelanden "
+        "({minutes} min). Inte du? Strunta i det, ge koden till ingen."
+    ),
+    "proof_voice": (
+        "Hej, det här är {utility}. Någon bad att lägga till det här numret i ett konto för "
+        "avbrottsmeddelanden. Koden är {digits}. Jag upprepar: {digits}. Om det inte var du, "
+        "ge inte koden till någon."
     ),
     "proof_email_subject": "{utility}: någon vill lägga till den här e-postadressen",
     "proof_email_text": (

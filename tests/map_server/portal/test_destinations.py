@@ -77,7 +77,11 @@ def test_a_stranger_cannot_be_silenced_by_typing_their_number(
 
     # Typing the stranger's number sent the stranger a PIN; it stays a claim.
     assert added.headers["location"] == "/portal/me/prove"
-    assert len(resident.sms_to(VICTIM, sent + 1)) == sent + 1
+    texts = resident.sms_to(VICTIM, sent + 1)
+    assert len(texts) == sent + 1
+    # The owner reads that someone else asked, and not to hand the code over.
+    pin = PIN.search(texts[-1]).group(1)
+    assert texts[-1] == FI["proof_sms"].format(utility="Testivesi", pin=pin, minutes=10)
     assert [s["phone_verified_at"] for s in rows(engine, "subscriptions")
             if s["address_id"] == "A1"] == [None]  # fmt: skip
     assert recipients(engine, "A1") == set()  # nothing goes to a claim
