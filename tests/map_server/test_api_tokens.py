@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings
 from gis_outage.storage.audit import audit_entries
+from gis_outage.storage.db import write_transaction
 from gis_outage.storage.errors import ConflictError
 from gis_outage.storage.schema import api_tokens, utcnow
 from gis_outage.storage.users import (
@@ -41,6 +43,31 @@ def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def me(client: TestClient, token: str):
     return client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+def test_checking_a_token_takes_no_write_lock_unless_its_use_is_noted(db_engine: Engine) -> None:
+    """Guessed tokens only read, so a flood of them cannot hold the database's write lock;
+    a right token notes its use at most once a minute."""
+    create_user(db_engine, "eng", "engineer")
+    token = create_token(db_engine, "eng")
+    assert user_for_token(db_engine, token).name == "eng"
+    [noted] = list_tokens(db_engine, "eng")
+    assert noted["last_used_at"] is not None
+
+    answers: list[object] = []
+    with write_transaction(db_engine) as holder:  # another writer holds the token table
+        if db_engine.dialect.name == "postgresql":
+            holder.exec_driver_sql("LOCK TABLE api_tokens IN EXCLUSIVE MODE")
+        check = threading.Thread(target=lambda: answers.extend(
+            [user_for_token(db_engine, "guess-" + token[6:]), user_for_token(db_engine, token)]
+        ))
+        check.start()
+        check.join(timeout=60)  # a wrong answer here is a wait on the lock, not slowness
+        locked_out = check.is_alive()
+    check.join()
+    assert not locked_out, "checking a token waited for the write lock"
+    assert answers[0] is None and answers[1].name == "eng"
+    assert list_tokens(db_engine, "eng")[0]["last_used_at"] == noted["last_used_at"]
 
 
 def test_token_life_in_storage(db_engine: Engine) -> None:
