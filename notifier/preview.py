@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings
-from gis_outage.model import Channel, EventKind, message_kind
+from gis_outage.critical import withheld
+from gis_outage.model import Channel, EventKind, Role, message_kind
 from gis_outage.services.policy import Decision
 from gis_outage.services.recipients import preview_counts
 from gis_outage.storage import outages as store
@@ -21,8 +22,12 @@ from .pipeline import message_context
 from .render import RenderConfig, render
 
 
-def preview(db: Engine, settings: Settings, outage_id: int) -> dict[str, Any]:
-    """{message_kind, recipients: {channel: n}, sms: {language: text and parts}}."""
+def preview(
+    db: Engine, settings: Settings, outage_id: int, role: Role = Role.ENGINEER
+) -> dict[str, Any]:
+    """{message_kind, recipients: {channel: n}, sms: {language: text and parts}}. For a
+    role that may not see critical customers the counts leave out their extra calls,
+    which would tell that some are affected."""
     outage = store.get_outage(db, outage_id)
     kind = message_kind(EventKind.PUBLISHED, outage["kind"])
     decision = Decision("send", "preview", kind)
@@ -42,6 +47,6 @@ def preview(db: Engine, settings: Settings, outage_id: int) -> dict[str, Any]:
         }
     return {
         "message_kind": kind.value,
-        "recipients": preview_counts(db, settings, outage),
+        "recipients": preview_counts(db, settings, withheld(outage, role)),
         "sms": sms,
     }

@@ -26,5 +26,6 @@ def preview(outage_id: OutageId, request: Request, user: User = viewer) -> dict[
     language with its characters and parts, and `messages`: when they would go if
     published now. Example: `curl -X POST -H "Authorization: Bearer $TOKEN"
     http://127.0.0.1:8000/api/v1/outages/1/recipients/preview`."""
-    found = _guard(preview_outage, request.app.state.db, request.app.state.settings, outage_id)
+    found = _guard(preview_outage, request.app.state.db, request.app.state.settings, outage_id,
+                   user.role)
     return {**found, "messages": message_timing(request.app.state.ctx, outage_id)}

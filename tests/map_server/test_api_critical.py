@@ -13,6 +13,7 @@ from gis_outage.storage.db import make_engine, migrate
 from gis_outage.storage.networks import save_network
 from gis_outage.storage.users import create_token, create_user
 from map_server.app import create_app
+from tests.notifier.outage_data import add_directory, mobile
 
 from .test_api import draft, helsinki_water
 
@@ -97,3 +98,18 @@ def test_trace_draft_detail_and_stuck_list_critical_customers_first(flagged_api)
         "added": [],
         "removed": [DIALYSIS, SCHOOL],
     }
+
+
+def test_a_viewers_preview_counts_no_extra_calls_to_critical_customers(flagged_api, tmp_path):
+    """The extra call a care home gets would tell a viewer that one is affected: the
+    viewer's preview counts the messages everyone gets, the engineer's the calls too."""
+    client, eng = flagged_api
+    db = client.app.state.db
+    add_directory(db, [{"phone": mobile(i), "address_id": f"A{i}", "number_type": "mobile"}
+                       for i in (1, 2, 3)])
+    oid = draft(client, eng).json()["id"]
+    path = f"/api/v1/outages/{oid}/recipients/preview"
+    engineer = client.post(path, headers=eng).json()["recipients"]
+    viewer = client.post(path, headers=client.viewer).json()["recipients"]
+    assert engineer["sms"] == viewer["sms"] >= 1
+    assert engineer["voice"] > viewer["voice"] == 0
