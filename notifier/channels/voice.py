@@ -19,7 +19,6 @@ from math import gcd
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly
 
 VOICES = {"fi": "fi", "sv": "sv", "en": "en-gb", "lt": "lt"}
 
@@ -95,6 +94,10 @@ def call_audio(
         raise VoiceError(f"espeak-ng wrote {channels} channel(s) of {8 * width}-bit audio")
     step = gcd(CALL_SAMPLE_RATE, audio.sample_rate)
     # resample_poly low-passes before decimating, so speech does not alias into the band.
+    # Imported here: scipy.signal takes seconds to import, which every process building
+    # the providers (an SMS sender's first batch too) would otherwise wait for.
+    from scipy.signal import resample_poly
+
     narrow = resample_poly(samples.astype(np.float64), CALL_SAMPLE_RATE // step,
                            audio.sample_rate // step)
     message = np.clip(np.rint(narrow), -32768, 32767).astype("<i2")

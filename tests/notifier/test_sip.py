@@ -10,8 +10,6 @@ import importlib.util
 import json
 import logging
 import os
-import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -27,7 +25,6 @@ from sqlalchemy.engine import Engine
 from gis_outage.config import Settings
 from gis_outage.model import Channel
 from gis_outage.storage.deliveries import deliveries_for_event
-from notifier.celery_app import PURPOSES
 from notifier.channels.base import DeliveryReceipt, Outcome, ReceiptStatus, SendResult
 from notifier.channels.demo import recent_messages
 from notifier.channels.sip import SipConfig, SipProvider
@@ -38,6 +35,7 @@ from notifier.receipts import ReceiptSink
 from notifier.render import Rendered
 from tests.settings import settings_for
 
+from .celery_processes import CeleryWorkers
 from .outage_data import (
     add_addresses,
     add_directory,
@@ -397,45 +395,22 @@ def test_a_celery_worker_calls_the_landline_through_sip(
     add_addresses(db, ["A1"])
     add_directory(db, [{"phone": number, "address_id": "A1"}])
     pipeline_settings(tmp_path)  # writes the short voice template
-    prefix = f"test-{secrets.token_hex(4)}-"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIS_OUTAGE_")}
-    env.update({
-        "GIS_OUTAGE_DATABASE_URL": db.url.render_as_string(hide_password=False),
-        "GIS_OUTAGE_DATA_DIR": str(tmp_path),
-        "GIS_OUTAGE_TEMPLATE_DIR": str(tmp_path / "templates"),
-        "GIS_OUTAGE_BROKER_URL": broker,
-        "GIS_OUTAGE_NOTIFY_QUEUE_PREFIX": prefix,
-        "GIS_OUTAGE_NOTIFY_DRAIN_SECONDS": "0.5",
-        "GIS_OUTAGE_NOTIFY_VOICE_PROVIDERS": "sip",
-        "GIS_OUTAGE_NOTIFY_SIP_PORT": str(peer.port),
-        "GIS_OUTAGE_NOTIFY_SIP_RTP_PORT": str(rtp_base()),
-        "GIS_OUTAGE_NOTIFY_SIP_RTP_PORT_RANGE": "200",
-        "PYTHONPATH": str(ROOT),
-    })
-    queues = ",".join(prefix + p for p in PURPOSES)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "notifier.celery_app", "worker", "-B",
-         "-Q", queues, "-c", "2", "--loglevel", "WARNING", "-s", str(tmp_path / "beat"),
-         "-n", f"{prefix}@%h", "--without-gossip", "--without-mingle"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True,
+    workers = CeleryWorkers(
+        db, broker, tmp_path, template_dir=str(tmp_path / "templates"),
+        notify_voice_providers="sip", notify_sip_port=str(peer.port),
+        notify_sip_rtp_port=str(rtp_base()), notify_sip_rtp_port_range="200",
     )
+    workers.start()
     try:
         event_id = last_event(db, publish_outage(db, ["A1"]))
         wait_until(lambda: [d["status"] for d in _voice_rows(db, event_id)]
                         == ["delivered"], timeout=90)
     except AssertionError:
-        if process.poll() is not None:
-            pytest.fail("celery worker died:\n" + process.stdout.read().decode()[-3000:])
+        if (output := workers.died()) is not None:
+            pytest.fail("celery worker died:\n" + output)
         raise
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
+        workers.stop()
     [row] = _voice_rows(db, event_id)
     [answered] = peer.wait_event("CALL_ESTABLISHED")
     assert (row["provider"], row["provider_message_id"]) == ("sip", answered["id"])
