@@ -39,8 +39,21 @@ def field_engine(engine: TraceEngine) -> FieldEngine:
     return found
 
 
-def outage_state(outage: dict[str, Any]) -> FieldState:
-    """What an outage holds in the field, from its affected set."""
+def outage_state(outage: dict[str, Any], engine: TraceEngine | None = None) -> FieldState:
+    """What an outage holds in the field, from its affected set; with `engine`, only the
+    ids that network version has (an outage published on an older version keeps working
+    after a re-import; the import warned of what it leaves out)."""
+    state = _held(outage)
+    if engine is None:
+        return state
+    return FieldState(
+        positions={d: p for d, p in state.positions.items() if engine.device_ids.index(d) >= 0},
+        work_links=frozenset(k for k in state.work_links if engine.link_ids.index(k) >= 0),
+        work_nodes=frozenset(n for n in state.work_nodes if engine.node_ids.index(n) >= 0),
+    )
+
+
+def _held(outage: dict[str, Any]) -> FieldState:
     affected = outage.get("affected") or {}
     selection = affected.get("selection") or {}
     closed = affected.get("devices_to_operate") or []
@@ -94,7 +107,7 @@ def load_field(ctx: Context, service: Service | str) -> Field:
     active = store.list_outages(ctx.db, status=[OutageStatus.PUBLISHED.value],
                                 service=Service(service).value)
     return Field(loaded, field_engine(loaded.engine), base,
-                 {int(o["id"]): outage_state(o) for o in active})
+                 {int(o["id"]): outage_state(o, loaded.engine) for o in active})
 
 
 def set_device(ctx: Context, service: Service | str, device_id: str, actor: str, *,
@@ -215,7 +228,7 @@ def restore(ctx: Context, outage_id: int, *, links: list[str] = (), devices: lis
     """Part of the work area is repaired and/or devices are operated back."""
     outage = _outage(ctx, outage_id)
     field = load_field(ctx, outage["service"])
-    own = outage_state(outage)
+    own = outage_state(outage, field.loaded.engine)
     if everything:
         links, devices = sorted(own.work_links), sorted(own.positions)
         nodes = sorted(own.work_nodes)
@@ -244,7 +257,7 @@ def suggestions(ctx: Context, outage_id: int, *, radial: bool | None = None
     field = load_field(ctx, outage["service"])
     keep_radial = (Service(outage["service"]) is Service.ELECTRICITY if radial is None
                    else radial)
-    state = field.all(**{str(outage_id): outage_state(outage)})
+    state = field.all(**{str(outage_id): outage_state(outage, field.loaded.engine)})
     mine = set(outage["affected"].get("service_points") or [])
     out = []
     for s in field.engine.backfeed(state, radial=keep_radial):
@@ -264,7 +277,7 @@ def backfeed(ctx: Context, outage_id: int, device: str, *, radial: bool | None =
                                                           if radial is not False else ""))
     outage = _outage(ctx, outage_id, network=False)
     field = load_field(ctx, outage["service"])
-    own = outage_state(outage).merge(FieldState(positions={device: True}))
+    own = outage_state(outage, field.loaded.engine).merge(FieldState(positions={device: True}))
     return _proposal(ctx, outage, field, own)
 
 
@@ -318,13 +331,15 @@ def break_trace(ctx: Context, service: Service | str, links: list[str]
 def hand_over(ctx: Context, outage: dict[str, Any], actor: str) -> list[str]:
     """An outage resolves: the devices it closed that another active outage's work area
     still relies on stay closed, as set by hand, until someone opens them."""
-    own = outage_state(outage)
-    closed = sorted(d for d, p in own.positions.items() if not p)
-    if not closed:
+    if not any(not p for p in _held(outage).positions.values()):
         return []
     try:
         field = load_field(ctx, outage["service"])
     except LookupError:
+        return []
+    own = outage_state(outage, field.loaded.engine)
+    closed = sorted(d for d, p in own.positions.items() if not p)
+    if not closed:
         return []
     start = field.without(int(outage["id"])).operate(closed, False)
     _, kept = field.engine.release_safely(start, closed)
