@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..area import area_of_trace
+from ..critical import COLUMN_KEY as CRITICAL_KEY
 from ..critical import critical_customers, critical_difference
 from ..model import DeviceFinding, OutageStatus, Service, is_water_notice
 from ..storage import outages as store
@@ -249,10 +250,13 @@ def restore(ctx: Context, outage_id: int, *, links: list[str] = (), devices: lis
     return _proposal(ctx, outage, field, new_own)
 
 
-def suggestions(ctx: Context, outage_id: int, *, radial: bool | None = None
-                ) -> list[dict[str, Any]]:
-    """Devices whose operation feeds the cut-off healthy part from another source, most
-    customers first; electricity keeps radial operation unless `radial` is False."""
+def suggestions(ctx: Context, outage_id: int, *, radial: bool | None = None,
+                critical: bool = True) -> list[dict[str, Any]]:
+    """Devices whose operation feeds the cut-off healthy part from another source, with
+    the critical customers each restores (most critical first): those restoring more
+    critical customers first, then most customers. `critical` False (a role that may not
+    see them): neither listed nor ranked by, most customers first. Electricity keeps
+    radial operation unless `radial` is False."""
     outage = _outage(ctx, outage_id, network=False)
     field = load_field(ctx, outage["service"])
     keep_radial = (Service(outage["service"]) is Service.ELECTRICITY if radial is None
@@ -262,8 +266,14 @@ def suggestions(ctx: Context, outage_id: int, *, radial: bool | None = None
     out = []
     for s in field.engine.backfeed(state, radial=keep_radial):
         points = [p for p in s.restores.affected_service_points if p in mine]
-        if points:
-            out.append({**s.to_json(), "customers": s.restores.customers})
+        if not points:
+            continue
+        row = {**s.to_json(), "customers": s.restores.customers}
+        if critical:
+            row[CRITICAL_KEY] = critical_customers(field.loaded.engine,
+                                                   s.restores.affected_service_points)
+        out.append(row)
+    out.sort(key=lambda r: (-len(r.get(CRITICAL_KEY, ())), -r["customers"], r["device"]))
     return out
 
 

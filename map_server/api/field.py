@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from gis_outage.critical import MAY_SEE
 from gis_outage.model import DeviceFinding, Role, Service
 from gis_outage.services import field
 from gis_outage.storage.users import User
@@ -100,8 +101,11 @@ def restore(outage_id: OutageId, request: Request, body: Restore = RESTORE_BODY,
 def suggestions(outage_id: OutageId, request: Request,
                 radial: bool | None = Query(None), user: User = viewer) -> list[dict[str, Any]]:
     """Devices whose operation feeds part of the outage back from another source without
-    feeding a work area, most customers first."""
-    return _guard(field.suggestions, _ctx(request), outage_id, radial=radial)
+    feeding a work area: for engineers and admins with the critical customers each
+    restores, those restoring more critical customers first; then most customers first.
+    A viewer gets neither the critical customers nor an order that tells of them."""
+    return _guard(field.suggestions, _ctx(request), outage_id, radial=radial,
+                  critical=user.role in MAY_SEE)
 
 
 @router.post("/outages/{outage_id}/backfeed", summary="Apply a back-feed", responses=CHANGE)
