@@ -149,6 +149,8 @@ class Proposal:
         after_devices = set(self.plan["devices_to_operate"])
         return {
             "outage_id": self.outage["id"],
+            # What the difference was worked out on: send it back to confirm exactly this.
+            "outage_version": self.outage["version"],
             # Newly affected and no longer affected critical customers, most critical first.
             "critical_customers": critical_difference(old.get("critical_customers") or [],
                                                       self.plan["critical_customers"]),
@@ -292,10 +294,18 @@ def backfeed(ctx: Context, outage_id: int, device: str, *, radial: bool | None =
 
 
 def confirm(ctx: Context, proposal: Proposal, actor: str, action: str,
-            findings: list[str] = ()) -> dict[str, Any]:
+            findings: list[str] = (), expected_version: int | None = None) -> dict[str, Any]:
     """Store the change: findings first (they stay for later traces), then the outage's
-    new affected set and area, telling the newly affected and those supplied again."""
+    new affected set and area, telling the newly affected and those supplied again.
+    `expected_version`: the outage version the engineer saw the difference on; if the
+    outage changed since, nothing is stored (ConflictError) and the difference is asked
+    again."""
     outage = proposal.outage
+    if expected_version is not None and int(expected_version) != int(outage["version"]):
+        raise ConflictError(
+            f"outage {outage['id']} changed since the difference was shown (version "
+            f"{expected_version}, now {outage['version']}): nothing was stored; look at the "
+            "difference again")
     for device in findings:
         set_device(ctx, outage["service"], device, actor, finding=DeviceFinding.INOPERABLE.value)
     loaded = proposal.field.loaded

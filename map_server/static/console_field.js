@@ -160,7 +160,9 @@
     say("");
     return api("POST", outagePath + path, Object.assign({}, body, { confirm: false }))
       .then(function (answer) {
-        pending = { path: path, body: body, what: what };
+        // Confirm stores this difference only if the outage is still as it was shown.
+        pending = { path: path, body: Object.assign({}, body, {
+          expected_version: answer.difference.outage_version }), what: what };
         show(answer.difference, what);
       }).catch(failed);
   }
@@ -179,7 +181,11 @@
         say(fill(answer.outage.status === "resolved" ? t.confirmed_resolved : t.confirmed,
                  { what: p.what }));
         return load();
-      }).catch(function (error) { confirmButton.disabled = false; failed(error); });
+      }).catch(function (error) {
+        confirmButton.disabled = false;
+        failed(error);
+        if (error.status === 409) { close(); load(); }  // changed meanwhile: look again
+      });
   });
   document.getElementById("cancel-change").addEventListener("click", function () {
     close();

@@ -59,3 +59,31 @@ def test_preview_cancel_and_confirm_as_the_page_calls_them(ties):  # noqa: F811
     assert stored["version"] > before["version"]
     assert stored["affected"]["backfeed_devices"] == ["T3"]
     assert stored["affected"]["addresses"] == ["A4"]
+
+
+def test_confirm_refuses_a_difference_shown_on_an_older_outage(ties):  # noqa: F811
+    """The page sends back the version the difference was worked out on: if the outage
+    changed in between, nothing is stored and the engineer looks again."""
+    client, tokens, oid = ties
+    eng = tokens["engineer"]
+    db = client.app.state.db
+    shown = client.post(f"/api/v1/outages/{oid}/backfeed", headers=eng,
+                        json={"device": "T3"}).json()["difference"]
+    version = shown["outage_version"]
+    assert version == get_outage(db, oid)["version"]
+    # Someone else feeds the other part back first.
+    r = client.post(f"/api/v1/outages/{oid}/backfeed", headers=eng,
+                    json={"device": "T4", "confirm": True, "expected_version": version})
+    assert r.status_code == 200, r.text
+    stale = client.post(f"/api/v1/outages/{oid}/backfeed", headers=eng,
+                        json={"device": "T3", "confirm": True, "expected_version": version})
+    assert stale.status_code == 409
+    assert "changed since the difference was shown" in stale.json()["detail"]
+    assert get_outage(db, oid)["affected"]["backfeed_devices"] == ["T4"]
+    # Asked again, it is confirmed on the current outage.
+    fresh = client.post(f"/api/v1/outages/{oid}/backfeed", headers=eng,
+                        json={"device": "T3"}).json()["difference"]
+    r = client.post(f"/api/v1/outages/{oid}/backfeed", headers=eng, json={
+        "device": "T3", "confirm": True, "expected_version": fresh["outage_version"]})
+    assert r.status_code == 200 and r.json()["outage"]["status"] == "draft"
+    assert r.json()["outage"]["affected"]["backfeed_devices"] == ["T3", "T4"]
