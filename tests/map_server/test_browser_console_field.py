@@ -6,6 +6,7 @@ axe-core finds nothing serious; a viewer sees no outage data."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ from tests.gis_outage.networks import two_ties
 from .crew_data import HOSTILE_ID, X0, Y0
 from .test_browser import LOOPBACK, browser, free_socket, load, open_page  # noqa: F401
 from .test_browser_crew_sheet import CSP_WATCH, no_serious_axe_violation
+
+SCREENSHOTS = os.environ.get("GIS_OUTAGE_SCREENSHOT_DIR")
 
 
 def field_network() -> dict:
@@ -187,6 +190,31 @@ def test_the_console_links_each_outage_to_its_field_page(browser, field_site: Fi
         assert page.url.split("?")[0] == f"{site}/console/outages/{oid}"
         assert page.evaluate("window.__csp") == []
         page.wait_for_load_state("networkidle")
+        watch.assert_clean()
+    finally:
+        page.context.close()
+
+
+def test_on_a_phone_the_page_needs_no_sideways_scrolling(browser, field_site: FieldSite) -> None:  # noqa: F811
+    oid = outages.draft(field_site.ctx, service="water", kind="unplanned",
+                        starts_at=datetime.now(UTC), selection=Selection(break_links=("L1",)),
+                        actor="Field Engineer")["id"]
+    page, watch = open_page(browser, viewport={"width": 390, "height": 844})
+    page.context.add_init_script(CSP_WATCH)
+    try:
+        load(page, field_site.url.replace(f"/outages/{field_site.outage_id}", f"/outages/{oid}"))
+        page.fill("#token", field_site.engineer)
+        page.click("#login-button")
+        page.wait_for_selector("#backfeed-rows tr[data-device]")
+        page.click("#backfeed-rows tr[data-device] button")
+        _difference(page)
+        if SCREENSHOTS:
+            page.screenshot(path=f"{SCREENSHOTS}/console-field-phone.png", full_page=True)
+        assert page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        no_serious_axe_violation(page)
+        page.click("#cancel-change")
+        assert page.evaluate("window.__csp") == []
         watch.assert_clean()
     finally:
         page.context.close()
