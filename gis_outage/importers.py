@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from .apartments import normalize_apartment
+from .field_carry import field_report
 from .model import LANGUAGES
 from .network import NetworkError, Problem, build_network, describe, read_layers
 from .phones import InvalidPhoneNumber, normalise, number_type
@@ -92,6 +93,7 @@ def import_network(
     if warnings:
         summary += f"\n{len(warnings)} warning(s):"
         summary += "".join(f"\n  {line}" for line in describe(warnings))
+    summary += "".join(f"\n{line}" for line in field_report(engine, service, version, net))
     return summary
 
 

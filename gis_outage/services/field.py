@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..area import area_of_trace
+from ..critical import COLUMN_KEY as CRITICAL_KEY
 from ..critical import critical_customers, critical_difference
 from ..model import DeviceFinding, OutageStatus, Service, is_water_notice
 from ..storage import outages as store
@@ -39,8 +40,21 @@ def field_engine(engine: TraceEngine) -> FieldEngine:
     return found
 
 
-def outage_state(outage: dict[str, Any]) -> FieldState:
-    """What an outage holds in the field, from its affected set."""
+def outage_state(outage: dict[str, Any], engine: TraceEngine | None = None) -> FieldState:
+    """What an outage holds in the field, from its affected set; with `engine`, only the
+    ids that network version has (an outage published on an older version keeps working
+    after a re-import; the import warned of what it leaves out)."""
+    state = _held(outage)
+    if engine is None:
+        return state
+    return FieldState(
+        positions={d: p for d, p in state.positions.items() if engine.device_ids.index(d) >= 0},
+        work_links=frozenset(k for k in state.work_links if engine.link_ids.index(k) >= 0),
+        work_nodes=frozenset(n for n in state.work_nodes if engine.node_ids.index(n) >= 0),
+    )
+
+
+def _held(outage: dict[str, Any]) -> FieldState:
     affected = outage.get("affected") or {}
     selection = affected.get("selection") or {}
     closed = affected.get("devices_to_operate") or []
@@ -94,7 +108,7 @@ def load_field(ctx: Context, service: Service | str) -> Field:
     active = store.list_outages(ctx.db, status=[OutageStatus.PUBLISHED.value],
                                 service=Service(service).value)
     return Field(loaded, field_engine(loaded.engine), base,
-                 {int(o["id"]): outage_state(o) for o in active})
+                 {int(o["id"]): outage_state(o, loaded.engine) for o in active})
 
 
 def set_device(ctx: Context, service: Service | str, device_id: str, actor: str, *,
@@ -135,6 +149,8 @@ class Proposal:
         after_devices = set(self.plan["devices_to_operate"])
         return {
             "outage_id": self.outage["id"],
+            # What the difference was worked out on: send it back to confirm exactly this.
+            "outage_version": self.outage["version"],
             # Newly affected and no longer affected critical customers, most critical first.
             "critical_customers": critical_difference(old.get("critical_customers") or [],
                                                       self.plan["critical_customers"]),
@@ -215,7 +231,7 @@ def restore(ctx: Context, outage_id: int, *, links: list[str] = (), devices: lis
     """Part of the work area is repaired and/or devices are operated back."""
     outage = _outage(ctx, outage_id)
     field = load_field(ctx, outage["service"])
-    own = outage_state(outage)
+    own = outage_state(outage, field.loaded.engine)
     if everything:
         links, devices = sorted(own.work_links), sorted(own.positions)
         nodes = sorted(own.work_nodes)
@@ -236,21 +252,30 @@ def restore(ctx: Context, outage_id: int, *, links: list[str] = (), devices: lis
     return _proposal(ctx, outage, field, new_own)
 
 
-def suggestions(ctx: Context, outage_id: int, *, radial: bool | None = None
-                ) -> list[dict[str, Any]]:
-    """Devices whose operation feeds the cut-off healthy part from another source, most
-    customers first; electricity keeps radial operation unless `radial` is False."""
+def suggestions(ctx: Context, outage_id: int, *, radial: bool | None = None,
+                critical: bool = True) -> list[dict[str, Any]]:
+    """Devices whose operation feeds the cut-off healthy part from another source, with
+    the critical customers each restores (most critical first): those restoring more
+    critical customers first, then most customers. `critical` False (a role that may not
+    see them): neither listed nor ranked by, most customers first. Electricity keeps
+    radial operation unless `radial` is False."""
     outage = _outage(ctx, outage_id, network=False)
     field = load_field(ctx, outage["service"])
     keep_radial = (Service(outage["service"]) is Service.ELECTRICITY if radial is None
                    else radial)
-    state = field.all(**{str(outage_id): outage_state(outage)})
+    state = field.all(**{str(outage_id): outage_state(outage, field.loaded.engine)})
     mine = set(outage["affected"].get("service_points") or [])
     out = []
     for s in field.engine.backfeed(state, radial=keep_radial):
         points = [p for p in s.restores.affected_service_points if p in mine]
-        if points:
-            out.append({**s.to_json(), "customers": s.restores.customers})
+        if not points:
+            continue
+        row = {**s.to_json(), "customers": s.restores.customers}
+        if critical:
+            row[CRITICAL_KEY] = critical_customers(field.loaded.engine,
+                                                   s.restores.affected_service_points)
+        out.append(row)
+    out.sort(key=lambda r: (-len(r.get(CRITICAL_KEY, ())), -r["customers"], r["device"]))
     return out
 
 
@@ -264,15 +289,23 @@ def backfeed(ctx: Context, outage_id: int, device: str, *, radial: bool | None =
                                                           if radial is not False else ""))
     outage = _outage(ctx, outage_id, network=False)
     field = load_field(ctx, outage["service"])
-    own = outage_state(outage).merge(FieldState(positions={device: True}))
+    own = outage_state(outage, field.loaded.engine).merge(FieldState(positions={device: True}))
     return _proposal(ctx, outage, field, own)
 
 
 def confirm(ctx: Context, proposal: Proposal, actor: str, action: str,
-            findings: list[str] = ()) -> dict[str, Any]:
+            findings: list[str] = (), expected_version: int | None = None) -> dict[str, Any]:
     """Store the change: findings first (they stay for later traces), then the outage's
-    new affected set and area, telling the newly affected and those supplied again."""
+    new affected set and area, telling the newly affected and those supplied again.
+    `expected_version`: the outage version the engineer saw the difference on; if the
+    outage changed since, nothing is stored (ConflictError) and the difference is asked
+    again."""
     outage = proposal.outage
+    if expected_version is not None and int(expected_version) != int(outage["version"]):
+        raise ConflictError(
+            f"outage {outage['id']} changed since the difference was shown (version "
+            f"{expected_version}, now {outage['version']}): nothing was stored; look at the "
+            "difference again")
     for device in findings:
         set_device(ctx, outage["service"], device, actor, finding=DeviceFinding.INOPERABLE.value)
     loaded = proposal.field.loaded
@@ -318,13 +351,15 @@ def break_trace(ctx: Context, service: Service | str, links: list[str]
 def hand_over(ctx: Context, outage: dict[str, Any], actor: str) -> list[str]:
     """An outage resolves: the devices it closed that another active outage's work area
     still relies on stay closed, as set by hand, until someone opens them."""
-    own = outage_state(outage)
-    closed = sorted(d for d, p in own.positions.items() if not p)
-    if not closed:
+    if not any(not p for p in _held(outage).positions.values()):
         return []
     try:
         field = load_field(ctx, outage["service"])
     except LookupError:
+        return []
+    own = outage_state(outage, field.loaded.engine)
+    closed = sorted(d for d, p in own.positions.items() if not p)
+    if not closed:
         return []
     start = field.without(int(outage["id"])).operate(closed, False)
     _, kept = field.engine.release_safely(start, closed)

@@ -4,6 +4,10 @@ One row per device that differs from the imported network: its position (`passes
 NULL for the normal one) and what a crew found (`finding`). A row that says nothing any
 more is deleted. Every change writes an audit row (who, when, before and after), so the
 history stays when the row goes.
+
+A new import of the same service's network carries the rows over (with their who/when)
+for the devices whose id the new version still has; `carried_over` tells what came along
+and what was dropped because its device is gone.
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from gis_outage.model import DeviceFinding
 from gis_outage.storage.audit import write_audit
 from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
-from gis_outage.storage.schema import device_states, network_devices, utcnow
+from gis_outage.storage.schema import device_states, network_devices, network_versions, utcnow
 
 _KEEP = object()
 
@@ -74,3 +79,38 @@ def change_device_state(
             "after": {k: new[k] for k in ("passes", "finding")} if new else None,
         })
     return new
+
+
+def carry_over(conn: Connection, previous: int, version_id: int) -> None:
+    """Copy the field state rows of `previous` to `version_id` for the devices the new
+    version still has, keeping who set them and when (inside the import's transaction)."""
+    d, nd = device_states.c, network_devices.c
+    kept = (
+        sa.select(sa.literal(version_id, sa.Integer), d.device_id, d.passes, d.finding, d.note,
+                  d.changed_by, d.changed_at)
+        .join(network_devices, (nd.feature_id == d.device_id)
+              & (nd.network_version_id == version_id))
+        .where(d.network_version_id == previous)
+    )
+    columns = ["network_version_id", "device_id", "passes", "finding", "note", "changed_by",
+               "changed_at"]
+    conn.execute(device_states.insert().from_select(columns, kept))
+
+
+def carried_over(bind: Bind, version_id: int) -> dict[str, Any]:
+    """What a new version took over from the one current before it: `previous` (its id,
+    None for a first import), `carried` (device ids) and `dropped` (rows of devices the
+    new version lacks: device_id, passes, finding; no names)."""
+    v = network_versions.c
+    with read_connection(bind) as conn:
+        service = conn.execute(sa.select(v.service).where(v.id == version_id)).scalar_one()
+        previous = conn.execute(
+            sa.select(sa.func.max(v.id)).where(v.service == service, v.id < version_id)
+        ).scalar()
+    carried = [r["device_id"] for r in device_states_of(bind, version_id)]
+    if previous is None:
+        return {"previous": None, "carried": carried, "dropped": []}
+    kept = set(carried)
+    dropped = [{k: r[k] for k in ("device_id", "passes", "finding")}
+               for r in device_states_of(bind, int(previous)) if r["device_id"] not in kept]
+    return {"previous": int(previous), "carried": carried, "dropped": dropped}

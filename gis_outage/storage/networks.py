@@ -24,6 +24,7 @@ from gis_outage.model import Service
 from gis_outage.storage.addresses import upsert_addresses
 from gis_outage.storage.db import Bind, read_connection, write_transaction
 from gis_outage.storage.errors import ConflictError
+from gis_outage.storage.field import carry_over
 from gis_outage.storage.geometry import decode_many, encode_many, raw
 from gis_outage.storage.schema import FEATURE_TABLES, network_versions, utcnow
 
@@ -61,7 +62,9 @@ def save_network(
 
     All in one transaction: if anything fails (e.g. a duplicate feature id) the previous
     version stays current and nothing of the new one is left behind. An `addresses`
-    layer is upserted into the shared address register in the same transaction.
+    layer is upserted into the shared address register in the same transaction, and so
+    are the field state rows (findings, positions set by hand) of the previous current
+    version whose devices the new one still has (storage/field.carry_over).
     Returns the new version's id.
     """
     service = Service(service).value
@@ -107,6 +110,12 @@ def save_network(
                 _insert_batched(conn, FEATURE_TABLES[name], layer_rows)
             if "addresses" in layers:
                 upsert_addresses(conn, layers["addresses"])
+            previous = conn.execute(
+                sa.select(network_versions.c.id)
+                .where(network_versions.c.service == service, network_versions.c.is_current)
+            ).scalar()
+            if previous is not None:  # findings and hand positions stay for kept devices
+                carry_over(conn, int(previous), int(version_id))
             # Un-mark first: the partial unique index allows one current version.
             conn.execute(
                 network_versions.update()

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from gis_outage.critical import MAY_SEE
 from gis_outage.model import DeviceFinding, Role, Service
 from gis_outage.services import field
 from gis_outage.storage.users import User
@@ -31,26 +32,30 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Stuck(Strict):
+class Confirmable(Strict):
+    confirm: bool = Field(False, description="false: the difference only; true: store it")
+    expected_version: int | None = Field(
+        None, description="with confirm: the difference's `outage_version`; 409 and nothing "
+        "stored if the outage changed since")
+
+
+class Stuck(Confirmable):
     devices: Ids = Field(min_length=1, max_length=1000,
                          description="Device ids that will not operate (stay inoperable)")
-    confirm: bool = Field(False, description="false: the difference only; true: store it")
 
 
-class Restore(Strict):
+class Restore(Confirmable):
     links: Ids = Field(default_factory=list, max_length=10_000,
                        description="Work-area links repaired")
     devices: Ids = Field(default_factory=list, max_length=1000,
                          description="Devices of the outage operated back to normal")
     everything: bool = Field(False, description="The whole work area and every device")
-    confirm: bool = False
 
 
-class Backfeed(Strict):
+class Backfeed(Confirmable):
     device: str = Field(description="A device from the suggestions")
     radial: bool | None = Field(None, description="Keep radial operation (default: "
                                 "electricity yes, others no); false overrides")
-    confirm: bool = False
 
 
 class DeviceState(Strict):
@@ -65,12 +70,13 @@ BACKFEED_BODY = Body(openapi_examples=examples.BACKFEED)
 DEVICE_BODY = Body(openapi_examples=examples.DEVICE)
 
 
-def _answer(request: Request, proposal: field.Proposal, confirm: bool, user: User,
+def _answer(request: Request, proposal: field.Proposal, body: Confirmable, user: User,
             action: str, findings: list[str] = ()) -> dict[str, Any]:
     difference = proposal.difference()
-    if not confirm:
+    if not body.confirm:
         return {"confirmed": False, "difference": difference}
-    outage = _guard(field.confirm, _ctx(request), proposal, user.name, action, findings)
+    outage = _guard(field.confirm, _ctx(request), proposal, user.name, action, findings,
+                    expected_version=body.expected_version)
     _changed(request)
     return {"confirmed": True, "difference": difference, "outage": _json(outage)}
 
@@ -82,7 +88,7 @@ def stuck(outage_id: OutageId, request: Request, body: Stuck = STUCK_BODY, user:
     """The next devices outward and the new affected set; on confirm the newly affected
     get the start message and those no longer affected the all-clear."""
     proposal = _guard(field.stuck, _ctx(request), outage_id, body.devices)
-    return _answer(request, proposal, body.confirm, user, "stuck", body.devices)
+    return _answer(request, proposal, body, user, "stuck", body.devices)
 
 
 @router.post("/outages/{outage_id}/restore", summary="Staged restoration", responses=CHANGE)
@@ -92,7 +98,7 @@ def restore(outage_id: OutageId, request: Request, body: Restore = RESTORE_BODY,
     on confirm; the outage resolves when nothing is left."""
     proposal = _guard(field.restore, _ctx(request), outage_id, links=body.links,
                       devices=body.devices, everything=body.everything)
-    return _answer(request, proposal, body.confirm, user, "restore")
+    return _answer(request, proposal, body, user, "restore")
 
 
 @router.get("/outages/{outage_id}/backfeed", summary="Back-feed suggestions",
@@ -100,8 +106,11 @@ def restore(outage_id: OutageId, request: Request, body: Restore = RESTORE_BODY,
 def suggestions(outage_id: OutageId, request: Request,
                 radial: bool | None = Query(None), user: User = viewer) -> list[dict[str, Any]]:
     """Devices whose operation feeds part of the outage back from another source without
-    feeding a work area, most customers first."""
-    return _guard(field.suggestions, _ctx(request), outage_id, radial=radial)
+    feeding a work area: for engineers and admins with the critical customers each
+    restores, those restoring more critical customers first; then most customers first.
+    A viewer gets neither the critical customers nor an order that tells of them."""
+    return _guard(field.suggestions, _ctx(request), outage_id, radial=radial,
+                  critical=user.role in MAY_SEE)
 
 
 @router.post("/outages/{outage_id}/backfeed", summary="Apply a back-feed", responses=CHANGE)
@@ -110,7 +119,7 @@ def apply_backfeed(outage_id: OutageId, request: Request, body: Backfeed = BACKF
     """Operate one suggested device; on confirm those supplied again get the all-clear
     (on a draft they are simply never named)."""
     proposal = _guard(field.backfeed, _ctx(request), outage_id, body.device, radial=body.radial)
-    return _answer(request, proposal, body.confirm, user, "backfeed")
+    return _answer(request, proposal, body, user, "backfeed")
 
 
 @router.put("/networks/{service}/devices/{device_id}", summary="Field state of a device",

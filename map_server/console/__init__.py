@@ -1,5 +1,7 @@
 """The engineer console at /console/: list, draft, preview, publish, update, resolve and
-cancel outages from a browser, over the engineer API with the same tokens."""
+cancel outages from a browser, over the engineer API with the same tokens; per outage its
+field actions (/console/outages/{id}) and its crew sheet. The pages hold no data: their
+scripts ask the engineer API, whose routes call the service layer."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from map_server.i18n import LANGUAGE_NAMES, pick_language
 from map_server.web.page import OSM_ATTRIBUTION, TEMPLATES
 
 from .crew_texts import crew_strings
+from .field_texts import field_strings
 from .texts import LANGUAGES, console_strings
 
 router = APIRouter(include_in_schema=False)
@@ -83,6 +86,26 @@ def crew_sheet_page(request: Request, outage_id: int = Path(ge=1, le=2**31 - 1))
     return TEMPLATES.TemplateResponse(
         request,
         "crew_sheet.html",
+        {"lang": language, "t": t, "config": config, "utility": settings.utility_name,
+         "outage_id": outage_id,
+         "languages": [(lang, LANGUAGE_NAMES[lang]) for lang in offered]},
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+@router.get("/console/outages/{outage_id}", response_class=HTMLResponse, name="field_page")
+def field_page(request: Request, outage_id: int = Path(ge=1, le=2**31 - 1)) -> HTMLResponse:
+    """The field actions of one outage: stuck device, staged restoration, back-feed; each
+    previewed as the API's difference and stored only on Confirm (the same API call with
+    `confirm` true)."""
+    settings: Settings = request.app.state.settings
+    language, offered = _language(request, settings)
+    t = field_strings(language)
+    config = {"language": language, "timezone": settings.timezone, "strings": t,
+              "api": "../../api/v1", "outage": outage_id}
+    return TEMPLATES.TemplateResponse(
+        request,
+        "console_field.html",
         {"lang": language, "t": t, "config": config, "utility": settings.utility_name,
          "outage_id": outage_id,
          "languages": [(lang, LANGUAGE_NAMES[lang]) for lang in offered]},

@@ -58,6 +58,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_selection": "Valitse alue, katu tai osoite.",
         "api_docs": "Rajapinnan kuvaus",
         "crew_sheet": "Työkortti",
+        "field_link": "Kenttätoimet",
     },
     "sv": {
         "console_title": "Hantering av avbrott",
@@ -115,6 +116,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_selection": "Välj ett område, en gata eller en adress.",
         "api_docs": "Gränssnittets beskrivning",
         "crew_sheet": "Arbetskort",
+        "field_link": "Fältåtgärder",
     },
     "en": {
         "console_title": "Outage console",
@@ -169,6 +171,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_selection": "Pick an area, a street or an address.",
         "api_docs": "API reference",
         "crew_sheet": "Crew sheet",
+        "field_link": "Field actions",
     },
 }
 LANGUAGES = tuple(TEXTS)

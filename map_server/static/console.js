@@ -236,6 +236,9 @@
       // The printable crew sheet; the same tab keeps this tab's token.
       actions.appendChild(el("a", { href: "outages/" + outage.id + "/crew-sheet",
                                     "class": "crew-sheet-link" }, [t.crew_sheet]));
+      // Stuck device, staged restoration, back-feed: previewed, then confirmed.
+      actions.appendChild(el("a", { href: "outages/" + outage.id, "class": "field-link" },
+                             [t.field_link]));
     }
     return el("tr", { "data-outage-id": String(outage.id), "data-status": outage.status }, [
       el("th", { scope: "row" }, [String(outage.id)]), cell(t[outage.service]),

@@ -81,3 +81,30 @@ def small_water() -> dict[str, gpd.GeoDataFrame]:
         "SP4": {"node_id": "n2", "address_id": "A2"},
     }
     return layers(nodes, links, devices, {"S1": "n0"}, sps)
+
+
+def two_ties() -> dict[str, gpd.GeoDataFrame]:
+    r"""
+    S1 n0 -L1- n1 -L2- n2 -L3- n3 -L5- n5 S2     a break on L2: V1, V3 and V4 isolate it;
+                       |                         T3 feeds L3 back from S2 (a hospital, 1
+                       L4                        customer), T4 feeds L4 back from S3 (5
+                       |                         customers).
+                       n4 -L6- n6 S3
+    """
+    nodes = {"n0": (0, 0), "n1": (100, 0), "n2": (200, 0), "n3": (300, 0), "n5": (400, 0),
+             "n4": (200, -100), "n6": (300, -100)}
+    links = {"L1": ("n0", "n1"), "L2": ("n1", "n2"), "L3": ("n2", "n3"), "L4": ("n2", "n4"),
+             "L5": ("n3", "n5"), "L6": ("n4", "n6")}
+    devices = {
+        "V1": {"link_id": "L2", "node_id": "n1"},
+        "V3": {"link_id": "L3", "node_id": "n2"},
+        "V4": {"link_id": "L4", "node_id": "n2"},
+        "T3": {"link_id": "L5", "node_id": "n3", "normally_passes": False},
+        "T4": {"link_id": "L6", "node_id": "n4", "normally_passes": False},
+    }
+    sps = {
+        "SP1": {"link_id": "L1", "address_id": "A1", "customers": 2},
+        "SP3": {"link_id": "L3", "address_id": "A3", "critical": "hospital"},
+        "SP4": {"link_id": "L4", "address_id": "A4", "customers": 5},
+    }
+    return layers(nodes, links, devices, {"S1": "n0", "S2": "n5", "S3": "n6"}, sps)

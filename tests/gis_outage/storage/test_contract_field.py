@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from gis_outage.storage.audit import audit_entries
-from gis_outage.storage.field import change_device_state, device_states_of
+from gis_outage.storage.field import carried_over, change_device_state, device_states_of
 from gis_outage.storage.networks import save_network
 
 from .conftest import network_layers
@@ -36,9 +36,15 @@ def test_a_finding_stays_until_cleared_and_every_change_is_audited(db_engine: En
     assert trail[0]["details"]["after"] == {"passes": None, "finding": "inoperable"}
     assert trail[-1]["details"]["after"] is None
 
-    # Per network version: a new import starts from the network as imported.
+    # Per network version: a new import takes over the rows of the devices it still has,
+    # with who set them and when; the older version keeps its own.
     newer = save_network(db_engine, "water", network_layers(), "network.gpkg")
-    assert device_states_of(db_engine, newer) == []
+    kept = device_states_of(db_engine, newer)
+    assert [(r["device_id"], r["passes"], r["changed_by"]) for r in kept] == [
+        ("V2", True, "eng:2")]
+    assert kept[0]["changed_at"] == device_states_of(db_engine, version)[0]["changed_at"]
+    assert carried_over(db_engine, newer) == {"previous": version, "carried": ["V2"],
+                                              "dropped": []}
 
 
 def test_unknown_devices_and_findings_are_refused(db_engine: Engine) -> None:
