@@ -104,7 +104,8 @@ def stuck_case(server, network):
         diff = _preview_api(server, f"/outages/{outage['id']}/stuck", {"devices": [device]})
         if diff and diff["addresses"]["added"] and diff["devices_to_operate"]["added"]:
             yield outage, device
-            server.api("POST", f"/outages/{outage['id']}/cancel", {})
+            if server.api("GET", f"/outages/{outage['id']}")["status"] == "published":
+                server.api("POST", f"/outages/{outage['id']}/cancel", {})
             server.api("PUT", f"/networks/water/devices/{device}", {"finding": None})
             return
         server.api("POST", f"/outages/{outage['id']}/cancel", {})
@@ -201,6 +202,24 @@ def test_staged_restore_shrinks_the_affected_set(dock, network, server, stuck_ca
     assert device not in after["affected"]["devices_to_operate"]
 
 
+def test_restoring_everything_resolves_the_outage(dock, server, stuck_case):
+    outage, _ = stuck_case
+    dialog = _open(dock, outage["id"], "restore")
+    dialog.everything.setChecked(True)
+    assert not dialog.links.edit.isEnabled()
+    preview, layers = _preview(dock, dialog)
+    stored = server.api("GET", f"/outages/{outage['id']}")
+    assert _ids(layers.supplied_again, "address_id") == sorted(
+        set(stored["affected"]["addresses"]))
+    assert _ids(layers.work_links) == [] and _ids(layers.addresses_added) == []
+    assert "Customers: {} → 0".format(stored["affected"]["customers"]) in preview.summary.text()
+    preview.accept()
+    wait_for(lambda: not dock.runner.busy)
+    assert server.api("GET", f"/outages/{outage['id']}")["status"] == "resolved"
+    assert dock.message.text() == f"Outage {outage['id']} is resolved: nothing is left."
+    assert not _preview_group_exists()
+
+
 def test_backfeed_suggestion_applied_from_the_dock(dock, network, server):
     for link in sorted(_ids(network["links"]))[1::4]:
         trace = server.api("POST", "/trace", {"service": "water", "break_links": [link]})
@@ -240,9 +259,29 @@ def test_backfeed_suggestion_applied_from_the_dock(dock, network, server):
         server.api("POST", f"/outages/{outage['id']}/cancel", {})
 
 
+def test_a_change_refused_on_confirm_shows_the_servers_words(dock, network, server,
+                                                             stuck_case):
+    """The outage is cancelled elsewhere between preview and confirm: 409, in words."""
+    outage = _publish(server, stuck_case[0]["affected"]["selection"]["break_links"][0])
+    dialog = _open(dock, outage["id"], "stuck")
+    dialog.devices.edit.setText(server.api("GET", f"/outages/{outage['id']}")["affected"][
+        "devices_to_operate"][-1])
+    preview, layers = _preview(dock, dialog)
+    assert layers.layers()
+    server.api("POST", f"/outages/{outage['id']}/cancel", {})
+    preview.accept()
+    wait_for(lambda: not dock.runner.busy)
+    said = dock.message.text()
+    assert said == (f"The change was refused: outage {outage['id']} is cancelled; it cannot "
+                    "change. Refresh the list and try again."), said
+    assert not _preview_group_exists()
+    assert server.api("GET", f"/outages/{outage['id']}")["status"] == "cancelled"
+
+
 def test_errors_show_the_servers_words_and_findings_are_saved(dock, network, server,
                                                               stuck_case):
-    outage, device = stuck_case
+    _, device = stuck_case
+    outage = _publish(server, stuck_case[0]["affected"]["selection"]["break_links"][0])
     dialog = _open(dock, outage["id"], "restore")
     dialog.devices.edit.setText("NO-SUCH-VALVE")
     dialog._ok()
@@ -269,3 +308,4 @@ def test_errors_show_the_servers_words_and_findings_are_saved(dock, network, ser
     findings._ok()
     wait_for(lambda: not dock.runner.busy)
     assert dock.field.saved_findings == [{"device_id": device, "state": None}]
+    server.api("POST", f"/outages/{outage['id']}/cancel", {})
