@@ -11,11 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
     QgsFeature,
     QgsLineSymbol,
     QgsMarkerSymbol,
     QgsMemoryProviderUtils,
     QgsProject,
+    QgsRectangle,
     QgsVectorLayer,
 )
 
@@ -94,6 +98,26 @@ def show_difference(difference: Difference, network: NetworkLayers, project: Qgs
         project.addMapLayer(layer, False)
         group.insertLayer(0, layer)
     return out
+
+
+def extent_in(layers: DifferenceLayers, crs: QgsCoordinateReferenceSystem,
+              project: QgsProject) -> QgsRectangle | None:
+    """The box around every preview feature in `crs` (the map's), None if there is none."""
+    extent: QgsRectangle | None = None
+    for layer in layers.layers():
+        if not layer.featureCount():
+            continue
+        box = layer.extent()
+        if crs.isValid() and layer.crs() != crs:
+            try:
+                box = QgsCoordinateTransform(layer.crs(), crs, project).transformBoundingBox(box)
+            except QgsCsException:
+                continue
+        if extent is None:
+            extent = QgsRectangle(box)
+        else:
+            extent.combineExtentWith(box)
+    return extent
 
 
 def remove_difference_layers(project: QgsProject) -> None:

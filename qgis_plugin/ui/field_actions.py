@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from qgis.core import Qgis, QgsProject
+from qgis.core import Qgis, QgsProject, QgsRectangle
 
 from ..core.client import ApiClient
 from ..core.errors import ApiError
@@ -21,6 +21,7 @@ from ..core.field import BACKFEED, RESTORE, STUCK, Difference, Suggestion, outag
 from ..core.models import PUBLISHED, Outage
 from ..integration.difference_layers import (
     DifferenceLayers,
+    extent_in,
     remove_difference_layers,
     show_difference,
 )
@@ -124,6 +125,7 @@ class FieldActions:
             self.difference = Difference.from_json(answer["difference"])
             project = QgsProject.instance()
             self.layers = show_difference(self.difference, network, project, backfeed)
+            self._show_on_map(self.layers)
             self.preview = PreviewDialog(outage.id, action, self.difference, self.layers,
                                          outage.status == PUBLISHED, self.dock)
             self.preview.accepted.connect(lambda: self._confirm(outage, call, network))
@@ -136,6 +138,21 @@ class FieldActions:
         if not started:
             self.dock.outage_list.set_busy(False)
         return started
+
+    def _show_on_map(self, layers: DifferenceLayers) -> None:
+        """Zoom out, if need be, so the map shows every feature of the difference."""
+        canvas = self.dock.iface.mapCanvas() if self.dock.iface is not None else None
+        if canvas is None:
+            return
+        extent = extent_in(layers, canvas.mapSettings().destinationCrs(),
+                           QgsProject.instance())
+        visible = canvas.extent()
+        if extent is None or visible.contains(extent):
+            return
+        wanted = QgsRectangle(visible)
+        wanted.combineExtentWith(extent.buffered(max(extent.width(), extent.height()) * 0.1))
+        canvas.setExtent(wanted)
+        canvas.refresh()
 
     def _confirm(self, outage: Outage, call: Call, network) -> None:
         self.preview = None

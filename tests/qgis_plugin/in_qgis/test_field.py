@@ -13,7 +13,12 @@ import pytest
 
 pytest.importorskip("qgis.core")
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsProject, QgsVectorLayer  # noqa: E402
+from qgis.core import (  # noqa: E402
+    QgsCoordinateReferenceSystem,
+    QgsProject,
+    QgsRectangle,
+    QgsVectorLayer,
+)
 
 from .helpers import wait_for  # noqa: E402
 
@@ -112,12 +117,20 @@ def stuck_case(server, network):
     raise AssertionError("no stuck valve in the demo network brings in more addresses")
 
 
-def test_stuck_device_preview_then_cancel_changes_nothing(dock, network, server, stuck_case):
+def test_stuck_device_preview_then_cancel_changes_nothing(dock, network, server, stuck_case,
+                                                         installed_plugin):
     outage, device = stuck_case
     _select(network["devices"], [device])
+    canvas = installed_plugin.iface.mapCanvas()
+    canvas.setDestinationCrs(network["links"].crs())
+    corner = network["links"].extent()
+    canvas.setExtent(QgsRectangle(corner.xMinimum(), corner.yMinimum(),
+                                  corner.xMinimum() + 10, corner.yMinimum() + 10))
     dialog = _open(dock, outage["id"], "stuck")
     assert dialog.devices.ids() == [device]  # taken from the selection on the map
     preview, layers = _preview(dock, dialog)
+    for layer in layers.layers():  # the map was zoomed out to show the difference
+        assert canvas.extent().contains(layer.extent()), layer.name()
     api = server.api("POST", f"/outages/{outage['id']}/stuck", {"devices": [device]})
     diff = api["difference"]
     assert _ids(layers.devices_added) == diff["devices_to_operate"]["added"]
