@@ -342,12 +342,12 @@
             <translation>Previewing the change to outage {id}</translation>
         </message>
         <message>
-            <source>Saved for {n} devices: {finding}.</source>
-            <translation>Saved for {n} devices: {finding}.</translation>
-        </message>
-        <message>
             <source>Outage {id} is changed: {customers} customers without supply now.</source>
             <translation>Outage {id} is changed: {customers} customers without supply now.</translation>
+        </message>
+        <message>
+            <source>Saved for {n} devices: {finding}.</source>
+            <translation>Saved for {n} devices: {finding}.</translation>
         </message>
         <message>
             <source>Outage {id} is resolved: nothing is left.</source>

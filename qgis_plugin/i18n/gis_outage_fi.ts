@@ -342,12 +342,12 @@
             <translation>Esikatsellaan keskeytyksen {id} muutosta</translation>
         </message>
         <message>
-            <source>Saved for {n} devices: {finding}.</source>
-            <translation>Tallennettu {n} laitteelle: {finding}.</translation>
-        </message>
-        <message>
             <source>Outage {id} is changed: {customers} customers without supply now.</source>
             <translation>Keskeytystä {id} on muutettu: nyt {customers} asiakasta ilman jakelua.</translation>
+        </message>
+        <message>
+            <source>Saved for {n} devices: {finding}.</source>
+            <translation>Tallennettu {n} laitteelle: {finding}.</translation>
         </message>
         <message>
             <source>Outage {id} is resolved: nothing is left.</source>

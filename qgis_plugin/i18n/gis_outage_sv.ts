@@ -342,12 +342,12 @@
             <translation>Ändringen av avbrott {id} förhandsgranskas</translation>
         </message>
         <message>
-            <source>Saved for {n} devices: {finding}.</source>
-            <translation>Sparat för {n} anordningar: {finding}.</translation>
-        </message>
-        <message>
             <source>Outage {id} is changed: {customers} customers without supply now.</source>
             <translation>Avbrott {id} är ändrat: nu är {customers} kunder utan leverans.</translation>
+        </message>
+        <message>
+            <source>Saved for {n} devices: {finding}.</source>
+            <translation>Sparat för {n} anordningar: {finding}.</translation>
         </message>
         <message>
             <source>Outage {id} is resolved: nothing is left.</source>

@@ -18,7 +18,7 @@ from qgis.core import Qgis, QgsProject, QgsRectangle
 from ..core.client import ApiClient
 from ..core.errors import ApiError
 from ..core.field import BACKFEED, RESTORE, STUCK, Difference, Suggestion, outage_trace
-from ..core.models import PUBLISHED, Outage
+from ..core.models import PUBLISHED, RESOLVED, Outage
 from ..integration.difference_layers import (
     DifferenceLayers,
     extent_in,
@@ -26,7 +26,7 @@ from ..integration.difference_layers import (
     show_difference,
 )
 from ..integration.i18n import tr
-from ..integration.result_layers import show_trace
+from ..integration.result_layers import remove_trace_layers, show_trace
 from .field_dialogs import BackfeedDialog, FindingDialog, RestoreDialog, StuckDialog
 from .field_preview import PreviewDialog
 
@@ -69,8 +69,12 @@ class FieldActions:
     def load_suggestions(self, outage: Outage, dialog: BackfeedDialog) -> None:
         radial = dialog.radial_choice
         dialog.set_suggestions([], tr("Loading suggestions…"))
+        dialog.asked += 1
+        asked = dialog.asked
 
         def done(found: list[dict] | None, error: ApiError | None) -> None:
+            if asked != dialog.asked:  # the radial option changed meanwhile: a newer ask
+                return
             if error is not None:
                 dialog.set_suggestions([], error.plain(tr))
                 self.dock.show_error(error)
@@ -164,15 +168,7 @@ class FieldActions:
                 self.dock.show_error(error)
             else:
                 self.answer = answer
-                stored = answer["outage"]
-                self.dock.result_layers = show_trace(outage_trace(stored), network,
-                                                     QgsProject.instance())
-                self.dock.show_message(
-                    tr("Outage {id} is changed: {customers} customers without supply now.")
-                    .format(id=stored["id"], customers=outage_trace(stored).customers)
-                    if stored["status"] != "resolved" else
-                    tr("Outage {id} is resolved: nothing is left.").format(id=stored["id"]),
-                    Qgis.Success)
+                self._show_outage(answer["outage"], network)
             self.dock.refresh_outages(select=outage.id)
 
         self.dock.outage_list.set_busy(True)
@@ -180,6 +176,21 @@ class FieldActions:
                               lambda c: call(c, True), done):
             self.dock.outage_list.set_busy(False)
             self.discard()
+
+    def _show_outage(self, stored: dict, network) -> None:
+        """The outage as the server now stores it: its layers replace the trace's."""
+        project = QgsProject.instance()
+        if stored["status"] == RESOLVED:  # nothing left to draw
+            remove_trace_layers(project)
+            self.dock.result_layers = None
+            self.dock.show_message(tr("Outage {id} is resolved: nothing is left.").format(
+                id=stored["id"]), Qgis.Success)
+            return
+        now = outage_trace(stored)
+        self.dock.result_layers = show_trace(now, network, project)
+        self.dock.show_message(
+            tr("Outage {id} is changed: {customers} customers without supply now.").format(
+                id=stored["id"], customers=now.customers), Qgis.Success)
 
     def discard(self) -> None:
         """Remove the preview layers (cancel, after confirm, before a new preview)."""

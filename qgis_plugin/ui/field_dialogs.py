@@ -142,6 +142,7 @@ class BackfeedDialog(_Dialog):
         self.grid.addWidget(self.list, 1, 0)
         self.grid.addWidget(self.status, 2, 0)
         self.suggestions: list[Suggestion] = []
+        self.asked = 0  # suggestions asked for so far: only the last answer is shown
 
     @property
     def radial_choice(self) -> bool | None:

@@ -59,7 +59,7 @@ class PreviewDialog(QDialog):
         }[action].format(id=outage_id))
         self.summary = QLabel("\n".join(summary_lines(difference, layers)))
         self.summary.setWordWrap(True)
-        note = QLabel(
+        self.note = note = QLabel(
             tr("The map shows the difference. On confirm the newly affected get the start "
                "message and those supplied again the all-clear.") if published else
             tr("The map shows the difference. The outage is a draft: nobody is told yet."))

@@ -231,6 +231,9 @@ def test_restoring_everything_resolves_the_outage(dock, server, stuck_case):
     assert server.api("GET", f"/outages/{outage['id']}")["status"] == "resolved"
     assert dock.message.text() == f"Outage {outage['id']} is resolved: nothing is left."
     assert not _preview_group_exists()
+    assert dock.result_layers is None  # nothing left of the outage to draw
+    root = QgsProject.instance().layerTreeRoot()
+    assert not [g for g in root.children() if g.name() == "gis-outage trace"]
 
 
 def test_backfeed_suggestion_applied_from_the_dock(dock, network, server):
@@ -322,3 +325,53 @@ def test_errors_show_the_servers_words_and_findings_are_saved(dock, network, ser
     wait_for(lambda: not dock.runner.busy)
     assert dock.field.saved_findings == [{"device_id": device, "state": None}]
     server.api("POST", f"/outages/{outage['id']}/cancel", {})
+
+
+def test_electricity_backfeed_on_a_draft_with_the_radial_option(dock, server, network):
+    """On the demo's electricity network: the suggestions with and without keeping it
+    radial are the API's; applied to a draft, nobody is told."""
+    layers = dock.load_geopackage(str(server.city_dir / "electricity.gpkg"))
+    try:
+        assert dock.network.service_name == "electricity"
+        for link in sorted(_ids(layers["links"]))[1::9]:
+            trace = server.api("POST", "/trace", {"service": "electricity",
+                                                  "break_links": [link]})
+            if not trace["affected_service_points"]:
+                continue
+            outage = server.api("POST", "/outages", {
+                "service": "electricity", "kind": "planned", "texts": {"fi": "Sähkökatko."},
+                "starts_at": (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).isoformat(),
+                "selection": {"break_links": [link]}})
+            if server.api("GET", f"/outages/{outage['id']}/backfeed"):
+                break
+            server.api("POST", f"/outages/{outage['id']}/cancel", {})
+        else:
+            raise AssertionError("no electricity outage in the demo can be fed back")
+        path = f"/outages/{outage['id']}/backfeed"
+        dialog = _open(dock, outage["id"], "backfeed")
+        wait_for(lambda: not dock.runner.busy)
+        assert dialog.electricity and dialog.radial.isChecked()
+        radial = [(s["device"], s["customers"]) for s in server.api("GET", path)]
+        assert [(s.device, s.customers) for s in dialog.suggestions] == radial
+        dialog.radial.setChecked(False)  # asks again, without keeping it radial
+        wait_for(lambda: not dock.runner.busy)
+        meshed = server.api("GET", path + "?radial=false")
+        assert [(s.device, s.customers, s.meshed) for s in dialog.suggestions] == [
+            (s["device"], s["customers"], s["meshed"]) for s in meshed]
+        assert dialog.radial_choice is False
+        device = dialog.chosen().device
+        preview, layers_shown = _preview(dock, dialog)
+        diff = server.api("POST", path, {"device": device, "radial": False})["difference"]
+        assert _ids(layers_shown.backfeed_devices) == [device]
+        assert _ids(layers_shown.supplied_again, "address_id") == sorted(
+            set(diff["addresses"]["supplied_again"]))
+        assert "nobody is told yet" in preview.note.text()
+        preview.accept()
+        wait_for(lambda: not dock.runner.busy)
+        stored = server.api("GET", f"/outages/{outage['id']}")
+        assert stored["status"] == "draft"
+        assert stored["affected"]["backfeed_devices"] == [device]
+        assert stored["affected"]["customers"] == diff["customers"]["after"]
+        server.api("POST", f"/outages/{outage['id']}/cancel", {})
+    finally:
+        dock.network.use_layers(network)
