@@ -398,8 +398,8 @@
             <translation>Device findings</translation>
         </message>
         <message>
-            <source>Devices found inoperable or not found stay so for every later trace until cleared.</source>
-            <translation>Devices found inoperable or not found stay so for every later trace until cleared.</translation>
+            <source>Devices found inoperable or not found stay so for every later trace until cleared. Saving sets the device's whole field state: a position set by hand goes back to normal.</source>
+            <translation>Devices found inoperable or not found stay so for every later trace until cleared. Saving sets the device's whole field state: a position set by hand goes back to normal.</translation>
         </message>
         <message>
             <source>Save</source>

@@ -398,8 +398,8 @@
             <translation>Laitehavainnot</translation>
         </message>
         <message>
-            <source>Devices found inoperable or not found stay so for every later trace until cleared.</source>
-            <translation>Toimimattomiksi tai löytymättömiksi todetut laitteet pysyvät sellaisina kaikissa myöhemmissä jäljityksissä, kunnes havainto poistetaan.</translation>
+            <source>Devices found inoperable or not found stay so for every later trace until cleared. Saving sets the device's whole field state: a position set by hand goes back to normal.</source>
+            <translation>Toimimattomiksi tai löytymättömiksi todetut laitteet pysyvät sellaisina kaikissa myöhemmissä jäljityksissä, kunnes havainto poistetaan. Tallennus asettaa laitteen koko kenttätilan: käsin asetettu asento palaa normaaliksi.</translation>
         </message>
         <message>
             <source>Save</source>

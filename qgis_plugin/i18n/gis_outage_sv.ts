@@ -398,8 +398,8 @@
             <translation>Anordningsfynd</translation>
         </message>
         <message>
-            <source>Devices found inoperable or not found stay so for every later trace until cleared.</source>
-            <translation>Anordningar som konstaterats ur funktion eller inte hittats förblir så i alla senare spårningar tills fyndet tas bort.</translation>
+            <source>Devices found inoperable or not found stay so for every later trace until cleared. Saving sets the device's whole field state: a position set by hand goes back to normal.</source>
+            <translation>Anordningar som konstaterats ur funktion eller inte hittats förblir så i alla senare spårningar tills fyndet tas bort. Att spara sätter anordningens hela fälttillstånd: ett läge som ställts in för hand återgår till normalläge.</translation>
         </message>
         <message>
             <source>Save</source>

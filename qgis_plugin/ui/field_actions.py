@@ -48,16 +48,14 @@ class FieldActions:
     def start(self, action: str, outage: Outage) -> None:
         net = self.dock.network
         self._close_dialog()
+        # The requests are read from the widgets here, on the GUI thread: the calls run
+        # in a QgsTask's thread, which must not touch widgets.
         if action == STUCK:
             dialog = StuckDialog(outage, net.selected_devices, self.dock)
-            dialog.accepted.connect(lambda: self.preview_change(
-                outage, STUCK, lambda c, ok: c.stuck(outage.id, dialog.devices.ids(), ok)))
+            dialog.accepted.connect(lambda: self._stuck(outage, dialog))
         elif action == RESTORE:
             dialog = RestoreDialog(outage, net.selected_links, net.selected_devices, self.dock)
-            dialog.accepted.connect(lambda: self.preview_change(
-                outage, RESTORE, lambda c, ok: c.restore(
-                    outage.id, dialog.links.ids(), dialog.devices.ids(),
-                    dialog.everything.isChecked(), ok)))
+            dialog.accepted.connect(lambda: self._restore(outage, dialog))
         else:
             dialog = BackfeedDialog(outage, self.dock)
             dialog.reload_requested.connect(lambda: self.load_suggestions(outage, dialog))
@@ -65,6 +63,16 @@ class FieldActions:
             self.load_suggestions(outage, dialog)
         self.dialog = dialog
         dialog.open()
+
+    def _stuck(self, outage: Outage, dialog: StuckDialog) -> None:
+        devices = dialog.devices.ids()
+        self.preview_change(outage, STUCK, lambda c, ok: c.stuck(outage.id, devices, ok))
+
+    def _restore(self, outage: Outage, dialog: RestoreDialog) -> None:
+        links, devices = dialog.links.ids(), dialog.devices.ids()
+        everything = dialog.everything.isChecked()
+        self.preview_change(outage, RESTORE, lambda c, ok: c.restore(
+            outage.id, links, devices, everything, ok))
 
     def load_suggestions(self, outage: Outage, dialog: BackfeedDialog) -> None:
         radial = dialog.radial_choice
@@ -99,11 +107,10 @@ class FieldActions:
 
     def _set_findings(self, dialog: FindingDialog) -> None:
         devices, finding = dialog.devices.ids(), dialog.finding.currentData() or None
-        note = dialog.note.text().strip() or None
+        note, service = dialog.note.text().strip() or None, dialog.service
 
         def work(client: ApiClient) -> list[dict]:
-            return [client.set_device(dialog.service, d, finding=finding, note=note)
-                    for d in devices]
+            return [client.set_device(service, d, finding=finding, note=note) for d in devices]
 
         def done(saved: list[dict] | None, error: ApiError | None) -> None:
             if error is not None:

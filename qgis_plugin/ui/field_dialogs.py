@@ -179,7 +179,8 @@ class FindingDialog(_Dialog):
         super().__init__(
             tr("Device findings"),
             tr("Devices found inoperable or not found stay so for every later trace until "
-               "cleared."), parent)
+               "cleared. Saving sets the device's whole field state: a position set by hand "
+               "goes back to normal."), parent)
         self.buttons.button(QDialogButtonBox.Ok).setText(tr("Save"))
         self.service = service
         self.devices = _IdsField(selected_devices)
