@@ -130,6 +130,34 @@
             <translation>Unexpected answer from the server (HTTP {status}): {detail}</translation>
         </message>
         <message>
+            <source>+ Devices to operate</source>
+            <translation>+ Devices to operate</translation>
+        </message>
+        <message>
+            <source>− Devices to operate</source>
+            <translation>− Devices to operate</translation>
+        </message>
+        <message>
+            <source>+ Affected addresses</source>
+            <translation>+ Affected addresses</translation>
+        </message>
+        <message>
+            <source>Addresses supplied again</source>
+            <translation>Addresses supplied again</translation>
+        </message>
+        <message>
+            <source>Work area after the change</source>
+            <translation>Work area after the change</translation>
+        </message>
+        <message>
+            <source>Back-feed: device to operate</source>
+            <translation>Back-feed: device to operate</translation>
+        </message>
+        <message>
+            <source>− Addresses, still cut off by another outage</source>
+            <translation>− Addresses, still cut off by another outage</translation>
+        </message>
+        <message>
             <source>&amp;Outages</source>
             <translation>&amp;Outages</translation>
         </message>
@@ -160,6 +188,10 @@
         <message>
             <source>Network and selection</source>
             <translation>Network and selection</translation>
+        </message>
+        <message>
+            <source>Device findings…</source>
+            <translation>Device findings…</translation>
         </message>
         <message>
             <source>Network GeoPackage</source>
@@ -292,6 +324,202 @@
         <message>
             <source>Outage {id} is saved as a draft.</source>
             <translation>Outage {id} is saved as a draft.</translation>
+        </message>
+        <message>
+            <source>Loading suggestions…</source>
+            <translation>Loading suggestions…</translation>
+        </message>
+        <message>
+            <source>Saving device findings</source>
+            <translation>Saving device findings</translation>
+        </message>
+        <message>
+            <source>Back-feed suggestions for outage {id}</source>
+            <translation>Back-feed suggestions for outage {id}</translation>
+        </message>
+        <message>
+            <source>Previewing the change to outage {id}</source>
+            <translation>Previewing the change to outage {id}</translation>
+        </message>
+        <message>
+            <source>Outage {id} is changed: {customers} customers without supply now.</source>
+            <translation>Outage {id} is changed: {customers} customers without supply now.</translation>
+        </message>
+        <message>
+            <source>Saved for {n} devices: {finding}.</source>
+            <translation>Saved for {n} devices: {finding}.</translation>
+        </message>
+        <message>
+            <source>Outage {id} is resolved: nothing is left.</source>
+            <translation>Outage {id} is resolved: nothing is left.</translation>
+        </message>
+        <message>
+            <source>Select or type links or devices, or restore everything.</source>
+            <translation>Select or type links or devices, or restore everything.</translation>
+        </message>
+        <message>
+            <source>Use the selection</source>
+            <translation>Use the selection</translation>
+        </message>
+        <message>
+            <source>Preview on the map</source>
+            <translation>Preview on the map</translation>
+        </message>
+        <message>
+            <source>Devices that will not operate: the outage is planned again without them, and they stay inoperable for later traces once confirmed.</source>
+            <translation>Devices that will not operate: the outage is planned again without them, and they stay inoperable for later traces once confirmed.</translation>
+        </message>
+        <message>
+            <source>Select or type at least one device.</source>
+            <translation>Select or type at least one device.</translation>
+        </message>
+        <message>
+            <source>Links of the work area that are repaired and devices of the outage operated back to normal; addresses supplied again get the all-clear on confirm.</source>
+            <translation>Links of the work area that are repaired and devices of the outage operated back to normal; addresses supplied again get the all-clear on confirm.</translation>
+        </message>
+        <message>
+            <source>Everything: the whole work area and every device</source>
+            <translation>Everything: the whole work area and every device</translation>
+        </message>
+        <message>
+            <source>Devices whose operation feeds part of the outage back from another source without feeding a work area, most customers first.</source>
+            <translation>Devices whose operation feeds part of the outage back from another source without feeding a work area, most customers first.</translation>
+        </message>
+        <message>
+            <source>Keep the network radial (no two sources meshed)</source>
+            <translation>Keep the network radial (no two sources meshed)</translation>
+        </message>
+        <message>
+            <source>Choose a suggestion.</source>
+            <translation>Choose a suggestion.</translation>
+        </message>
+        <message>
+            <source>Device findings</source>
+            <translation>Device findings</translation>
+        </message>
+        <message>
+            <source>Devices found inoperable or not found stay so for every later trace until cleared. Saving sets the device's whole field state: a position set by hand goes back to normal.</source>
+            <translation>Devices found inoperable or not found stay so for every later trace until cleared. Saving sets the device's whole field state: a position set by hand goes back to normal.</translation>
+        </message>
+        <message>
+            <source>Save</source>
+            <translation>Save</translation>
+        </message>
+        <message>
+            <source>Devices</source>
+            <translation>Devices</translation>
+        </message>
+        <message>
+            <source>Inoperable</source>
+            <translation>Inoperable</translation>
+        </message>
+        <message>
+            <source>Not found</source>
+            <translation>Not found</translation>
+        </message>
+        <message>
+            <source>Clear the finding</source>
+            <translation>Clear the finding</translation>
+        </message>
+        <message>
+            <source>Finding</source>
+            <translation>Finding</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Note</translation>
+        </message>
+        <message>
+            <source>Stuck device on outage {id}</source>
+            <translation>Stuck device on outage {id}</translation>
+        </message>
+        <message>
+            <source>Restore part of outage {id}</source>
+            <translation>Restore part of outage {id}</translation>
+        </message>
+        <message>
+            <source>Links</source>
+            <translation>Links</translation>
+        </message>
+        <message>
+            <source>Back-feed for outage {id}</source>
+            <translation>Back-feed for outage {id}</translation>
+        </message>
+        <message>
+            <source>{device}: {customers} customers supplied again</source>
+            <translation>{device}: {customers} customers supplied again</translation>
+        </message>
+        <message>
+            <source>meshes two feeders</source>
+            <translation>meshes two feeders</translation>
+        </message>
+        <message>
+            <source>No device feeds this outage back.</source>
+            <translation>No device feeds this outage back.</translation>
+        </message>
+        <message>
+            <source>This changes nothing for the outage's addresses.</source>
+            <translation>This changes nothing for the outage's addresses.</translation>
+        </message>
+        <message>
+            <source>Confirm</source>
+            <translation>Confirm</translation>
+        </message>
+        <message>
+            <source>Critical customer newly affected: {point} ({category}) at {address}</source>
+            <translation>Critical customer newly affected: {point} ({category}) at {address}</translation>
+        </message>
+        <message>
+            <source>Critical customer no longer affected: {point} ({category})</source>
+            <translation>Critical customer no longer affected: {point} ({category})</translation>
+        </message>
+        <message>
+            <source>+ Devices to operate: {n} {ids}</source>
+            <translation>+ Devices to operate: {n} {ids}</translation>
+        </message>
+        <message>
+            <source>− Devices to operate: {n} {ids}</source>
+            <translation>− Devices to operate: {n} {ids}</translation>
+        </message>
+        <message>
+            <source>+ Affected addresses: {n}</source>
+            <translation>+ Affected addresses: {n}</translation>
+        </message>
+        <message>
+            <source>Addresses supplied again: {n}</source>
+            <translation>Addresses supplied again: {n}</translation>
+        </message>
+        <message>
+            <source>Customers: {before} → {after} ({change:+d})</source>
+            <translation>Customers: {before} → {after} ({change:+d})</translation>
+        </message>
+        <message>
+            <source>Work area after the change: {n} links</source>
+            <translation>Work area after the change: {n} links</translation>
+        </message>
+        <message>
+            <source>The map shows the difference. On confirm the newly affected get the start message and those supplied again the all-clear.</source>
+            <translation>The map shows the difference. On confirm the newly affected get the start message and those supplied again the all-clear.</translation>
+        </message>
+        <message>
+            <source>The map shows the difference. The outage is a draft: nobody is told yet.</source>
+            <translation>The map shows the difference. The outage is a draft: nobody is told yet.</translation>
+        </message>
+        <message>
+            <source>No longer in this outage but still cut off by another: {n}</source>
+            <translation>No longer in this outage but still cut off by another: {n}</translation>
+        </message>
+        <message>
+            <source>Stuck device: outage {id}</source>
+            <translation>Stuck device: outage {id}</translation>
+        </message>
+        <message>
+            <source>Restore part: outage {id}</source>
+            <translation>Restore part: outage {id}</translation>
+        </message>
+        <message>
+            <source>Back-feed: outage {id}</source>
+            <translation>Back-feed: outage {id}</translation>
         </message>
         <message>
             <source>Water</source>
@@ -442,14 +670,6 @@
             <translation>Drawn area (none yet)</translation>
         </message>
         <message>
-            <source>Links</source>
-            <translation>Links</translation>
-        </message>
-        <message>
-            <source>Devices</source>
-            <translation>Devices</translation>
-        </message>
-        <message>
             <source>Service points</source>
             <translation>Service points</translation>
         </message>
@@ -564,6 +784,18 @@
         <message>
             <source>Crew sheet</source>
             <translation>Crew sheet</translation>
+        </message>
+        <message>
+            <source>Report stuck device…</source>
+            <translation>Report stuck device…</translation>
+        </message>
+        <message>
+            <source>Restore part…</source>
+            <translation>Restore part…</translation>
+        </message>
+        <message>
+            <source>Back-feed…</source>
+            <translation>Back-feed…</translation>
         </message>
         <message>
             <source>Residents of a published outage are told the new time.</source>

@@ -130,6 +130,34 @@
             <translation>Odottamaton vastaus palvelimelta (HTTP {status}): {detail}</translation>
         </message>
         <message>
+            <source>+ Devices to operate</source>
+            <translation>+ Käytettävät laitteet</translation>
+        </message>
+        <message>
+            <source>− Devices to operate</source>
+            <translation>− Käytettävät laitteet</translation>
+        </message>
+        <message>
+            <source>+ Affected addresses</source>
+            <translation>+ Keskeytyksen osoitteet</translation>
+        </message>
+        <message>
+            <source>Addresses supplied again</source>
+            <translation>Osoitteet, joihin jakelu palaa</translation>
+        </message>
+        <message>
+            <source>Work area after the change</source>
+            <translation>Työalue muutoksen jälkeen</translation>
+        </message>
+        <message>
+            <source>Back-feed: device to operate</source>
+            <translation>Varasyöttö: käytettävä laite</translation>
+        </message>
+        <message>
+            <source>− Addresses, still cut off by another outage</source>
+            <translation>− Osoitteet, jotka toinen keskeytys pitää yhä katkaistuina</translation>
+        </message>
+        <message>
             <source>&amp;Outages</source>
             <translation>&amp;Keskeytykset</translation>
         </message>
@@ -160,6 +188,10 @@
         <message>
             <source>Network and selection</source>
             <translation>Verkko ja valinta</translation>
+        </message>
+        <message>
+            <source>Device findings…</source>
+            <translation>Laitehavainnot…</translation>
         </message>
         <message>
             <source>Network GeoPackage</source>
@@ -292,6 +324,202 @@
         <message>
             <source>Outage {id} is saved as a draft.</source>
             <translation>Keskeytys {id} on tallennettu luonnoksena.</translation>
+        </message>
+        <message>
+            <source>Loading suggestions…</source>
+            <translation>Haetaan ehdotuksia…</translation>
+        </message>
+        <message>
+            <source>Saving device findings</source>
+            <translation>Tallennetaan laitehavaintoja</translation>
+        </message>
+        <message>
+            <source>Back-feed suggestions for outage {id}</source>
+            <translation>Varasyöttöehdotukset keskeytykselle {id}</translation>
+        </message>
+        <message>
+            <source>Previewing the change to outage {id}</source>
+            <translation>Esikatsellaan keskeytyksen {id} muutosta</translation>
+        </message>
+        <message>
+            <source>Outage {id} is changed: {customers} customers without supply now.</source>
+            <translation>Keskeytystä {id} on muutettu: nyt {customers} asiakasta ilman jakelua.</translation>
+        </message>
+        <message>
+            <source>Saved for {n} devices: {finding}.</source>
+            <translation>Tallennettu {n} laitteelle: {finding}.</translation>
+        </message>
+        <message>
+            <source>Outage {id} is resolved: nothing is left.</source>
+            <translation>Keskeytys {id} on päättynyt: mitään ei ole jäljellä.</translation>
+        </message>
+        <message>
+            <source>Select or type links or devices, or restore everything.</source>
+            <translation>Valitse tai kirjoita johtoja tai laitteita, tai palauta kaikki.</translation>
+        </message>
+        <message>
+            <source>Use the selection</source>
+            <translation>Käytä valintaa</translation>
+        </message>
+        <message>
+            <source>Preview on the map</source>
+            <translation>Esikatsele kartalla</translation>
+        </message>
+        <message>
+            <source>Devices that will not operate: the outage is planned again without them, and they stay inoperable for later traces once confirmed.</source>
+            <translation>Laitteet, jotka eivät toimi: keskeytys suunnitellaan uudelleen ilman niitä, ja vahvistuksen jälkeen ne pysyvät toimimattomina myös myöhemmissä jäljityksissä.</translation>
+        </message>
+        <message>
+            <source>Select or type at least one device.</source>
+            <translation>Valitse tai kirjoita vähintään yksi laite.</translation>
+        </message>
+        <message>
+            <source>Links of the work area that are repaired and devices of the outage operated back to normal; addresses supplied again get the all-clear on confirm.</source>
+            <translation>Työalueen korjatut johdot ja normaaliasentoon palautetut keskeytyksen laitteet; osoitteet, joihin jakelu palaa, saavat vahvistuksessa ilmoituksen keskeytyksen päättymisestä.</translation>
+        </message>
+        <message>
+            <source>Everything: the whole work area and every device</source>
+            <translation>Kaikki: koko työalue ja kaikki laitteet</translation>
+        </message>
+        <message>
+            <source>Devices whose operation feeds part of the outage back from another source without feeding a work area, most customers first.</source>
+            <translation>Laitteet, joiden käyttö syöttää osan keskeytyksestä toisesta lähteestä syöttämättä työaluetta, eniten asiakkaita ensin.</translation>
+        </message>
+        <message>
+            <source>Keep the network radial (no two sources meshed)</source>
+            <translation>Pidä verkko säteittäisenä (ei kahta lähdettä silmukkaan)</translation>
+        </message>
+        <message>
+            <source>Choose a suggestion.</source>
+            <translation>Valitse ehdotus.</translation>
+        </message>
+        <message>
+            <source>Device findings</source>
+            <translation>Laitehavainnot</translation>
+        </message>
+        <message>
+            <source>Devices found inoperable or not found stay so for every later trace until cleared. Saving sets the device's whole field state: a position set by hand goes back to normal.</source>
+            <translation>Toimimattomiksi tai löytymättömiksi todetut laitteet pysyvät sellaisina kaikissa myöhemmissä jäljityksissä, kunnes havainto poistetaan. Tallennus asettaa laitteen koko kenttätilan: käsin asetettu asento palaa normaaliksi.</translation>
+        </message>
+        <message>
+            <source>Save</source>
+            <translation>Tallenna</translation>
+        </message>
+        <message>
+            <source>Devices</source>
+            <translation>Laitteet</translation>
+        </message>
+        <message>
+            <source>Inoperable</source>
+            <translation>Ei toimi</translation>
+        </message>
+        <message>
+            <source>Not found</source>
+            <translation>Ei löydy</translation>
+        </message>
+        <message>
+            <source>Clear the finding</source>
+            <translation>Poista havainto</translation>
+        </message>
+        <message>
+            <source>Finding</source>
+            <translation>Havainto</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Huomautus</translation>
+        </message>
+        <message>
+            <source>Stuck device on outage {id}</source>
+            <translation>Jumittunut laite keskeytyksessä {id}</translation>
+        </message>
+        <message>
+            <source>Restore part of outage {id}</source>
+            <translation>Palauta osa keskeytyksestä {id}</translation>
+        </message>
+        <message>
+            <source>Links</source>
+            <translation>Johdot</translation>
+        </message>
+        <message>
+            <source>Back-feed for outage {id}</source>
+            <translation>Varasyöttö keskeytykselle {id}</translation>
+        </message>
+        <message>
+            <source>{device}: {customers} customers supplied again</source>
+            <translation>{device}: jakelu palaa {customers} asiakkaalle</translation>
+        </message>
+        <message>
+            <source>meshes two feeders</source>
+            <translation>yhdistää kaksi syöttöä silmukaksi</translation>
+        </message>
+        <message>
+            <source>No device feeds this outage back.</source>
+            <translation>Mikään laite ei syötä tätä keskeytystä takaisin.</translation>
+        </message>
+        <message>
+            <source>This changes nothing for the outage's addresses.</source>
+            <translation>Tämä ei muuta mitään keskeytyksen osoitteille.</translation>
+        </message>
+        <message>
+            <source>Confirm</source>
+            <translation>Vahvista</translation>
+        </message>
+        <message>
+            <source>Critical customer newly affected: {point} ({category}) at {address}</source>
+            <translation>Uusi kriittinen asiakas keskeytyksessä: {point} ({category}), osoite {address}</translation>
+        </message>
+        <message>
+            <source>Critical customer no longer affected: {point} ({category})</source>
+            <translation>Kriittinen asiakas ei enää keskeytyksessä: {point} ({category})</translation>
+        </message>
+        <message>
+            <source>+ Devices to operate: {n} {ids}</source>
+            <translation>+ Käytettävät laitteet: {n} {ids}</translation>
+        </message>
+        <message>
+            <source>− Devices to operate: {n} {ids}</source>
+            <translation>− Käytettävät laitteet: {n} {ids}</translation>
+        </message>
+        <message>
+            <source>+ Affected addresses: {n}</source>
+            <translation>+ Keskeytyksen osoitteet: {n}</translation>
+        </message>
+        <message>
+            <source>Addresses supplied again: {n}</source>
+            <translation>Osoitteet, joihin jakelu palaa: {n}</translation>
+        </message>
+        <message>
+            <source>Customers: {before} → {after} ({change:+d})</source>
+            <translation>Asiakkaat: {before} → {after} ({change:+d})</translation>
+        </message>
+        <message>
+            <source>Work area after the change: {n} links</source>
+            <translation>Työalue muutoksen jälkeen: {n} johtoa</translation>
+        </message>
+        <message>
+            <source>The map shows the difference. On confirm the newly affected get the start message and those supplied again the all-clear.</source>
+            <translation>Kartalla näkyy ero. Vahvistettaessa uudet keskeytyksen osoitteet saavat alkuilmoituksen ja ne, joihin jakelu palaa, ilmoituksen keskeytyksen päättymisestä.</translation>
+        </message>
+        <message>
+            <source>The map shows the difference. The outage is a draft: nobody is told yet.</source>
+            <translation>Kartalla näkyy ero. Keskeytys on luonnos: kenellekään ei vielä ilmoiteta.</translation>
+        </message>
+        <message>
+            <source>No longer in this outage but still cut off by another: {n}</source>
+            <translation>Ei enää tässä keskeytyksessä, mutta toinen keskeytys pitää yhä katkaistuna: {n}</translation>
+        </message>
+        <message>
+            <source>Stuck device: outage {id}</source>
+            <translation>Jumittunut laite: keskeytys {id}</translation>
+        </message>
+        <message>
+            <source>Restore part: outage {id}</source>
+            <translation>Osittainen palautus: keskeytys {id}</translation>
+        </message>
+        <message>
+            <source>Back-feed: outage {id}</source>
+            <translation>Varasyöttö: keskeytys {id}</translation>
         </message>
         <message>
             <source>Water</source>
@@ -442,14 +670,6 @@
             <translation>Piirretty alue (ei vielä)</translation>
         </message>
         <message>
-            <source>Links</source>
-            <translation>Johdot</translation>
-        </message>
-        <message>
-            <source>Devices</source>
-            <translation>Laitteet</translation>
-        </message>
-        <message>
             <source>Service points</source>
             <translation>Liittymät</translation>
         </message>
@@ -564,6 +784,18 @@
         <message>
             <source>Crew sheet</source>
             <translation>Työkortti</translation>
+        </message>
+        <message>
+            <source>Report stuck device…</source>
+            <translation>Ilmoita jumittunut laite…</translation>
+        </message>
+        <message>
+            <source>Restore part…</source>
+            <translation>Palauta osa…</translation>
+        </message>
+        <message>
+            <source>Back-feed…</source>
+            <translation>Varasyöttö…</translation>
         </message>
         <message>
             <source>Residents of a published outage are told the new time.</source>

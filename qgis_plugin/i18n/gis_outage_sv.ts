@@ -130,6 +130,34 @@
             <translation>Oväntat svar från servern (HTTP {status}): {detail}</translation>
         </message>
         <message>
+            <source>+ Devices to operate</source>
+            <translation>+ Anordningar att manövrera</translation>
+        </message>
+        <message>
+            <source>− Devices to operate</source>
+            <translation>− Anordningar att manövrera</translation>
+        </message>
+        <message>
+            <source>+ Affected addresses</source>
+            <translation>+ Berörda adresser</translation>
+        </message>
+        <message>
+            <source>Addresses supplied again</source>
+            <translation>Adresser som får leverans igen</translation>
+        </message>
+        <message>
+            <source>Work area after the change</source>
+            <translation>Arbetsområdet efter ändringen</translation>
+        </message>
+        <message>
+            <source>Back-feed: device to operate</source>
+            <translation>Reservmatning: anordning att manövrera</translation>
+        </message>
+        <message>
+            <source>− Addresses, still cut off by another outage</source>
+            <translation>− Adresser som ett annat avbrott fortfarande skär av</translation>
+        </message>
+        <message>
             <source>&amp;Outages</source>
             <translation>&amp;Avbrott</translation>
         </message>
@@ -160,6 +188,10 @@
         <message>
             <source>Network and selection</source>
             <translation>Nät och urval</translation>
+        </message>
+        <message>
+            <source>Device findings…</source>
+            <translation>Anordningsfynd…</translation>
         </message>
         <message>
             <source>Network GeoPackage</source>
@@ -292,6 +324,202 @@
         <message>
             <source>Outage {id} is saved as a draft.</source>
             <translation>Avbrott {id} är sparat som utkast.</translation>
+        </message>
+        <message>
+            <source>Loading suggestions…</source>
+            <translation>Förslag hämtas…</translation>
+        </message>
+        <message>
+            <source>Saving device findings</source>
+            <translation>Anordningsfynd sparas</translation>
+        </message>
+        <message>
+            <source>Back-feed suggestions for outage {id}</source>
+            <translation>Förslag på reservmatning för avbrott {id}</translation>
+        </message>
+        <message>
+            <source>Previewing the change to outage {id}</source>
+            <translation>Ändringen av avbrott {id} förhandsgranskas</translation>
+        </message>
+        <message>
+            <source>Outage {id} is changed: {customers} customers without supply now.</source>
+            <translation>Avbrott {id} är ändrat: nu är {customers} kunder utan leverans.</translation>
+        </message>
+        <message>
+            <source>Saved for {n} devices: {finding}.</source>
+            <translation>Sparat för {n} anordningar: {finding}.</translation>
+        </message>
+        <message>
+            <source>Outage {id} is resolved: nothing is left.</source>
+            <translation>Avbrott {id} är avslutat: inget återstår.</translation>
+        </message>
+        <message>
+            <source>Select or type links or devices, or restore everything.</source>
+            <translation>Välj eller skriv ledningar eller anordningar, eller återställ allt.</translation>
+        </message>
+        <message>
+            <source>Use the selection</source>
+            <translation>Använd urvalet</translation>
+        </message>
+        <message>
+            <source>Preview on the map</source>
+            <translation>Förhandsgranska på kartan</translation>
+        </message>
+        <message>
+            <source>Devices that will not operate: the outage is planned again without them, and they stay inoperable for later traces once confirmed.</source>
+            <translation>Anordningar som inte går att manövrera: avbrottet planeras om utan dem, och efter bekräftelse förblir de ur funktion även i senare spårningar.</translation>
+        </message>
+        <message>
+            <source>Select or type at least one device.</source>
+            <translation>Välj eller skriv minst en anordning.</translation>
+        </message>
+        <message>
+            <source>Links of the work area that are repaired and devices of the outage operated back to normal; addresses supplied again get the all-clear on confirm.</source>
+            <translation>Reparerade ledningar i arbetsområdet och avbrottets anordningar som manövrerats tillbaka till normalläge; adresser som får leverans igen får besked om att avbrottet är över vid bekräftelsen.</translation>
+        </message>
+        <message>
+            <source>Everything: the whole work area and every device</source>
+            <translation>Allt: hela arbetsområdet och alla anordningar</translation>
+        </message>
+        <message>
+            <source>Devices whose operation feeds part of the outage back from another source without feeding a work area, most customers first.</source>
+            <translation>Anordningar vars manövrering matar en del av avbrottet från en annan källa utan att mata ett arbetsområde, flest kunder först.</translation>
+        </message>
+        <message>
+            <source>Keep the network radial (no two sources meshed)</source>
+            <translation>Håll nätet radiellt (inga två källor sammankopplade)</translation>
+        </message>
+        <message>
+            <source>Choose a suggestion.</source>
+            <translation>Välj ett förslag.</translation>
+        </message>
+        <message>
+            <source>Device findings</source>
+            <translation>Anordningsfynd</translation>
+        </message>
+        <message>
+            <source>Devices found inoperable or not found stay so for every later trace until cleared. Saving sets the device's whole field state: a position set by hand goes back to normal.</source>
+            <translation>Anordningar som konstaterats ur funktion eller inte hittats förblir så i alla senare spårningar tills fyndet tas bort. Att spara sätter anordningens hela fälttillstånd: ett läge som ställts in för hand återgår till normalläge.</translation>
+        </message>
+        <message>
+            <source>Save</source>
+            <translation>Spara</translation>
+        </message>
+        <message>
+            <source>Devices</source>
+            <translation>Anordningar</translation>
+        </message>
+        <message>
+            <source>Inoperable</source>
+            <translation>Ur funktion</translation>
+        </message>
+        <message>
+            <source>Not found</source>
+            <translation>Hittas inte</translation>
+        </message>
+        <message>
+            <source>Clear the finding</source>
+            <translation>Ta bort fyndet</translation>
+        </message>
+        <message>
+            <source>Finding</source>
+            <translation>Fynd</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Anteckning</translation>
+        </message>
+        <message>
+            <source>Stuck device on outage {id}</source>
+            <translation>Fastnad anordning i avbrott {id}</translation>
+        </message>
+        <message>
+            <source>Restore part of outage {id}</source>
+            <translation>Återställ en del av avbrott {id}</translation>
+        </message>
+        <message>
+            <source>Links</source>
+            <translation>Ledningar</translation>
+        </message>
+        <message>
+            <source>Back-feed for outage {id}</source>
+            <translation>Reservmatning för avbrott {id}</translation>
+        </message>
+        <message>
+            <source>{device}: {customers} customers supplied again</source>
+            <translation>{device}: {customers} kunder får leverans igen</translation>
+        </message>
+        <message>
+            <source>meshes two feeders</source>
+            <translation>kopplar ihop två matningar</translation>
+        </message>
+        <message>
+            <source>No device feeds this outage back.</source>
+            <translation>Ingen anordning matar tillbaka detta avbrott.</translation>
+        </message>
+        <message>
+            <source>This changes nothing for the outage's addresses.</source>
+            <translation>Detta ändrar inget för avbrottets adresser.</translation>
+        </message>
+        <message>
+            <source>Confirm</source>
+            <translation>Bekräfta</translation>
+        </message>
+        <message>
+            <source>Critical customer newly affected: {point} ({category}) at {address}</source>
+            <translation>Kritisk kund som nyligen berörs: {point} ({category}), adress {address}</translation>
+        </message>
+        <message>
+            <source>Critical customer no longer affected: {point} ({category})</source>
+            <translation>Kritisk kund som inte längre berörs: {point} ({category})</translation>
+        </message>
+        <message>
+            <source>+ Devices to operate: {n} {ids}</source>
+            <translation>+ Anordningar att manövrera: {n} {ids}</translation>
+        </message>
+        <message>
+            <source>− Devices to operate: {n} {ids}</source>
+            <translation>− Anordningar att manövrera: {n} {ids}</translation>
+        </message>
+        <message>
+            <source>+ Affected addresses: {n}</source>
+            <translation>+ Berörda adresser: {n}</translation>
+        </message>
+        <message>
+            <source>Addresses supplied again: {n}</source>
+            <translation>Adresser som får leverans igen: {n}</translation>
+        </message>
+        <message>
+            <source>Customers: {before} → {after} ({change:+d})</source>
+            <translation>Kunder: {before} → {after} ({change:+d})</translation>
+        </message>
+        <message>
+            <source>Work area after the change: {n} links</source>
+            <translation>Arbetsområdet efter ändringen: {n} ledningar</translation>
+        </message>
+        <message>
+            <source>The map shows the difference. On confirm the newly affected get the start message and those supplied again the all-clear.</source>
+            <translation>Kartan visar skillnaden. Vid bekräftelse får de nyligen berörda startmeddelandet och de som får leverans igen beskedet att avbrottet är över.</translation>
+        </message>
+        <message>
+            <source>The map shows the difference. The outage is a draft: nobody is told yet.</source>
+            <translation>Kartan visar skillnaden. Avbrottet är ett utkast: ingen informeras ännu.</translation>
+        </message>
+        <message>
+            <source>No longer in this outage but still cut off by another: {n}</source>
+            <translation>Inte längre i detta avbrott men fortfarande avskurna av ett annat: {n}</translation>
+        </message>
+        <message>
+            <source>Stuck device: outage {id}</source>
+            <translation>Fastnad anordning: avbrott {id}</translation>
+        </message>
+        <message>
+            <source>Restore part: outage {id}</source>
+            <translation>Delvis återställning: avbrott {id}</translation>
+        </message>
+        <message>
+            <source>Back-feed: outage {id}</source>
+            <translation>Reservmatning: avbrott {id}</translation>
         </message>
         <message>
             <source>Water</source>
@@ -442,14 +670,6 @@
             <translation>Ritat område (inget ännu)</translation>
         </message>
         <message>
-            <source>Links</source>
-            <translation>Ledningar</translation>
-        </message>
-        <message>
-            <source>Devices</source>
-            <translation>Anordningar</translation>
-        </message>
-        <message>
             <source>Service points</source>
             <translation>Anslutningspunkter</translation>
         </message>
@@ -564,6 +784,18 @@
         <message>
             <source>Crew sheet</source>
             <translation>Arbetskort</translation>
+        </message>
+        <message>
+            <source>Report stuck device…</source>
+            <translation>Rapportera fastnad anordning…</translation>
+        </message>
+        <message>
+            <source>Restore part…</source>
+            <translation>Återställ en del…</translation>
+        </message>
+        <message>
+            <source>Back-feed…</source>
+            <translation>Reservmatning…</translation>
         </message>
         <message>
             <source>Residents of a published outage are told the new time.</source>

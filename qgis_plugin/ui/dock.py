@@ -34,10 +34,19 @@ from ..integration.network_layers import NetworkLayers, area_to_geojson, load_ge
 from ..integration.result_layers import ResultLayers, show_trace
 from ..integration.tasks import TaskRunner
 from .area_tool import DrawAreaTool
+from .field_actions import FieldActions
 from .labels import critical_label, status_label
 from .network_panel import NetworkPanel
 from .outage_form import OutageForm
-from .outage_list import CANCEL, CREW_SHEET, PUBLISH, RESOLVE, RESTORATION, OutageList
+from .outage_list import (
+    CANCEL,
+    CREW_SHEET,
+    FIELD_ACTIONS,
+    PUBLISH,
+    RESOLVE,
+    RESTORATION,
+    OutageList,
+)
 from .restoration_dialog import RestorationDialog
 from .settings_dialog import SettingsDialog
 
@@ -63,6 +72,7 @@ class OutageDock(QgsDockWidget):
         self._area_band: QgsRubberBand | None = None
         self._listed = False  # the outage list is loaded when the dock is first shown
         self._build()
+        self.field = FieldActions(self)  # stuck device, restore part, back-feed, findings
         self.visibilityChanged.connect(self._shown)
 
     # --- layout ----------------------------------------------------------------------
@@ -91,6 +101,10 @@ class OutageDock(QgsDockWidget):
         network_layout.addWidget(self.trace_button)
         network_layout.addWidget(self.result_label)
         network_layout.addWidget(self.new_outage_button)
+        self.findings_button = QPushButton(tr("Device findings…"))
+        self.findings_button.clicked.connect(
+            lambda: self.field.findings(self.network.service_name))
+        network_layout.addWidget(self.findings_button)
 
         self.outage_list = OutageList()
         self.outage_list.refresh_requested.connect(self.refresh_outages)
@@ -349,6 +363,9 @@ class OutageDock(QgsDockWidget):
         if action == CREW_SHEET:
             self.open_crew_sheet(outage)
             return
+        if action in FIELD_ACTIONS:
+            self.field.start(action, outage)
+            return
         question = {
             PUBLISH: tr("Publish outage {id}? Residents are notified."),
             RESOLVE: tr("Supply is back for outage {id}? Residents get the all-clear."),
@@ -401,6 +418,7 @@ class OutageDock(QgsDockWidget):
     def shutdown(self) -> None:
         """Before the plugin unloads: no callbacks into deleted widgets, no stray tools."""
         self.runner.stop_all()
+        self.field.shutdown()
         self.network.stop_watching()
         canvas = self.iface.mapCanvas() if self.iface is not None else None
         if canvas is not None and self._area_tool is not None:

@@ -15,6 +15,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..core.field import BACKFEED, RESTORE, STUCK
 from ..core.models import ACTIVE, CANCELLED, PUBLISHED, RESOLVED, Outage, delivery_summary
 from ..integration.i18n import tr
 from .labels import delivery_label, kind_label, service_label, status_label
@@ -22,6 +23,7 @@ from .qt_time import local_text
 
 PUBLISH, RESTORATION, RESOLVE, CANCEL = "publish", "restoration", "resolve", "cancel"
 CREW_SHEET = "crew_sheet"
+FIELD_ACTIONS = (STUCK, RESTORE, BACKFEED)  # on an active outage, previewed on the map
 
 
 class OutageList(QWidget):
@@ -56,6 +58,9 @@ class OutageList(QWidget):
             RESOLVE: QPushButton(tr("Resolve")),
             CANCEL: QPushButton(tr("Cancel outage")),
             CREW_SHEET: QPushButton(tr("Crew sheet")),
+            STUCK: QPushButton(tr("Report stuck device…")),
+            RESTORE: QPushButton(tr("Restore part…")),
+            BACKFEED: QPushButton(tr("Back-feed…")),
         }
         for action, button in self.buttons.items():
             button.clicked.connect(lambda _=False, a=action: self._request(a))
@@ -63,14 +68,15 @@ class OutageList(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.which, 1)
         top.addWidget(self.refresh_button)
-        actions = QHBoxLayout()
-        for button in self.buttons.values():
-            actions.addWidget(button)
+        actions, field = QHBoxLayout(), QHBoxLayout()
+        for action, button in self.buttons.items():
+            (field if action in FIELD_ACTIONS else actions).addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
+        layout.addLayout(field)
         self._enable_actions()
 
     @property
@@ -118,6 +124,8 @@ class OutageList(QWidget):
         self.buttons[RESOLVE].setEnabled(bool(outage and outage.can(RESOLVED)))
         self.buttons[CANCEL].setEnabled(bool(outage and outage.can(CANCELLED)))
         self.buttons[CREW_SHEET].setEnabled(outage is not None)
+        for action in FIELD_ACTIONS:
+            self.buttons[action].setEnabled(bool(outage and outage.editable))
 
     def _request(self, action: str) -> None:
         outage = self.selected()

@@ -77,6 +77,7 @@ def test_the_qgis_plugin_client_speaks_the_field_routes(api):  # noqa: F811
     """The plugin's Qt-free client over the real app (its transport is the test client)."""
     from qgis_plugin.core.client import ApiClient
     from qgis_plugin.core.errors import ApiError
+    from qgis_plugin.core.field import Difference, outage_trace
     from qgis_plugin.core.http import HttpResponse
 
     client, _, tokens = api
@@ -91,8 +92,19 @@ def test_the_qgis_plugin_client_speaks_the_field_routes(api):  # noqa: F811
                        transport=transport)
     preview = plugin.stuck(oid, ["V1"])
     assert preview["difference"]["devices_to_operate"]["added"] == ["V3"]
-    assert plugin.stuck(oid, ["V1"], confirm=True)["outage"]["affected"][
-        "devices_to_operate"] == ["V2", "V3"]
+    # What the dock draws and sums up, read from the real answer.
+    seen = Difference.from_json(preview["difference"])
+    assert (seen.outage_id, seen.devices_added, seen.devices_removed) == (oid, ("V3",), ("V1",))
+    assert seen.addresses_added == ("A1", "A3") and seen.supplied_again == ()
+    assert seen.customers_change == preview["difference"]["customers"]["after"] - \
+        preview["difference"]["customers"]["before"]
+    assert seen.service_points == tuple(preview["difference"]["affected"]["service_points"])
+    confirmed = plugin.stuck(oid, ["V1"], confirm=True)["outage"]
+    assert confirmed["affected"]["devices_to_operate"] == ["V2", "V3"]
+    drawn = outage_trace(confirmed)
+    assert drawn.devices_to_operate == ("V2", "V3")
+    assert drawn.affected_service_points == tuple(confirmed["affected"]["service_points"])
+    assert drawn.customers == confirmed["affected"]["customers"]
     assert plugin.backfeed_suggestions(oid, radial=False) == []
     step = plugin.restore(oid, everything=True)
     assert step["confirmed"] is False and step["difference"]["work_links"] == []
