@@ -105,15 +105,19 @@ class ApiClient:
         )
 
     # --- the field: each answers {"confirmed", "difference"[, "outage"]} ----------------
-    def stuck(self, outage_id: int, devices: list[str], confirm: bool = False) -> dict:
+    # `expected_version` (with confirm): the difference's outage_version; the server
+    # answers 409 and stores nothing if the outage changed since the preview.
+    def stuck(self, outage_id: int, devices: list[str], confirm: bool = False,
+              expected_version: int | None = None) -> dict:
         """These devices will not operate: the re-planned difference (stored on confirm)."""
-        body = {"devices": list(devices), "confirm": confirm}
+        body = _versioned({"devices": list(devices), "confirm": confirm}, expected_version)
         return self._call("POST", f"/outages/{int(outage_id)}/stuck", body)
 
     def restore(self, outage_id: int, links: list[str] = (), devices: list[str] = (),
-                everything: bool = False, confirm: bool = False) -> dict:
-        body = {"links": list(links), "devices": list(devices), "everything": everything,
-                "confirm": confirm}
+                everything: bool = False, confirm: bool = False,
+                expected_version: int | None = None) -> dict:
+        body = _versioned({"links": list(links), "devices": list(devices),
+                           "everything": everything, "confirm": confirm}, expected_version)
         return self._call("POST", f"/outages/{int(outage_id)}/restore", body)
 
     def backfeed_suggestions(self, outage_id: int, radial: bool | None = None) -> list[dict]:
@@ -121,8 +125,9 @@ class ApiClient:
         return self._call("GET", f"/outages/{int(outage_id)}/backfeed", query=query)
 
     def backfeed(self, outage_id: int, device: str, radial: bool | None = None,
-                 confirm: bool = False) -> dict:
-        body = {"device": device, "radial": radial, "confirm": confirm}
+                 confirm: bool = False, expected_version: int | None = None) -> dict:
+        body = _versioned({"device": device, "radial": radial, "confirm": confirm},
+                          expected_version)
         return self._call("POST", f"/outages/{int(outage_id)}/backfeed", body)
 
     def set_device(self, service: str, device_id: str, passes: bool | None = None,
@@ -157,3 +162,8 @@ class ApiClient:
         except (ValueError, UnicodeDecodeError):
             raise ApiError(errors.UNEXPECTED, "the answer is not JSON", 200) from None
 
+
+def _versioned(body: dict, expected_version: int | None) -> dict:
+    if expected_version is not None:
+        body["expected_version"] = int(expected_version)
+    return body

@@ -53,6 +53,7 @@ class Difference:
     work_links: tuple[str, ...]  # the work area after the change
     backfeed_devices: tuple[str, ...]  # devices the outage holds operated to feed back
     service_points: tuple[str, ...]  # the outage's affected service points after
+    outage_version: int | None = None  # the outage version the difference was worked on
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Difference:
@@ -75,6 +76,8 @@ class Difference:
             work_links=_ids(data.get("work_links")),
             backfeed_devices=_ids(data.get("backfeed_devices")),
             service_points=_ids(affected.get("service_points")),
+            outage_version=(None if data.get("outage_version") is None
+                            else int(data["outage_version"])),
         )
 
     @property

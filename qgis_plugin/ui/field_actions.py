@@ -30,8 +30,9 @@ from ..integration.result_layers import remove_trace_layers, show_trace
 from .field_dialogs import BackfeedDialog, FindingDialog, RestoreDialog, StuckDialog
 from .field_preview import PreviewDialog
 
-# call(client, confirm) → the API's answer {"confirmed", "difference"[, "outage"]}
-Call = Callable[[ApiClient, bool], Any]
+# call(client, confirm, expected_version) → the API's answer
+# {"confirmed", "difference"[, "outage"]}
+Call = Callable[[ApiClient, bool, "int | None"], Any]
 
 
 class FieldActions:
@@ -66,13 +67,13 @@ class FieldActions:
 
     def _stuck(self, outage: Outage, dialog: StuckDialog) -> None:
         devices = dialog.devices.ids()
-        self.preview_change(outage, STUCK, lambda c, ok: c.stuck(outage.id, devices, ok))
+        self.preview_change(outage, STUCK, lambda c, ok, v: c.stuck(outage.id, devices, ok, v))
 
     def _restore(self, outage: Outage, dialog: RestoreDialog) -> None:
         links, devices = dialog.links.ids(), dialog.devices.ids()
         everything = dialog.everything.isChecked()
-        self.preview_change(outage, RESTORE, lambda c, ok: c.restore(
-            outage.id, links, devices, everything, ok))
+        self.preview_change(outage, RESTORE, lambda c, ok, v: c.restore(
+            outage.id, links, devices, everything, ok, v))
 
     def load_suggestions(self, outage: Outage, dialog: BackfeedDialog) -> None:
         radial = dialog.radial_choice
@@ -95,7 +96,7 @@ class FieldActions:
     def _apply_backfeed(self, outage: Outage, dialog: BackfeedDialog) -> None:
         chosen, radial = dialog.chosen(), dialog.radial_choice
         self.preview_change(outage, BACKFEED,
-                            lambda c, ok: c.backfeed(outage.id, chosen.device, radial, ok),
+                            lambda c, ok, v: c.backfeed(outage.id, chosen.device, radial, ok, v),
                             backfeed=(chosen.device,))
 
     def findings(self, service: str) -> None:
@@ -145,7 +146,7 @@ class FieldActions:
 
         self.dock.outage_list.set_busy(True)
         started = self.dock._run(tr("Previewing the change to outage {id}").format(
-            id=outage.id), lambda c: call(c, False), done)
+            id=outage.id), lambda c: call(c, False, None), done)
         if not started:
             self.dock.outage_list.set_busy(False)
         return started
@@ -167,6 +168,8 @@ class FieldActions:
 
     def _confirm(self, outage: Outage, call: Call, network) -> None:
         self.preview = None
+        # Stored only if the outage is still as previewed (else 409, nothing stored).
+        version = self.difference.outage_version if self.difference is not None else None
 
         def done(answer: dict | None, error: ApiError | None) -> None:
             self.dock.outage_list.set_busy(False)
@@ -180,7 +183,7 @@ class FieldActions:
 
         self.dock.outage_list.set_busy(True)
         if not self.dock._run(tr("Changing outage {id}").format(id=outage.id),
-                              lambda c: call(c, True), done):
+                              lambda c: call(c, True, version), done):
             self.dock.outage_list.set_busy(False)
             self.discard()
 

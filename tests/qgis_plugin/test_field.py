@@ -19,12 +19,14 @@ def test_a_difference_says_who_is_supplied_again_and_who_is_still_cut_off():
         "critical_customers": {"added": [], "removed": [
             {"service_point": "S1", "category": "hospital", "address_id": None}]},
         "work_links": ["L1"], "backfeed_devices": [], "affected": {"service_points": ["S9"]},
+        "outage_version": 4,
     })
+    assert d.outage_version == 4  # what the dock's confirm sends back as expected_version
     assert d.still_cut_off == ("A1",) and d.customers_change == -6
     assert d.critical_removed == (("S1", "hospital", None),)
     assert not d.changes_nothing
     same = Difference.from_json({"outage_id": 7, "customers": {"before": 3, "after": 3}})
-    assert same.changes_nothing and same.devices_added == ()
+    assert same.changes_nothing and same.devices_added == () and same.outage_version is None
 
 
 def test_a_suggestion_reads_what_it_restores():

@@ -294,6 +294,26 @@ def test_a_change_refused_on_confirm_shows_the_servers_words(dock, network, serv
     assert server.api("GET", f"/outages/{outage['id']}")["status"] == "cancelled"
 
 
+def test_a_confirm_after_the_outage_changed_stores_nothing(dock, network, server, stuck_case):
+    """Someone else changes the outage between preview and confirm: the dock confirms
+    the version it previewed, the server refuses (409) and the devices stay as they were."""
+    outage = _publish(server, stuck_case[0]["affected"]["selection"]["break_links"][0])
+    before = server.api("GET", f"/outages/{outage['id']}")
+    dialog = _open(dock, outage["id"], "stuck")
+    dialog.devices.edit.setText(before["affected"]["devices_to_operate"][-1])
+    preview, layers = _preview(dock, dialog)
+    assert layers.layers()
+    server.api("PATCH", f"/outages/{outage['id']}", {"cause": "Pipe burst, crew on site"})
+    preview.accept()
+    wait_for(lambda: not dock.runner.busy)
+    said = dock.message.text()
+    assert "changed since the difference was shown" in said and "nothing was stored" in said, said
+    assert not _preview_group_exists()
+    after = server.api("GET", f"/outages/{outage['id']}")
+    assert after["affected"]["devices_to_operate"] == before["affected"]["devices_to_operate"]
+    assert after["version"] == before["version"] + 1  # the other change, and only it
+
+
 def test_errors_show_the_servers_words_and_findings_are_saved(dock, network, server,
                                                               stuck_case):
     _, device = stuck_case
