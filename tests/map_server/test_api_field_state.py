@@ -101,3 +101,28 @@ def test_no_network_no_token(api):
     r = client.get("/api/v1/networks/electricity/devices", headers=tokens["viewer"])
     assert r.status_code == 404 and "no electricity network has been imported" in r.text
     assert client.get("/api/v1/networks/water/devices").status_code == 401
+
+
+def test_the_qgis_plugin_client_reads_the_field_state(api):
+    """The plugin's Qt-free client over the real app (its transport is the test client)."""
+    from qgis_plugin.core.client import ApiClient
+    from qgis_plugin.core.errors import ApiError
+    from qgis_plugin.core.field import DeviceState, device_states
+    from qgis_plugin.core.http import HttpResponse
+
+    client, tokens = api
+
+    def transport(method, url, headers, body, timeout):
+        r = client.request(method, url, headers=headers, content=body)
+        return HttpResponse(r.status_code, r.content)
+
+    token = tokens["engineer"]["Authorization"].split()[1]
+    plugin = ApiClient("http://testserver", token, transport=transport)
+    plugin.set_device("water", "V2", finding="inoperable", note="spindle broken")
+    (state,) = device_states(plugin.device_states("water"))
+    assert isinstance(state, DeviceState)
+    assert (state.device_id, state.finding, state.passes, state.note, state.who) == (
+        "V2", "inoperable", None, "spindle broken", "engineer-user")
+    assert state.when and state.outages == ()
+    with pytest.raises(ApiError, match="no electricity network"):
+        plugin.device_states("electricity")
