@@ -3,6 +3,8 @@ holds exactly the devices `GET /networks/water/devices` lists, with their attrib
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 pytest.importorskip("qgis.core")
@@ -113,13 +115,25 @@ def test_show_field_state_holds_what_the_api_lists(dock, network, server):
     assert sorted(_drawn(layer)) == sorted(_listed(server)) == sorted(before)
 
 
-def test_field_state_of_a_service_without_a_network_says_so(dock, server):
-    before = _layers()
-    dock.network.service.setCurrentIndex(dock.network.service.findData("district_heating"))
-    dock.field_state_button.click()
-    wait_for(lambda: not dock.runner.busy)
-    text = dock.message.text()
-    if "Field state: " not in text:  # the demo has no district heating network
-        assert "district_heating" in text and "Traceback" not in text, text
-        assert _layers() == before  # nothing replaced on an error
-    dock.network.service.setCurrentIndex(dock.network.service.findData("water"))
+def test_devices_a_published_outage_holds_are_drawn_with_it(dock, network, server):
+    before = _listed(server)
+    for link in sorted(str(f["id"]) for f in network["links"].getFeatures())[::7]:
+        trace = server.api("POST", "/trace", {"service": "water", "break_links": [link]})
+        held = set(trace["devices_to_operate"]) - set(before)
+        if held:
+            break
+    else:
+        raise AssertionError("no break in the demo network operates a device")
+    outage = server.api("POST", "/outages", {
+        "service": "water", "kind": "unplanned", "texts": {"fi": "Vesikatko."},
+        "starts_at": dt.datetime.now(dt.UTC).isoformat(), "selection": {"break_links": [link]}})
+    server.api("POST", f"/outages/{outage['id']}/publish", {})
+    try:
+        drawn = _drawn(_show(dock))
+        assert sorted(drawn) == sorted(_listed(server))
+        for device in held:
+            assert str(outage["id"]) in drawn[device]["outages"].split(", ")
+            assert drawn[device]["finding"] is None and drawn[device]["who"] is None
+    finally:
+        server.api("POST", f"/outages/{outage['id']}/cancel", {})
+    assert sorted(_drawn(_show(dock))) == sorted(_listed(server)) == sorted(before)
