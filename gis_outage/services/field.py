@@ -21,8 +21,9 @@ from ..critical import critical_customers, critical_difference
 from ..model import DeviceFinding, OutageStatus, Service, is_water_notice
 from ..storage import outages as store
 from ..storage.addresses import address_places
-from ..storage.errors import ConflictError
-from ..storage.field import change_device_state, device_states_of
+from ..storage.errors import ConflictError, NotFound
+from ..storage.field import change_device_state, device_states_of, known_devices
+from ..storage.networks import current_network_version
 from ..supply import FeedsWorkArea, FieldEngine, FieldState, Isolation
 from ..trace import TraceEngine, TraceResult, UnknownIdError
 from ..tracing import LoadedNetwork
@@ -128,6 +129,39 @@ def set_device(ctx: Context, service: Service | str, device_id: str, actor: str,
         return change_device_state(ctx.db, loaded.version, device_id, actor, note=note, **changes)
     except LookupError as exc:
         raise TraceError("device", str(exc)) from None
+
+
+def device_states(ctx: Context, service: Service | str) -> dict[str, Any]:
+    """The field state of the service's current network version, one entry per device
+    that has any: its position set by hand (`passes`), its finding, note, who and when,
+    and the active (published) outages that hold it operated (`outages`: id and the
+    position the outage holds it in). NotFound when no network is stored."""
+    name = Service(service).value
+    current = current_network_version(ctx.db, name)
+    if current is None:
+        raise NotFound(f"no {name} network has been imported")
+    version = int(current["id"])
+    out: dict[str, dict[str, Any]] = {}
+    for row in device_states_of(ctx.db, version):
+        out[row["device_id"]] = {
+            "device_id": row["device_id"], "passes": row["passes"], "finding": row["finding"],
+            "note": row["note"], "changed_by": row["changed_by"],
+            "changed_at": row["changed_at"].isoformat() if row["changed_at"] else None,
+            "outages": []}
+    held: list[tuple[str, int, bool]] = []
+    for outage in store.list_outages(ctx.db, status=[OutageStatus.PUBLISHED.value],
+                                     service=name):
+        held += [(d, int(outage["id"]), p) for d, p in _held(outage).positions.items()]
+    known = known_devices(ctx.db, version, [d for d, _, _ in held])
+    for device, outage_id, passes in sorted(held, key=lambda h: (h[0], h[1])):
+        if device not in known:
+            continue  # the import warned: a device the outage holds that this version lacks
+        entry = out.setdefault(device, {
+            "device_id": device, "passes": None, "finding": None, "note": None,
+            "changed_by": None, "changed_at": None, "outages": []})
+        entry["outages"].append({"outage_id": outage_id, "passes": passes})
+    return {"service": name, "network_version": version,
+            "devices": [out[d] for d in sorted(out)]}
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,20 @@ def device_states_of(bind: Bind, version_id: int) -> list[dict[str, Any]]:
         return dict_rows(conn.execute(query))
 
 
+def known_devices(bind: Bind, version_id: int, ids: list[str]) -> set[str]:
+    """Those of `ids` that are devices of the network version."""
+    nd = network_devices.c
+    found: set[str] = set()
+    wanted = sorted(set(ids))
+    with read_connection(bind) as conn:
+        for start in range(0, len(wanted), 500):
+            query = sa.select(nd.feature_id).where(
+                (nd.network_version_id == version_id)
+                & nd.feature_id.in_(wanted[start:start + 500]))
+            found.update(str(r[0]) for r in conn.execute(query))
+    return found
+
+
 def change_device_state(
     bind: Bind,
     version_id: int,

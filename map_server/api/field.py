@@ -122,6 +122,16 @@ def apply_backfeed(outage_id: OutageId, request: Request, body: Backfeed = BACKF
     return _answer(request, proposal, body, user, "backfeed")
 
 
+@router.get("/networks/{service}/devices", summary="Field state of the network",
+            responses=NO_NETWORK)
+def device_states(service: Service, request: Request, user: User = viewer) -> dict[str, Any]:
+    """The current network version's devices that differ from the network as imported:
+    each with its position set by hand (`passes`), its finding (inoperable, not_found),
+    note, who and when (`changed_by`, `changed_at`), and the published outages that hold
+    it operated (`outages`: id and position)."""
+    return _guard(field.device_states, _ctx(request), service)
+
+
 @router.put("/networks/{service}/devices/{device_id}", summary="Field state of a device",
             responses=NO_NETWORK)
 def set_device(service: Service, device_id: str, request: Request, body: DeviceState = DEVICE_BODY,

@@ -137,6 +137,11 @@ class ApiClient:
         path = f"/networks/{service}/devices/{urllib.parse.quote(device_id, safe='')}"
         return self._call("PUT", path, body)
 
+    def device_states(self, service: str) -> dict:
+        """The field state of the service's current network: `devices`, each with
+        device_id, passes, finding, note, changed_by, changed_at and `outages`."""
+        return self._call("GET", f"/networks/{urllib.parse.quote(service, safe='')}/devices")
+
     # --- HTTP --------------------------------------------------------------------
     def _call(
         self,

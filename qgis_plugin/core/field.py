@@ -135,3 +135,28 @@ def outage_trace(outage: dict[str, Any]) -> TraceResult:
         public_area=outage.get("public_area"),
         critical_customers=_critical(affected.get("critical_customers")),
     )
+
+
+@dataclass(frozen=True)
+class DeviceState:
+    """One device of `GET /networks/{service}/devices`: what the field state layer shows."""
+
+    device_id: str
+    passes: bool | None  # set by hand: True open, False closed; None normal
+    finding: str | None  # inoperable, not_found
+    note: str | None
+    who: str | None
+    when: str | None  # ISO 8601, as the server sent it
+    outages: tuple[int, ...]  # published outages holding it operated
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DeviceState:
+        return cls(
+            device_id=str(data["device_id"]), passes=data.get("passes"),
+            finding=data.get("finding"), note=data.get("note"), who=data.get("changed_by"),
+            when=data.get("changed_at"),
+            outages=tuple(int(o["outage_id"]) for o in data.get("outages") or ()))
+
+
+def device_states(answer: dict[str, Any]) -> list[DeviceState]:
+    return [DeviceState.from_json(d) for d in answer.get("devices") or ()]

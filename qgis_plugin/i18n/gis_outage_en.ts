@@ -158,6 +158,22 @@
             <translation>− Addresses, still cut off by another outage</translation>
         </message>
         <message>
+            <source>Field state</source>
+            <translation>Field state</translation>
+        </message>
+        <message>
+            <source>Inoperable</source>
+            <translation>Inoperable</translation>
+        </message>
+        <message>
+            <source>Not found</source>
+            <translation>Not found</translation>
+        </message>
+        <message>
+            <source>Set by hand or held by an outage</source>
+            <translation>Set by hand or held by an outage</translation>
+        </message>
+        <message>
             <source>&amp;Outages</source>
             <translation>&amp;Outages</translation>
         </message>
@@ -192,6 +208,14 @@
         <message>
             <source>Device findings…</source>
             <translation>Device findings…</translation>
+        </message>
+        <message>
+            <source>Show field state</source>
+            <translation>Show field state</translation>
+        </message>
+        <message>
+            <source>Draw the devices set by hand, found inoperable or not found, or held by an outage as the layer "Field state"</source>
+            <translation>Draw the devices set by hand, found inoperable or not found, or held by an outage as the layer "Field state"</translation>
         </message>
         <message>
             <source>Network GeoPackage</source>
@@ -410,14 +434,6 @@
             <translation>Devices</translation>
         </message>
         <message>
-            <source>Inoperable</source>
-            <translation>Inoperable</translation>
-        </message>
-        <message>
-            <source>Not found</source>
-            <translation>Not found</translation>
-        </message>
-        <message>
             <source>Clear the finding</source>
             <translation>Clear the finding</translation>
         </message>
@@ -520,6 +536,18 @@
         <message>
             <source>Back-feed: outage {id}</source>
             <translation>Back-feed: outage {id}</translation>
+        </message>
+        <message>
+            <source>Loading the field state</source>
+            <translation>Loading the field state</translation>
+        </message>
+        <message>
+            <source>Field state: {n} devices differ from the network as imported.</source>
+            <translation>Field state: {n} devices differ from the network as imported.</translation>
+        </message>
+        <message>
+            <source>Not in the device layer: {ids}.</source>
+            <translation>Not in the device layer: {ids}.</translation>
         </message>
         <message>
             <source>Water</source>

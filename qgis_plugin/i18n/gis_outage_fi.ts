@@ -158,6 +158,22 @@
             <translation>− Osoitteet, jotka toinen keskeytys pitää yhä katkaistuina</translation>
         </message>
         <message>
+            <source>Field state</source>
+            <translation>Kenttätila</translation>
+        </message>
+        <message>
+            <source>Inoperable</source>
+            <translation>Ei toimi</translation>
+        </message>
+        <message>
+            <source>Not found</source>
+            <translation>Ei löydy</translation>
+        </message>
+        <message>
+            <source>Set by hand or held by an outage</source>
+            <translation>Käsin asetettu tai keskeytyksen pitämä</translation>
+        </message>
+        <message>
             <source>&amp;Outages</source>
             <translation>&amp;Keskeytykset</translation>
         </message>
@@ -192,6 +208,14 @@
         <message>
             <source>Device findings…</source>
             <translation>Laitehavainnot…</translation>
+        </message>
+        <message>
+            <source>Show field state</source>
+            <translation>Näytä kenttätila</translation>
+        </message>
+        <message>
+            <source>Draw the devices set by hand, found inoperable or not found, or held by an outage as the layer "Field state"</source>
+            <translation>Piirrä käsin asetetut, toimimattomiksi tai löytymättömiksi todetut ja keskeytysten pitämät laitteet tasoksi "Kenttätila"</translation>
         </message>
         <message>
             <source>Network GeoPackage</source>
@@ -410,14 +434,6 @@
             <translation>Laitteet</translation>
         </message>
         <message>
-            <source>Inoperable</source>
-            <translation>Ei toimi</translation>
-        </message>
-        <message>
-            <source>Not found</source>
-            <translation>Ei löydy</translation>
-        </message>
-        <message>
             <source>Clear the finding</source>
             <translation>Poista havainto</translation>
         </message>
@@ -520,6 +536,18 @@
         <message>
             <source>Back-feed: outage {id}</source>
             <translation>Varasyöttö: keskeytys {id}</translation>
+        </message>
+        <message>
+            <source>Loading the field state</source>
+            <translation>Haetaan kenttätilaa</translation>
+        </message>
+        <message>
+            <source>Field state: {n} devices differ from the network as imported.</source>
+            <translation>Kenttätila: {n} laitetta poikkeaa tuodusta verkosta.</translation>
+        </message>
+        <message>
+            <source>Not in the device layer: {ids}.</source>
+            <translation>Ei laitetasolla: {ids}.</translation>
         </message>
         <message>
             <source>Water</source>

@@ -158,6 +158,22 @@
             <translation>− Adresser som ett annat avbrott fortfarande skär av</translation>
         </message>
         <message>
+            <source>Field state</source>
+            <translation>Fälttillstånd</translation>
+        </message>
+        <message>
+            <source>Inoperable</source>
+            <translation>Ur funktion</translation>
+        </message>
+        <message>
+            <source>Not found</source>
+            <translation>Hittas inte</translation>
+        </message>
+        <message>
+            <source>Set by hand or held by an outage</source>
+            <translation>Inställd för hand eller hålls av ett avbrott</translation>
+        </message>
+        <message>
             <source>&amp;Outages</source>
             <translation>&amp;Avbrott</translation>
         </message>
@@ -192,6 +208,14 @@
         <message>
             <source>Device findings…</source>
             <translation>Anordningsfynd…</translation>
+        </message>
+        <message>
+            <source>Show field state</source>
+            <translation>Visa fälttillstånd</translation>
+        </message>
+        <message>
+            <source>Draw the devices set by hand, found inoperable or not found, or held by an outage as the layer "Field state"</source>
+            <translation>Rita anordningarna som ställts in för hand, konstaterats ur funktion eller inte hittats, eller hålls av ett avbrott, som lagret "Fälttillstånd"</translation>
         </message>
         <message>
             <source>Network GeoPackage</source>
@@ -410,14 +434,6 @@
             <translation>Anordningar</translation>
         </message>
         <message>
-            <source>Inoperable</source>
-            <translation>Ur funktion</translation>
-        </message>
-        <message>
-            <source>Not found</source>
-            <translation>Hittas inte</translation>
-        </message>
-        <message>
             <source>Clear the finding</source>
             <translation>Ta bort fyndet</translation>
         </message>
@@ -520,6 +536,18 @@
         <message>
             <source>Back-feed: outage {id}</source>
             <translation>Reservmatning: avbrott {id}</translation>
+        </message>
+        <message>
+            <source>Loading the field state</source>
+            <translation>Hämtar fälttillståndet</translation>
+        </message>
+        <message>
+            <source>Field state: {n} devices differ from the network as imported.</source>
+            <translation>Fälttillstånd: {n} anordningar avviker från det importerade nätet.</translation>
+        </message>
+        <message>
+            <source>Not in the device layer: {ids}.</source>
+            <translation>Finns inte i anordningslagret: {ids}.</translation>
         </message>
         <message>
             <source>Water</source>

@@ -35,6 +35,7 @@ from ..integration.result_layers import ResultLayers, show_trace
 from ..integration.tasks import TaskRunner
 from .area_tool import DrawAreaTool
 from .field_actions import FieldActions
+from .field_state import FieldStateView
 from .labels import critical_label, status_label
 from .network_panel import NetworkPanel
 from .outage_form import OutageForm
@@ -73,6 +74,7 @@ class OutageDock(QgsDockWidget):
         self._listed = False  # the outage list is loaded when the dock is first shown
         self._build()
         self.field = FieldActions(self)  # stuck device, restore part, back-feed, findings
+        self.field_state = FieldStateView(self)  # the "Field state" layer
         self.visibilityChanged.connect(self._shown)
 
     # --- layout ----------------------------------------------------------------------
@@ -105,6 +107,12 @@ class OutageDock(QgsDockWidget):
         self.findings_button.clicked.connect(
             lambda: self.field.findings(self.network.service_name))
         network_layout.addWidget(self.findings_button)
+        self.field_state_button = QPushButton(tr("Show field state"))
+        self.field_state_button.setToolTip(tr(
+            "Draw the devices set by hand, found inoperable or not found, or held by an "
+            "outage as the layer \"Field state\""))
+        self.field_state_button.clicked.connect(lambda: self.field_state.refresh())
+        network_layout.addWidget(self.field_state_button)
 
         self.outage_list = OutageList()
         self.outage_list.refresh_requested.connect(self.refresh_outages)
@@ -419,6 +427,7 @@ class OutageDock(QgsDockWidget):
         """Before the plugin unloads: no callbacks into deleted widgets, no stray tools."""
         self.runner.stop_all()
         self.field.shutdown()
+        self.field_state.shutdown()
         self.network.stop_watching()
         canvas = self.iface.mapCanvas() if self.iface is not None else None
         if canvas is not None and self._area_tool is not None:

@@ -120,6 +120,8 @@ class FieldActions:
             self.saved_findings = saved
             self.dock.show_message(tr("Saved for {n} devices: {finding}.").format(
                 n=len(devices), finding=dialog.finding.currentText()), Qgis.Success)
+            if self.dock.field_state.is_shown():
+                self.dock.field_state.refresh()
 
         self.dock._run(tr("Saving device findings"), work, done)
 
@@ -179,6 +181,8 @@ class FieldActions:
             else:
                 self.answer = answer
                 self._show_outage(answer["outage"], network)
+                if self.dock.field_state.is_shown():
+                    self.dock.field_state.refresh()
             self.dock.refresh_outages(select=outage.id)
 
         self.dock.outage_list.set_busy(True)
