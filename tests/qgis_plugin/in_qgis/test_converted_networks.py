@@ -27,11 +27,13 @@ pytest.importorskip("qgis.core")
 from qgis.core import (  # noqa: E402
     QgsApplication,
     QgsAuthMethodConfig,
+    QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsFeature,
     QgsGeometry,
     QgsMapRendererSequentialJob,
     QgsMapSettings,
+    QgsPointXY,
     QgsProcessingContext,
     QgsProcessingFeedback,
     QgsProcessingUtils,
@@ -302,11 +304,110 @@ def test_dock_traces_agree_with_the_cli_and_the_api(name, converted, other_serve
                 assert "zero length" in text  # the server's warning, shown as given
             _assert_draws(layers.layers(), network["links"].crs())
     finally:
-        group = QgsProject.instance().layerTreeRoot().findGroup(Path(case["path"]).stem)
-        QgsProject.instance().removeMapLayers([x.id() for x in network.values()])
-        if group is not None:
-            group.parent().removeChildNode(group)
-        _module("integration.result_layers").remove_trace_layers(QgsProject.instance())
+        _remove(case, network)
+
+
+def _remove(case: dict, network: dict[str, QgsVectorLayer]) -> None:
+    project = QgsProject.instance()
+    group = project.layerTreeRoot().findGroup(Path(case["path"]).stem)
+    project.removeMapLayers([x.id() for x in network.values()])
+    if group is not None:
+        group.parent().removeChildNode(group)
+    _module("integration.result_layers").remove_trace_layers(project)
+
+
+@pytest.mark.parametrize(("name", "canvas_crs"), [("net3-4326-no-node-ids", "EPSG:3067"),
+                                                  ("oberrhein-3067-zero-length", "EPSG:4326")])
+def test_an_area_drawn_on_a_canvas_in_another_crs(name, canvas_crs, converted, other_server,
+                                                  dock_on_other_server, installed_plugin):
+    """Drawn in the canvas's CRS, sent in WGS84, placed by the server in the network's CRS:
+    the service points and links inside are those QGIS itself finds inside."""
+    dock, case = dock_on_other_server, converted[name]
+    canvas, project = installed_plugin.iface.mapCanvas(), QgsProject.instance()
+    before = canvas.mapSettings().destinationCrs()
+    network = dock.load_geopackage(case["path"])
+    dock.network.service.setCurrentIndex(_module("core.models").SERVICES.index(case["service"]))
+    crs = QgsCoordinateReferenceSystem(canvas_crs)
+    canvas.setDestinationCrs(crs)
+    try:
+        points = network["service_points"]
+        to_canvas = QgsCoordinateTransform(points.crs(), crs, project)
+        (trace, *_) = [t for t in case["traces"] if t["mode"] == "break"][1:]
+        wanted = set(trace["cli"]["affected_service_points"])
+        corners = QgsGeometry.collectGeometry(
+            [f.geometry() for f in points.getFeatures() if str(f["id"]) in wanted])
+        assert corners.transform(to_canvas) == 0
+        box = corners.boundingBox()
+        box.grow(max(box.width(), box.height()) * 0.1 + (0.0003 if crs.isGeographic() else 30))
+        dock.start_drawing()
+        tool = canvas.mapTool()
+        for x, y in ((box.xMinimum(), box.yMinimum()), (box.xMaximum(), box.yMinimum()),
+                     (box.xMaximum(), box.yMaximum()), (box.xMinimum(), box.yMaximum())):
+            tool.add_point(QgsPointXY(x, y))
+        assert tool.finish() is not None and dock.network.mode == "area"
+        assert dock.area_crs == crs
+        answer = other_server.api("POST", "/trace", {"service": case["service"],
+                                                     "polygon": dock.current_selection().polygon})
+        drawn = QgsGeometry(dock.area)
+        assert drawn.transform(QgsCoordinateTransform(crs, points.crs(), project)) == 0
+        inside = sorted(str(f["id"]) for f in points.getFeatures()
+                        if f.geometry().within(drawn))
+        crossing = sorted(str(f["id"]) for f in network["links"].getFeatures()
+                          if f.geometry().intersects(drawn))
+        assert answer["affected_service_points"] == inside and wanted <= set(inside)
+        assert answer["affected_links"] == crossing
+        dock.result_layers = None
+        assert dock.trace()
+        wait_for(lambda: not dock.runner.busy)
+        layers = dock.result_layers
+        assert layers is not None, dock.message.text()
+        assert _ids(layers.service_points) == inside
+        assert list(dock.trace_result.affected_addresses) == answer["affected_addresses"]
+        assert layers.service_points.crs() == points.crs()
+        assert layers.public_area.crs().authid() == "EPSG:4326"
+        _assert_finite(layers.service_points)
+        assert not NAN.search(dock.result_label.text())
+    finally:
+        canvas.setDestinationCrs(before)
+        dock.set_area(None, QgsCoordinateReferenceSystem())
+        dock.network.set_mode("break")
+        _remove(case, network)
+
+
+def test_publish_from_the_dock_on_zero_length_links_in_wgs84(converted, other_server,
+                                                             dock_on_other_server) -> None:
+    """ky10's pump broken, published from the dock: stored, on /oapi, nothing NaN."""
+    dock, case = dock_on_other_server, converted["ky10-4326-zero-length"]
+    network = dock.load_geopackage(case["path"])
+    dock.network.service.setCurrentIndex(_module("core.models").SERVICES.index(case["service"]))
+    trace = case["traces"][0]
+    try:
+        _select(network["links"], trace["id"])
+        dock.network.set_mode("break")
+        assert dock.trace()
+        wait_for(lambda: not dock.runner.busy)
+        dock.last_outage = None
+        form = dock.open_outage_form()
+        form.cause.setText("Pump failure")
+        form.texts["fi"].setPlainText("Kaukolämpökatko pumppuviasta.")
+        form.publish_button.click()
+        wait_for(lambda: dock.last_outage is not None and not dock.runner.busy)
+        outage = dock.last_outage
+        assert outage.status == "published", dock.message.text()
+        stored = other_server.api("GET", f"/outages/{outage.id}")
+        assert stored["affected"]["isolated_links"] == trace["cli"]["isolated_links"]
+        assert stored["affected"]["service_points"] == trace["cli"]["affected_service_points"]
+        assert stored["affected"]["addresses"] == []
+        (public,) = [f for f in other_server.public_outages()["features"]
+                     if f["id"] == outage.id]
+        assert public["properties"]["customers"] == trace["cli"]["customers"]
+        ring = public["geometry"]["coordinates"][0]
+        if public["geometry"]["type"] == "MultiPolygon":
+            ring = ring[0]
+        assert all(math.isfinite(c) and -180 <= c <= 180 for point in ring for c in point)
+        assert not NAN.search(json.dumps(public))
+    finally:
+        _remove(case, network)
 
 
 def test_the_converted_files_open_in_qgis_in_their_crs(converted) -> None:
