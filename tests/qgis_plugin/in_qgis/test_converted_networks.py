@@ -30,11 +30,13 @@ from qgis.core import (  # noqa: E402
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsFeature,
+    QgsFeatureRequest,
     QgsGeometry,
     QgsMapRendererSequentialJob,
     QgsMapSettings,
     QgsPointXY,
     QgsProcessingContext,
+    QgsProcessingFeatureSourceDefinition,
     QgsProcessingFeedback,
     QgsProcessingUtils,
     QgsProject,
@@ -187,11 +189,15 @@ def _assert_draws(layers: list[QgsVectorLayer], crs) -> None:
 
 
 # --- Processing -----------------------------------------------------------------------
-def _run_algorithm(case: dict, trace: dict, authcfg: str):
+def _run_algorithm(case: dict, trace: dict, authcfg: str,
+                   check=QgsFeatureRequest.GeometryNoCheck, **parameters):
+    """Run the algorithm; `check` as Processing's "Invalid features filtering" setting."""
     services = _module("core.models").SERVICES
     gpkg = case["path"]
     algorithm = QgsApplication.processingRegistry().createAlgorithmById(ALGORITHM)
     context, feedback = QgsProcessingContext(), QgsProcessingFeedback()
+    context.setProject(QgsProject.instance())  # as the toolbox's: layers by their id
+    context.setInvalidGeometryCheck(check)
     results, ok = algorithm.run({
         "SERVICE": services.index(case["service"]),
         "MODE": 0 if trace["mode"] == "break" else 1, "IDS": trace["id"], "AUTHCFG": authcfg,
@@ -199,6 +205,7 @@ def _run_algorithm(case: dict, trace: dict, authcfg: str):
         "SERVICE_POINTS": f"{gpkg}|layername=service_points",
         "ISOLATED_LINKS": "TEMPORARY_OUTPUT", "DEVICES_TO_OPERATE": "TEMPORARY_OUTPUT",
         "AFFECTED_SERVICE_POINTS": "TEMPORARY_OUTPUT", "PUBLIC_AREA": "TEMPORARY_OUTPUT",
+        **parameters,
     }, context, feedback)
     assert ok, feedback.textLog()
     return results, context, feedback
@@ -251,6 +258,31 @@ def test_zero_length_links_reach_qgis_as_drawn(converted, authcfg) -> None:
         assert trace["id"] in drawn
         for link in zero & set(drawn):
             assert drawn[link].length() == 0 and not drawn[link].isEmpty(), link
+
+
+@pytest.mark.parametrize("check", [QgsFeatureRequest.GeometrySkipInvalid,
+                                   QgsFeatureRequest.GeometryAbortOnInvalid])
+def test_zero_length_links_pass_processings_invalid_geometry_setting(check, converted,
+                                                                    authcfg) -> None:
+    """GEOS calls a one-point line invalid; the toolbox's default setting stops an algorithm
+    at an invalid geometry, "skip" drops it. The trace copies by id: neither may lose or
+    refuse a zero-length pump, whether it is named by IDS or selected on the layer."""
+    case = converted["ky10-4326-zero-length"]
+    trace = case["traces"][0]
+    links = QgsVectorLayer(f"{case['path']}|layername=links", "links", "ogr")
+    links.selectByExpression(f"\"id\" = '{trace['id']}'")
+    assert links.selectedFeatureCount() == 1
+    assert not next(links.getSelectedFeatures()).geometry().isGeosValid()
+    QgsProject.instance().addMapLayer(links)
+    try:
+        for parameters in ({}, {"IDS": "", "LINKS": links.id(), "SELECTION":
+                                QgsProcessingFeatureSourceDefinition(links.id(), True)}):
+            results, context, _ = _run_algorithm(case, trace, authcfg, check, **parameters)
+            for output, key in COPIES.items():
+                copied = QgsProcessingUtils.mapLayerFromString(results[output], context)
+                assert _ids(copied) == trace["cli"][key], (output, parameters)
+    finally:
+        QgsProject.instance().removeMapLayer(links.id())
 
 
 # --- the dock -------------------------------------------------------------------------
