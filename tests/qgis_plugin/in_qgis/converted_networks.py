@@ -27,6 +27,7 @@ from typing import Any
 import geopandas as gpd
 import pandapower.networks as pn
 import pandapower.topology as top
+import shapely
 import wntr
 
 from gis_outage.convert.epanet import epanet_layers, load_model, make_valve_layer
@@ -83,8 +84,8 @@ def cli_trace(path: Path, flag: str, element: str) -> dict[str, Any]:
 
 
 def zero_length_links(layers: Layers) -> list[str]:
-    links = layers["links"]
-    return sorted(str(i) for i in links["id"][links.geometry.length == 0])
+    links = layers["links"]  # drawn at one point: zero whatever the CRS's units
+    return sorted(str(i) for i in links["id"][shapely.length(links.geometry.values) == 0])
 
 
 def pick(name: str, oracle: FloodFill, layers: Layers) -> list[tuple[str, str]]:
