@@ -53,6 +53,7 @@ from .helpers import (  # noqa: E402
     running_server,
     wait_for,
 )
+from .qgis_process import qgis_process_profile  # noqa: E402
 
 PLUGIN = "gisoutage"
 ALGORITHM = "gis_outage:trace"
@@ -283,6 +284,34 @@ def test_zero_length_links_pass_processings_invalid_geometry_setting(check, conv
                 assert _ids(copied) == trace["cli"][key], (output, parameters)
     finally:
         QgsProject.instance().removeMapLayer(links.id())
+
+
+def test_qgis_process_on_zero_length_links_in_wgs84(converted, other_server, plugin_zip,
+                                                    tmp_path) -> None:
+    """Headless, with qgis_process's own settings: ky10's pump broken, outputs written to
+    GeoPackages hold the CLI's ids in EPSG:4326."""
+    case = converted["ky10-4326-zero-length"]
+    trace, gpkg = case["traces"][0], case["path"]
+    executable, env = qgis_process_profile(tmp_path, plugin_zip, other_server.url,
+                                           other_server.token)
+    out = {name: tmp_path / f"{name}.gpkg" for name in (*COPIES, "PUBLIC_AREA")}
+    run = subprocess.run(
+        [executable, "--json", "run", ALGORITHM, "--", "SERVICE=1", "MODE=0",
+         f"IDS={trace['id']}", f"LINKS={gpkg}|layername=links",
+         f"DEVICES={gpkg}|layername=devices", f"SERVICE_POINTS={gpkg}|layername=service_points",
+         *(f"{name}={path}" for name, path in out.items())],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = json.loads(run.stdout[run.stdout.index("{"):])["results"]
+    assert results["CUSTOMERS"] == trace["cli"]["customers"]
+    for output, key in COPIES.items():
+        layer = QgsVectorLayer(str(out[output]), output, "ogr")
+        assert layer.isValid() and layer.crs().authid() == case["crs"], output
+        assert _ids(layer) == trace["cli"][key], output
+        _assert_finite(layer)
+    area = QgsVectorLayer(str(out["PUBLIC_AREA"]), "area", "ogr")
+    assert area.crs().authid() == "EPSG:4326"
+    assert [f["customers"] for f in area.getFeatures()] == [trace["cli"]["customers"]]
 
 
 # --- the dock -------------------------------------------------------------------------
