@@ -11,29 +11,23 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .helpers import DemoServer, Iface, free_port
+from .helpers import ROOT, VENV_PYTHON, DemoServer, Iface, free_port, running_server
 
 try:
     from qgis.core import Qgis, QgsApplication
 except ImportError:  # the venv's pytest: these tests are skipped by their modules
     QgsApplication = None
 
-ROOT = Path(__file__).resolve().parents[3]
-VENV_PYTHON = Path(os.environ.get("GIS_OUTAGE_VENV", ROOT / ".venv")) / "bin" / "python"
 PLUGIN = "gisoutage"
 MASTER_PASSWORD = "test-master-password"
-SERVER_START_SECONDS = 300
 
 _session_dir = Path(tempfile.mkdtemp(prefix="gis-outage-qgis-")) if QgsApplication else None
 _app = None
@@ -92,20 +86,6 @@ def qgis_messages(qgis_app) -> list[tuple[str, str, int]]:
     return seen
 
 
-def _wait_until_up(process: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the demo server exited ({process.returncode}):\n"
-                               + log.read_text()[-3000:])
-        try:
-            with urllib.request.urlopen(f"{url}/api/v1/openapi.json", timeout=5):
-                return
-        except OSError:
-            time.sleep(1)
-    raise RuntimeError("the demo server did not come up in time:\n" + log.read_text()[-3000:])
-
-
 @pytest.fixture(scope="session")
 def server(qgis_app) -> Iterator[DemoServer]:
     running = os.environ.get("GIS_OUTAGE_TEST_DEMO")  # "URL DATA_DIR": reuse a running demo
@@ -121,23 +101,11 @@ def server(qgis_app) -> Iterator[DemoServer]:
     url = f"http://127.0.0.1:{port}"
     log = _session_dir / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(VENV_PYTHON), "-m", "gis_outage.cli", "demo", "--host", "127.0.0.1",
-             "--port", str(port), "--data-dir", str(data_dir)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_up(process, url, log)
+    command = [str(VENV_PYTHON), "-m", "gis_outage.cli", "demo", "--host", "127.0.0.1",
+               "--port", str(port), "--data-dir", str(data_dir)]
+    with running_server(command, url, log, ROOT, env):
         token = (data_dir / "engineer-token.txt").read_text().strip()
         yield DemoServer(url, token, data_dir, VENV_PYTHON)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # --- the plugin, installed from its zip -------------------------------------------------

@@ -8,8 +8,13 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+VENV_PYTHON = Path(os.environ.get("GIS_OUTAGE_VENV", ROOT / ".venv")) / "bin" / "python"
+SERVER_START_SECONDS = 300
 
 
 # --- the server --------------------------------------------------------------------
@@ -47,6 +52,47 @@ class DemoServer:
             f"{self.url}/oapi/collections/outages/items?f=json&limit=1000", timeout=30
         ) as response:
             return json.loads(response.read())
+
+
+def product_env(**extra: str) -> dict[str, str]:
+    """The environment for the venv's `gis-outage`: not QGIS's Python settings, not the
+    caller's GIS_OUTAGE_* settings."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PYTHON") and not k.startswith("GIS_OUTAGE_")}
+    return env | extra
+
+
+@contextmanager
+def running_server(command: list[str], url: str, log: Path, cwd: Path,
+                   env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """Start a server process, wait until its API answers, stop it afterwards."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(process, url, log)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until_up(process: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited ({process.returncode}):\n"
+                               + log.read_text()[-3000:])
+        try:
+            with urllib.request.urlopen(f"{url}/api/v1/openapi.json", timeout=5):
+                return
+        except OSError:
+            time.sleep(1)
+    raise RuntimeError("the server did not come up in time:\n" + log.read_text()[-3000:])
 
 
 def free_port() -> int:
