@@ -91,6 +91,7 @@ from bench.notify import (
     run_bare,
     smpp_server,
 )
+from bench.procmem import tree_memory
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DSN = os.environ.get(
@@ -443,6 +444,10 @@ class EmbeddedNotifier:
     def wake(self) -> None:
         self.worker.wake()  # in this process: no need to wait for its next poll
 
+    def memory(self) -> list[dict[str, Any]]:
+        """This process (the worker's threads, and the bench's own set-up and clients)."""
+        return tree_memory("bench process with the " + self.name, os.getpid())[:1]
+
     def wait_done(self, event_id: int, timeout: float) -> bool:
         return self.worker.wait_done(event_id, timeout)
 
@@ -458,7 +463,7 @@ class CeleryNotifier:
 
     def __init__(
         self, engine: Engine, folder: Path, smpp_port: int, window: int | None,
-        broker: str, concurrency: int,
+        broker: str, concurrency: int, extra_env: dict[str, str] | None = None,
     ) -> None:  # fmt: skip
         from gis_outage.config import NotifySettings
         from notifier.celery_app import PURPOSES
@@ -480,7 +485,7 @@ class CeleryNotifier:
                 or NotifySettings().smpp_window
             ),
             "PYTHONPATH": str(ROOT),
-        })  # fmt: skip
+        } | (extra_env or {}))  # fmt: skip
         (folder / "notifier").mkdir(exist_ok=True)
         command = [
             sys.executable, "-m", "celery", "-A", "notifier.celery_app", "worker", "-B",
@@ -497,6 +502,10 @@ class CeleryNotifier:
 
     def wake(self) -> None:
         """Beat drains the outbox on its own schedule."""
+
+    def memory(self) -> list[dict[str, Any]]:
+        """The worker, its pool and beat: RSS now and peak, per process."""
+        return tree_memory(self.name, self.process.pid)
 
     def wait_done(self, event_id: int, timeout: float) -> bool:
         """The last batch of the event marks its outbox row processed."""
