@@ -104,6 +104,8 @@ OUTAGES = 2_000
 # What the public map page's script fetches (map_server.web.page.page_config).
 MAP_ITEMS = "/oapi/collections/outages/items?f=json&limit=1000"
 ENGINEER = "storm-engineer"
+FIRST_TARGET = 2.0  # seconds from the publish to the first message
+MAP_P99_TARGET_MS = 50.0  # the map's p99 during the storm
 LOAD_FOREVER = 24 * 3600  # seconds; a background load runs until it is stopped
 
 STARTED = time.perf_counter()
@@ -585,12 +587,16 @@ def storm(args: argparse.Namespace, sizes: Sizes, folder: Path) -> dict[str, Any
                 ENV_PUBLIC_URL: f"http://{HOST}:{port}",
             }
             app = "bench.map:ours_app"
+            smsc: dict[str, int] = {}
+            web: list[int] = []
             with (
-                smpp_server(smpp_log) as smpp_port,
-                serve("map", app, env, port, args.workers, "/oapi", folder) as base,
+                smpp_server(smpp_log, counts=smsc) as smpp_port,
+                serve("map", app, env, port, args.workers, "/oapi", folder, pids=web) as base,
             ):
+                servers = {"web (uvicorn)": web[0], "SMSC": smsc["pid"]}
                 figures.update(
-                    run_phases(args, engine, base, token, outage_id, smpp_port, smpp_log, folder)
+                    run_phases(args, engine, base, token, outage_id, smpp_port, smpp_log, folder,
+                               servers)
                 )
         finally:
             engine.dispose()
@@ -620,8 +626,13 @@ def run_phases(
     smpp_port: int,
     smpp_log: Path,
     folder: Path,
+    servers: dict[str, int],
 ) -> dict[str, Any]:
     from gis_outage.config import NotifySettings
+
+    def memory() -> list[dict[str, Any]]:
+        rows = [row for label, pid in servers.items() for row in tree_memory(label, pid)]
+        return rows + runner.memory()
     from tests.notifier.smpp_server import join_parts
 
     out: dict[str, Any] = {}
@@ -644,11 +655,13 @@ def run_phases(
             load.measure(args.warmup)
             out["map_baseline"] = load.measure(args.seconds)
             log(f"baseline: {describe(out['map_baseline'])}")
+            out["memory_before"] = memory()
             load.start()
             try:
                 out["ours"] = publish_and_wait(runner, engine, base, token, outage_id, args.timeout)
             finally:
                 out["map_storm"] = load.stop()
+            out["memory_after"] = memory()
             log(f"storm: {runner.name} done={out['ours']['done']};"
                 f" map {describe(out['map_storm'])}")  # fmt: skip
         finally:
@@ -727,6 +740,17 @@ def report(f: dict[str, Any], scale: float) -> None:
         ("map ratio storm / baseline (req/s, p99)",
          f"{ratio(storm_.rps, base.rps)}, {ratio(storm_.p99_ms, base.p99_ms)}"),
     ]  # fmt: skip
+    rows += memory_rows(f.get("memory_before", []), f.get("memory_after", []))
+    first, p99 = f.get("first_s"), storm_.p99_ms
+    rows += [
+        (f"target: first message within {FIRST_TARGET:g} s",
+         "met" if first is not None and first <= FIRST_TARGET else "NOT met"),
+        ("target: every recipient once, 0 duplicates",
+         "met" if f["ours_distinct"] == f["recipients"] and f["ours_repeated"] == 0
+         else "NOT met"),
+        (f"target: map p99 under {MAP_P99_TARGET_MS:g} ms in the storm"
+         f" (baseline {base.p99_ms:.1f} ms)", "met" if p99 < MAP_P99_TARGET_MS else "NOT met"),
+    ]  # fmt: skip
     width = max(len(k) for k, _ in rows)
     print()
     for k, v in rows:
@@ -735,6 +759,22 @@ def report(f: dict[str, Any], scale: float) -> None:
         "load average (1/5/15 min) before {:.2f} {:.2f} {:.2f}, after {:.2f} {:.2f} {:.2f}"
         " on {} cores".format(*f["load_before"], *f["load_after"], os.cpu_count())
     )
+
+
+def memory_rows(
+    before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> list[tuple[str, str]]:
+    """Per process: resident set before the publish, its peak by the end of the storm,
+    and the growth between (peak - before: what the storm cost the process)."""
+    rss = {r["pid"]: r["rss_mib"] for r in before}
+    rows = []
+    for r in after:
+        was = rss.get(r["pid"])
+        grew = "" if was is None else f", +{max(0.0, r['peak_mib'] - was):.0f} in the storm"
+        rows.append((f"memory MiB: {r['label']} [{r['name']} {r['pid']}]",
+                     f"before {'-' if was is None else f'{was:.0f}'}, peak {r['peak_mib']:.0f}"
+                     + grew))  # fmt: skip
+    return rows
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
