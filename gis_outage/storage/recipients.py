@@ -207,9 +207,13 @@ def _insert_unnest(
     return dict_rows(result)
 
 
-def event_deliveries(bind: Bind, event_id: int, *, open_only: bool = False) -> list[dict]:
+def event_deliveries(
+    bind: Bind, event_id: int, *, open_only: bool = False,
+    tried_or_before: datetime | None = None,
+) -> list[dict]:  # fmt: skip
     """id, destination, channel, status, attempts and times of the event's deliveries;
-    with `open_only`, just those that may still be sent (not final, never accepted)."""
+    with `open_only`, just those that may still be sent (not final, never accepted);
+    with `tried_or_before`, just those tried at least once or queued before that time."""
     query = sa.select(
         deliveries.c.id,
         deliveries.c.destination,
@@ -222,6 +226,10 @@ def event_deliveries(bind: Bind, event_id: int, *, open_only: bool = False) -> l
     ).where(deliveries.c.event_id == event_id)
     if open_only:
         query = query.where(OPEN)
+    if tried_or_before is not None:
+        query = query.where(
+            sa.or_(deliveries.c.attempts > 0, deliveries.c.created_at < tried_or_before)
+        )
     with read_connection(bind) as conn:
         return dict_rows(conn.execute(query.order_by(deliveries.c.id)))
 

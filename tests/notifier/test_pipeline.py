@@ -35,7 +35,7 @@ from gis_outage.storage.outages import (
     update_outage,
 )
 from gis_outage.storage.outbox import pending_outbox
-from gis_outage.storage.recipients import claim_deliveries
+from gis_outage.storage.recipients import add_opt_out, claim_deliveries
 from gis_outage.storage.schema import opt_outs
 from notifier.channels.demo import DemoProvider, recent_messages
 from notifier.channels.smpp import SmppClient, SmppConfig
@@ -248,17 +248,53 @@ def test_a_large_event_is_queued_a_slice_of_addresses_at_a_time_and_each_number_
     notifier = notifier_settings(tmp_path)
     event_id = last_event(db, publish_outage(db, addresses))
     plan = plan_event(db, notifier, event_id)
-    assert plan.recipients == []  # deciding resolves nobody yet
+    assert plan.recipients == 0  # deciding resolves nobody yet
     work = queue_work(db, plan, address_slice=4, chunk=3)
     first = next(work)
     # The first delivery is queued (committed) and out before the other slices resolve.
-    assert len(plan.recipients) <= 8
+    assert plan.recipients <= 8
     assert [r["id"] for r in deliveries_for_event(db, event_id)][0] == first.delivery_id
     items = [first, *work]
     assert len(items) == len({i.delivery_id for i in items}) == 40
-    assert len(plan.recipients) == plan.inserted == 40
+    # The shared number is resolved in two slices and queued once.
+    assert plan.recipients == 41
+    assert plan.inserted == 40
     rows = deliveries_for_event(db, event_id)
     assert len(rows) == len({r["destination"] for r in rows}) == 40
+
+
+def test_a_rerun_takes_up_tried_rows_and_leaves_rows_held_by_a_broker_to_their_tasks(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    db = db_engine
+    addresses = numbers_at(db, 20)
+    notifier = notifier_settings(tmp_path, delivery_lease_seconds=0.01)
+    event_id = last_event(db, publish_outage(db, addresses))
+    first = list(queue_work(db, plan_event(db, notifier, event_id)))
+    assert len(first) == 20
+    # Five were tried (claimed; the worker died), one number opted out since.
+    tried = {r["id"] for r in claim_deliveries(db, event_id, retry_policy(notifier), limit=5)}
+    assert len(tried) == 5
+    untried = sorted({i.delivery_id for i in first} - tried)
+    by_id = {r["id"]: r["destination"] for r in deliveries_for_event(db, event_id)}
+    add_opt_out(db, by_id[untried[0]], "sms")
+
+    # Under Celery (a grace): the never-tried rows are on their way through the broker
+    # and left to their tasks; the tried ones are taken up again, none queued twice.
+    plan = plan_event(db, notifier, event_id)
+    again = list(queue_work(db, plan, fresh_grace=timedelta(minutes=10)))
+    assert {i.delivery_id for i in again} == tried
+    assert plan.inserted == 0 and plan.recipients == 19
+    assert statuses(db, event_id)["permanent-failure"] == 0
+
+    # Without a grace (the embedded worker's rerun): every open row is looked at, and
+    # the never-tried row of the number that opted out is dropped, not sent.
+    plan = plan_event(db, notifier, event_id)
+    third = list(queue_work(db, plan))
+    assert {i.delivery_id for i in third} == set(untried[1:]) | tried
+    rows = {r["id"]: r for r in deliveries_for_event(db, event_id)}
+    assert rows[untried[0]]["status"] == "permanent-failure"
+    assert len(rows) == 20
 
 
 def test_a_claimed_but_unrecorded_send_is_retried_after_its_lease_and_sent_rows_never(
