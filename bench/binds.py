@@ -70,7 +70,7 @@ DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 OURS_ID = "gis-outage"
 BARE_ID = "bare-smpplib"
 TARGET = 0.95  # of binds × tps, sustained
-CELERY_START = 6.0  # seconds given to the Celery workers to start before the publish
+CELERY_SETTLE = 1.0  # seconds after the Celery workers answer, before the publish
 
 
 @contextlib.contextmanager
@@ -124,7 +124,8 @@ def run_ours_celery(
     } | ({"GIS_OUTAGE_NOTIFY_BATCH_SIZE": str(batch)} if batch else {})
     runner = CeleryNotifier(db, folder, port, window, broker, concurrency, extra_env=env)
     try:
-        time.sleep(CELERY_START)  # the workers are up and beat's first round is behind them
+        print(f"celery: ready in {runner.ready():.1f} s", flush=True)
+        time.sleep(CELERY_SETTLE)  # beat's first rounds (reminders, retention) are behind it
         published = time.time()
         change_status(db, outage_id, "published", "bench")
         event_id = outage_events_for(db, outage_id)[-1]["id"]

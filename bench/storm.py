@@ -45,6 +45,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -466,12 +467,14 @@ class CeleryNotifier:
     def __init__(
         self, engine: Engine, folder: Path, smpp_port: int, window: int | None,
         broker: str, concurrency: int, extra_env: dict[str, str] | None = None,
+        nice: int = 0,
     ) -> None:  # fmt: skip
         from gis_outage.config import NotifySettings
         from notifier.celery_app import PURPOSES
 
         self.engine = engine
         prefix = f"storm-{os.getpid()}-"  # queues of our own on a shared broker
+        self.prefix, self.broker, self.concurrency = prefix, broker, concurrency
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIS_OUTAGE_")}
         env.update({
             "GIS_OUTAGE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
@@ -495,6 +498,8 @@ class CeleryNotifier:
             "--loglevel", "WARNING", "-s", str(folder / "notifier" / "beat-schedule"),
             "-n", f"{prefix}@%h", "--without-gossip", "--without-mingle",
         ]  # fmt: skip
+        if nice:  # below the web workers' CPU priority, as docs/deployment.md advises
+            command = ["nice", "-n", str(nice), *command]
         self.log_path = folder / "celery.log"
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
@@ -504,6 +509,27 @@ class CeleryNotifier:
 
     def wake(self) -> None:
         """Beat drains the outbox on its own schedule."""
+
+    def ready(self, timeout: float = 120.0) -> float:
+        """Wait until the worker answers a ping over the broker and its pool and beat
+        are up (on a loaded machine that takes seconds); the seconds it took."""
+        from celery import Celery
+
+        started = time.monotonic()
+        name = f"{self.prefix}@{socket.gethostname()}"
+        control = Celery(broker=self.broker)
+        try:
+            while time.monotonic() - started < timeout:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"celery exited: {self.log_path.read_text()[-2000:]}")
+                answered = control.control.ping(destination=[name], timeout=1.0)
+                # The worker, its pool and beat's process are all there.
+                if answered and len(tree_memory("", self.process.pid)) >= self.concurrency + 2:
+                    return time.monotonic() - started
+                time.sleep(0.2)
+        finally:
+            control.close()
+        raise RuntimeError(f"celery did not answer within {timeout:g} s")
 
     def memory(self) -> list[dict[str, Any]]:
         """The worker, its pool and beat: RSS now and peak, per process."""
@@ -644,12 +670,17 @@ def run_phases(
     try:  # no load left running after an error: it would run on for a day
         if args.notifier == "celery":
             runner: EmbeddedNotifier | CeleryNotifier = CeleryNotifier(
-                engine, folder, smpp_port, args.window, args.broker, args.concurrency
-            )
+                engine, folder, smpp_port, args.window, args.broker, args.concurrency,
+                nice=args.worker_nice,
+            )  # fmt: skip
         else:
             runner = EmbeddedNotifier(engine, folder, smpp_port, args.window)
+        if isinstance(runner, CeleryNotifier):
+            log(f"celery: ready in {runner.ready():.1f} s")
         out["window"] = args.window or NotifySettings().smpp_window
-        out["notifier"] = runner.name
+        out["notifier"] = runner.name + (
+            f" (nice {args.worker_nice})" if args.notifier == "celery" and args.worker_nice else ""
+        )
         try:
             # The notifier's first round (reminders, retention) passes during the warm-up.
             load.measure(args.warmup)
@@ -800,6 +831,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--notifier", choices=["embedded", "celery"], default="embedded")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/0", help="for celery")
     parser.add_argument("--concurrency", type=int, default=2, help="celery worker processes")
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="celery: run the workers at this nice value (0-19)")
     parser.add_argument(
         "--timeout",
         type=float,
