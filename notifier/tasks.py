@@ -162,7 +162,8 @@ def send_batch(
             db, settings, _event(event_id), decision, channel, work, _providers(),
             render_config=RenderConfig.from_settings(settings),
         )
-        notification.close_if_done(db, settings, outbox_id, event_id)
+        last = max((i.delivery_id for i in work), default=None)
+        notification.close_if_done(db, settings, outbox_id, event_id, after=last)
     except Exception as exc:
         if not database_unavailable(exc) or self.request.retries >= DATABASE_RETRIES:
             raise

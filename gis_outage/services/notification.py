@@ -41,6 +41,7 @@ from ..storage.recipients import (
     give_up_stale,
     insert_deliveries_once,
     next_attempt_at,
+    open_after,
     opted_out,
     told_destinations,
 )
@@ -286,11 +287,14 @@ def _earlier_work(
         finish_deliveries(db, gone)
 
 
-def event_progress(db: Engine, settings: Settings, event_id: int) -> tuple[int, datetime | None]:
-    """(deliveries not final, when the next of them may be tried); gives up exhausted ones."""
+def event_progress(
+    db: Engine, settings: Settings, event_id: int, *, held_for: timedelta | None = None
+) -> tuple[int, datetime | None]:
+    """(deliveries not final, when the next of them may be tried); gives up exhausted ones.
+    With `held_for` (a dispatch's `fresh_grace`), never-tried rows count from then."""
     policy = retry_policy(settings)
     give_up_stale(db, event_id, policy)
-    return next_attempt_at(db, event_id, policy)
+    return next_attempt_at(db, event_id, policy, held_for=held_for)
 
 
 def notify_event(
@@ -325,7 +329,11 @@ def notify_event(
         hand_over(channel)
     report.recipients, report.inserted = plan.recipients, plan.inserted
     report.sent, report.failed, report.retrying = stats.sent, stats.failed, stats.retrying
-    report.pending, report.next_attempt_at = event_progress(db, settings, event_id)
+    # Under Celery the event is looked at again when a retry is due or a never-tried
+    # row outlives its grace, not every recheck: a look resolves the whole event again.
+    report.pending, report.next_attempt_at = event_progress(
+        db, settings, event_id, held_for=dispatch.fresh_grace
+    )
     log.info(
         "event %s: %d recipients, %d queued, %d handed to senders, %d pending",
         event_id, report.recipients, report.inserted, report.dispatched, report.pending,
@@ -374,8 +382,19 @@ def handle_outbox_row(
     return report
 
 
-def close_if_done(db: Engine, settings: Settings, outbox_id: int | None, event_id: int) -> bool:
-    """After a sender's batch: the last one to finish closes the event's outbox row."""
+def close_if_done(
+    db: Engine, settings: Settings, outbox_id: int | None, event_id: int,
+    *, after: int | None = None,
+) -> bool:  # fmt: skip
+    """After a sender's batch: the last one to finish closes the event's outbox row.
+
+    With `after` (the batch's highest delivery id), a delivery queued after it that is
+    still open answers "not done" at the cost of a few rows: batches go out roughly in
+    id order, so only those near the end of an event count its open rows (which costs
+    in proportion to the event). A batch that finishes early thus never closes the
+    event, and one of the later batches, or the event's next look, does."""
+    if after is not None and open_after(db, event_id, after):
+        return False
     pending, _ = event_progress(db, settings, event_id)
     if pending == 0 and outbox_id is not None:
         with contextlib.suppress(NotFound):

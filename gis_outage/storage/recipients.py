@@ -234,6 +234,20 @@ def event_deliveries(
         return dict_rows(conn.execute(query.order_by(deliveries.c.id)))
 
 
+def open_after(bind: Bind, event_id: int, after_id: int) -> bool:
+    """Whether a delivery of the event queued after `after_id` may still be sent: the
+    first such row in id order (the key's index, so this reads the few rows after
+    `after_id`, however large the event)."""
+    query = (
+        sa.select(deliveries.c.id)
+        .where(deliveries.c.id > after_id, deliveries.c.event_id == event_id, OPEN)
+        .order_by(deliveries.c.id)
+        .limit(1)
+    )
+    with read_connection(bind) as conn:
+        return conn.execute(query).first() is not None
+
+
 def open_delivery_ids(bind: Bind, event_id: int) -> list[int]:
     """Ids of the event's deliveries that may still be sent (`event_deliveries` with
     `open_only`, ids alone: cheap enough to ask after every run)."""
@@ -410,11 +424,15 @@ def give_up_stale(
         return int(conn.execute(statement).rowcount)
 
 
-def next_attempt_at(bind: Bind, event_id: int, policy: RetryPolicy) -> tuple[int, datetime | None]:
+def next_attempt_at(
+    bind: Bind, event_id: int, policy: RetryPolicy, *, held_for: timedelta | None = None
+) -> tuple[int, datetime | None]:
     """(deliveries not yet final, the earliest time one of them may be claimed).
 
     Aggregated in the database by attempts: the wait is the same for every row with the
-    same count, and an event may have hundreds of thousands of open rows.
+    same count, and an event may have hundreds of thousands of open rows. With
+    `held_for`, a never-tried row is presumed held by its send task (a broker queue)
+    until it is that old, and becomes the event's business only then.
     """
     c = deliveries.c
     queued = c.status == DeliveryStatus.QUEUED.value
@@ -430,7 +448,7 @@ def next_attempt_at(bind: Bind, event_id: int, policy: RetryPolicy) -> tuple[int
     times = []
     for g in groups:
         if g.attempts == 0:
-            times.append(g.created)
+            times.append(g.created + (held_for or timedelta(0)))
         elif g.queued:
             times.append(g.updated + policy.lease)  # claimed: free again when the lease ends
         else:

@@ -22,7 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import NotifySettings, Settings
+from gis_outage.model import DeliveryStatus
 from gis_outage.services.notification import (
+    close_if_done,
     plan_event,
     queue_work,
     retry_policy,
@@ -35,7 +37,13 @@ from gis_outage.storage.outages import (
     update_outage,
 )
 from gis_outage.storage.outbox import pending_outbox
-from gis_outage.storage.recipients import add_opt_out, claim_deliveries
+from gis_outage.storage.recipients import (
+    Finished,
+    add_opt_out,
+    claim_deliveries,
+    finish_deliveries,
+    next_attempt_at,
+)
 from gis_outage.storage.schema import opt_outs
 from notifier.channels.demo import DemoProvider, recent_messages
 from notifier.channels.smpp import SmppClient, SmppConfig
@@ -295,6 +303,48 @@ def test_a_rerun_takes_up_tried_rows_and_leaves_rows_held_by_a_broker_to_their_t
     rows = {r["id"]: r for r in deliveries_for_event(db, event_id)}
     assert rows[untried[0]]["status"] == "permanent-failure"
     assert len(rows) == 20
+
+
+def test_a_batch_closes_its_event_only_once_no_delivery_is_left_open(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    db = db_engine
+    notifier = notifier_settings(tmp_path)
+    event_id = last_event(db, publish_outage(db, numbers_at(db, 20)))
+    (row,) = [r for r in pending_outbox(db) if r["event_id"] == event_id]
+    ids = sorted(i.delivery_id for i in queue_work(db, plan_event(db, notifier, event_id)))
+    done = DeliveryStatus.PERMANENT_FAILURE.value
+
+    def still_open() -> bool:
+        return any(r["event_id"] == event_id for r in pending_outbox(db))
+
+    # The first batch is done and later ones are still open: not closed.
+    finish_deliveries(db, [Finished(i, done) for i in ids[:10]])
+    assert not close_if_done(db, notifier, row["id"], event_id, after=ids[9])
+    assert not close_if_done(db, notifier, row["id"], event_id)
+    # The last batch is done first while an earlier row is still open: not closed.
+    finish_deliveries(db, [Finished(i, done) for i in ids[11:]])
+    assert not close_if_done(db, notifier, row["id"], event_id, after=ids[-1])
+    assert still_open()
+    # The batch of that row finishes last and closes the event.
+    finish_deliveries(db, [Finished(ids[10], done)])
+    assert close_if_done(db, notifier, row["id"], event_id, after=ids[10])
+    assert not still_open()
+
+
+def test_never_tried_rows_held_by_a_broker_bring_their_event_back_only_after_the_grace(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    db = db_engine
+    notifier = notifier_settings(tmp_path)
+    event_id = last_event(db, publish_outage(db, numbers_at(db, 5)))
+    list(queue_work(db, plan_event(db, notifier, event_id)))
+    policy = retry_policy(notifier)
+    pending, at = next_attempt_at(db, event_id, policy)
+    held_pending, held_at = next_attempt_at(db, event_id, policy, held_for=timedelta(minutes=10))
+    assert pending == held_pending == 5
+    assert at is not None and held_at is not None
+    assert held_at - at == timedelta(minutes=10)
 
 
 def test_a_claimed_but_unrecorded_send_is_retried_after_its_lease_and_sent_rows_never(
