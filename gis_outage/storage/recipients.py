@@ -234,16 +234,25 @@ def event_deliveries(
         return dict_rows(conn.execute(query.order_by(deliveries.c.id)))
 
 
+LOOK_AHEAD = 2000  # rows after a batch that `open_after` reads, at most
+
+
 def open_after(bind: Bind, event_id: int, after_id: int) -> bool:
-    """Whether a delivery of the event queued after `after_id` may still be sent: the
-    first such row in id order (the key's index, so this reads the few rows after
-    `after_id`, however large the event)."""
-    query = (
-        sa.select(deliveries.c.id)
-        .where(deliveries.c.id > after_id, deliveries.c.event_id == event_id, OPEN)
-        .order_by(deliveries.c.id)
-        .limit(1)
+    """Whether one of the next LOOK_AHEAD deliveries (of any event) after `after_id` is
+    an open one of this event. Read by key, however large the event: the primary key's
+    index in id order, never the event's own rows, which a planner with stale statistics
+    takes for few. False says nothing: the caller counts the event's rows then."""
+    c = deliveries.c
+    ahead = (
+        sa.select(c.id, c.event_id, c.status, c.sent_at)
+        .where(c.id > after_id)
+        .order_by(c.id)
+        .limit(LOOK_AHEAD)
+        .subquery()
     )
+    query = sa.select(ahead.c.id).where(
+        ahead.c.event_id == event_id, ahead.c.status.in_(RETRYABLE), ahead.c.sent_at.is_(None)
+    ).limit(1)
     with read_connection(bind) as conn:
         return conn.execute(query).first() is not None
 
