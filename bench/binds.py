@@ -20,11 +20,20 @@ ours may), sending the texts ours rendered (read back from the server's log) to 
 same numbers, split between the binds. Each side gets an SMSC process of its own, so
 its throttling errors are its own; the bare loop does not resend a throttled part.
 
+With `--notifier celery`, ours is production's deployment instead: `celery -A
+notifier.celery_app worker -B` (bench.storm.CeleryNotifier: prefork, `--concurrency`
+processes, queues of its own on the broker, beat draining the outbox every 0.5 s) on
+PostgreSQL (`--db`, default the local server), the binds split between the processes
+(`smpp_binds` = binds / concurrency in each) and the account's rate, binds × tps, kept
+in Redis (`smpp_account_max_per_second`, `rate_limit_url` = the broker) so that the
+processes together keep it.
+
 Nothing is asserted: the targets (sustained >= 95% of binds × tps, no throttling error,
 no duplicate) are printed as met or not.
 
     python -m bench.binds                   # 4 binds × 250/s, 60,000 messages (~1 min)
     python -m bench.binds --quick           # 4 binds × 250/s, 10,000 messages
+    python -m bench.binds --quick --notifier celery   # the same over 2 Celery processes
 """
 
 from __future__ import annotations
@@ -53,11 +62,15 @@ from bench.notify import (
     report,
     smpp_server,
 )
+from bench.procmem import describe as describe_memory
 
 ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DSN = os.environ.get("GIS_OUTAGE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 OURS_ID = "gis-outage"
 BARE_ID = "bare-smpplib"
 TARGET = 0.95  # of binds × tps, sustained
+CELERY_SETTLE = 1.0  # seconds after the Celery workers answer, before the publish
 
 
 @contextlib.contextmanager
@@ -87,7 +100,46 @@ def run_ours(
         "published": published,
         "done": done,
         "sent": sum(d["sent_at"] is not None for d in rows),
-        "statuses": dict(Counter(d["status"] for d in rows)),
+        "statuses": dict(Counter(str(getattr(d["status"], "value", d["status"])) for d in rows)),
+    }
+
+
+def run_ours_celery(
+    db: Engine, outage_id: int, port: int, binds: int, tps: float, window: int,
+    batch: int, folder: Path, timeout: float, broker: str, concurrency: int,
+) -> dict[str, Any]:  # fmt: skip
+    """Ours under Celery: `concurrency` prefork processes with binds / concurrency binds
+    each, one account rate in Redis; the last batch closes the event's outbox row."""
+    from bench.storm import CeleryNotifier
+    from gis_outage.storage.deliveries import deliveries_for_event
+    from gis_outage.storage.outages import change_status, outage_events_for
+
+    env = {
+        "GIS_OUTAGE_NOTIFY_SMPP_BINDS": str(binds // concurrency),
+        "GIS_OUTAGE_NOTIFY_SMPP_MAX_PER_SECOND": f"{tps:g}",
+        "GIS_OUTAGE_NOTIFY_SMPP_ACCOUNT_MAX_PER_SECOND": f"{binds * tps:g}",
+        "GIS_OUTAGE_NOTIFY_RATE_LIMIT_URL": broker,
+        "GIS_OUTAGE_NOTIFY_QUIET_HOURS_START": "off",
+        "GIS_OUTAGE_NOTIFY_QUIET_HOURS_END": "off",
+    } | ({"GIS_OUTAGE_NOTIFY_BATCH_SIZE": str(batch)} if batch else {})
+    runner = CeleryNotifier(db, folder, port, window, broker, concurrency, extra_env=env)
+    try:
+        print(f"celery: ready in {runner.ready():.1f} s", flush=True)
+        time.sleep(CELERY_SETTLE)  # beat's first rounds (reminders, retention) are behind it
+        published = time.time()
+        change_status(db, outage_id, "published", "bench")
+        event_id = outage_events_for(db, outage_id)[-1]["id"]
+        done = runner.wait_done(event_id, timeout)
+    finally:
+        memory = runner.memory()
+        runner.stop()
+    rows = deliveries_for_event(db, event_id)
+    return {
+        "published": published,
+        "done": done,
+        "sent": sum(d["sent_at"] is not None for d in rows),
+        "statuses": dict(Counter(str(getattr(d["status"], "value", d["status"])) for d in rows)),
+        "memory": memory,
     }
 
 
@@ -164,7 +216,8 @@ def sustained(parts: list[dict[str, Any]], messages: int) -> tuple[float, float]
 
 
 def bench(n: int, binds: int, tps: float, window: int, batch: int, dsn: str | None,
-          timeout: float) -> dict[str, Any]:  # fmt: skip
+          timeout: float, notifier: str = "embedded", broker: str = DEFAULT_BROKER,
+          concurrency: int = 2) -> dict[str, Any]:  # fmt: skip
     from tests.notifier.smpp_server import join_parts
 
     with tempfile.TemporaryDirectory(prefix="bench-binds-") as tmp:
@@ -174,7 +227,12 @@ def bench(n: int, binds: int, tps: float, window: int, batch: int, dsn: str | No
             outage_id = prepare(db, n)
             print(f"setup: {n:,} numbers in {time.monotonic() - t:.1f} s", flush=True)
             with throttled_smsc(folder / "ours.jsonl", tps) as (port, ours_smsc):
-                ours = run_ours(db, outage_id, port, binds, tps, window, batch, folder, timeout)
+                if notifier == "celery":
+                    ours = run_ours_celery(db, outage_id, port, binds, tps, window, batch,
+                                           folder, timeout, broker, concurrency)
+                else:
+                    ours = run_ours(db, outage_id, port, binds, tps, window, batch, folder,
+                                    timeout)
                 print(f"ours: {ours['sent']:,} sent, done={ours['done']}", flush=True)
                 time.sleep(0.3)
         ours_parts = read_parts(folder / "ours.jsonl")
@@ -192,6 +250,9 @@ def bench(n: int, binds: int, tps: float, window: int, batch: int, dsn: str | No
     return {
         "messages": n, "binds": binds, "tps_per_bind": tps, "window": window,
         "batch_size": batch, "db": "postgresql" if dsn else "sqlite",
+        "notifier": "embedded worker" if notifier == "embedded"
+        else f"Celery, {concurrency} processes × {binds // concurrency} binds",
+        "ours_done": ours["done"], "ours_memory": ours.get("memory", []),
         "contracted_msg_s": contracted,
         "ours_messages": len(ours_messages), "ours_parts": len(ours_parts),
         "ours_binds_used": len({p["bind"] for p in ours_parts}),
@@ -216,7 +277,8 @@ def print_table(r: dict[str, Any]) -> None:
          f"{r['binds']} × {r['tps_per_bind']:g} = {contracted:,.0f} msg/s ({r['window']})"),
         ("messages (ours / bare)", f"{r['ours_messages']:,} / {r['bare_messages']:,}"
          f"  (parts ours {r['ours_parts']:,}; binds used {r['ours_binds_used']})"),
-        ("database / batch", f"{r['db']} / {r['batch_size'] or 'default'}"),
+        ("notifier / database / batch",
+         f"{r['notifier']} / {r['db']} / {r['batch_size'] or 'default'}"),
         ("ours sustained msg/s (first → last)",
          f"{r['ours_msg_s']:,.0f}  ({r['ours_msg_s'] / contracted:.3f} of contracted,"
          f" over {r['ours_span_s']:.1f} s)"),
@@ -234,6 +296,8 @@ def print_table(r: dict[str, Any]) -> None:
         ("target: 0 throttling errors", "met" if r["throttle_met"] else "NOT met"),
         ("target: 0 duplicates, all sent", "met" if r["duplicates_met"] else "NOT met"),
     ]  # fmt: skip
+    if r["ours_memory"]:
+        rows.append(("ours memory (MiB, per process)", describe_memory(r["ours_memory"])))
     print_rows(rows)
 
 
@@ -245,7 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tps", type=float, default=250.0, help="submits per second per bind")
     parser.add_argument("--window", type=int, default=10, help="per bind, both")
     parser.add_argument("--batch-size", type=int, help="ours; default: the setting's default")
-    parser.add_argument("--db", default=None, help="PostgreSQL server URL; default SQLite")
+    parser.add_argument("--db", default=None,
+                        help="PostgreSQL server URL; default SQLite (embedded), "
+                        "GIS_OUTAGE_BENCH_PG_URL or the local server (celery)")
+    parser.add_argument("--notifier", choices=["embedded", "celery"], default="embedded")
+    parser.add_argument("--broker", default=DEFAULT_BROKER, help="celery: broker and rates")
+    parser.add_argument("--concurrency", type=int, default=2, help="celery worker processes")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
@@ -253,8 +322,16 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(ROOT))
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(message)s")
     n = 10_000 if args.quick else args.messages
+    if args.notifier == "celery":
+        if args.concurrency < 1 or args.binds % args.concurrency:
+            parser.error(f"--binds {args.binds} do not split evenly between "
+                         f"--concurrency {args.concurrency} Celery processes")
+        if not args.broker.startswith(("redis://", "rediss://", "unix://")):
+            parser.error("--broker: the account's rate is kept in Redis; give a redis:// URL")
+        args.db = args.db or DEFAULT_DSN
     load_before = os.getloadavg()
-    result = bench(n, args.binds, args.tps, args.window, args.batch_size, args.db, args.timeout)
+    result = bench(n, args.binds, args.tps, args.window, args.batch_size, args.db, args.timeout,
+                   args.notifier, args.broker, args.concurrency)
     report(result, load_before, print_table, args.json)
     return 0
 

@@ -334,9 +334,11 @@ def free_port() -> int:
 
 @contextmanager
 def serve(
-    name: str, app: str, env: dict[str, str], port: int, workers: int, ready: str, logs: Path
-) -> Iterator[str]:
-    """Run `app` under uvicorn on loopback until the block ends; yield its base URL."""
+    name: str, app: str, env: dict[str, str], port: int, workers: int, ready: str, logs: Path,
+    pids: list[int] | None = None,
+) -> Iterator[str]:  # fmt: skip
+    """Run `app` under uvicorn on loopback until the block ends; yield its base URL
+    (and append uvicorn's process id to `pids`)."""
     base = f"http://{HOST}:{port}"
     command = [
         sys.executable, "-m", "uvicorn", app, "--host", HOST, "--port", str(port),
@@ -353,6 +355,8 @@ def serve(
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: stopped with its workers
     )
+    if pids is not None:
+        pids.append(proc.pid)
     try:
         deadline = time.monotonic() + 90
         while True:

@@ -59,7 +59,8 @@ def smpp_server(
     log_path: Path, *options: str, counts: dict[str, int] | None = None
 ) -> Iterator[int]:
     """tests/notifier/smpp_server.py as its own process (more `options` on its command
-    line); yields its port. `counts` gets its submits and throttled once it stopped."""
+    line); yields its port. `counts` gets its process id at once, and its submits and
+    throttled once it stopped."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -77,6 +78,8 @@ def smpp_server(
         stderr=subprocess.PIPE,
         text=True,
     )
+    if counts is not None:
+        counts["pid"] = process.pid
     try:
         assert process.stdout is not None
         line = process.stdout.readline().strip()

@@ -45,6 +45,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -91,6 +92,7 @@ from bench.notify import (
     run_bare,
     smpp_server,
 )
+from bench.procmem import tree_memory
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DSN = os.environ.get(
@@ -103,6 +105,8 @@ OUTAGES = 2_000
 # What the public map page's script fetches (map_server.web.page.page_config).
 MAP_ITEMS = "/oapi/collections/outages/items?f=json&limit=1000"
 ENGINEER = "storm-engineer"
+FIRST_TARGET = 2.0  # seconds from the publish to the first message
+MAP_P99_TARGET_MS = 50.0  # the map's p99 during the storm
 LOAD_FOREVER = 24 * 3600  # seconds; a background load runs until it is stopped
 
 STARTED = time.perf_counter()
@@ -443,6 +447,10 @@ class EmbeddedNotifier:
     def wake(self) -> None:
         self.worker.wake()  # in this process: no need to wait for its next poll
 
+    def memory(self) -> list[dict[str, Any]]:
+        """This process (the worker's threads, and the bench's own set-up and clients)."""
+        return tree_memory("bench process with the " + self.name, os.getpid())[:1]
+
     def wait_done(self, event_id: int, timeout: float) -> bool:
         return self.worker.wait_done(event_id, timeout)
 
@@ -458,13 +466,15 @@ class CeleryNotifier:
 
     def __init__(
         self, engine: Engine, folder: Path, smpp_port: int, window: int | None,
-        broker: str, concurrency: int,
+        broker: str, concurrency: int, extra_env: dict[str, str] | None = None,
+        nice: int = 0,
     ) -> None:  # fmt: skip
         from gis_outage.config import NotifySettings
         from notifier.celery_app import PURPOSES
 
         self.engine = engine
         prefix = f"storm-{os.getpid()}-"  # queues of our own on a shared broker
+        self.prefix, self.broker, self.concurrency = prefix, broker, concurrency
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIS_OUTAGE_")}
         env.update({
             "GIS_OUTAGE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
@@ -480,7 +490,7 @@ class CeleryNotifier:
                 or NotifySettings().smpp_window
             ),
             "PYTHONPATH": str(ROOT),
-        })  # fmt: skip
+        } | (extra_env or {}))  # fmt: skip
         (folder / "notifier").mkdir(exist_ok=True)
         command = [
             sys.executable, "-m", "celery", "-A", "notifier.celery_app", "worker", "-B",
@@ -488,6 +498,8 @@ class CeleryNotifier:
             "--loglevel", "WARNING", "-s", str(folder / "notifier" / "beat-schedule"),
             "-n", f"{prefix}@%h", "--without-gossip", "--without-mingle",
         ]  # fmt: skip
+        if nice:  # below the web workers' CPU priority, as docs/deployment.md advises
+            command = ["nice", "-n", str(nice), *command]
         self.log_path = folder / "celery.log"
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
@@ -497,6 +509,31 @@ class CeleryNotifier:
 
     def wake(self) -> None:
         """Beat drains the outbox on its own schedule."""
+
+    def ready(self, timeout: float = 120.0) -> float:
+        """Wait until the worker answers a ping over the broker and its pool and beat
+        are up (on a loaded machine that takes seconds); the seconds it took."""
+        from celery import Celery
+
+        started = time.monotonic()
+        name = f"{self.prefix}@{socket.gethostname()}"
+        control = Celery(broker=self.broker)
+        try:
+            while time.monotonic() - started < timeout:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"celery exited: {self.log_path.read_text()[-2000:]}")
+                answered = control.control.ping(destination=[name], timeout=1.0)
+                # The worker, its pool and beat's process are all there.
+                if answered and len(tree_memory("", self.process.pid)) >= self.concurrency + 2:
+                    return time.monotonic() - started
+                time.sleep(0.2)
+        finally:
+            control.close()
+        raise RuntimeError(f"celery did not answer within {timeout:g} s")
+
+    def memory(self) -> list[dict[str, Any]]:
+        """The worker, its pool and beat: RSS now and peak, per process."""
+        return tree_memory(self.name, self.process.pid)
 
     def wait_done(self, event_id: int, timeout: float) -> bool:
         """The last batch of the event marks its outbox row processed."""
@@ -576,12 +613,16 @@ def storm(args: argparse.Namespace, sizes: Sizes, folder: Path) -> dict[str, Any
                 ENV_PUBLIC_URL: f"http://{HOST}:{port}",
             }
             app = "bench.map:ours_app"
+            smsc: dict[str, int] = {}
+            web: list[int] = []
             with (
-                smpp_server(smpp_log) as smpp_port,
-                serve("map", app, env, port, args.workers, "/oapi", folder) as base,
+                smpp_server(smpp_log, counts=smsc) as smpp_port,
+                serve("map", app, env, port, args.workers, "/oapi", folder, pids=web) as base,
             ):
+                servers = {"web (uvicorn)": web[0], "SMSC": smsc["pid"]}
                 figures.update(
-                    run_phases(args, engine, base, token, outage_id, smpp_port, smpp_log, folder)
+                    run_phases(args, engine, base, token, outage_id, smpp_port, smpp_log, folder,
+                               servers)
                 )
         finally:
             engine.dispose()
@@ -611,8 +652,13 @@ def run_phases(
     smpp_port: int,
     smpp_log: Path,
     folder: Path,
+    servers: dict[str, int],
 ) -> dict[str, Any]:
     from gis_outage.config import NotifySettings
+
+    def memory() -> list[dict[str, Any]]:
+        rows = [row for label, pid in servers.items() for row in tree_memory(label, pid)]
+        return rows + runner.memory()
     from tests.notifier.smpp_server import join_parts
 
     out: dict[str, Any] = {}
@@ -624,22 +670,29 @@ def run_phases(
     try:  # no load left running after an error: it would run on for a day
         if args.notifier == "celery":
             runner: EmbeddedNotifier | CeleryNotifier = CeleryNotifier(
-                engine, folder, smpp_port, args.window, args.broker, args.concurrency
-            )
+                engine, folder, smpp_port, args.window, args.broker, args.concurrency,
+                nice=args.worker_nice,
+            )  # fmt: skip
         else:
             runner = EmbeddedNotifier(engine, folder, smpp_port, args.window)
+        if isinstance(runner, CeleryNotifier):
+            log(f"celery: ready in {runner.ready():.1f} s")
         out["window"] = args.window or NotifySettings().smpp_window
-        out["notifier"] = runner.name
+        out["notifier"] = runner.name + (
+            f" (nice {args.worker_nice})" if args.notifier == "celery" and args.worker_nice else ""
+        )
         try:
             # The notifier's first round (reminders, retention) passes during the warm-up.
             load.measure(args.warmup)
             out["map_baseline"] = load.measure(args.seconds)
             log(f"baseline: {describe(out['map_baseline'])}")
+            out["memory_before"] = memory()
             load.start()
             try:
                 out["ours"] = publish_and_wait(runner, engine, base, token, outage_id, args.timeout)
             finally:
                 out["map_storm"] = load.stop()
+            out["memory_after"] = memory()
             log(f"storm: {runner.name} done={out['ours']['done']};"
                 f" map {describe(out['map_storm'])}")  # fmt: skip
         finally:
@@ -718,6 +771,17 @@ def report(f: dict[str, Any], scale: float) -> None:
         ("map ratio storm / baseline (req/s, p99)",
          f"{ratio(storm_.rps, base.rps)}, {ratio(storm_.p99_ms, base.p99_ms)}"),
     ]  # fmt: skip
+    rows += memory_rows(f.get("memory_before", []), f.get("memory_after", []))
+    first, p99 = f.get("first_s"), storm_.p99_ms
+    rows += [
+        (f"target: first message within {FIRST_TARGET:g} s",
+         "met" if first is not None and first <= FIRST_TARGET else "NOT met"),
+        ("target: every recipient once, 0 duplicates",
+         "met" if f["ours_distinct"] == f["recipients"] and f["ours_repeated"] == 0
+         else "NOT met"),
+        (f"target: map p99 under {MAP_P99_TARGET_MS:g} ms in the storm"
+         f" (baseline {base.p99_ms:.1f} ms)", "met" if p99 < MAP_P99_TARGET_MS else "NOT met"),
+    ]  # fmt: skip
     width = max(len(k) for k, _ in rows)
     print()
     for k, v in rows:
@@ -726,6 +790,22 @@ def report(f: dict[str, Any], scale: float) -> None:
         "load average (1/5/15 min) before {:.2f} {:.2f} {:.2f}, after {:.2f} {:.2f} {:.2f}"
         " on {} cores".format(*f["load_before"], *f["load_after"], os.cpu_count())
     )
+
+
+def memory_rows(
+    before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> list[tuple[str, str]]:
+    """Per process: resident set before the publish, its peak by the end of the storm,
+    and the growth between (peak - before: what the storm cost the process)."""
+    rss = {r["pid"]: r["rss_mib"] for r in before}
+    rows = []
+    for r in after:
+        was = rss.get(r["pid"])
+        grew = "" if was is None else f", +{max(0.0, r['peak_mib'] - was):.0f} in the storm"
+        rows.append((f"memory MiB: {r['label']} [{r['name']} {r['pid']}]",
+                     f"before {'-' if was is None else f'{was:.0f}'}, peak {r['peak_mib']:.0f}"
+                     + grew))  # fmt: skip
+    return rows
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -751,6 +831,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--notifier", choices=["embedded", "celery"], default="embedded")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/0", help="for celery")
     parser.add_argument("--concurrency", type=int, default=2, help="celery worker processes")
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="celery: run the workers at this nice value (0-19)")
     parser.add_argument(
         "--timeout",
         type=float,

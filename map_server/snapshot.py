@@ -83,11 +83,19 @@ class SnapshotCache:
         return None
 
     def current(self) -> Snapshot:
-        """The up-to-date snapshot (blocking: runs a query when the last check is old)."""
+        """The up-to-date snapshot (blocking: runs a query when the last check is old).
+
+        While another thread runs that query, the snapshot it replaces is answered at
+        once: under a storm the database may take a while to answer, and every request
+        of that while would otherwise wait for it (the first snapshot is waited for)."""
         snapshot = self.fresh()
         if snapshot is not None:
             return snapshot
-        with self._lock:
+        if not self._lock.acquire(blocking=False):
+            if self._snapshot is not None:
+                return self._snapshot  # at most `ttl` + one query old
+            self._lock.acquire()
+        try:
             snapshot = self.fresh()  # another thread may have refreshed meanwhile
             if snapshot is not None:
                 return snapshot
@@ -101,6 +109,8 @@ class SnapshotCache:
                 self._snapshot = Snapshot(state.token, newest, outages, area)
             self._checked_at = time.monotonic()
             return self._snapshot
+        finally:
+            self._lock.release()
 
     def invalidate(self) -> None:
         """Re-check on the next request; call after a write for an at-once update."""

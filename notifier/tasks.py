@@ -130,11 +130,22 @@ def resolve_event(outbox_id: int, event_id: int) -> dict[str, Any]:
     return {"action": report.decision.action, "dispatched": report.dispatched}
 
 
+# What a trace lists in an event's outage: the resolve task reads them, a send never
+# does (its texts take the streets and times), so the cached copy drops them.
+_TRACE_LISTS = ("addresses", "service_points", "links", "isolated_links", "still_cut_off")
+
+
 @lru_cache(maxsize=8)
 def _event(event_id: int) -> dict[str, Any]:
-    """Events are never changed once written: a worker reads one once, not per batch
-    (a large one carries tens of thousands of address ids)."""
-    return get_event(_db(), event_id)
+    """Events are never changed once written: a worker reads one once, not per batch,
+    and keeps it without its lists of ids (a national event carries hundreds of
+    thousands of address ids)."""
+    event = get_event(_db(), event_id)
+    affected = event["payload"]["outage"].get("affected")
+    if isinstance(affected, dict):
+        for key in _TRACE_LISTS:
+            affected.pop(key, None)
+    return event
 
 
 @app.task(name="notifier.tasks.send_batch", bind=True, max_retries=None)
@@ -162,7 +173,8 @@ def send_batch(
             db, settings, _event(event_id), decision, channel, work, _providers(),
             render_config=RenderConfig.from_settings(settings),
         )
-        notification.close_if_done(db, settings, outbox_id, event_id)
+        last = max((i.delivery_id for i in work), default=None)
+        notification.close_if_done(db, settings, outbox_id, event_id, after=last)
     except Exception as exc:
         if not database_unavailable(exc) or self.request.retries >= DATABASE_RETRIES:
             raise

@@ -118,7 +118,8 @@ class ChannelSenders:
                     render_config=self.render_config,
                 )
                 self._until_database(
-                    close_if_done, self.db, self.settings, outbox_id, plan.event_id
+                    close_if_done, self.db, self.settings, outbox_id, plan.event_id,
+                    after=max((i.delivery_id for i in items), default=None),
                 )
             except Exception:
                 # Its deliveries stay open and are sent again when the event is next

@@ -21,7 +21,7 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -41,7 +41,7 @@ from ..storage.recipients import (
     give_up_stale,
     insert_deliveries_once,
     next_attempt_at,
-    open_delivery_ids,
+    open_after,
     opted_out,
     told_destinations,
 )
@@ -72,7 +72,9 @@ class Plan:
     event: dict[str, Any]
     decision: Decision
     settings: Settings
-    recipients: list[Recipient] = field(default_factory=list)  # filled by queue_work
+    # Recipients resolved by queue_work, counted per slice (a number listed at addresses
+    # in two slices counts twice; it is queued once).
+    recipients: int = 0
     inserted: int = 0  # deliveries this run queued
 
     @property
@@ -227,51 +229,72 @@ def queue_work(
     be sent, as it is queued.
 
     New rows come first, a slice of addresses and a chunk of rows at a time; then the
-    event's older rows that are not final (retries, rows a dead worker left), except
-    those in `skip` (being sent by this process) and, with `fresh_grace`, never-tried
-    rows younger than that. A destination found again in a later slice (a number listed
-    at several addresses) keeps its first slice's language and channel.
+    event's rows that were open before this run (retries, rows a dead worker left),
+    except those in `skip` (being sent by this process) and, with `fresh_grace`,
+    never-tried rows younger than that. A destination found again in a later slice (a
+    number listed at several addresses) is not queued again: UNIQUE(event_id,
+    destination) keeps its first slice's row, language and channel.
+
+    What a run holds is one slice, whatever the size of the event: recipients are
+    counted, not kept, and only the destinations of the rows open before the run (none
+    on an event's first run) are remembered across slices, for their language.
     """
     event_id = plan.event_id
-    language: dict[str, str] = {}
     run_started = utcnow()
-    yielded: set[int] = set()
+    # Never-tried rows younger than the grace are presumed on their way (a broker
+    # queue): left to the task that holds them, so not read at all.
+    held = run_started - fresh_grace if fresh_grace is not None else None
+    earlier = {r["destination"] for r in _open_rows(db, event_id, held) if r["id"] not in skip}
+    language: dict[str, str] = {}  # of the earlier rows' destinations reached now
     for recipients in _resolve_in_slices(db, plan, address_slice):
-        new = [r for r in recipients if r.destination not in language]
-        language.update((r.destination, r.language) for r in new)
-        plan.recipients += new
-        pairs = [(r.destination, r.channel.value) for r in new]
+        here: dict[str, Recipient] = {}
+        for r in recipients:
+            here.setdefault(r.destination, r)
+        plan.recipients += len(here)
+        for destination in earlier.intersection(here):
+            language.setdefault(destination, here[destination].language)
+        pairs = [(d, r.channel.value) for d, r in here.items() if d not in earlier]
         for start in range(0, len(pairs), chunk):
             for row in insert_deliveries_once(db, event_id, pairs[start : start + chunk]):
                 plan.inserted += 1
-                yielded.add(row["id"])
-                yield WorkItem(row["id"], row["channel"], language[row["destination"]])
-    # The event's other open rows. Usually there are none: the rows just queued are
-    # all this run's, so only their ids are read to find out.
-    if all(i in yielded or i in skip for i in open_delivery_ids(db, event_id)):
-        return
+                yield WorkItem(row["id"], row["channel"], here[row["destination"]].language)
+        del here, pairs
+    if earlier:
+        yield from _earlier_work(db, event_id, earlier, language, skip, held)
+
+
+def _open_rows(db: Engine, event_id: int, held: datetime | None) -> list[dict[str, Any]]:
+    return event_deliveries(db, event_id, open_only=True, tried_or_before=held)
+
+
+def _earlier_work(
+    db: Engine, event_id: int, earlier: set[str], language: dict[str, str],
+    skip: Collection[int], held: datetime | None,
+) -> Iterator[WorkItem]:  # fmt: skip
+    """The rows open before this run that are still open: sent again if their
+    destination is still reached, dropped if never tried and no longer reached."""
     gone: list[Finished] = []
-    for row in event_deliveries(db, event_id, open_only=True):
-        if row["id"] in yielded or row["id"] in skip:
-            continue
+    for row in _open_rows(db, event_id, held):
+        if row["destination"] not in earlier or row["id"] in skip:
+            continue  # this run's own, or another run's since it started
         if row["destination"] not in language:
             # Opted out (or removed) since the row was queued, and never tried: drop it.
             if row["attempts"] == 0:
                 gone.append(Finished(row["id"], DeliveryStatus.PERMANENT_FAILURE.value))
-            continue
-        fresh = row["created_at"] >= run_started - (fresh_grace or timedelta(0))
-        if fresh_grace is not None and row["attempts"] == 0 and fresh:
             continue
         yield WorkItem(row["id"], row["channel"], language[row["destination"]])
     if gone:
         finish_deliveries(db, gone)
 
 
-def event_progress(db: Engine, settings: Settings, event_id: int) -> tuple[int, datetime | None]:
-    """(deliveries not final, when the next of them may be tried); gives up exhausted ones."""
+def event_progress(
+    db: Engine, settings: Settings, event_id: int, *, held_for: timedelta | None = None
+) -> tuple[int, datetime | None]:
+    """(deliveries not final, when the next of them may be tried); gives up exhausted ones.
+    With `held_for` (a dispatch's `fresh_grace`), never-tried rows count from then."""
     policy = retry_policy(settings)
     give_up_stale(db, event_id, policy)
-    return next_attempt_at(db, event_id, policy)
+    return next_attempt_at(db, event_id, policy, held_for=held_for)
 
 
 def notify_event(
@@ -304,9 +327,13 @@ def notify_event(
             hand_over(item.channel)
     for channel in list(batches):
         hand_over(channel)
-    report.recipients, report.inserted = len(plan.recipients), plan.inserted
+    report.recipients, report.inserted = plan.recipients, plan.inserted
     report.sent, report.failed, report.retrying = stats.sent, stats.failed, stats.retrying
-    report.pending, report.next_attempt_at = event_progress(db, settings, event_id)
+    # Under Celery the event is looked at again when a retry is due or a never-tried
+    # row outlives its grace, not every recheck: a look resolves the whole event again.
+    report.pending, report.next_attempt_at = event_progress(
+        db, settings, event_id, held_for=dispatch.fresh_grace
+    )
     log.info(
         "event %s: %d recipients, %d queued, %d handed to senders, %d pending",
         event_id, report.recipients, report.inserted, report.dispatched, report.pending,
@@ -355,8 +382,19 @@ def handle_outbox_row(
     return report
 
 
-def close_if_done(db: Engine, settings: Settings, outbox_id: int | None, event_id: int) -> bool:
-    """After a sender's batch: the last one to finish closes the event's outbox row."""
+def close_if_done(
+    db: Engine, settings: Settings, outbox_id: int | None, event_id: int,
+    *, after: int | None = None,
+) -> bool:  # fmt: skip
+    """After a sender's batch: the last one to finish closes the event's outbox row.
+
+    With `after` (the batch's highest delivery id), a delivery queued after it that is
+    still open answers "not done" at the cost of a few rows: batches go out roughly in
+    id order, so only those near the end of an event count its open rows (which costs
+    in proportion to the event). A batch that finishes early thus never closes the
+    event, and one of the later batches, or the event's next look, does."""
+    if after is not None and open_after(db, event_id, after):
+        return False
     pending, _ = event_progress(db, settings, event_id)
     if pending == 0 and outbox_id is not None:
         with contextlib.suppress(NotFound):

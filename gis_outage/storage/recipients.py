@@ -207,9 +207,13 @@ def _insert_unnest(
     return dict_rows(result)
 
 
-def event_deliveries(bind: Bind, event_id: int, *, open_only: bool = False) -> list[dict]:
+def event_deliveries(
+    bind: Bind, event_id: int, *, open_only: bool = False,
+    tried_or_before: datetime | None = None,
+) -> list[dict]:  # fmt: skip
     """id, destination, channel, status, attempts and times of the event's deliveries;
-    with `open_only`, just those that may still be sent (not final, never accepted)."""
+    with `open_only`, just those that may still be sent (not final, never accepted);
+    with `tried_or_before`, just those tried at least once or queued before that time."""
     query = sa.select(
         deliveries.c.id,
         deliveries.c.destination,
@@ -222,8 +226,35 @@ def event_deliveries(bind: Bind, event_id: int, *, open_only: bool = False) -> l
     ).where(deliveries.c.event_id == event_id)
     if open_only:
         query = query.where(OPEN)
+    if tried_or_before is not None:
+        query = query.where(
+            sa.or_(deliveries.c.attempts > 0, deliveries.c.created_at < tried_or_before)
+        )
     with read_connection(bind) as conn:
         return dict_rows(conn.execute(query.order_by(deliveries.c.id)))
+
+
+LOOK_AHEAD = 2000  # rows after a batch that `open_after` reads, at most
+
+
+def open_after(bind: Bind, event_id: int, after_id: int) -> bool:
+    """Whether one of the next LOOK_AHEAD deliveries (of any event) after `after_id` is
+    an open one of this event. Read by key, however large the event: the primary key's
+    index in id order, never the event's own rows, which a planner with stale statistics
+    takes for few. False says nothing: the caller counts the event's rows then."""
+    c = deliveries.c
+    ahead = (
+        sa.select(c.id, c.event_id, c.status, c.sent_at)
+        .where(c.id > after_id)
+        .order_by(c.id)
+        .limit(LOOK_AHEAD)
+        .subquery()
+    )
+    query = sa.select(ahead.c.id).where(
+        ahead.c.event_id == event_id, ahead.c.status.in_(RETRYABLE), ahead.c.sent_at.is_(None)
+    ).limit(1)
+    with read_connection(bind) as conn:
+        return conn.execute(query).first() is not None
 
 
 def open_delivery_ids(bind: Bind, event_id: int) -> list[int]:
@@ -402,11 +433,15 @@ def give_up_stale(
         return int(conn.execute(statement).rowcount)
 
 
-def next_attempt_at(bind: Bind, event_id: int, policy: RetryPolicy) -> tuple[int, datetime | None]:
+def next_attempt_at(
+    bind: Bind, event_id: int, policy: RetryPolicy, *, held_for: timedelta | None = None
+) -> tuple[int, datetime | None]:
     """(deliveries not yet final, the earliest time one of them may be claimed).
 
     Aggregated in the database by attempts: the wait is the same for every row with the
-    same count, and an event may have hundreds of thousands of open rows.
+    same count, and an event may have hundreds of thousands of open rows. With
+    `held_for`, a never-tried row is presumed held by its send task (a broker queue)
+    until it is that old, and becomes the event's business only then.
     """
     c = deliveries.c
     queued = c.status == DeliveryStatus.QUEUED.value
@@ -422,7 +457,7 @@ def next_attempt_at(bind: Bind, event_id: int, policy: RetryPolicy) -> tuple[int
     times = []
     for g in groups:
         if g.attempts == 0:
-            times.append(g.created)
+            times.append(g.created + (held_for or timedelta(0)))
         elif g.queued:
             times.append(g.updated + policy.lease)  # claimed: free again when the lease ends
         else:

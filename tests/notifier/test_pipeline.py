@@ -22,7 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import NotifySettings, Settings
+from gis_outage.model import DeliveryStatus
 from gis_outage.services.notification import (
+    close_if_done,
     plan_event,
     queue_work,
     retry_policy,
@@ -35,7 +37,13 @@ from gis_outage.storage.outages import (
     update_outage,
 )
 from gis_outage.storage.outbox import pending_outbox
-from gis_outage.storage.recipients import claim_deliveries
+from gis_outage.storage.recipients import (
+    Finished,
+    add_opt_out,
+    claim_deliveries,
+    finish_deliveries,
+    next_attempt_at,
+)
 from gis_outage.storage.schema import opt_outs
 from notifier.channels.demo import DemoProvider, recent_messages
 from notifier.channels.smpp import SmppClient, SmppConfig
@@ -248,17 +256,95 @@ def test_a_large_event_is_queued_a_slice_of_addresses_at_a_time_and_each_number_
     notifier = notifier_settings(tmp_path)
     event_id = last_event(db, publish_outage(db, addresses))
     plan = plan_event(db, notifier, event_id)
-    assert plan.recipients == []  # deciding resolves nobody yet
+    assert plan.recipients == 0  # deciding resolves nobody yet
     work = queue_work(db, plan, address_slice=4, chunk=3)
     first = next(work)
     # The first delivery is queued (committed) and out before the other slices resolve.
-    assert len(plan.recipients) <= 8
+    assert plan.recipients <= 8
     assert [r["id"] for r in deliveries_for_event(db, event_id)][0] == first.delivery_id
     items = [first, *work]
     assert len(items) == len({i.delivery_id for i in items}) == 40
-    assert len(plan.recipients) == plan.inserted == 40
+    # The shared number is resolved in two slices and queued once.
+    assert plan.recipients == 41
+    assert plan.inserted == 40
     rows = deliveries_for_event(db, event_id)
     assert len(rows) == len({r["destination"] for r in rows}) == 40
+
+
+def test_a_rerun_takes_up_tried_rows_and_leaves_rows_held_by_a_broker_to_their_tasks(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    db = db_engine
+    addresses = numbers_at(db, 20)
+    notifier = notifier_settings(tmp_path, delivery_lease_seconds=0.01)
+    event_id = last_event(db, publish_outage(db, addresses))
+    first = list(queue_work(db, plan_event(db, notifier, event_id)))
+    assert len(first) == 20
+    # Five were tried (claimed; the worker died), one number opted out since.
+    tried = {r["id"] for r in claim_deliveries(db, event_id, retry_policy(notifier), limit=5)}
+    assert len(tried) == 5
+    untried = sorted({i.delivery_id for i in first} - tried)
+    by_id = {r["id"]: r["destination"] for r in deliveries_for_event(db, event_id)}
+    add_opt_out(db, by_id[untried[0]], "sms")
+
+    # Under Celery (a grace): the never-tried rows are on their way through the broker
+    # and left to their tasks; the tried ones are taken up again, none queued twice.
+    plan = plan_event(db, notifier, event_id)
+    again = list(queue_work(db, plan, fresh_grace=timedelta(minutes=10)))
+    assert {i.delivery_id for i in again} == tried
+    assert plan.inserted == 0 and plan.recipients == 19
+    assert statuses(db, event_id)["permanent-failure"] == 0
+
+    # Without a grace (the embedded worker's rerun): every open row is looked at, and
+    # the never-tried row of the number that opted out is dropped, not sent.
+    plan = plan_event(db, notifier, event_id)
+    third = list(queue_work(db, plan))
+    assert {i.delivery_id for i in third} == set(untried[1:]) | tried
+    rows = {r["id"]: r for r in deliveries_for_event(db, event_id)}
+    assert rows[untried[0]]["status"] == "permanent-failure"
+    assert len(rows) == 20
+
+
+def test_a_batch_closes_its_event_only_once_no_delivery_is_left_open(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    db = db_engine
+    notifier = notifier_settings(tmp_path)
+    event_id = last_event(db, publish_outage(db, numbers_at(db, 20)))
+    (row,) = [r for r in pending_outbox(db) if r["event_id"] == event_id]
+    ids = sorted(i.delivery_id for i in queue_work(db, plan_event(db, notifier, event_id)))
+    done = DeliveryStatus.PERMANENT_FAILURE.value
+
+    def still_open() -> bool:
+        return any(r["event_id"] == event_id for r in pending_outbox(db))
+
+    # The first batch is done and later ones are still open: not closed.
+    finish_deliveries(db, [Finished(i, done) for i in ids[:10]])
+    assert not close_if_done(db, notifier, row["id"], event_id, after=ids[9])
+    assert not close_if_done(db, notifier, row["id"], event_id)
+    # The last batch is done first while an earlier row is still open: not closed.
+    finish_deliveries(db, [Finished(i, done) for i in ids[11:]])
+    assert not close_if_done(db, notifier, row["id"], event_id, after=ids[-1])
+    assert still_open()
+    # The batch of that row finishes last and closes the event.
+    finish_deliveries(db, [Finished(ids[10], done)])
+    assert close_if_done(db, notifier, row["id"], event_id, after=ids[10])
+    assert not still_open()
+
+
+def test_never_tried_rows_held_by_a_broker_bring_their_event_back_only_after_the_grace(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    db = db_engine
+    notifier = notifier_settings(tmp_path)
+    event_id = last_event(db, publish_outage(db, numbers_at(db, 5)))
+    list(queue_work(db, plan_event(db, notifier, event_id)))
+    policy = retry_policy(notifier)
+    pending, at = next_attempt_at(db, event_id, policy)
+    held_pending, held_at = next_attempt_at(db, event_id, policy, held_for=timedelta(minutes=10))
+    assert pending == held_pending == 5
+    assert at is not None and held_at is not None
+    assert held_at - at == timedelta(minutes=10)
 
 
 def test_a_claimed_but_unrecorded_send_is_retried_after_its_lease_and_sent_rows_never(
