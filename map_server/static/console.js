@@ -14,26 +14,7 @@
 
 
   // ---- the API ----
-  function api(method, path, body) {
-    var headers = { Authorization: "Bearer " + sessionStorage.getItem(KEY) };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    return fetch(config.api + path, {
-      method: method, headers: headers, cache: "no-store",
-      body: body === undefined ? undefined : JSON.stringify(body)
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (data) {
-        if (!r.ok) {
-          var detail = data.detail;
-          if (Array.isArray(detail)) detail = detail.map(function (d) { return d.msg; }).join("; ");
-          var error = new Error(detail || ("HTTP " + r.status));
-          error.status = r.status;
-          throw error;
-        }
-        return data;
-      });
-    });
-  }
-  function failed(error) { say(fill(t.failed, { reason: error.message }), true); }
+  var api = kit.api, failed = kit.failed;
 
   // ---- login ----
   var login = document.getElementById("login"), workspace = document.getElementById("workspace");

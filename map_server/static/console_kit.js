@@ -10,15 +10,22 @@ window.gisOutageConsole = function (config) {
     hour: "2-digit", minute: "2-digit"
   });
   var status = document.getElementById("console-status");
+  var KEY = "gis-outage-console-token";
+
+  function fill(text, values) {
+    return Object.keys(values).reduce(function (out, k) {
+      return out.split("{" + k + "}").join(values[k]);
+    }, text);
+  }
+  function say(text, error) {
+    status.textContent = text;
+    status.className = error ? "notice error" : "notice";
+  }
 
   return {
-    KEY: "gis-outage-console-token",
+    KEY: KEY,
     when: function (iso) { return iso ? timeFormat.format(new Date(iso)) : "–"; },
-    fill: function (text, values) {
-      return Object.keys(values).reduce(function (out, k) {
-        return out.split("{" + k + "}").join(values[k]);
-      }, text);
-    },
+    fill: fill,
     el: function (tag, attrs, children) {
       var node = document.createElement(tag);
       Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
@@ -27,10 +34,29 @@ window.gisOutageConsole = function (config) {
       });
       return node;
     },
-    say: function (text, error) {
-      status.textContent = text;
-      status.className = error ? "notice error" : "notice";
+    say: say,
+    // The engineer API with this tab's token; a refusal becomes an Error with the
+    // server's words and its HTTP status.
+    api: function (method, path, body) {
+      var headers = { Authorization: "Bearer " + sessionStorage.getItem(KEY) };
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      return fetch(config.api + path, {
+        method: method, headers: headers, cache: "no-store",
+        body: body === undefined ? undefined : JSON.stringify(body)
+      }).then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          if (!r.ok) {
+            var detail = data.detail;
+            if (Array.isArray(detail)) detail = detail.map(function (d) { return d.msg; }).join("; ");
+            var error = new Error(detail || ("HTTP " + r.status));
+            error.status = r.status;
+            throw error;
+          }
+          return data;
+        });
+      });
     },
+    failed: function (error) { say(fill(config.strings.failed, { reason: error.message }), true); },
     baseMap: function (view) {
       if (config.tileUrl) {
         L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(view);
