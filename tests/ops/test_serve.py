@@ -34,10 +34,21 @@ def _cli(*args: str, env: dict[str, str]) -> str:
     return out.stdout
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60.0) -> None:
+def serve(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    """`gis-outage serve …` writing to cwd/serve.log: an unread pipe fills at 64 KiB and
+    then blocks the server at its next log line."""
+    with (cwd / "serve.log").open("ab") as log:
+        return subprocess.Popen([sys.executable, "-m", "gis_outage.cli", "serve", *args],
+                                env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, cwd: Path,
+                   timeout: float = 60.0) -> None:
+    """Until `serve` (started in cwd) listens; its log when it exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read().decode()[-3000:]
+        assert process.poll() is None, (cwd / "serve.log").read_text(errors="replace")[-3000:]
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return
@@ -67,13 +78,9 @@ def test_serve_runs_two_web_processes_and_one_notifier_worker(tmp_path: Path) ->
     _cli("create-user", "engineer", "--role", "engineer", env=env)
     token = _cli("create-token", "engineer", env=env).strip()
 
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gis_outage.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    process = serve(["--port", str(port), "--workers", "2"], env, tmp_path)
     try:
-        _wait_for_port(port, process)
+        _wait_for_port(port, process, tmp_path)
         headers = {"Authorization": f"Bearer {token}"}
         base = f"http://127.0.0.1:{port}"
         starts = datetime.now(UTC) - timedelta(minutes=5)
