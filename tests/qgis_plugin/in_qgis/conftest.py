@@ -158,3 +158,33 @@ class PluginHandle:
 
 def _critical(messages: list[tuple[str, str, int]]) -> str:
     return "\n".join(text for _, text, level in messages if level >= int(Qgis.Warning))
+
+
+@pytest.fixture(scope="module")
+def network(installed_plugin, server):
+    """Server set up through the settings dialog; the demo water network in the project,
+    the canvas on it."""
+    dock = installed_plugin.dock
+    dialog = dock.open_settings()
+    dialog.url.setText(server.url)
+    dialog.token.setText(server.token)
+    dialog.save()
+    assert not dialog.isVisible()
+    layers = dock.load_geopackage(str(server.city_dir / "water.gpkg"))
+    assert set(layers) == {"links", "devices", "service_points"}
+    canvas = installed_plugin.iface.mapCanvas()
+    canvas.setDestinationCrs(layers["links"].crs())
+    canvas.setExtent(layers["links"].extent())
+    return layers
+
+
+@pytest.fixture
+def dock(installed_plugin, network):
+    """The dock with no area drawn and nothing selected in the network's layers."""
+    from qgis.core import QgsCoordinateReferenceSystem
+
+    dock = installed_plugin.dock
+    dock.set_area(None, QgsCoordinateReferenceSystem())
+    for layer in network.values():
+        layer.removeSelection()
+    return dock

@@ -11,7 +11,6 @@ pytest.importorskip("qgis.core")
 
 from qgis.core import (  # noqa: E402
     QgsCategorizedSymbolRenderer,
-    QgsCoordinateReferenceSystem,
     QgsProject,
     QgsVectorLayer,
 )
@@ -19,20 +18,8 @@ from qgis.core import (  # noqa: E402
 from .helpers import wait_for  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def network(installed_plugin, server) -> dict[str, QgsVectorLayer]:
-    dock = installed_plugin.dock
-    dialog = dock.open_settings()
-    dialog.url.setText(server.url)
-    dialog.token.setText(server.token)
-    dialog.save()
-    return dock.load_geopackage(str(server.city_dir / "water.gpkg"))
-
-
 @pytest.fixture
-def dock(installed_plugin, network):
-    dock = installed_plugin.dock
-    dock.set_area(None, QgsCoordinateReferenceSystem())
+def dock(dock):
     dock.network.service.setCurrentIndex(dock.network.service.findData("water"))
     return dock
 

@@ -11,7 +11,6 @@ import pytest
 pytest.importorskip("qgis.core")
 
 from qgis.core import (  # noqa: E402
-    QgsCoordinateReferenceSystem,
     QgsGeometry,
     QgsPointXY,
     QgsProject,
@@ -28,32 +27,6 @@ def _module(name: str):
     import importlib
 
     return importlib.import_module(f"{PLUGIN}.{name}")
-
-
-@pytest.fixture(scope="module")
-def network(installed_plugin, server) -> dict[str, QgsVectorLayer]:
-    """Server set up through the settings dialog; the demo water network in the project."""
-    dock = installed_plugin.dock
-    dialog = dock.open_settings()
-    dialog.url.setText(server.url)
-    dialog.token.setText(server.token)
-    dialog.save()
-    assert not dialog.isVisible()
-    layers = dock.load_geopackage(str(server.city_dir / "water.gpkg"))
-    assert set(layers) == {"links", "devices", "service_points"}
-    canvas = installed_plugin.iface.mapCanvas()
-    canvas.setDestinationCrs(layers["links"].crs())
-    canvas.setExtent(layers["links"].extent())
-    return layers
-
-
-@pytest.fixture
-def dock(installed_plugin, network):
-    dock = installed_plugin.dock
-    dock.set_area(None, QgsCoordinateReferenceSystem())
-    for layer in network.values():
-        layer.removeSelection()
-    return dock
 
 
 def _ids(layer: QgsVectorLayer | None) -> list[str]:
