@@ -235,11 +235,9 @@ def _tokens(args: argparse.Namespace, settings: Settings) -> int:
     now = utcnow()
     print("id\tuser\tcreated\texpires\tlast used\tstate")
     for t in list_tokens(_store(settings), args.name):
-        state = ("revoked" if t["revoked"] or t["disabled_at"] is not None
-                 else "expired" if t["expires_at"] <= now else "valid")
-        used = t["last_used_at"].isoformat(timespec="seconds") if t["last_used_at"] else "-"
-        print(f"{t['id']}\t{t['user']}\t{t['created_at'].isoformat(timespec='seconds')}\t"
-              f"{t['expires_at'].isoformat(timespec='seconds')}\t{used}\t{state}")
+        used = t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "-"
+        print(f"{t.id}\t{t.user}\t{t.created_at.isoformat(timespec='seconds')}\t"
+              f"{t.expires_at.isoformat(timespec='seconds')}\t{used}\t{t.state(now)}")
     return 0
 
 

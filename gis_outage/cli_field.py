@@ -1,7 +1,8 @@
 """`gis-outage field …`: the engineer API's field steps from the command line.
 
 Each step prints the difference (or the suggestions) as one JSON object; `--confirm`
-stores it, as `confirm: true` does in the API.
+stores it, as `confirm: true` does in the API. `--expected-version` (the difference's
+`outage_version`) stores it only if the outage has not changed since it was shown.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ def _show(proposal: Any, args: argparse.Namespace, ctx: Any, action: str,
 
     out: dict[str, Any] = {"confirmed": bool(args.confirm), "difference": proposal.difference()}
     if args.confirm:
-        outage = _run(field.confirm, ctx, proposal, args.actor, action, list(findings))
-        out["status"] = outage["status"]
+        outage = _run(field.confirm, ctx, proposal, args.actor, action, list(findings),
+                      expected_version=args.expected_version)
+        out["status"] = outage.status
     print(json.dumps(out, default=str, allow_nan=False))
     return 0
 
@@ -89,7 +91,8 @@ def _device(args: argparse.Namespace, settings: Any) -> int:
         raise CliError("give --position and/or --finding")
     row = _run(field.set_device, _context(settings), args.service, args.device_id, args.actor,
                note=args.note, **changes)
-    print(json.dumps({"device_id": args.device_id, "state": row}, default=str))
+    state = row.as_dict() if row is not None else None
+    print(json.dumps({"device_id": args.device_id, "state": state}, default=str))
     return 0
 
 
@@ -105,6 +108,10 @@ def add_field_commands(command: Any) -> None:
         if outage:
             s.add_argument("outage", type=int, help="outage id")
             s.add_argument("--confirm", action="store_true", help="store the change")
+            s.add_argument("--expected-version", type=int, metavar="N",
+                           help="with --confirm: store only if the outage is still at version "
+                                "N (the difference's outage_version); else exit 2, storing "
+                                "nothing")
         s.add_argument("--actor", default="cli", help="who, for the audit trail")
         return s
 

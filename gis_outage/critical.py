@@ -6,6 +6,7 @@ and the crew sheet; never on a public page. The categories and their order are
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -14,6 +15,7 @@ import pandas as pd
 from .model import CRITICAL_CATEGORIES, Role
 
 if TYPE_CHECKING:
+    from .storage.outage_records import Outage
     from .trace import TraceEngine
 
 # Health data (home dialysis): shown to those who plan the work, not to viewers.
@@ -120,11 +122,11 @@ def critical_difference(
     }
 
 
-def withheld(outage: dict[str, Any], role: Role) -> dict[str, Any]:
+def withheld(outage: Outage, role: Role) -> Outage:
     """An outage as `role` may see it: without the critical customers of its affected set
     unless the role is one that may see them."""
-    affected = outage.get("affected")
+    affected = outage.affected
     if role in MAY_SEE or not isinstance(affected, dict) or COLUMN_KEY not in affected:
         return outage
-    return {**outage, "affected": {k: v for k, v in affected.items() if k != COLUMN_KEY}}
+    return replace(outage, affected={k: v for k, v in affected.items() if k != COLUMN_KEY})
 

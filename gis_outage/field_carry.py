@@ -9,13 +9,13 @@ Only ids and counts: no names, no addresses.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import Engine
 
 from .model import OutageStatus
 from .network import Network
-from .storage.field import carried_over
+from .storage.field import Dropped, carried_over
+from .storage.outage_records import Outage
 from .storage.outages import list_outages
 
 SHOWN = 20  # ids listed per line; the count says how many there are
@@ -26,16 +26,16 @@ def _ids(ids: Iterable[str]) -> str:
     return ", ".join(ids[:SHOWN]) + (f" … ({len(ids) - SHOWN} more)" if len(ids) > SHOWN else "")
 
 
-def _what(row: dict[str, Any]) -> str:
-    parts = [str(row["finding"]).replace("_", " ")] if row["finding"] else []
-    if row["passes"] is not None:
-        parts.append("set by hand to " + ("pass" if row["passes"] else "block"))
+def _what(row: Dropped) -> str:
+    parts = [str(row.finding).replace("_", " ")] if row.finding else []
+    if row.passes is not None:
+        parts.append("set by hand to " + ("pass" if row.passes else "block"))
     return " and ".join(parts)
 
 
-def missing_in(outage: dict[str, Any], net: Network) -> dict[str, list[str]]:
+def missing_in(outage: Outage, net: Network) -> dict[str, list[str]]:
     """The ids an outage holds in the field that `net` lacks, per kind (empty: none)."""
-    affected = outage.get("affected") or {}
+    affected = outage.affected or {}
     held = {
         "devices": set(affected.get("devices_to_operate") or [])
         | set(affected.get("backfeed_devices") or []),
@@ -51,21 +51,21 @@ def field_report(engine: Engine, service: str, version: int, net: Network) -> li
     """Lines for the import's summary: carried over, dropped (warnings), outages."""
     carry = carried_over(engine, version)
     lines = []
-    if carry["carried"]:
-        lines.append(f"field state carried over from version {carry['previous']}: "
-                     f"{len(carry['carried'])} device(s) ({_ids(carry['carried'])})")
-    if carry["dropped"]:
-        lines.append(f"warning: {len(carry['dropped'])} field finding(s) / position(s) "
+    if carry.carried:
+        lines.append(f"field state carried over from version {carry.previous}: "
+                     f"{len(carry.carried)} device(s) ({_ids(carry.carried)})")
+    if carry.dropped:
+        lines.append(f"warning: {len(carry.dropped)} field finding(s) / position(s) "
                      f"dropped: their devices are not in version {version}:")
-        lines += [f"  {r['device_id']}: {_what(r)}" for r in carry["dropped"][:SHOWN]]
-        if len(carry["dropped"]) > SHOWN:
-            lines.append(f"  … {len(carry['dropped']) - SHOWN} more")
+        lines += [f"  {r.device_id}: {_what(r)}" for r in carry.dropped[:SHOWN]]
+        if len(carry.dropped) > SHOWN:
+            lines.append(f"  … {len(carry.dropped) - SHOWN} more")
     for outage in list_outages(engine, status=[OutageStatus.PUBLISHED.value], service=service):
         missing = missing_in(outage, net)
         if missing:
             held = "; ".join(f"{kind} {_ids(ids)}" for kind, ids in missing.items())
             lines.append(
-                f"warning: published outage {outage['id']} holds {held} that version "
+                f"warning: published outage {outage.id} holds {held} that version "
                 f"{version} lacks: traces and field steps leave them out; check the "
                 "outage and restore or re-plan it")
     return lines

@@ -83,6 +83,11 @@ class NotifySettings(Section):
         description="An event still sending is looked at again this often (retries, lost tasks)",
     )
     poll_seconds: float = Field(default=0.5, gt=0, description="Embedded worker: outbox polls")
+    address_slice: int = Field(
+        default=2000, gt=0,
+        description="An event's addresses resolved and queued at a time (under Celery, "
+        "a resolve task per slice)",
+    )
     receipt_hold_seconds: float = Field(
         default=60.0, gt=0,
         description="A receipt that arrives before its send is recorded is tried this long",
@@ -163,14 +168,15 @@ class NotifySettings(Section):
         A call lasts the ring time and two playings of the message, so a voice batch is
         only the calls placed at once: each claim is then done within its lease, and no
         call waits in a batch long enough to be claimed and made a second time. For the
-        same reason an SMS batch on a throttled SMPP bind is what it sends in half a
-        lease.
+        same reason an SMS batch on a throttled SMPP bind is what it sends in a quarter
+        of a lease: a sending process claims its next SMS batch while the one before is
+        still going out (notifier/sendline.py), so a claim lives for up to two batches.
         """
         if channel == Channel.VOICE:
             return self.sip_max_calls
         rate = self.smpp_account_max_per_second or self.smpp_binds * (self.smpp_max_per_second or 0)
         if channel == Channel.SMS and rate:
-            paced = int(rate * self.delivery_lease_seconds / 2)
+            paced = int(rate * self.delivery_lease_seconds / 4)
             return max(1, min(self.batch_size, paced))
         return self.batch_size
 

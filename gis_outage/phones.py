@@ -40,6 +40,10 @@ class InvalidPhoneNumber(ValueError):
     """Not a valid number; the message never repeats the number itself."""
 
 
+class OutsideArea(InvalidPhoneNumber):
+    """A valid number that no PIN goes to: premium rate, shared cost, another country."""
+
+
 # What people write in a number: digits, a leading +, spaces, dashes, dots, brackets,
 # slashes. Anything else (a stray letter) is a typo, not an extension to drop.
 _WRITTEN = re.compile(r"^\+?[\d\s().\-/]+$")
@@ -100,3 +104,26 @@ def channel_for(
 def number_type(e164: str) -> NumberType:
     """Mobile or fixed line as the numbering plan says; ambiguous ones are unknown."""
     return _TYPES.get(phonenumbers.number_type(phonenumbers.parse(e164)), NumberType.UNKNOWN)
+
+
+# What a resident can register: numbers a PIN may be sent to or called at without
+# paying a premium or shared-cost operator (PIN messages to such numbers are fraud).
+_ORDINARY = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE,
+                       PhoneNumberType.FIXED_LINE_OR_MOBILE})
+
+# Parts of a country that have numbering regions of their own under its country code.
+_SAME_COUNTRY = {"FI": frozenset({"FI", "AX"}), "NO": frozenset({"NO", "SJ"})}
+
+
+def ordinary_number(raw: str, region: str) -> str:
+    """E.164, or InvalidPhoneNumber; OutsideArea for a number that is not an ordinary
+    mobile or landline number of `region`'s country (FI: Finland and Åland; a shared
+    calling code alone, as +1 for the Caribbean, is not enough)."""
+    if len(raw) > 30:
+        raise InvalidPhoneNumber("too long")
+    number = _parse(raw, region)
+    home = _SAME_COUNTRY.get(region.upper(), frozenset({region.upper()}))
+    if (phonenumbers.region_code_for_number(number) not in home
+            or phonenumbers.number_type(number) not in _ORDINARY):
+        raise OutsideArea("not an ordinary number of the country")
+    return e164(number)

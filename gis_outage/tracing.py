@@ -18,13 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
 from .network import Network, build_network
 from .storage.errors import NotFound
-from .storage.networks import current_network_version, load_network_layers
+from .storage.networks import NetworkVersion, current_network_version, load_network_layers
 from .trace import TraceEngine
 from .trace_build import build_arrays
 from .trace_store import FORMAT, StoreError, read_arrays, write_arrays
@@ -74,7 +73,7 @@ class TraceEngines:
         row = current_network_version(self._db, service)
         if row is None:
             raise NotFound(f"no {service} network has been imported")
-        return int(row["id"])
+        return int(row.id)
 
     def _load(self, service: str) -> LoadedNetwork:
         while True:
@@ -88,8 +87,8 @@ class TraceEngines:
         if row is None:
             raise NotFound(f"no {service} network has been imported")
         # The version's own tolerance: server and import build the same topology.
-        tolerance = row.get("snap_tolerance_m") or self._snap_tolerance_m
-        version = int(row["id"])
+        tolerance = row.snap_tolerance_m or self._snap_tolerance_m
+        version = int(row.id)
         path = self._path(service, row, tolerance)
         if path is not None:
             try:
@@ -125,10 +124,10 @@ class TraceEngines:
 
     def _network_loader(self, service: str, version: int) -> Callable[[], Network]:
         row = current_network_version(self._db, service)
-        tolerance = (row or {}).get("snap_tolerance_m") or self._snap_tolerance_m
+        tolerance = (row.snap_tolerance_m if row else None) or self._snap_tolerance_m
         return lambda: self._build(service, version, tolerance)
 
-    def _path(self, service: str, row: dict[str, Any], tolerance: float | None) -> Path | None:
+    def _path(self, service: str, row: NetworkVersion, tolerance: float | None) -> Path | None:
         """The version's file: the database, the version's row and the tolerance in its name,
         so that two databases on one host never share one."""
         if self._cache_dir is None:
@@ -136,17 +135,17 @@ class TraceEngines:
         key = json.dumps(
             [
                 self._db.url.render_as_string(hide_password=True),
-                row["id"],
-                str(row.get("created_at")),
-                row.get("source_name"),
-                row.get("counts"),
+                row.id,
+                str(row.created_at),
+                row.source_name,
+                row.counts,
                 tolerance,
             ],
             sort_keys=True,
             default=str,
         )
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-        return self._cache_dir / f"{service}-{row['id']}-{digest}.f{FORMAT}.trace"
+        return self._cache_dir / f"{service}-{row.id}-{digest}.f{FORMAT}.trace"
 
 
 class VersionChanged(NotFound):

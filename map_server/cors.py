@@ -10,8 +10,10 @@ readable across origins: the engineer API and the portal send no CORS headers.
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from map_server.headers import raw_headers, set_headers
 
 PUBLIC_PREFIXES = ("/oapi", "/feeds/", "/schemas/")
 METHODS = "GET, HEAD, OPTIONS"
@@ -20,6 +22,9 @@ REQUEST_HEADERS = frozenset(
 )
 EXPOSED = "ETag, Last-Modified, Content-Language, Content-Crs, Link"
 PREFLIGHT_MAX_AGE = "86400"
+CORS_HEADERS = raw_headers(
+    {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": EXPOSED}
+)
 
 
 class PublicCors:
@@ -37,9 +42,7 @@ class PublicCors:
 
         async def with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                out = MutableHeaders(scope=message)
-                out["access-control-allow-origin"] = "*"
-                out["access-control-expose-headers"] = EXPOSED
+                set_headers(message, *CORS_HEADERS)
             await send(message)
 
         await self.app(scope, receive, with_cors)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gis_outage.config import Settings
@@ -49,12 +48,26 @@ def security_headers(settings: Settings) -> dict[str, str]:
     }
 
 
+def set_headers(message: Message, raw: list[tuple[bytes, bytes]], names: frozenset[bytes]) -> None:
+    """Set `raw` (lower-case `names`) on a response start, replacing any of those names,
+    in one pass over the headers (they come on every map request; starlette's
+    MutableHeaders scans them once per header set). The message gets a new list: the one
+    it holds may be a cached copy's."""
+    kept = [h for h in message.get("headers", ()) if h[0].lower() not in names]
+    message["headers"] = kept + raw
+
+
+def raw_headers(headers: dict[str, str]) -> tuple[list[tuple[bytes, bytes]], frozenset[bytes]]:
+    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    return raw, frozenset(name for name, _ in raw)
+
+
 class SecurityHeaders:
     """Adds the headers to every HTTP response, errors and 304s included."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.headers = list(security_headers(settings).items())
+        self.raw, self.names = raw_headers(security_headers(settings))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,9 +76,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.headers:
-                    headers[name] = value
+                set_headers(message, self.raw, self.names)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -5,7 +5,9 @@ pygeoapi sends none of these, so they are added here, around everything:
   and the Accept/Accept-Language headers. Their ETag is derived from the snapshot token
   and those inputs *before* the handler runs, so a revalidation (304) costs no
   rendering, and a full 200 is served from an in-memory copy while the outages are
-  unchanged — what keeps the map up under a storm.
+  unchanged — what keeps the map up under a storm. When they change, one request per
+  URL renders the new copy; requests for that URL meanwhile get the previous copy (with
+  its own ETag) at once instead of rendering it again each.
 - look-up paths (`/lookup/...`) also depend on the clock (planned works "in the next N
   weeks"), so their ETag is a hash of the body.
 - static files get Starlette's own ETag/Last-Modified; only Cache-Control is added.
@@ -14,8 +16,10 @@ Everything else (the engineer API, the docs) passes through untouched.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -31,6 +35,18 @@ STATIC_PREFIXES = ("/static/", "/oapi/static/")
 BODY_PREFIXES = ("/lookup/",)
 MAX_CACHED_BODY = 4 * 1024 * 1024
 VARY = "Accept, Accept-Language"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A rendered 200 and the outages (snapshot token) it was rendered from."""
+
+    token: str
+    validators: dict[str, str]
+    last_modified: datetime
+    status: int
+    raw: list[tuple[bytes, bytes]]
+    body: bytes
 
 
 def classify(path: str) -> str | None:
@@ -86,10 +102,10 @@ class PublicCacheMiddleware:
             f"public, max-age={settings.map.static_max_age}, "
             f"stale-while-revalidate={settings.map.static_max_age * 12}"
         )
-        # etag -> (status, raw headers, body); all entries share the current token.
-        self._entries: OrderedDict[str, tuple[int, list[tuple[bytes, bytes]], bytes]] = (
-            OrderedDict()
-        )
+        # variant (URL and headers' digest) -> its copy, of the current token or the one
+        # before it (served only while the current one is being rendered).
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._rendering: dict[str, asyncio.Event] = {}
         self._token: str | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -106,12 +122,13 @@ class PublicCacheMiddleware:
             await self.app(scope, receive, send)
 
     async def _snapshot(self) -> Snapshot:
-        snapshot = self.snapshots.fresh()
-        if snapshot is None:  # the database is read off the event loop
+        snapshot = self.snapshots.latest()  # never waits for the database
+        if snapshot is None:  # the first one, or after a write here: read off the loop
             snapshot = await anyio.to_thread.run_sync(self.snapshots.current)
-        if snapshot.token != self._token:
-            self._entries.clear()
-            self._bytes = 0
+        if snapshot.token != self._token:  # keep only the copies of the previous outages
+            for variant, entry in list(self._entries.items()):
+                if entry.token != self._token:
+                    self._drop(variant)
             self._token = snapshot.token
         return snapshot
 
@@ -137,28 +154,49 @@ class PublicCacheMiddleware:
         if not_modified(headers, etag, snapshot.last_modified):
             await _send_304(send, validators)
             return
-        cached = self._entries.get(etag)
-        if cached is not None:
-            self._entries.move_to_end(etag)
-            await send_response(send, *cached, head=scope["method"] == "HEAD")
-            return
-        status, raw, body = await capture_response(self.app, scope, receive)
+        head = scope["method"] == "HEAD"
+        while True:
+            entry = self._entries.get(digest)
+            if entry is not None and entry.token == snapshot.token:
+                self._entries.move_to_end(digest)
+                await send_response(send, entry.status, entry.raw, entry.body, head=head)
+                return
+            rendering = self._rendering.get(digest)
+            if rendering is None:
+                break
+            if entry is not None:  # the previous copy, while this one is rendered
+                if not_modified(headers, entry.validators["etag"], entry.last_modified):
+                    await _send_304(send, entry.validators)
+                else:
+                    await send_response(send, entry.status, entry.raw, entry.body, head=head)
+                return
+            await rendering.wait()  # then answered from its copy, if it made one
+        done = self._rendering[digest] = asyncio.Event()
+        try:
+            status, raw, body = await capture_response(self.app, scope, receive)
+        finally:
+            del self._rendering[digest]
+            done.set()
         if status == 200:
             raw = _set(raw, validators)
-            if scope["method"] == "GET" and len(body) <= MAX_CACHED_BODY:
-                self._store(etag, (status, raw, body))
+            if not head and len(body) <= MAX_CACHED_BODY:
+                copy = Entry(snapshot.token, validators, snapshot.last_modified, status, raw, body)
+                self._store(digest, copy)
         else:
             raw = _set(raw, {"cache-control": "no-cache"}, replace=False)
         await send_response(send, status, raw, body)
 
-    def _store(self, etag: str, entry: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
-        if etag in self._entries:
-            return
-        self._entries[etag] = entry
-        self._bytes += len(entry[2])
+    def _store(self, variant: str, entry: Entry) -> None:
+        self._drop(variant)
+        self._entries[variant] = entry
+        self._bytes += len(entry.body)
         while self._bytes > self.max_bytes:
-            _, (_, _, body) = self._entries.popitem(last=False)
-            self._bytes -= len(body)
+            self._drop(next(iter(self._entries)))
+
+    def _drop(self, variant: str) -> None:
+        entry = self._entries.pop(variant, None)
+        if entry is not None:
+            self._bytes -= len(entry.body)
 
     async def _body(self, scope: Scope, receive: Receive, send: Send) -> None:
         status, raw, body = await capture_response(self.app, scope, receive)

@@ -1,7 +1,8 @@
 """The production work queue: Celery on the configured broker (Redis or RabbitMQ).
 
 Queues are named by purpose so each can get its own workers and rate:
-  resolve     drain the outbox, decide and resolve recipients, fan out sends, reminders
+  resolve     drain the outbox, decide and resolve recipients (a task per slice of a
+              large event's addresses), fan out sends, reminders
   send-sms    send-email    send-voice     render and send a batch of deliveries
   receipts    delivery receipts from providers
 The outbox in the database stays the source of truth: a lost task only delays a
@@ -49,6 +50,7 @@ def make_app(broker_url: str | None = None, settings: Settings | None = None) ->
         task_routes={
             "notifier.tasks.drain_outbox": resolve,
             "notifier.tasks.resolve_event": resolve,
+            "notifier.tasks.resolve_slice": resolve,
             "notifier.tasks.schedule_reminders": resolve,
             "notifier.tasks.retention": resolve,
             "notifier.tasks.record_receipt": {"queue": queue_name("receipts", settings)},
@@ -59,7 +61,9 @@ def make_app(broker_url: str | None = None, settings: Settings | None = None) ->
         accept_content=["json"],
         task_ignore_result=True,
         # A task is acknowledged when done, so a killed worker's task runs again
-        # (the delivery claims make running it again harmless).
+        # (the delivery claims make running it again harmless). An SMS send_batch is
+        # done once half its batch is with the binds; the rest is the process's SMS
+        # line's, and a killed process's claims go again after their lease.
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,

@@ -12,10 +12,9 @@ that many, and a database that is away costs no repeat at all.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
-from dataclasses import replace
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -31,41 +30,43 @@ from gis_outage.services.notification import (
     notify_event,
     retry_policy,
 )
-from gis_outage.services.policy import Decision, parse_time
-from gis_outage.storage.recipients import Finished, claim_deliveries, finish_deliveries
+from gis_outage.services.policy import Decision
+from gis_outage.storage.claims import Finished, claim_deliveries, finish_deliveries
+from gis_outage.storage.delivery_records import PendingDelivery
+from gis_outage.storage.outage_records import OutageEvent
 from gis_outage.storage.schema import utcnow
 
 from .channels.base import Outgoing
-from .providers import Providers
-from .recorder import Recorder
+from .providers import ProviderChain, Providers
+from .recorder import Doubt, Recorder
 from .render import MessageContext, RenderConfig, Rendered, render
 
 log = logging.getLogger(__name__)
 
 
 def message_context(
-    event: dict[str, Any],
+    event: OutageEvent,
     language: str,
     decision: Decision,
     settings: Settings,
     now: datetime,
 ) -> MessageContext:
-    snap = event["payload"]["outage"]
-    affected = snap.get("affected") or {}
+    snap = event.snapshot
+    outage_kind = event.outage_kind
     return MessageContext(
         utility_name=settings.utility_name,
-        streets=list(affected.get("streets") or []),
-        starts_at=parse_time(snap["starts_at"]),
-        ends_at=parse_time(snap.get("estimated_end_at")),
+        streets=event.streets,
+        starts_at=event.starts_at,
+        ends_at=event.estimated_end_at,
         previous_ends_at=decision.previous_ends_at,
-        resolved_at=parse_time(snap.get("ended_at")),
+        resolved_at=event.ended_at,
         cause=localized_cause(snap.get("texts"), snap.get("cause"), language),
-        map_url=settings.outage_url(snap["id"]),
+        map_url=settings.outage_url(event.outage_id),
         website=settings.website,
         contact_phone=settings.notify.contact_phone,
         unsubscribe_url=settings.opt_out_url,
-        reference=str(snap["id"]),
-        notice=snap["kind"] if is_water_notice(snap["kind"]) else None,
+        reference=str(event.outage_id),
+        notice=outage_kind.value if is_water_notice(outage_kind) else None,
         now=now,
     )
 
@@ -88,10 +89,10 @@ def _personal(item: Outgoing, settings: Settings) -> Outgoing:
 class _Renderer:
     """Messages differ only by language and channel: render each pair once."""
 
-    def __init__(self, event: dict[str, Any], decision: Decision, settings: Settings,
+    def __init__(self, event: OutageEvent, decision: Decision, settings: Settings,
                  config: RenderConfig) -> None:
         self.event, self.decision, self.settings, self.config = event, decision, settings, config
-        self.service = event["payload"]["outage"]["service"]
+        self.service = event.service
         self.cache: dict[tuple[str, str], Rendered] = {}
 
     def __call__(self, language: str, channel: str) -> Rendered:
@@ -105,21 +106,36 @@ class _Renderer:
         return self.cache[key]
 
 
-def send_batch(
+@dataclass
+class Batch:
+    """A claimed and rendered batch of one channel's deliveries, ready to send."""
+
+    event: OutageEvent
+    channel: str
+    claimed: list[PendingDelivery]
+    outgoing: list[Outgoing] = field(repr=False)
+    chain: ProviderChain
+
+    @property
+    def event_id(self) -> int:
+        return self.event.id
+
+
+def claim_batch(
     db: Engine,
     settings: Settings,
-    event: dict[str, Any],
+    event: OutageEvent,
     decision: Decision,
     channel: str,
     items: list[WorkItem],
     providers: Providers,
     *,
     render_config: RenderConfig | None = None,
-) -> SendStats:
-    """Claim, render, send and record one batch of one channel's deliveries."""
+) -> Batch | SendStats:
+    """Claim and render one batch; its figures instead when nothing is left to send."""
     render_config = render_config or RenderConfig.from_settings(settings)
     policy = retry_policy(settings)
-    event_id = int(event["id"])
+    event_id = event.id
     languages = {i.delivery_id: i.language for i in items}
     ids = list(languages)
     claimed = claim_deliveries(db, event_id, policy, ids=ids, limit=len(ids))
@@ -130,46 +146,100 @@ def send_batch(
         # No provider for the channel: say so in the delivery, don't retry forever.
         log.error("no provider for %s; %d deliveries failed", channel, len(claimed))
         failed = DeliveryStatus.TECHNICAL_FAILURE.value
-        finish_deliveries(db, [Finished(r["id"], failed) for r in claimed])
+        finish_deliveries(db, [Finished(r.id, failed) for r in claimed])
         return SendStats(failed=len(claimed))
     renderer = _Renderer(event, decision, settings, render_config)
     outgoing = [
         _personal(
             Outgoing(
-                delivery_id=r["id"],
+                delivery_id=r.id,
                 event_id=event_id,
-                destination=r["destination"],
-                message=renderer(languages[r["id"]], channel),
+                destination=r.destination,
+                message=renderer(languages[r.id], channel),
                 unsubscribe_url=settings.opt_out_url,
             ),
             settings,
         )
         for r in claimed
     ]
+    return Batch(event, channel, claimed, outgoing, chain)
+
+
+def doubt_limit(settings: Settings) -> int:
+    """Messages a sender of a channel may have in doubt: one window per bind, each bind
+    keeping its own window full."""
+    notify = settings.notify
+    return notify.smpp_window * max(notify.smpp_binds, notify.smpp2_binds)
+
+
+def send_claimed(
+    db: Engine,
+    settings: Settings,
+    batch: Batch,
+    *,
+    doubt: Doubt | None = None,
+    handed: Callable[[int], None] | None = None,
+) -> SendStats:
+    """Send a claimed batch and record each outcome as it comes.
+
+    `doubt`: the places in doubt this batch shares with the sender's other open batch
+    (`notifier/sendline.py`); `handed(n)` is told each time another of the batch's
+    messages goes to a provider for the first time (n so far)."""
+    policy = retry_policy(settings)
     recorder = Recorder(
-        db,
-        policy.max_attempts,
-        # One window in doubt per bind: each bind keeps its own window full.
-        limit=settings.notify.smpp_window
-        * max(settings.notify.smpp_binds, settings.notify.smpp2_binds),
-        every=settings.notify.record_every,
-    )
+        db, policy.max_attempts, limit=doubt_limit(settings),
+        every=settings.notify.record_every, doubt=doubt,
+    )  # fmt: skip
+    admit: Callable[[int, bool], bool] = recorder.admit
+    if handed is not None:
+        seen: set[int] = set()
+
+        def admit(index: int, block: bool) -> bool:
+            if not recorder.admit(index, block):
+                return False
+            if index not in seen:
+                seen.add(index)
+                handed(len(seen))
+            return True
+
+    claimed = batch.claimed
     try:
-        chain.send(
-            outgoing,
+        batch.chain.send(
+            batch.outgoing,
             lambda i, result: recorder.add(i, claimed[i], result),
-            admit=recorder.admit,
+            admit=admit,
             release=recorder.release,
         )
     finally:
         stats = recorder.close()
+    event_id, channel = batch.event_id, batch.channel
     log.info(
         "event %s: %s batch of %d: %d sent, %d failed, %d to retry",
         event_id, channel, len(claimed), stats.sent, stats.failed, stats.retrying,
-        extra={"event_id": event_id, "outage_id": event.get("outage_id"), "channel": channel,
-               "sent": stats.sent, "failed": stats.failed, "retrying": stats.retrying},
-    )
+        extra={"event_id": event_id, "outage_id": batch.event.outage_id,
+               "channel": channel, "sent": stats.sent, "failed": stats.failed,
+               "retrying": stats.retrying},
+    )  # fmt: skip
     return stats
+
+
+def send_batch(
+    db: Engine,
+    settings: Settings,
+    event: OutageEvent,
+    decision: Decision,
+    channel: str,
+    items: list[WorkItem],
+    providers: Providers,
+    *,
+    render_config: RenderConfig | None = None,
+) -> SendStats:
+    """Claim, render, send and record one batch of one channel's deliveries."""
+    batch = claim_batch(db, settings, event, decision, channel, items, providers,
+                        render_config=render_config)
+    if isinstance(batch, SendStats):
+        return batch
+    return send_claimed(db, settings, batch)
 
 
 class InlineDispatch:

@@ -17,6 +17,7 @@ from gis_outage.model import Channel, EventKind, Role, message_kind
 from gis_outage.services.policy import Decision
 from gis_outage.services.recipients import preview_counts
 from gis_outage.storage import outages as store
+from gis_outage.storage.outage_records import OutageEvent
 
 from .pipeline import message_context
 from .render import RenderConfig, render
@@ -29,15 +30,15 @@ def preview(
     role that may not see critical customers the counts leave out their extra calls,
     which would tell that some are affected."""
     outage = store.get_outage(db, outage_id)
-    kind = message_kind(EventKind.PUBLISHED, outage["kind"])
+    kind = message_kind(EventKind.PUBLISHED, outage.kind)
     decision = Decision("send", "preview", kind)
     config = RenderConfig.from_settings(settings)
     now = datetime.now(UTC)
-    event = {"payload": {"outage": store.event_snapshot(outage)}}
+    event = OutageEvent.unsaved(outage, EventKind.PUBLISHED, now)
     sms = {}
     for language in settings.languages:
         context = message_context(event, language, decision, settings, now)
-        rendered = render(kind, outage["service"], language, Channel.SMS, context, config=config)
+        rendered = render(kind, outage.service, language, Channel.SMS, context, config=config)
         info = rendered.sms
         sms[language] = {
             "text": rendered.text,
@@ -47,6 +48,6 @@ def preview(
         }
     return {
         "message_kind": kind.value,
-        "recipients": preview_counts(db, settings, withheld(outage, role)),
+        "recipients": preview_counts(db, settings, withheld(outage, role).as_dict()),
         "sms": sms,
     }

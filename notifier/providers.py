@@ -352,7 +352,9 @@ def _smpp(
         burst = max(1.0, account_rate * s.smpp_account_burst_seconds)
         if store:
             key = f"gis-outage:smpp-rate:{system_id}@{host}:{port}"
-            account = shared_limiter(store, key, account_rate, burst)
+            # 5 ms of the account's rate per round trip to Redis, within a quarter burst
+            batch = int(min(account_rate / 200, burst / 4))
+            account = shared_limiter(store, key, account_rate, burst, batch=max(1, batch))
         else:
             account = RateLimiter(account_rate, burst)
     clients = [

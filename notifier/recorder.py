@@ -13,6 +13,10 @@ outcomes stay in memory and are written with growing pauses until the database a
 again; in the meantime the window fills and nothing more is submitted. A write refused
 for another reason (a wrong statement) is not retried: the batch ends with
 `RecordError` and its rows go again after their lease.
+
+A process that sends a channel's batches overlapped (`notifier/sendline.py`) gives their
+recorders one `Doubt`: the limit holds for the process's sender of that channel, not per
+batch, so two batches at once leave no more in doubt than one.
 """
 
 from __future__ import annotations
@@ -20,34 +24,58 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.engine import Engine
 
 from gis_outage.model import DeliveryStatus, Outcome
 from gis_outage.services.notification import SendStats
-from gis_outage.storage.db import database_unavailable
+from gis_outage.storage.claims import Finished
+from gis_outage.storage.db import while_database_away
 from gis_outage.storage.deliveries import SentParts, record_sends
-from gis_outage.storage.recipients import Finished
+from gis_outage.storage.delivery_records import PendingDelivery
 
 from .channels.base import SendResult
 
 log = logging.getLogger(__name__)
-
-RETRY_FIRST_SECONDS = 0.1  # the first pause after a failed write; it doubles
-RETRY_MAX_SECONDS = 2.0  # the longest pause between two tries
 
 
 class RecordError(RuntimeError):
     """Send outcomes could not be written; the rows are sent again after their lease."""
 
 
-Pending = tuple[int, dict[str, Any], SendResult]  # (index in the batch, row, result)
+Pending = tuple[int, PendingDelivery, SendResult]  # (index in the batch, row, result)
+
+
+class Doubt:
+    """Places for messages in doubt (handed to a provider, outcome not yet written),
+    shared by the batches one sender has open at once; `limit` None: no limit."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.out = 0
+        self._changed = threading.Condition()
+
+    def take(self, block: bool) -> bool:
+        """A place, waiting for one with `block`; False when none is free without it."""
+        with self._changed:
+            if self.limit is not None:
+                if not block and self.out >= self.limit:
+                    return False
+                self._changed.wait_for(lambda: self.out < self.limit)
+            self.out += 1
+            return True
+
+    def give(self, count: int = 1) -> None:
+        if count:
+            with self._changed:
+                self.out -= count
+                self._changed.notify_all()
 
 
 class Recorder:
-    """Writes a batch's send outcomes; `admit` holds the sender to `limit` in doubt."""
+    """Writes a batch's send outcomes; `admit` holds the sender to `limit` in doubt (or
+    to the places of a `doubt` it shares with the sender's other open batch)."""
 
     def __init__(
         self,
@@ -58,7 +86,10 @@ class Recorder:
         every: int = 20,
         wait: float = 0.01,
         sleep: Callable[[float], None] = time.sleep,
+        doubt: Doubt | None = None,
     ) -> None:
+        self.doubt = doubt if doubt is not None else Doubt(limit)
+        limit = self.doubt.limit
         self.db, self.max_attempts, self.limit, self.wait = db, max_attempts, limit, wait
         self.every = max(1, min(every, limit // 2)) if limit else max(1, every)
         self.sleep = sleep
@@ -77,22 +108,27 @@ class Recorder:
     def admit(self, index: int, block: bool = True) -> bool:
         """Whether message `index` may be handed to a provider: fewer than `limit` are
         out and unwritten. With `block`, waits until so."""
+        if not self.doubt.take(block):
+            return False
         with self._changed:
-            if self.limit is not None:
-                if not block and len(self._out) >= self.limit:
-                    return False
-                self._changed.wait_for(lambda: len(self._out) < self.limit)
+            if index in self._out:  # already holds a place
+                self.doubt.give()
             self._out.add(index)
-            return True
+        return True
 
     def release(self, index: int) -> None:
         """Message `index` left the provider with nothing to write (it goes to the next
         provider, which asks again)."""
-        with self._changed:
-            self._out.discard(index)
-            self._changed.notify_all()
+        self._free([index])
 
-    def add(self, index: int, row: dict[str, Any], result: SendResult) -> None:
+    def _free(self, indexes: Iterable[int]) -> None:
+        with self._changed:
+            freed = self._out.intersection(indexes)
+            self._out.difference_update(freed)
+            self._changed.notify_all()
+        self.doubt.give(len(freed))
+
+    def add(self, index: int, row: PendingDelivery, result: SendResult) -> None:
         with self._changed:
             self._waiting.append((index, row, result))
             if len(self._waiting) in (1, self.every):  # the first starts the clock
@@ -105,6 +141,7 @@ class Recorder:
             self._closing = True
             self._changed.notify_all()
         self._thread.join()
+        self._free(list(self._out))  # admitted without an outcome: their places go back
         if self.error is not None:
             raise RecordError(f"recording send outcomes failed: {self.error}")
         return self.stats
@@ -131,37 +168,33 @@ class Recorder:
         finished, parts, stats = finished_of(
             [row for _i, row, _r in pending], [r for _i, _row, r in pending], self.max_attempts
         )
-        pause = RETRY_FIRST_SECONDS
-        while True:
-            try:
-                record_sends(self.db, finished, parts)
-            except Exception as exc:  # the class name only: parameters hold destinations
-                if not database_unavailable(exc):
-                    self.error = exc.__class__.__name__
-                    log.error("recording %d send outcomes failed: %s", len(finished), self.error)
-                    break
-                if not self.held_back:
-                    log.warning(
-                        "database unavailable (%s): %d send outcomes held, nothing "
-                        "more is sent until they are recorded",
-                        exc.__class__.__name__,
-                        len(finished),
-                    )
-                self.held_back += 1
-                self.sleep(pause)
-                pause = min(pause * 2, RETRY_MAX_SECONDS)
-                continue
+        held = self.held_back
+
+        def away(exc: BaseException, _tries: int) -> None:
+            if not self.held_back:  # the class name only: parameters hold destinations
+                log.warning(
+                    "database unavailable (%s): %d send outcomes held, nothing "
+                    "more is sent until they are recorded",
+                    exc.__class__.__name__,
+                    len(finished),
+                )
+            self.held_back += 1
+
+        try:
+            while_database_away(lambda: record_sends(self.db, finished, parts),
+                                wait=self.sleep, on_away=away)
+        except Exception as exc:
+            self.error = exc.__class__.__name__
+            log.error("recording %d send outcomes failed: %s", len(finished), self.error)
+        else:
             self.stats.add(stats)
-            if pause > RETRY_FIRST_SECONDS:
+            if self.held_back > held:
                 log.warning("database back: %d held send outcomes recorded", len(finished))
-            break
-        with self._changed:
-            self._out.difference_update(i for i, _row, _r in pending)
-            self._changed.notify_all()
+        self._free([i for i, _row, _r in pending])
 
 
 def finished_of(
-    rows: list[dict[str, Any]], results: list[SendResult], max_attempts: int
+    rows: list[PendingDelivery], results: list[SendResult], max_attempts: int
 ) -> tuple[list[Finished], list[SentParts], SendStats]:
     """What each send outcome makes of its delivery row."""
     stats = SendStats()
@@ -172,15 +205,15 @@ def finished_of(
             status = DeliveryStatus.SENT
             stats.sent += 1
             if len(result.part_ids) > 1:  # receipts come per part
-                parts.append(SentParts(row["id"], result.provider, result.part_ids))
+                parts.append(SentParts(row.id, result.provider, result.part_ids))
         elif result.outcome is Outcome.PERMANENT_FAILURE:
             status = DeliveryStatus.PERMANENT_FAILURE
             stats.failed += 1
-        elif row["attempts"] >= max_attempts:
+        elif row.attempts >= max_attempts:
             status = DeliveryStatus.TECHNICAL_FAILURE  # out of retries
             stats.failed += 1
         else:
             status = DeliveryStatus.TEMPORARY_FAILURE
             stats.retrying += 1
-        out.append(Finished(row["id"], status.value, result.provider, result.provider_message_id))
+        out.append(Finished(row.id, status.value, result.provider, result.provider_message_id))
     return out, parts, stats

@@ -16,10 +16,45 @@ def sms_message(item: Outgoing) -> SmsMessage:
     return SmsMessage(to=item.destination, text=item.message.text, reference=str(item.delivery_id))
 
 
+class _Turns:
+    """Batches sent at once through one account hand their messages to the binds in the
+    order they came: a batch's binds start on it once every earlier batch's messages have
+    all been taken (their last answers may still be awaited). So a batch claimed while
+    the one before it goes out waits whole, then has the binds to itself, and the two do
+    not end together, each leaving the binds idle while the next is claimed."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._issued = 0
+        self._done: set[int] = set()
+        self._serving = 0
+
+    def ticket(self) -> int:
+        with self._changed:
+            self._issued += 1
+            return self._issued - 1
+
+    def wait(self, ticket: int) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._serving >= ticket)
+
+    def done(self, ticket: int) -> None:
+        """The batch's messages are all taken (or it gave up): the next one's turn."""
+        with self._changed:
+            if ticket < self._serving:
+                return  # said already
+            self._done.add(ticket)
+            while self._serving in self._done:
+                self._done.discard(self._serving)
+                self._serving += 1
+            self._changed.notify_all()
+
+
 class SmppProvider:
     """SMS through one SMPP account over one or more binds (SMPP clients): each bind
     takes the batch's next message whenever its window and rate have room, so the binds
-    send in parallel and a slow one takes fewer."""
+    send in parallel and a slow one takes fewer. Batches sent at once (by one process's
+    overlapping sends, `notifier/sendline.py`) take their turns (`_Turns`)."""
 
     admits = True
 
@@ -27,8 +62,27 @@ class SmppProvider:
         self.clients = [client, *more]
         self.client = client
         self.name = client.config.name
+        self._turns = _Turns()
 
     def _submit(
+        self, messages: Iterator[tuple[SmsMessage, Any]], admit: Admit | None = None
+    ) -> None:
+        ticket = self._turns.ticket()
+        try:
+            self._submit_in_turn(self._in_turn(ticket, messages), admit)
+        finally:
+            self._turns.done(ticket)
+
+    def _in_turn(
+        self, ticket: int, messages: Iterator[tuple[SmsMessage, Any]]
+    ) -> Iterator[tuple[SmsMessage, Any]]:
+        """The messages once it is this batch's turn; the turn passes when the last has
+        been taken."""
+        self._turns.wait(ticket)
+        yield from messages
+        self._turns.done(ticket)
+
+    def _submit_in_turn(
         self, messages: Iterator[tuple[SmsMessage, Any]], admit: Admit | None = None
     ) -> None:
         if len(self.clients) == 1:

@@ -2,7 +2,10 @@
 
 `drain_outbox` claims outbox rows and hands each to `resolve_event`, which runs
 `handle_outbox_row` with a dispatch that queues each batch on its channel's send-*
-queue; `send_batch` sends one batch and closes the event when it was the last.
+queue; an event's first look resolves one slice of its addresses and hands the next to
+`resolve_slice`, a task per slice (a killed worker loses one slice's progress, done
+again without a row twice); `send_batch` sends one batch and closes the event when it
+was the last.
 Task arguments are ids, channel names, language codes and message kinds: no
 destination or text ever goes through the broker or into a task log line.
 """
@@ -12,37 +15,45 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from celery import Task
+from celery import Task, signals
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings, get_settings, secret
-from gis_outage.model import MessageKind
+from gis_outage.model import Channel, MessageKind
 from gis_outage.services import notification
+from gis_outage.services.notification import SendStats
 from gis_outage.services.policy import Decision, parse_time
-from gis_outage.storage.db import database_unavailable, make_engine
+from gis_outage.storage.db import make_engine, try_again_after
 from gis_outage.storage.deliveries import apply_receipt, count_unmatched_receipt
-from gis_outage.storage.outages import get_event
+from gis_outage.storage.events import event_header
+from gis_outage.storage.outage_records import OutageEvent
 from gis_outage.storage.outbox import claim_outbox, get_outbox_row
 
 from .celery_app import app, queue_name
 from .channels.base import DeliveryReceipt, ReceiptStatus
-from .pipeline import send_batch as send_one_batch
+from .pipeline import Batch, claim_batch, doubt_limit, send_claimed
 from .providers import Providers, build_providers
 from .receipts import destination_digest, digest_test, opt_out_handler, receipt_destination
+from .recorder import Doubt
 from .render import RenderConfig
+from .sendline import SendLine, until_database
 
 log = logging.getLogger(__name__)
 
 RECEIPT_RETRY_SECONDS = 2.0
-DATABASE_RETRIES = 300  # a send task waits this many tries (2 s apart) for the database
+DATABASE_RETRIES = 300  # a send task waits this many tries (about 2 s apart) for the database
+# A stopping worker process waits this long for its open batches: within the systemd
+# unit's TimeoutStopSec (60 s), with room for Celery's own shutdown.
+DRAIN_SECONDS = 40.0
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
+_stopping = threading.Event()  # never set: a batch's close waits for the database
 
 
 def _settings() -> Settings:
@@ -92,7 +103,10 @@ def _digest_key(settings: Settings) -> str:
 
 
 class QueueDispatch:
-    """Each batch becomes a send_batch task on its channel's queue."""
+    """Each batch becomes a send_batch task on its channel's queue; each run resolves one
+    slice of addresses and the next slice becomes a resolve_slice task."""
+
+    slices_per_run = 1
 
     def __init__(self, settings: Settings) -> None:
         self.fresh_grace: timedelta | None = settings.notify.send_task_grace
@@ -102,12 +116,37 @@ class QueueDispatch:
 
     def __call__(self, outbox_id: int | None, plan: notification.Plan, channel: str,
                  items: list[notification.WorkItem]) -> None:
-        previous = plan.decision.previous_ends_at
         send_batch.apply_async(
             (outbox_id, plan.event_id, channel, [[i.delivery_id, i.language] for i in items],
-             plan.decision.kind.value, previous.isoformat() if previous else None),
+             *_decision_args(plan.decision)),
             queue=queue_name(f"send-{channel}"),
         )
+
+    def follow_up(self, outbox_id: int | None, plan: notification.Plan, start: int) -> None:
+        resolve_slice.apply_async(
+            (outbox_id, plan.event_id, start, *_decision_args(plan.decision)),
+            queue=queue_name("resolve"),
+        )
+
+
+def _decision_args(decision: Decision) -> tuple[str, str | None]:
+    previous = decision.previous_ends_at
+    return decision.kind.value, previous.isoformat() if previous else None
+
+
+def _decision(kind: str, previous_ends_at: str | None) -> Decision:
+    return Decision("send", "", MessageKind(kind), previous_ends_at=parse_time(previous_ends_at))
+
+
+def _back_to_queue(task: Task, exc: Exception, what: str) -> None:
+    """A task that met the database away goes back to the queue for `away_pause`'s
+    moment, freeing its worker meanwhile (`task.retry` raises), up to DATABASE_RETRIES
+    times; returns for another error or once the tries are used up."""
+    tries = task.request.retries + 1
+    pause = try_again_after(exc, tries, give_up=tries > DATABASE_RETRIES)
+    if pause is not None:
+        log.warning("database unavailable (%s): %s waits", exc.__class__.__name__, what)
+        task.retry(countdown=pause)
 
 
 @app.task(name="notifier.tasks.drain_outbox")
@@ -115,7 +154,7 @@ def drain_outbox(limit: int = 50) -> int:
     """Beat: claim waiting outbox rows and hand each event to the resolve queue."""
     rows = claim_outbox(_db(), limit, lease=_settings().notify.outbox_lease)
     for row in rows:
-        resolve_event.apply_async((row["id"], row["event_id"]), queue=queue_name("resolve"))
+        resolve_event.apply_async((row.id, row.event_id), queue=queue_name("resolve"))
     return len(rows)
 
 
@@ -130,22 +169,58 @@ def resolve_event(outbox_id: int, event_id: int) -> dict[str, Any]:
     return {"action": report.decision.action, "dispatched": report.dispatched}
 
 
-# What a trace lists in an event's outage: the resolve task reads them, a send never
-# does (its texts take the streets and times), so the cached copy drops them.
-_TRACE_LISTS = ("addresses", "service_points", "links", "isolated_links", "still_cut_off")
+@app.task(name="notifier.tasks.resolve_slice", bind=True, max_retries=None)
+def resolve_slice(
+    self: Task,
+    outbox_id: int | None,
+    event_id: int,
+    start: int,
+    kind: str,
+    previous_ends_at: str | None = None,
+) -> dict[str, Any]:
+    """One slice of a large event's addresses from position `start`, with the decision
+    its first look took: resolved, queued and sent on; the next slice is another task.
+    Acknowledged once done, so a killed worker's slice is done again (UNIQUE(event_id,
+    destination) keeps each row once, and its rows left unsent are handed over)."""
+    db, settings = _db(), _settings()
+    try:
+        report = notification.continue_event(
+            db, settings, outbox_id, event_id, _decision(kind, previous_ends_at), start,
+            QueueDispatch(settings),
+        )
+    except Exception as exc:
+        _back_to_queue(self, exc, "a slice")
+        raise
+    return {"dispatched": report.dispatched, "follow_up": report.follow_up}
 
 
 @lru_cache(maxsize=8)
-def _event(event_id: int) -> dict[str, Any]:
+def _event(event_id: int) -> OutageEvent:
     """Events are never changed once written: a worker reads one once, not per batch,
-    and keeps it without its lists of ids (a national event carries hundreds of
-    thousands of address ids)."""
-    event = get_event(_db(), event_id)
-    affected = event["payload"]["outage"].get("affected")
-    if isinstance(affected, dict):
-        for key in _TRACE_LISTS:
-            affected.pop(key, None)
-    return event
+    and only its header (`storage.events.event_header`): what the texts take, never the
+    trace's lists of ids (a national event carries hundreds of thousands)."""
+    return event_header(_db(), event_id)
+
+
+def _line(channel: str) -> SendLine | None:
+    """This process's line for SMS batches (None for the other channels: a voice batch
+    is the calls placed at once, an e-mail batch one SMTP conversation)."""
+    if channel != Channel.SMS.value:
+        return None
+    with _lock:
+        if "line" not in _state:
+            _state["line"] = SendLine(doubt_limit(_settings()), name="send-sms-batch")
+        return _state["line"]
+
+
+@signals.worker_process_shutdown.connect
+def _finish_open_batches(**_kwargs: Any) -> None:
+    """A worker process that stops (a warm shutdown, a recycled child) first sends and
+    records what its SMS line has claimed."""
+    line = _state.get("line")
+    if line is not None and not line.drain(DRAIN_SECONDS):
+        log.warning("stopping with %d SMS batches still open; their rows go again after "
+                    "their lease", line.open)
 
 
 @app.task(name="notifier.tasks.send_batch", bind=True, max_retries=None)
@@ -160,27 +235,42 @@ def send_batch(
 ) -> dict[str, int]:
     """Render and send a batch of one channel's deliveries; the last one closes the event.
 
-    A database that is away when the batch starts (or ends) sends the task back to the
-    queue for a moment later, rather than leaving the batch to the event's next look;
-    while sending, the pipeline holds the outcomes until it is back."""
+    An SMS batch is claimed and rendered here and sent on a thread of the process's
+    `SendLine`: the task returns once half of it has gone to the binds, so the process
+    takes its next batch while the rest goes out, and that batch's thread closes the
+    event when it was the last. A database that is away when the batch starts sends the
+    task back to the queue for a moment later, rather than leaving the batch to the
+    event's next look; while sending, the pipeline holds the outcomes until it is back,
+    and the close waits for it."""
     db, settings = _db(), _settings()
-    decision = Decision(
-        "send", "", MessageKind(kind), previous_ends_at=parse_time(previous_ends_at)
-    )
+    decision = _decision(kind, previous_ends_at)
     work = [notification.WorkItem(int(i), channel, str(language)) for i, language in items]
+    last = max((i.delivery_id for i in work), default=None)
+    line = _line(channel)
+    render_config = RenderConfig.from_settings(settings)
+
+    def claim() -> Batch | SendStats:
+        return claim_batch(db, settings, _event(event_id), decision, channel, work,
+                           _providers(), render_config=render_config)
+
+    def finish(batch: Batch, doubt: Doubt, handed: Callable[[int], None]) -> None:
+        send_claimed(db, settings, batch, doubt=doubt, handed=handed)
+        until_database(notification.close_if_done, db, settings, outbox_id, event_id,
+                       after=last, stopping=_stopping, what=f"closing event {event_id}")
+
     try:
-        stats = send_one_batch(
-            db, settings, _event(event_id), decision, channel, work, _providers(),
-            render_config=RenderConfig.from_settings(settings),
-        )
-        last = max((i.delivery_id for i in work), default=None)
+        if line is None:
+            batch = claim()
+            stats = batch if isinstance(batch, SendStats) else send_claimed(db, settings, batch)
+        else:
+            unclaimed = line.send(claim, finish)
+            if unclaimed is None:
+                return {"handed": len(work)}  # the line's thread sends and records it
+            stats = unclaimed
         notification.close_if_done(db, settings, outbox_id, event_id, after=last)
     except Exception as exc:
-        if not database_unavailable(exc) or self.request.retries >= DATABASE_RETRIES:
-            raise
-        log.warning("database unavailable (%s): a %s batch waits", exc.__class__.__name__,
-                    channel)
-        raise self.retry(countdown=min(2.0, 0.2 * 2 ** self.request.retries)) from None
+        _back_to_queue(self, exc, f"a {channel} batch")
+        raise
     return {"sent": stats.sent, "failed": stats.failed, "retrying": stats.retrying}
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 import queue
@@ -36,6 +37,7 @@ from gis_outage.services.notification import (
     PERIODIC_JOBS,
     EventReport,
     Plan,
+    SendStats,
     WorkItem,
     close_if_done,
     handle_outbox_row,
@@ -44,10 +46,12 @@ from gis_outage.storage.db import database_unavailable
 from gis_outage.storage.outbox import claim_outbox, event_outbox_done, release_outbox
 
 from .channels.demo import recent_messages
-from .pipeline import send_batch
+from .pipeline import Batch, claim_batch, doubt_limit, send_claimed
 from .providers import Providers, build_providers
 from .receipts import ReceiptSink, opt_out_handler
+from .recorder import Doubt
 from .render import RenderConfig
+from .sendline import SendLine, until_database
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +59,10 @@ log = logging.getLogger(__name__)
 class ChannelSenders:
     """One sender thread per channel, each working through its own queue of batches.
 
-    SMS over several binds gets two: one claims and renders the next batch while the
-    other's last messages go out, so the binds never wait between batches (the binds'
-    windows and rates hold for both).
+    SMS batches go through a `SendLine` (`notifier/sendline.py`): the thread claims and
+    renders the next batch while the last half of the one before goes out, so the binds
+    do not wait between batches; the binds' windows, their rates and the in-doubt limit
+    hold for both.
     """
 
     fresh_grace: timedelta | None = None  # what is queued here is known exactly
@@ -71,13 +76,12 @@ class ChannelSenders:
         self._busy = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._count = {c: 1 for c in self._queues}
-        if settings.notify.smpp_binds > 1:
-            self._count[Channel.SMS.value] = 2
+        self.lines = {
+            Channel.SMS.value: SendLine(doubt_limit(settings), name="sender-sms-batch")
+        }
         self._threads = [
-            threading.Thread(target=self._run, args=(c,), name=f"sender-{c}-{k}", daemon=True)
-            for c, count in self._count.items()
-            for k in range(count)
+            threading.Thread(target=self._run, args=(c,), name=f"sender-{c}", daemon=True)
+            for c in self._queues
         ]
         for thread in self._threads:
             thread.start()
@@ -105,62 +109,72 @@ class ChannelSenders:
         jobs = self._queues[channel]
         while (job := jobs.get()) is not None:
             outbox_id, plan, items = job
+            handed = False
             try:
-                self._until_database(
-                    send_batch,
-                    self.db,
-                    self.settings,
-                    plan.event,
-                    plan.decision,
-                    channel,
-                    items,
-                    self.providers,
-                    render_config=self.render_config,
-                )
-                self._until_database(
-                    close_if_done, self.db, self.settings, outbox_id, plan.event_id,
-                    after=max((i.delivery_id for i in items), default=None),
-                )
+                handed = self._send(channel, outbox_id, plan, items)
             except Exception:
                 # Its deliveries stay open and are sent again when the event is next
                 # looked at; the traceback is kept (destinations redacted).
                 log.exception("sending a %s batch of event %s failed", channel, plan.event_id)
             finally:
-                with self._lock:
-                    self._in_flight.difference_update(i.delivery_id for i in items)
-                    self._busy -= 1
-            if self.receipts is not None:
-                self.receipts.retry()
+                if not handed:
+                    self._finished(items)
 
-    def _until_database(self, work: Callable[..., object], *args: Any, **kwargs: Any) -> None:
-        """Run `work`, again and again while the database is away (a restart): the batch
-        keeps its place instead of waiting for the event's next look."""
-        pause = 0.1
-        while True:
+    def _send(self, channel: str, outbox_id: int | None, plan: Plan,
+              items: list[WorkItem]) -> bool:
+        """Send one batch; True when a batch thread of the channel's line took it (and
+        says when it is done)."""
+        line = self.lines.get(channel)
+        claim = functools.partial(
+            until_database, claim_batch, self.db, self.settings, plan.event, plan.decision,
+            channel, items, self.providers, render_config=self.render_config,
+            stopping=self._stopping,
+        )
+        close = functools.partial(
+            until_database, close_if_done, self.db, self.settings, outbox_id, plan.event_id,
+            after=max((i.delivery_id for i in items), default=None), stopping=self._stopping,
+        )
+        if line is None:
+            batch = claim()
+            if not isinstance(batch, SendStats):
+                send_claimed(self.db, self.settings, batch)
+            close()
+            return False
+
+        def finish(batch: Batch, doubt: Doubt, handed: Callable[[int], None]) -> None:
             try:
-                work(*args, **kwargs)
-                return
-            except Exception as exc:
-                if self._stopping.is_set() or not database_unavailable(exc):
-                    raise
-                log.warning("database unavailable (%s): a batch waits", exc.__class__.__name__)
-            self._stopping.wait(pause)
-            pause = min(pause * 2, 2.0)
+                send_claimed(self.db, self.settings, batch, doubt=doubt, handed=handed)
+                close()
+            finally:
+                self._finished(items)
+
+        if line.send(claim, finish) is None:
+            return True
+        close()  # nothing left to send: perhaps the event is done
+        return False
+
+    def _finished(self, items: list[WorkItem]) -> None:
+        with self._lock:
+            self._in_flight.difference_update(i.delivery_id for i in items)
+            self._busy -= 1
+        if self.receipts is not None:
+            self.receipts.retry()
 
     def stop(self, timeout: float) -> None:
         """Drop what waits (its rows stay open for the next start), finish what is sent."""
         self._stopping.set()
-        for channel, jobs in self._queues.items():
+        for jobs in self._queues.values():
             with contextlib.suppress(queue.Empty):
                 while True:
                     jobs.get_nowait()
                     with self._lock:
                         self._busy -= 1
-            for _thread in range(self._count[channel]):
-                jobs.put(None)
+            jobs.put(None)
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        for line in self.lines.values():
+            line.drain(max(0.0, deadline - time.monotonic()))
 
 
 class EmbeddedWorker:
@@ -241,7 +255,7 @@ class EmbeddedWorker:
         for row in rows:
             if self._stop.is_set():
                 with contextlib.suppress(Exception):
-                    release_outbox(self.db, row["id"])
+                    release_outbox(self.db, row.id)
                 continue
             report = handle_outbox_row(self.db, self.settings, row, self.senders)
             if report is not None:

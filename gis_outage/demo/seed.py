@@ -81,8 +81,8 @@ def _demo_outages(ctx: Context, seed: int) -> list[int]:
             selection=outages.Selection(break_links=(link,)),
             actor=ENGINEER,
         )
-        outages.publish(ctx, outage["id"], ENGINEER)
-        ids.append(outage["id"])
+        outages.publish(ctx, outage.id, ENGINEER)
+        ids.append(outage.id)
     return ids
 
 

@@ -30,18 +30,18 @@ def crew_sheet(ctx: Context, outage_id: int) -> dict[str, Any]:
     network version the outage was traced on when it is still the current one; from the
     current version otherwise, so a device deleted since is listed without a place."""
     outage = store.get_outage(ctx.db, outage_id)
-    affected = outage["affected"] or {}
+    affected = outage.affected or {}
     try:
-        loaded = ctx.traces.get(Service(outage["service"]).value)
+        loaded = ctx.traces.get(Service(outage.service).value)
     except LookupError:
         loaded = None
     layers = loaded.network.layers if loaded is not None else {}
     devices = _devices(layers, affected)
-    area = outage.get("public_area")
+    area = outage.public_area
     return {
         "outage": {
             key: (value.isoformat() if hasattr(value, "isoformat") else value)
-            for key, value in outage.items()
+            for key, value in outage.as_dict().items()
             if key
             in (
                 "id",

@@ -20,10 +20,11 @@ from ..critical import COLUMN_KEY as CRITICAL_KEY
 from ..critical import critical_customers, critical_difference
 from ..model import DeviceFinding, OutageStatus, Service, is_water_notice
 from ..storage import outages as store
-from ..storage.addresses import address_places
+from ..storage.addresses import address_lines, address_places
 from ..storage.errors import ConflictError, NotFound
-from ..storage.field import change_device_state, device_states_of, known_devices
+from ..storage.field import DeviceState, change_device_state, device_states_of, known_devices
 from ..storage.networks import current_network_version
+from ..storage.outage_records import Outage
 from ..supply import FeedsWorkArea, FieldEngine, FieldState, Isolation
 from ..trace import TraceEngine, TraceResult, UnknownIdError
 from ..tracing import LoadedNetwork
@@ -41,7 +42,7 @@ def field_engine(engine: TraceEngine) -> FieldEngine:
     return found
 
 
-def outage_state(outage: dict[str, Any], engine: TraceEngine | None = None) -> FieldState:
+def outage_state(outage: Outage, engine: TraceEngine | None = None) -> FieldState:
     """What an outage holds in the field, from its affected set; with `engine`, only the
     ids that network version has (an outage published on an older version keeps working
     after a re-import; the import warned of what it leaves out)."""
@@ -55,11 +56,11 @@ def outage_state(outage: dict[str, Any], engine: TraceEngine | None = None) -> F
     )
 
 
-def _held(outage: dict[str, Any]) -> FieldState:
-    affected = outage.get("affected") or {}
+def _held(outage: Outage) -> FieldState:
+    affected = outage.affected or {}
     selection = affected.get("selection") or {}
     closed = affected.get("devices_to_operate") or []
-    if is_water_notice(outage["kind"]):
+    if is_water_notice(outage.kind):
         return FieldState()  # a water-quality notice: the water keeps running
     if not (selection.get("break_links") or selection.get("operate_devices")):
         return FieldState()  # an area or address outage: nothing operated on the network
@@ -101,20 +102,20 @@ def load_field(ctx: Context, service: Service | str) -> Field:
     loaded = ctx.traces.get(Service(service).value)
     positions, inoperable = {}, set()
     for row in device_states_of(ctx.db, loaded.version):
-        if row["passes"] is not None:
-            positions[row["device_id"]] = bool(row["passes"])
-        if row["finding"] is not None:
-            inoperable.add(row["device_id"])
+        if row.passes is not None:
+            positions[row.device_id] = bool(row.passes)
+        if row.finding is not None:
+            inoperable.add(row.device_id)
     base = FieldState(positions, frozenset(inoperable))
     active = store.list_outages(ctx.db, status=[OutageStatus.PUBLISHED.value],
                                 service=Service(service).value)
     return Field(loaded, field_engine(loaded.engine), base,
-                 {int(o["id"]): outage_state(o, loaded.engine) for o in active})
+                 {int(o.id): outage_state(o, loaded.engine) for o in active})
 
 
 def set_device(ctx: Context, service: Service | str, device_id: str, actor: str, *,
                passes: Any = ..., finding: Any = ..., note: str | None = None
-               ) -> dict[str, Any] | None:
+               ) -> DeviceState | None:
     """A crew operated a device by hand or found it inoperable / not found (None clears)."""
     loaded = ctx.traces.get(Service(service).value)
     changes: dict[str, Any] = {}
@@ -140,18 +141,18 @@ def device_states(ctx: Context, service: Service | str) -> dict[str, Any]:
     current = current_network_version(ctx.db, name)
     if current is None:
         raise NotFound(f"no {name} network has been imported")
-    version = int(current["id"])
+    version = int(current.id)
     out: dict[str, dict[str, Any]] = {}
     for row in device_states_of(ctx.db, version):
-        out[row["device_id"]] = {
-            "device_id": row["device_id"], "passes": row["passes"], "finding": row["finding"],
-            "note": row["note"], "changed_by": row["changed_by"],
-            "changed_at": row["changed_at"].isoformat() if row["changed_at"] else None,
+        out[row.device_id] = {
+            "device_id": row.device_id, "passes": row.passes, "finding": row.finding,
+            "note": row.note, "changed_by": row.changed_by,
+            "changed_at": row.changed_at.isoformat() if row.changed_at else None,
             "outages": []}
     held: list[tuple[str, int, bool]] = []
     for outage in store.list_outages(ctx.db, status=[OutageStatus.PUBLISHED.value],
                                      service=name):
-        held += [(d, int(outage["id"]), p) for d, p in _held(outage).positions.items()]
+        held += [(d, int(outage.id), p) for d, p in _held(outage).positions.items()]
     known = known_devices(ctx.db, version, [d for d, _, _ in held])
     for device, outage_id, passes in sorted(held, key=lambda h: (h[0], h[1])):
         if device not in known:
@@ -168,7 +169,7 @@ def device_states(ctx: Context, service: Service | str) -> dict[str, Any]:
 class Proposal:
     """A change to an outage, as a difference the engineer confirms."""
 
-    outage: dict[str, Any]
+    outage: Outage
     field: Field
     own: FieldState
     plan: dict[str, Any]  # the outage's new affected set
@@ -176,22 +177,23 @@ class Proposal:
     added: list[str]  # addresses newly affected
     removed: list[str]  # addresses no longer in the outage
     regained: list[str]  # of those, supplied again (the all-clear goes to them)
+    places: dict[str, str]  # the added and removed addresses as "Street 1, 00100"
 
     def difference(self) -> dict[str, Any]:
-        old = self.outage["affected"]
+        old = self.outage.affected
         before_devices = set(old.get("devices_to_operate") or [])
         after_devices = set(self.plan["devices_to_operate"])
         return {
-            "outage_id": self.outage["id"],
+            "outage_id": self.outage.id,
             # What the difference was worked out on: send it back to confirm exactly this.
-            "outage_version": self.outage["version"],
+            "outage_version": self.outage.version,
             # Newly affected and no longer affected critical customers, most critical first.
             "critical_customers": critical_difference(old.get("critical_customers") or [],
                                                       self.plan["critical_customers"]),
             "devices_to_operate": {"added": sorted(after_devices - before_devices),
                                    "removed": sorted(before_devices - after_devices)},
             "addresses": {"added": self.added, "removed": self.removed,
-                          "supplied_again": self.regained},
+                          "supplied_again": self.regained, "places": self.places},
             "customers": {"before": int(old.get("customers") or 0),
                           "after": self.result.customers},
             "work_links": self.plan["isolated_links"],
@@ -200,26 +202,26 @@ class Proposal:
         }
 
 
-def _outage(ctx: Context, outage_id: int, *, network: bool = True) -> dict[str, Any]:
+def _outage(ctx: Context, outage_id: int, *, network: bool = True) -> Outage:
     outage = store.get_outage(ctx.db, outage_id)
-    if outage["status"] not in (OutageStatus.DRAFT.value, OutageStatus.PUBLISHED.value):
-        raise ConflictError(f"outage {outage_id} is {outage['status']}; it cannot change")
-    if is_water_notice(outage["kind"]):
+    if outage.status not in (OutageStatus.DRAFT.value, OutageStatus.PUBLISHED.value):
+        raise ConflictError(f"outage {outage_id} is {outage.status}; it cannot change")
+    if is_water_notice(outage.kind):
         raise TraceError("outage", f"outage {outage_id} is a water-quality notice: the water "
                          "keeps running and nothing is operated in the field; lift it with "
                          "resolve")
-    selection = (outage["affected"] or {}).get("selection") or {}
+    selection = (outage.affected or {}).get("selection") or {}
     if network and not selection.get("break_links"):
         raise TraceError("outage", f"outage {outage_id} was not traced from broken links; "
                          "devices and work areas exist only for a break")
     return outage
 
 
-def _proposal(ctx: Context, outage: dict[str, Any], field: Field, own: FieldState,
+def _proposal(ctx: Context, outage: Outage, field: Field, own: FieldState,
               isolation: Isolation | None = None) -> Proposal:
-    oid = int(outage["id"])
+    oid = int(outage.id)
     result = field.own_cut(oid, own)
-    old = outage["affected"]
+    old = outage.affected
     plan = {
         **old,
         "network_version": field.loaded.version,
@@ -239,16 +241,16 @@ def _proposal(ctx: Context, outage: dict[str, Any], field: Field, own: FieldStat
         plan["crossed_devices"] = isolation.crossed
     before, after = set(old.get("addresses") or []), set(result.affected_addresses)
     still = set(field.engine.cut_off(field.all(**{str(oid): own})).affected_addresses)
-    removed = sorted(before - after)
-    return Proposal(outage, field, own, plan, result, sorted(after - before), removed,
-                    sorted(set(removed) - still))
+    added, removed = sorted(after - before), sorted(before - after)
+    return Proposal(outage, field, own, plan, result, added, removed,
+                    sorted(set(removed) - still), address_lines(ctx.db, added + removed))
 
 
 def stuck(ctx: Context, outage_id: int, devices: list[str]) -> Proposal:
     """These devices will not operate: plan the outage's isolation again without them."""
     outage = _outage(ctx, outage_id)
-    field = load_field(ctx, outage["service"])
-    selection = outage["affected"]["selection"]
+    field = load_field(ctx, outage.service)
+    selection = outage.affected["selection"]
     try:
         others = field.without(outage_id).finding(devices)
         isolation = field.engine.isolate(list(selection["break_links"]), others)
@@ -256,7 +258,7 @@ def stuck(ctx: Context, outage_id: int, devices: list[str]) -> Proposal:
         raise TraceError("devices", str(exc)) from None
     field.base = field.base.finding(devices)
     own = isolation.state().merge(FieldState(positions={
-        d: True for d in (outage["affected"].get("backfeed_devices") or [])}))
+        d: True for d in (outage.affected.get("backfeed_devices") or [])}))
     return _proposal(ctx, outage, field, own, isolation)
 
 
@@ -264,7 +266,7 @@ def restore(ctx: Context, outage_id: int, *, links: list[str] = (), devices: lis
             everything: bool = False) -> Proposal:
     """Part of the work area is repaired and/or devices are operated back."""
     outage = _outage(ctx, outage_id)
-    field = load_field(ctx, outage["service"])
+    field = load_field(ctx, outage.service)
     own = outage_state(outage, field.loaded.engine)
     if everything:
         links, devices = sorted(own.work_links), sorted(own.positions)
@@ -294,11 +296,11 @@ def suggestions(ctx: Context, outage_id: int, *, radial: bool | None = None,
     see them): neither listed nor ranked by, most customers first. Electricity keeps
     radial operation unless `radial` is False."""
     outage = _outage(ctx, outage_id, network=False)
-    field = load_field(ctx, outage["service"])
-    keep_radial = (Service(outage["service"]) is Service.ELECTRICITY if radial is None
+    field = load_field(ctx, outage.service)
+    keep_radial = (Service(outage.service) is Service.ELECTRICITY if radial is None
                    else radial)
     state = field.all(**{str(outage_id): outage_state(outage, field.loaded.engine)})
-    mine = set(outage["affected"].get("service_points") or [])
+    mine = set(outage.affected.get("service_points") or [])
     out = []
     for s in field.engine.backfeed(state, radial=keep_radial):
         points = [p for p in s.restores.affected_service_points if p in mine]
@@ -322,42 +324,42 @@ def backfeed(ctx: Context, outage_id: int, device: str, *, radial: bool | None =
                          "without feeding a work area" + (" or meshing two feeders"
                                                           if radial is not False else ""))
     outage = _outage(ctx, outage_id, network=False)
-    field = load_field(ctx, outage["service"])
+    field = load_field(ctx, outage.service)
     own = outage_state(outage, field.loaded.engine).merge(FieldState(positions={device: True}))
     return _proposal(ctx, outage, field, own)
 
 
 def confirm(ctx: Context, proposal: Proposal, actor: str, action: str,
-            findings: list[str] = (), expected_version: int | None = None) -> dict[str, Any]:
+            findings: list[str] = (), expected_version: int | None = None) -> Outage:
     """Store the change: findings first (they stay for later traces), then the outage's
     new affected set and area, telling the newly affected and those supplied again.
     `expected_version`: the outage version the engineer saw the difference on; if the
     outage changed since, nothing is stored (ConflictError) and the difference is asked
     again."""
     outage = proposal.outage
-    if expected_version is not None and int(expected_version) != int(outage["version"]):
+    if expected_version is not None and int(expected_version) != int(outage.version):
         raise ConflictError(
-            f"outage {outage['id']} changed since the difference was shown (version "
-            f"{expected_version}, now {outage['version']}): nothing was stored; look at the "
+            f"outage {outage.id} changed since the difference was shown (version "
+            f"{expected_version}, now {outage.version}): nothing was stored; look at the "
             "difference again")
     for device in findings:
-        set_device(ctx, outage["service"], device, actor, finding=DeviceFinding.INOPERABLE.value)
+        set_device(ctx, outage.service, device, actor, finding=DeviceFinding.INOPERABLE.value)
     loaded = proposal.field.loaded
     addresses = address_places(ctx.db, proposal.result.affected_addresses)
     area = area_of_trace(loaded.engine, proposal.result, addresses,
                          cell_m=ctx.settings.map.area_cell_m)
     nothing_left = not (proposal.result.affected_service_points or proposal.own.work_links
                         or proposal.own.positions)
-    if nothing_left and outage["status"] == OutageStatus.PUBLISHED.value:
-        return store.change_status(ctx.db, int(outage["id"]), OutageStatus.RESOLVED.value,
-                                   actor, expected_version=outage["version"],
+    if nothing_left and outage.status == OutageStatus.PUBLISHED.value:
+        return store.change_status(ctx.db, int(outage.id), OutageStatus.RESOLVED.value,
+                                   actor, expected_version=outage.version,
                                    notify_addresses=proposal.regained)
     return store.change_affected(
-        ctx.db, int(outage["id"]), actor,
+        ctx.db, int(outage.id), actor,
         affected={**proposal.plan, "streets": area.streets},
         public_area=area.polygon, area_description=area.description() or None,
         newly_affected=proposal.added, restored=proposal.regained, action=action,
-        expected_version=outage["version"],
+        expected_version=outage.version,
     )
 
 
@@ -382,36 +384,36 @@ def break_trace(ctx: Context, service: Service | str, links: list[str]
     return result, {"work_nodes": isolation.work_nodes, "crossed_devices": isolation.crossed}
 
 
-def hand_over(ctx: Context, outage: dict[str, Any], actor: str) -> list[str]:
+def hand_over(ctx: Context, outage: Outage, actor: str) -> list[str]:
     """An outage resolves: the devices it closed that another active outage's work area
     still relies on stay closed, as set by hand, until someone opens them."""
     if not any(not p for p in _held(outage).positions.values()):
         return []
     try:
-        field = load_field(ctx, outage["service"])
+        field = load_field(ctx, outage.service)
     except LookupError:
         return []
     own = outage_state(outage, field.loaded.engine)
     closed = sorted(d for d, p in own.positions.items() if not p)
     if not closed:
         return []
-    start = field.without(int(outage["id"])).operate(closed, False)
+    start = field.without(int(outage.id)).operate(closed, False)
     _, kept = field.engine.release_safely(start, closed)
     for device in kept:
-        set_device(ctx, outage["service"], device, actor, passes=False,
-                   note=f"kept closed for a work area when outage {outage['id']} resolved")
+        set_device(ctx, outage.service, device, actor, passes=False,
+                   note=f"kept closed for a work area when outage {outage.id} resolved")
     return kept
 
 
-def resolve_addresses(ctx: Context, outage: dict[str, Any]) -> list[str] | None:
+def resolve_addresses(ctx: Context, outage: Outage) -> list[str] | None:
     """Who gets the all-clear when the outage resolves: its addresses that no other
     active outage still cuts off (None when the network cannot say). A water-quality
     notice's lifting is about the water, not its supply: None, everyone told hears it."""
-    if is_water_notice(outage["kind"]) or not (outage["affected"] or {}).get("service_points"):
+    if is_water_notice(outage.kind) or not (outage.affected or {}).get("service_points"):
         return None
     try:
-        field = load_field(ctx, outage["service"])
+        field = load_field(ctx, outage.service)
     except LookupError:
         return None
-    still = set(field.engine.cut_off(field.without(int(outage["id"]))).affected_addresses)
-    return sorted(set(outage["affected"].get("addresses") or []) - still)
+    still = set(field.engine.cut_off(field.without(int(outage.id))).affected_addresses)
+    return sorted(set(outage.affected.get("addresses") or []) - still)

@@ -20,41 +20,45 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
-from zoneinfo import ZoneInfo
+from typing import Protocol
+from typing import cast as typing_cast
 
 from sqlalchemy.engine import Engine
 
 from ..config import Settings
-from ..model import Channel, DeliveryStatus, EventKind, OutageKind, OutageStatus, RecipientSource
-from ..storage.errors import NotFound
-from ..storage.outages import add_reminder_once, get_event, list_outages
-from ..storage.outbox import NOTIFY_TASK, mark_processed, release_outbox
-from ..storage.recipients import (
+from ..model import DeliveryStatus, EventKind
+from ..storage.claims import (
     Finished,
     RetryPolicy,
-    event_deliveries,
     finish_deliveries,
     give_up_stale,
-    insert_deliveries_once,
     next_attempt_at,
-    open_after,
-    opted_out,
-    told_destinations,
 )
-from ..storage.retention import RetentionResult, run_retention
+from ..storage.deliveries import untried_rows
+from ..storage.delivery_records import PendingDelivery
+from ..storage.errors import NotFound
+from ..storage.events import event_header
+from ..storage.outage_records import OutageEvent
+from ..storage.outbox import (
+    NOTIFY_TASK,
+    OutboxRow,
+    close_unless_resolving,
+    mark_processed,
+    mark_resolving,
+    release_outbox,
+    resolved,
+)
+from ..storage.recipients import event_deliveries, insert_deliveries_once, open_after
 from ..storage.schema import utcnow
-from .policy import Decision, decide
-from .recipients import Recipient, critical_addresses, resolve_for
+from .audience import resolve_in_slices
+from .policy import Decision, decide, gone_stale
+from .recipients import Recipient
 
 log = logging.getLogger(__name__)
 
-# Addresses resolved per slice: the first slice's messages leave while the next
-# slices are resolved, and each slice's queries stay small.
-ADDRESS_SLICE = 2000
 ACTOR = "notifier"
 
 
@@ -69,17 +73,19 @@ class WorkItem:
 
 @dataclass
 class Plan:
-    event: dict[str, Any]
+    event: OutageEvent  # its header: no trace lists
     decision: Decision
     settings: Settings
     # Recipients resolved by queue_work, counted per slice (a number listed at addresses
     # in two slices counts twice; it is queued once).
     recipients: int = 0
     inserted: int = 0  # deliveries this run queued
+    # Where the event's addresses go on, when this run resolved only its share of them.
+    next_start: int | None = None
 
     @property
     def event_id(self) -> int:
-        return int(self.event["id"])
+        return self.event.id
 
 
 @dataclass
@@ -107,11 +113,12 @@ class EventReport:
     retrying: int = 0
     pending: int = 0  # deliveries of the event not final after this run
     next_attempt_at: datetime | None = None
+    follow_up: int | None = None  # a follow-up run resolves the addresses from here on
 
     @property
     def done(self) -> bool:
         return self.decision.action == "skip" or (
-            self.decision.action == "send" and self.pending == 0
+            self.decision.action == "send" and self.pending == 0 and self.follow_up is None
         )
 
     def look_again_at(self, settings: Settings, now: datetime) -> datetime | None:
@@ -122,6 +129,10 @@ class EventReport:
         """
         if self.decision.action == "defer":
             return self.decision.not_before
+        if self.follow_up is not None:
+            # The follow-ups hold the row (each extends the lease); should one be lost,
+            # the event is looked at again, whole, once the lease has run out.
+            return now + settings.notify.outbox_lease
         if self.done:
             return None
         return max(self.next_attempt_at or now, now + settings.notify.recheck)
@@ -145,6 +156,17 @@ class Dispatch(Protocol):
         ...
 
 
+class SlicedDispatch(Dispatch, Protocol):
+    """A dispatch whose runs resolve `slices_per_run` slices of addresses each (an
+    event's first look) and hand the rest to a follow-up run (`continue_event`)."""
+
+    slices_per_run: int
+
+    def follow_up(self, outbox_id: int | None, plan: Plan, start: int) -> None:
+        """Have `continue_event` run for the event's addresses from position `start`."""
+        ...
+
+
 def retry_policy(settings: Settings) -> RetryPolicy:
     notify = settings.notify
     return RetryPolicy(
@@ -157,63 +179,11 @@ def retry_policy(settings: Settings) -> RetryPolicy:
 def plan_event(
     db: Engine, settings: Settings, event_id: int, *, now: datetime | None = None
 ) -> Plan:
-    """Decide whether and when the event is messaged; `queue_work` finds to whom."""
-    event = get_event(db, event_id)
+    """Decide whether and when the event is messaged; `queue_work` finds to whom. The
+    event is read without its trace's lists of ids (`storage.events.event_header`)."""
+    event = event_header(db, event_id)
     decision = decide(db, event, settings.notify, settings.timezone, now or utcnow())
     return Plan(event, decision, settings)
-
-
-def _resolve_in_slices(db: Engine, plan: Plan, size: int) -> Iterator[list[Recipient]]:
-    if EventKind(plan.event["kind"]) in (EventKind.RESOLVED, EventKind.CANCELLED):
-        yield _told(db, plan, size)
-        return
-    yield from _reached_now(db, plan, size)
-
-
-def _reached_now(db: Engine, plan: Plan, size: int) -> Iterator[list[Recipient]]:
-    outage = plan.event["payload"]["outage"]
-    addresses = sorted({str(a) for a in (outage.get("affected") or {}).get("addresses") or []})
-    critical = critical_addresses(outage)
-    for start in range(0, len(addresses), size):
-        yield resolve_for(
-            db,
-            service=outage["service"],
-            address_ids=addresses[start : start + size],
-            at=_day(plan.event["created_at"]),
-            settings=plan.settings,
-            critical=critical,
-        )
-
-
-def _day(at: Any) -> Any:
-    return at.date() if isinstance(at, datetime) else at
-
-
-def _told(db: Engine, plan: Plan, size: int) -> list[Recipient]:
-    """The all-clear and the cancellation go to those who were told of the outage (a
-    provider accepted an earlier message), not to whoever it reaches now: not to
-    someone who moved in since, and still to a mover whose data was purged since.
-    Opt-outs still apply; the language is the one the outage reaches them in now,
-    else the utility's default."""
-    told = told_destinations(db, int(plan.event["outage_id"]), before_event=plan.event_id)
-    outage = plan.event["payload"]["outage"]
-    still = (outage.get("affected") or {}).get("still_cut_off") or []
-    if still:  # another active outage still cuts these addresses off: not over for them
-        dark = resolve_for(db, service=outage["service"], address_ids=[str(a) for a in still],
-                           at=_day(plan.event["created_at"]), settings=plan.settings,
-                           critical=critical_addresses(outage))
-        for recipient in dark:
-            told.pop(recipient.destination, None)
-    if not told:
-        return []
-    now = {r.destination: r for part in _reached_now(db, plan, size) for r in part
-           if r.destination in told}
-    blocked = opted_out(db, set(told) - set(now))
-    default = plan.settings.default_language
-    return [
-        now.get(d) or Recipient(d, Channel(c), default, "", RecipientSource.DIRECTORY)
-        for d, c in told.items() if d not in blocked
-    ]
 
 
 def queue_work(
@@ -223,7 +193,9 @@ def queue_work(
     skip: Collection[int] = (),
     fresh_grace: timedelta | None = None,
     chunk: int = 500,
-    address_slice: int = ADDRESS_SLICE,
+    address_slice: int | None = None,
+    start: int = 0,
+    slices: int | None = None,
 ) -> Iterator[WorkItem]:
     """Resolve the recipients, queue one delivery per destination and yield what is to
     be sent, as it is queued.
@@ -235,18 +207,32 @@ def queue_work(
     number listed at several addresses) is not queued again: UNIQUE(event_id,
     destination) keeps its first slice's row, language and channel.
 
+    With `slices`, a run resolves only that many slices of addresses from position
+    `start` and leaves `plan.next_start` for a follow-up run, unless it is an event's
+    look again (rows were open before it, which need the whole event). A share of the
+    event also hands over the never-tried rows of its slice's destinations that an
+    earlier run queued (a resolve that died between queueing and handing over: its
+    share is done again without a row twice; a row a send task holds is claimed once).
+
     What a run holds is one slice, whatever the size of the event: recipients are
     counted, not kept, and only the destinations of the rows open before the run (none
     on an event's first run) are remembered across slices, for their language.
     """
     event_id = plan.event_id
+    # The first slice's messages leave while the next slices are resolved, and each
+    # slice's queries stay small.
+    address_slice = address_slice or plan.settings.notify.address_slice
     run_started = utcnow()
     # Never-tried rows younger than the grace are presumed on their way (a broker
     # queue): left to the task that holds them, so not read at all.
     held = run_started - fresh_grace if fresh_grace is not None else None
-    earlier = {r["destination"] for r in _open_rows(db, event_id, held) if r["id"] not in skip}
+    earlier: set[str] = set()
+    if start == 0:
+        earlier = {r.destination for r in _open_rows(db, event_id, held) if r.id not in skip}
+    if earlier or plan.event.kind in (EventKind.RESOLVED, EventKind.CANCELLED):
+        slices = None  # the whole event in this run
     language: dict[str, str] = {}  # of the earlier rows' destinations reached now
-    for recipients in _resolve_in_slices(db, plan, address_slice):
+    for recipients in resolve_in_slices(db, plan, address_slice, start, slices):
         here: dict[str, Recipient] = {}
         for r in recipients:
             here.setdefault(r.destination, r)
@@ -254,16 +240,22 @@ def queue_work(
         for destination in earlier.intersection(here):
             language.setdefault(destination, here[destination].language)
         pairs = [(d, r.channel.value) for d, r in here.items() if d not in earlier]
-        for start in range(0, len(pairs), chunk):
-            for row in insert_deliveries_once(db, event_id, pairs[start : start + chunk]):
+        for part in range(0, len(pairs), chunk):
+            rows = insert_deliveries_once(db, event_id, pairs[part : part + chunk])
+            for row in rows:
                 plan.inserted += 1
-                yield WorkItem(row["id"], row["channel"], here[row["destination"]].language)
+                yield WorkItem(row.id, row.channel, here[row.destination].language)
+            if slices is not None and len(rows) < len(pairs[part : part + chunk]):
+                new = {row.destination for row in rows}
+                again = [d for d, _ in pairs[part : part + chunk] if d not in new]
+                for row in untried_rows(db, event_id, again, before=run_started):
+                    yield WorkItem(row.id, row.channel, here[row.destination].language)
         del here, pairs
     if earlier:
         yield from _earlier_work(db, event_id, earlier, language, skip, held)
 
 
-def _open_rows(db: Engine, event_id: int, held: datetime | None) -> list[dict[str, Any]]:
+def _open_rows(db: Engine, event_id: int, held: datetime | None) -> list[PendingDelivery]:
     return event_deliveries(db, event_id, open_only=True, tried_or_before=held)
 
 
@@ -275,14 +267,14 @@ def _earlier_work(
     destination is still reached, dropped if never tried and no longer reached."""
     gone: list[Finished] = []
     for row in _open_rows(db, event_id, held):
-        if row["destination"] not in earlier or row["id"] in skip:
+        if row.destination not in earlier or row.id in skip:
             continue  # this run's own, or another run's since it started
-        if row["destination"] not in language:
+        if row.destination not in language:
             # Opted out (or removed) since the row was queued, and never tried: drop it.
-            if row["attempts"] == 0:
-                gone.append(Finished(row["id"], DeliveryStatus.PERMANENT_FAILURE.value))
+            if row.attempts == 0:
+                gone.append(Finished(row.id, DeliveryStatus.PERMANENT_FAILURE.value))
             continue
-        yield WorkItem(row["id"], row["channel"], language[row["destination"]])
+        yield WorkItem(row.id, row.channel, language[row.destination])
     if gone:
         finish_deliveries(db, gone)
 
@@ -306,12 +298,52 @@ def notify_event(
     outbox_id: int | None = None,
     now: datetime | None = None,
 ) -> EventReport:
-    """Decide, resolve, queue and dispatch one event in batches per channel."""
+    """Decide, resolve, queue and dispatch one event (or its first share) in batches per
+    channel."""
     plan = plan_event(db, settings, event_id, now=now)
     report = EventReport(event_id, plan.decision)
     if plan.decision.action != "send":
         log.info("event %s: %s (%s)", event_id, plan.decision.action, plan.decision.reason)
         return report
+    _queue_and_dispatch(db, plan, dispatch, outbox_id, report, start=0)
+    return report
+
+
+def continue_event(
+    db: Engine,
+    settings: Settings,
+    outbox_id: int | None,
+    event_id: int,
+    decision: Decision,
+    start: int,
+    dispatch: SlicedDispatch,
+    *,
+    now: datetime | None = None,
+) -> EventReport:
+    """A follow-up share of an event whose first run handed on the addresses from
+    `start` (with the decision it took): resolved, queued and dispatched as the first
+    share was; the last share settles the outbox row as `handle_outbox_row` does."""
+    event = event_header(db, event_id)
+    stale = gone_stale(db, event)
+    if stale is not None:  # cancelled or resolved since the first share: resolve no more
+        log.info("event %s: the rest from %d not sent: %s", event_id, start, stale)
+        report = EventReport(event_id, Decision("skip", stale, decision.kind))
+    else:
+        report = EventReport(event_id, decision)
+        _queue_and_dispatch(db, Plan(event, decision, settings), dispatch, outbox_id, report,
+                            start=start)
+    if outbox_id is not None:
+        _settle(db, settings, outbox_id, report, now)
+    return report
+
+
+def _queue_and_dispatch(
+    db: Engine, plan: Plan, dispatch: Dispatch, outbox_id: int | None, report: EventReport,
+    *, start: int,
+) -> None:  # fmt: skip
+    settings, event_id = plan.settings, plan.event_id
+    if outbox_id is not None:  # no sender closes the row while deliveries are coming
+        mark_resolving(db, outbox_id, start, hold_until=utcnow() + settings.notify.outbox_lease)
     stats = SendStats()
     batches: dict[str, list[WorkItem]] = defaultdict(list)
 
@@ -320,7 +352,14 @@ def notify_event(
         report.dispatched += len(items)
         stats.add(dispatch(outbox_id, plan, channel, items))
 
-    work = queue_work(db, plan, skip=dispatch.in_flight(), fresh_grace=dispatch.fresh_grace)
+    work = queue_work(
+        db,
+        plan,
+        skip=dispatch.in_flight(),
+        fresh_grace=dispatch.fresh_grace,
+        start=start,
+        slices=getattr(dispatch, "slices_per_run", None),
+    )
     for item in work:
         batches[item.channel].append(item)
         if len(batches[item.channel]) >= settings.notify.batch_for(item.channel):
@@ -329,56 +368,82 @@ def notify_event(
         hand_over(channel)
     report.recipients, report.inserted = plan.recipients, plan.inserted
     report.sent, report.failed, report.retrying = stats.sent, stats.failed, stats.retrying
-    # Under Celery the event is looked at again when a retry is due or a never-tried
-    # row outlives its grace, not every recheck: a look resolves the whole event again.
-    report.pending, report.next_attempt_at = event_progress(
-        db, settings, event_id, held_for=dispatch.fresh_grace
-    )
+    if plan.next_start is not None:
+        report.follow_up = plan.next_start
+        if outbox_id is not None:  # before the follow-up: it may be done before we return
+            hold = utcnow() + settings.notify.outbox_lease
+            mark_resolving(db, outbox_id, plan.next_start, hold_until=hold)
+        typing_cast(SlicedDispatch, dispatch).follow_up(outbox_id, plan, plan.next_start)
+    else:
+        if outbox_id is not None:  # a sender that ends from here on may close the row
+            resolved(db, outbox_id)
+        # Under Celery the event is looked at again when a retry is due or a never-tried
+        # row outlives its grace, not every recheck: a look resolves the whole event.
+        report.pending, report.next_attempt_at = event_progress(
+            db, settings, event_id, held_for=dispatch.fresh_grace
+        )
     log.info(
-        "event %s: %d recipients, %d queued, %d handed to senders, %d pending",
-        event_id, report.recipients, report.inserted, report.dispatched, report.pending,
+        "event %s from %d: %d recipients, %d queued, %d handed to senders, %s",
+        event_id,
+        start,
+        report.recipients,
+        report.inserted,
+        report.dispatched,
+        f"the rest from {report.follow_up} on"
+        if report.follow_up is not None
+        else f"{report.pending} pending",
         extra={
             "event_id": event_id,
-            "outage_id": plan.event.get("outage_id"),
+            "outage_id": plan.event.outage_id,
             "recipients": report.recipients,
             "dispatched": report.dispatched,
             "pending": report.pending,
         },
     )
-    return report
+
+
+def _settle(
+    db: Engine, settings: Settings, outbox_id: int, report: EventReport,
+    now: datetime | None,
+) -> None:  # fmt: skip
+    """The outbox row processed (the event is done) or released until its next look;
+    left to the follow-up that holds it (`mark_resolving`) when there is one."""
+    if report.follow_up is not None:
+        return
+    again = report.look_again_at(settings, now or utcnow())
+    # Another worker that took the event over, or a sender, may have closed it meanwhile.
+    with contextlib.suppress(NotFound):
+        if again is None:
+            mark_processed(db, outbox_id)
+        else:
+            release_outbox(db, outbox_id, retry_at=again)
 
 
 def handle_outbox_row(
     db: Engine,
     settings: Settings,
-    row: dict[str, Any],
+    row: OutboxRow,
     dispatch: Dispatch,
     *,
     now: datetime | None = None,
 ) -> EventReport | None:
     """Everything one claimed outbox row needs; leaves the row processed (done) or
-    released until the time it is to be looked at again."""
-    if row["task"] != NOTIFY_TASK:
-        log.warning("outbox row %s has an unknown task; skipped", row["id"])
-        mark_processed(db, row["id"])
+    released until the time it is to be looked at again (with a follow-up share on
+    its way, until the outbox lease has run out)."""
+    if row.task != NOTIFY_TASK:
+        log.warning("outbox row %s has an unknown task; skipped", row.id)
+        mark_processed(db, row.id)
         return None
     try:
-        report = notify_event(db, settings, row["event_id"], dispatch, outbox_id=row["id"],
-                              now=now)
+        report = notify_event(db, settings, row.event_id, dispatch, outbox_id=row.id, now=now)
     except Exception:
         # The traceback is kept (the log handler redacts destinations from it).
-        log.exception("event %s failed", row["event_id"], extra={"event_id": row["event_id"]})
-        retry_at = utcnow() + settings.notify.backoff(int(row["attempts"]))
+        log.exception("event %s failed", row.event_id, extra={"event_id": row.event_id})
+        retry_at = utcnow() + settings.notify.backoff(int(row.attempts))
         with contextlib.suppress(NotFound):
-            release_outbox(db, row["id"], retry_at=retry_at)
+            release_outbox(db, row.id, retry_at=retry_at)
         return None
-    again = report.look_again_at(settings, now or utcnow())
-    # Another worker that took the event over, or a sender, may have closed it meanwhile.
-    with contextlib.suppress(NotFound):
-        if again is None:
-            mark_processed(db, row["id"])
-        else:
-            release_outbox(db, row["id"], retry_at=again)
+    _settle(db, settings, row.id, report, now)
     return report
 
 
@@ -397,71 +462,18 @@ def close_if_done(
         return False
     pending, _ = event_progress(db, settings, event_id)
     if pending == 0 and outbox_id is not None:
-        with contextlib.suppress(NotFound):
-            mark_processed(db, outbox_id)
+        # Not while a run is still resolving the event: more deliveries are coming.
+        close_unless_resolving(db, outbox_id)
     return pending == 0
 
 
-# -- periodic jobs ---------------------------------------------------------------------
-
-
-def schedule_reminders(
-    db: Engine, settings: Settings, *, now: datetime | None = None
-) -> list[int]:
-    """Day-before reminders for planned works, as `reminder` events.
-
-    From the reminder hour (utility time), every published planned outage that starts
-    tomorrow gets one reminder event, which the outbox then delivers like any other.
-    Works announced only the day before (or later) get none: their notice is fresh.
-    """
-    now = now or utcnow()
-    zone = ZoneInfo(settings.timezone)
-    local = now.astimezone(zone)
-    if local.hour < settings.notify.reminder_hour:
-        return []
-    tomorrow = local.date() + timedelta(days=1)
-    written = []
-    for outage in list_outages(db, status=OutageStatus.PUBLISHED):
-        if outage["kind"] != OutageKind.PLANNED:
-            continue
-        if outage["starts_at"].astimezone(zone).date() != tomorrow:
-            continue
-        event_id = add_reminder_once(
-            db, outage["id"], announced_before=tomorrow - timedelta(days=1), zone=zone,
-            actor=ACTOR,
-        )
-        if event_id is not None:
-            written.append(event_id)
-    if written:
-        log.info("wrote %d day-before reminders", len(written))
-    return written
-
-
-def retention(db: Engine, settings: Settings, *, now: datetime | None = None) -> RetentionResult:
-    """Delete delivery logs and portal data past their retention period."""
-    days = settings.retention.delivery_log_days
-    return run_retention(db, delivery_log_age=timedelta(days=days), now=now)
-
-
-def describe_retention(result: RetentionResult, settings: Settings) -> str:
-    return (
-        f"deleted {result.deliveries} delivery logs older than "
-        f"{settings.retention.delivery_log_days} days, {result.challenges} expired PINs, "
-        f"{result.sessions} expired sessions, {result.rate_events} rate-limit events, "
-        f"{result.unverified_logins} unverified logins"
-    )
-
-
-@dataclass(frozen=True)
-class PeriodicJob:
-    name: str
-    every_seconds: float
-    run: Callable[[Engine, Settings], object]
-
-
-# The cadence both workers follow: the embedded worker runs each job when it is due,
-# Celery beat's schedule is built from this table.
-PERIODIC_JOBS = (
-    PeriodicJob("day-before-reminders", 60.0, schedule_reminders),
-    PeriodicJob("retention", 24 * 3600.0, retention),
+# The periodic jobs live in .periodic; both workers reach them through this module.
+from .periodic import (  # noqa: E402
+    PERIODIC_JOBS,
+    PeriodicJob,
+    describe_retention,
+    retention,
+    schedule_reminders,
 )
+
+__all__ = ["PERIODIC_JOBS", "PeriodicJob", "describe_retention", "retention", "schedule_reminders"]

@@ -25,8 +25,10 @@ from ..storage import outages as store
 from ..storage.addresses import addresses_on_streets, load_addresses, street_names
 from ..storage.audit import record
 from ..storage.errors import ConflictError
+from ..storage.events import event_headers_for
 from ..storage.networks import current_network_version
-from ..storage.reports import delivery_rows, delivery_stats
+from ..storage.outage_records import Outage, OutageEvent
+from ..storage.reports import DeliveryRow, delivery_rows, delivery_stats
 from ..trace import TraceEngine, TraceResult, UnknownIdError
 from .context import Context
 from .errors import FieldError, TraceError
@@ -197,7 +199,7 @@ def draft(
     estimated_end_at: datetime | None = None,
     cause: str | None = None,
     texts: dict[str, str] | None = None,
-) -> dict[str, Any]:
+) -> Outage:
     """A draft outage whose affected set is traced here, on the stored network, never
     taken from the client. A water-quality notice (`boil_water`, `do_not_drink`) is
     targeted the same way; its estimated end is when it is expected to be lifted."""
@@ -223,13 +225,13 @@ def draft(
 def update(
     ctx: Context, outage_id: int, actor: str, *, expected_version: int | None = None,
     **changes: Any,
-) -> dict[str, Any]:
+) -> Outage:
     """Change times, cause or texts; a published outage's residents hear of a new end."""
     current = store.get_outage(ctx.db, outage_id)
     if changes.get("kind") is not None:
-        changes["kind"] = check_kind(current["service"], changes["kind"], current["kind"]).value
+        changes["kind"] = check_kind(current.service, changes["kind"], current.kind).value
     if changes.get("estimated_end_at") is not None:
-        starts = changes.get("starts_at") or current["starts_at"]
+        starts = changes.get("starts_at") or current.starts_at
         check_restoration(starts, changes["estimated_end_at"])
     return store.update_outage(
         ctx.db, outage_id, actor, expected_version=expected_version, **changes
@@ -244,13 +246,15 @@ def change_status(
     *,
     expected_version: int | None = None,
     at: datetime | None = None,
-) -> dict[str, Any]:
-    """Publish, resolve (`at`: when supply came back) or cancel."""
+) -> Outage:
+    """Publish, resolve (`at`: when supply came back) or cancel; returns the outage's
+    header (`affected` without the trace's lists of ids: `get` has them)."""
     new = OutageStatus(new)
     extra: dict[str, Any] = {"at": at} if new is OutageStatus.RESOLVED and at is not None else {}
     if new is OutageStatus.RESOLVED:
+        # Who gets the all-clear, and which devices stay closed, depend on the trace.
         outage = store.get_outage(ctx.db, outage_id)
-        if outage["status"] == OutageStatus.PUBLISHED.value:
+        if outage.status == OutageStatus.PUBLISHED.value:
             hand_over(ctx, outage, actor)
         extra["notify_addresses"] = resolve_addresses(ctx, outage)
     return store.change_status(
@@ -260,55 +264,55 @@ def change_status(
 
 def publish(
     ctx: Context, outage_id: int, actor: str, *, retrace: bool = False, **options: Any
-) -> dict[str, Any]:
+) -> Outage:
     """Publish a draft. One traced on an older network version is refused
     (ConflictError with what a trace on the current one changes), or re-traced first
     with `retrace`."""
-    outage = store.get_outage(ctx.db, outage_id)
-    if outage["status"] == OutageStatus.DRAFT.value:
+    outage = store.get_outage_header(ctx.db, outage_id)  # the selection and network version
+    if outage.status == OutageStatus.DRAFT.value:
         newer = _retraced_if_stale(ctx, outage)
         if newer is not None:
             if not retrace:
-                raise ConflictError(_difference(outage, newer))
+                raise ConflictError(_difference(store.get_outage(ctx.db, outage_id), newer))
             outage = store.update_outage(
                 ctx.db, outage_id, actor, expected_version=options.pop("expected_version", None),
                 affected=newer.affected(), public_area=newer.area.polygon,
                 area_description=newer.area.description() or None,
             )
-            options["expected_version"] = outage["version"]
+            options["expected_version"] = outage.version
     return change_status(ctx, outage_id, OutageStatus.PUBLISHED, actor, **options)
 
 
-def _retraced_if_stale(ctx: Context, outage: dict[str, Any]) -> Trace | None:
+def _retraced_if_stale(ctx: Context, outage: Outage) -> Trace | None:
     """The draft's selection traced on the current network, if that is not the one the
     draft was traced on."""
-    traced_on = outage["affected"].get("network_version")
+    traced_on = outage.affected.get("network_version")
     if traced_on is None:
         return None
-    current = current_network_version(ctx.db, outage["service"])
-    if current is None or int(current["id"]) == int(traced_on):
+    current = current_network_version(ctx.db, outage.service)
+    if current is None or int(current.id) == int(traced_on):
         return None
-    saved = dict(outage["affected"]["selection"])
+    saved = dict(outage.affected["selection"])
     if "polygon" in saved:
         saved["polygon"] = shape(saved["polygon"])
     selection = Selection(**{k: tuple(v) if isinstance(v, list) else v
                              for k, v in saved.items()})
     try:
-        return trace(ctx, outage["service"], selection)
+        return trace(ctx, outage.service, selection)
     except TraceError as exc:
         raise ConflictError(
-            f"outage {outage['id']} was traced on {outage['service']} network version "
-            f"{traced_on}; version {current['id']} is current and the selection no longer "
+            f"outage {outage.id} was traced on {outage.service} network version "
+            f"{traced_on}; version {current.id} is current and the selection no longer "
             f"traces on it ({exc}): draft it again") from None
 
 
-def _difference(outage: dict[str, Any], newer: Trace) -> str:
-    old = outage["affected"]
+def _difference(outage: Outage, newer: Trace) -> str:
+    old = outage.affected
     new = newer.affected()
     gained = sorted(set(new["service_points"]) - set(old["service_points"]))
     lost = sorted(set(old["service_points"]) - set(new["service_points"]))
     return (
-        f"outage {outage['id']} was traced on {outage['service']} network version "
+        f"outage {outage.id} was traced on {outage.service} network version "
         f"{old['network_version']} (snap tolerance {old.get('snap_tolerance_m')} m); version "
         f"{new['network_version']} (snap tolerance {new['snap_tolerance_m']} m) is current. "
         f"Traced on it: {len(gained)} service point(s) more, {len(lost)} fewer, customers "
@@ -317,15 +321,15 @@ def _difference(outage: dict[str, Any], newer: Trace) -> str:
     )
 
 
-def resolve(ctx: Context, outage_id: int, actor: str, **options: Any) -> dict[str, Any]:
+def resolve(ctx: Context, outage_id: int, actor: str, **options: Any) -> Outage:
     return change_status(ctx, outage_id, OutageStatus.RESOLVED, actor, **options)
 
 
-def cancel(ctx: Context, outage_id: int, actor: str, **options: Any) -> dict[str, Any]:
+def cancel(ctx: Context, outage_id: int, actor: str, **options: Any) -> Outage:
     return change_status(ctx, outage_id, OutageStatus.CANCELLED, actor, **options)
 
 
-def get(ctx: Context, outage_id: int) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
+def get(ctx: Context, outage_id: int) -> tuple[Outage, dict[str, dict[str, int]]]:
     """One outage and its delivery figures ({channel: {status: count}})."""
     outage = store.get_outage(ctx.db, outage_id)
     return outage, delivery_stats(ctx.db, outage_id)
@@ -333,12 +337,12 @@ def get(ctx: Context, outage_id: int) -> tuple[dict[str, Any], dict[str, dict[st
 
 def listing(
     ctx: Context, *, status: list[str] | None = None, service: str | None = None
-) -> list[tuple[dict[str, Any], dict[str, dict[str, int]]]]:
+) -> list[tuple[Outage, dict[str, dict[str, int]]]]:
     rows = store.list_outages(ctx.db, status=status, service=service)
-    return [(row, delivery_stats(ctx.db, row["id"])) for row in rows]
+    return [(row, delivery_stats(ctx.db, row.id)) for row in rows]
 
 
-def deliveries(ctx: Context, outage_id: int, actor: str) -> list[dict[str, Any]]:
+def deliveries(ctx: Context, outage_id: int, actor: str) -> list[DeliveryRow]:
     """Every delivery of an outage, destinations included (the regulator's report);
     the audit log says who took it."""
     store.get_outage(ctx.db, outage_id)  # NotFound for an unknown outage
@@ -353,14 +357,13 @@ def message_timing(ctx: Context, outage_id: int) -> dict[str, Any]:
     it now for a draft: {"action": send|defer|skip, "not_before", "reason"} (planned
     works wait for the end of quiet hours and the notice period; short electricity
     outages are held or not messaged)."""
-    outage = store.get_outage(ctx.db, outage_id)
-    events = store.outage_events_for(ctx.db, outage_id)
-    if outage["status"] == OutageStatus.DRAFT.value or not events:
-        event = {"id": 2**62, "outage_id": outage_id, "kind": EventKind.PUBLISHED.value,
-                 "payload": {"outage": store.event_snapshot(outage), "changed": []}}
+    outage = store.get_outage_header(ctx.db, outage_id)
+    events = event_headers_for(ctx.db, outage_id)  # what deciding reads: no trace lists
+    now = datetime.now(UTC)
+    if outage.status == OutageStatus.DRAFT.value or not events:
+        event = OutageEvent.unsaved(outage, EventKind.PUBLISHED, now)
     else:
         event = events[-1]
-    now = datetime.now(UTC)
     decision = decide(ctx.db, event, ctx.settings.notify, ctx.settings.timezone, now)
     not_before = decision.not_before if decision.action == "defer" else None
     return {

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Literal
@@ -32,7 +31,8 @@ from ..model import (
     is_water_notice,
     message_kind,
 )
-from ..storage.outages import get_outage, outage_events_for
+from ..storage.events import event_headers_for, outage_status
+from ..storage.outage_records import OutageEvent
 from ..storage.recipients import events_with_deliveries, outage_has_deliveries
 
 Action = Literal["send", "skip", "defer"]
@@ -53,40 +53,54 @@ def parse_time(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
+# Events that announce an outage: not sent once it is over.
+ANNOUNCING = (EventKind.PUBLISHED, EventKind.UPDATED, EventKind.REMINDER, EventKind.EXTENDED)
+
+
+def gone_stale(db: Engine, event: OutageEvent) -> str | None:
+    """Why an event that announces an outage is not to be sent any more (its outage is
+    resolved or cancelled now), else None. Asked before each share of a large event,
+    so a cancel stops what is not yet resolved."""
+    if event.kind not in ANNOUNCING:
+        return None
+    current = OutageStatus(outage_status(db, event.outage_id))
+    if current in (OutageStatus.RESOLVED, OutageStatus.CANCELLED):
+        return f"outage is {current.value} now"
+    return None
+
+
 def decide(
     db: Engine,
-    event: Mapping[str, Any],
+    event: OutageEvent,
     notifier: NotifySettings,
     timezone: str,
     now: datetime,
 ) -> Decision:
-    snap = event["payload"]["outage"]
-    event_kind, outage_kind = EventKind(event["kind"]), OutageKind(snap["kind"])
+    event_kind, outage_kind = event.kind, event.outage_kind
     kind = message_kind(event_kind, outage_kind)
-    starts, estimated = parse_time(snap["starts_at"]), parse_time(snap.get("estimated_end_at"))
-    ended = parse_time(snap.get("ended_at"))
-    outage_id, event_id = int(event["outage_id"]), int(event["id"])
+    starts, estimated, ended = event.starts_at, event.estimated_end_at, event.ended_at
+    outage_id, event_id = event.outage_id, event.id
 
     def skip(reason: str) -> Decision:
         return Decision("skip", reason, kind)
 
-    earlier = [e for e in outage_events_for(db, outage_id) if e["id"] < event_id]
+    # Headers only: an event's trace may list hundreds of thousands of ids.
+    earlier = [e for e in event_headers_for(db, outage_id) if e.id < event_id]
     if event_kind is EventKind.CANCELLED and not outage_has_deliveries(
         db, outage_id, before_event=event_id
     ):
         return skip("cancelled before anyone was told")
-    current = OutageStatus(get_outage(db, outage_id)["status"])
-    closed = current in (OutageStatus.RESOLVED, OutageStatus.CANCELLED)
-    if closed and event_kind in (EventKind.PUBLISHED, EventKind.UPDATED, EventKind.REMINDER,
-                                EventKind.EXTENDED):
-        return skip(f"outage is {current.value} now")  # e.g. a deferred notice gone stale
+    stale = gone_stale(db, event)
+    if stale is not None:
+        return skip(stale)  # e.g. a deferred notice gone stale
 
     previous = None
-    changed = event["payload"].get("changed", [])
+    changed = event.changed
     if event_kind is EventKind.UPDATED and is_water_notice(outage_kind) and "kind" in changed:
         # boil water → do not drink (or back): residents must hear it whatever the time
-        return Decision("send", "", kind, previous_ends_at=_last_told_estimate(
-            db, outage_id, earlier))
+        return Decision(
+            "send", "", kind, previous_ends_at=_last_told_estimate(db, outage_id, earlier)
+        )
     if event_kind is EventKind.UPDATED:
         if "estimated_end_at" not in changed:
             return skip("no restoration-time change")
@@ -101,7 +115,7 @@ def decide(
         ):
             return skip("restoration time moved less than the threshold")
 
-    if Service(snap["service"]) is Service.ELECTRICITY:
+    if event.service is Service.ELECTRICITY:
         minimum = timedelta(minutes=notifier.electricity_min_minutes)
         end = ended or estimated
         if end is not None and end - starts < minimum:
@@ -130,23 +144,25 @@ def decide(
     return Decision("send", "", kind, previous_ends_at=previous)
 
 
-def _last_told_estimate(db: Engine, outage_id: int, earlier: list[dict]) -> datetime | None:
+def _last_told_estimate(
+    db: Engine, outage_id: int, earlier: list[OutageEvent]
+) -> datetime | None:
     """The estimate of the latest earlier event that was messaged (else the published)."""
     told = events_with_deliveries(db, outage_id)
     candidates = [
         e
         for e in earlier
-        if e["kind"] in (EventKind.PUBLISHED, EventKind.UPDATED, EventKind.REMINDER)
+        if e.kind in (EventKind.PUBLISHED, EventKind.UPDATED, EventKind.REMINDER)
     ]
-    messaged = [e for e in candidates if e["id"] in told]
+    messaged = [e for e in candidates if e.id in told]
     source = (
         messaged[-1]
         if messaged
-        else next((e for e in candidates if e["kind"] == EventKind.PUBLISHED), None)
+        else next((e for e in candidates if e.kind is EventKind.PUBLISHED), None)
     )
     if source is None:
         return None
-    return parse_time(source["payload"]["outage"].get("estimated_end_at"))
+    return source.estimated_end_at
 
 
 def _at_hour(when: datetime, hour: int, timezone: str) -> datetime:

@@ -12,8 +12,8 @@ per destination.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -24,7 +24,9 @@ from ..model import Channel, NumberType, SubscriptionRole
 from ..model import RecipientSource as Source
 from ..municipalities import majority_language
 from ..storage.addresses import municipalities_of
+from ..storage.contact_records import SubscriptionContact
 from ..storage.directory import directory_entries_for
+from ..storage.outage_records import OutageEvent
 from ..storage.recipients import opted_out, subscriptions_for
 
 # When one destination comes from several sources, the first here gives its language.
@@ -60,28 +62,30 @@ def is_adult(birth_year: int | None, on: date, min_age: int) -> bool:
 Facility = tuple[str, str | None]  # (address id, apartment)
 
 
-def one_contact_per_facility(subs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def one_contact_per_facility(subs: list[SubscriptionContact]) -> list[SubscriptionContact]:
     """Residents' subscriptions (of one service) keeping one phone and one e-mail per
     facility, the most recently registered: a facility is its facility number where
     the resident gave one, else the address and apartment. Managers are left as they are."""
     kept_phone: set[Any] = set()
     kept_email: set[Any] = set()
     out = []
-    newest_first = sorted(subs, key=lambda s: (s.get("created_at") is not None,
-                                               s.get("created_at"), s["id"]), reverse=True)
+    newest_first = sorted(subs, key=lambda s: (s.created_at is not None,
+                                               s.created_at, s.id), reverse=True)
     for sub in newest_first:
-        if sub["role"] == SubscriptionRole.PROPERTY_MANAGER:
+        if sub.role == SubscriptionRole.PROPERTY_MANAGER:
             out.append(sub)
             continue
-        facility = sub.get("facility_number") or (sub["address_id"], sub.get("apartment"))
-        sub = dict(sub)
-        for key, kept in (("phone", kept_phone), ("email", kept_email)):
-            if sub[key] and (key == "phone" or sub["email_verified_at"] is not None):
-                if facility in kept:
-                    sub[key] = None
-                kept.add(facility)
+        facility = sub.facility_number or (sub.address_id, sub.apartment)
+        if sub.phone:
+            if facility in kept_phone:
+                sub = replace(sub, phone=None)
+            kept_phone.add(facility)
+        if sub.email and sub.email_verified_at is not None:
+            if facility in kept_email:
+                sub = replace(sub, email=None)
+            kept_email.add(facility)
         out.append(sub)
-    return sorted(out, key=lambda s: s["id"])
+    return sorted(out, key=lambda s: s.id)
 
 
 def critical_addresses(outage: Mapping[str, Any]) -> dict[str, str]:
@@ -93,17 +97,16 @@ def critical_addresses(outage: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def resolve_recipients(db: Engine, settings: Settings, event: Mapping[str, Any]) -> list[Recipient]:
-    """The recipients of an outage event, from the outage snapshot in its payload."""
-    outage = event["payload"]["outage"]
-    at = event["created_at"]
+def resolve_recipients(db: Engine, settings: Settings, event: OutageEvent) -> list[Recipient]:
+    """The recipients of an outage event (read whole: `storage.outages.get_event`), from
+    the outage snapshot in its payload."""
     return resolve_for(
         db,
-        service=outage["service"],
-        address_ids=(outage.get("affected") or {}).get("addresses") or [],
-        at=at.date() if isinstance(at, datetime) else at,
+        service=event.service,
+        address_ids=event.affected.get("addresses") or [],
+        at=event.day,
         settings=settings,
-        critical=critical_addresses(outage),
+        critical=critical_addresses(event.snapshot),
     )
 
 
@@ -184,16 +187,16 @@ def resolve_for(
         subs = one_contact_per_facility(subs)
     replaced: set[Facility] = set()  # (address, apartment) where a resident registered
     for sub in subs:
-        manager = sub["role"] == SubscriptionRole.PROPERTY_MANAGER
+        manager = sub.role == SubscriptionRole.PROPERTY_MANAGER
         source = Source.MANAGER if manager else Source.SUBSCRIPTION
-        language = sub["language"] or default_language
+        language = sub.language or default_language
         # A destination typed in the portal is used once its owner proved it (PIN, link).
-        proven_phone = sub["phone"] if sub["phone_verified_at"] is not None else None
-        if add_phone(proven_phone, None, language, sub["address_id"], source) and not manager:
-            replaced.add((sub["address_id"], sub.get("apartment")))
-        email = normalize_email(sub["email"])
-        if email and sub["email_verified_at"] is not None:
-            add(email, Channel.EMAIL, language, sub["address_id"], source)
+        proven_phone = sub.phone if sub.phone_verified_at is not None else None
+        if add_phone(proven_phone, None, language, sub.address_id, source) and not manager:
+            replaced.add((sub.address_id, sub.apartment))
+        email = normalize_email(sub.email)
+        if email and sub.email_verified_at is not None:
+            add(email, Channel.EMAIL, language, sub.address_id, source)
 
     # "own": a registration replaces only the directory entry of its own number (the
     # same destination, which the registration's language wins); "facility": every
@@ -202,18 +205,17 @@ def resolve_for(
     if notifier.subscription_replaces_directory != "facility":
         replaced = set()
     entries = directory_entries_for(db, addresses) if addresses else []
-    local = _local_languages(db, [e["address_id"] for e in entries if not e.get("language")],
-                             settings)
+    local = _local_languages(db, [e.address_id for e in entries if not e.language], settings)
     for entry in entries:
-        if entry["secret"] or (entry["address_id"], entry.get("apartment")) in replaced:
+        if entry.secret or (entry.address_id, entry.apartment) in replaced:
             continue
-        if not is_adult(entry["birth_year"], at, notifier.min_age):
+        if not is_adult(entry.birth_year, at, notifier.min_age):
             continue
         add_phone(
-            entry["phone"],
-            entry["number_type"],
-            entry.get("language") or local.get(entry["address_id"], default_language),
-            entry["address_id"],
+            entry.phone,
+            entry.number_type,
+            entry.language or local.get(entry.address_id, default_language),
+            entry.address_id,
             Source.DIRECTORY,
             e164=True,  # the directory import checks the E.164 form
         )

@@ -13,6 +13,7 @@ here. Audit rows name the destination masked and what was done.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,11 +22,13 @@ from sqlalchemy.engine import Engine
 from ..model import Channel, NumberType
 from ..phones import number_type
 from ..storage.audit import record_resident
-from ..storage.logins import consume_proof, list_logins
+from ..storage.logins import LoginRecord, consume_proof, list_logins
+from ..storage.recipients import add_opt_out
 from ..storage.schema import utcnow
 from ..storage.subscriber_records import export_subscriber
 from ..storage.subscriptions import (
     add_opt_outs,
+    find_email,
     opt_out_status,
     own_destinations,
     prove_destination,
@@ -103,6 +106,18 @@ def opt_in(db: Engine, subscriber_id: int, destination: str) -> bool:
     return remove_opt_out(db, subscriber_id, destination)
 
 
+def opt_out_by_link(db: Engine, matches: Callable[[str], bool]) -> bool:
+    """A signed opt-out link (mailed to one address, on its owner's request or in an
+    outage e-mail) was used: block the registered e-mail address whose keyed hash it
+    carries (`matches`). It can stop messages to that address only. False when no
+    registered address matches; the page says the same either way."""
+    email = find_email(db, matches)
+    if email is None:
+        return False
+    add_opt_out(db, email, Channel.EMAIL.value)
+    return True
+
+
 def prove_by_pin(db: Engine, subscriber_id: int, challenge_id: int) -> str | None:
     """The code sent to a number or e-mail address the subscriber added was typed right
     in their session: it is theirs. Its destination, or None when the challenge was used
@@ -113,12 +128,12 @@ def prove_by_pin(db: Engine, subscriber_id: int, challenge_id: int) -> str | Non
     return destination
 
 
-def logins(db: Engine, subscriber_id: int) -> list[dict[str, Any]]:
+def logins(db: Engine, subscriber_id: int) -> list[LoginRecord]:
     """The logins the subscriber proved. An e-mail given beside the phone at
     registration becomes one when its code is typed; until then no page says anything
     of it, since it is stored only when no other account holds it (the same answer
     whether an address is registered or not)."""
-    return [row for row in list_logins(db, subscriber_id) if row["verified_at"] is not None]
+    return [row for row in list_logins(db, subscriber_id) if row.verified_at is not None]
 
 
 def export(db: Engine, subscriber_id: int) -> dict[str, Any]:

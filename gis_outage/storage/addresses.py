@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -26,17 +27,41 @@ PUBLIC_CRS = "EPSG:4326"
 BATCH_SIZE = 10_000
 
 
+@dataclass(frozen=True, slots=True)
+class Address:
+    """An address of the register; `geometry` a WGS84 point (None: not placed)."""
+
+    id: str
+    street: str
+    house_number: str
+    postal_code: str
+    municipality: str | None
+    street_sv: str | None  # the street's Swedish name where the register has one
+    geometry: Any = None  # shapely Point
+
+    @property
+    def place(self) -> str:
+        """The address as a line: "Street 1, 00100"."""
+        return f"{self.street} {self.house_number}, {self.postal_code}"
+
+
 def street_key(street: str) -> str:
     """The search form of a street name: case-folded, single spaces."""
     return " ".join(street.split()).casefold()
 
 
-def street_in(address: dict[str, Any], language: str) -> str:
+def street_in(address: Address, language: str) -> str:
     """The street's name in `language` where the register has one (Swedish), else the
     register's main name."""
-    if language == "sv" and address.get("street_sv"):
-        return str(address["street_sv"])
-    return str(address["street"])
+    if language == "sv" and address.street_sv:
+        return address.street_sv
+    return address.street
+
+
+def is_named(address: Address, street: str) -> bool:
+    """Whether `street` is either name of the address's street (case and spacing aside)."""
+    key = street_key(street)
+    return key in (street_key(address.street), street_key(address.street_sv or ""))
 
 
 def upsert_addresses(bind: Bind, gdf: gpd.GeoDataFrame) -> int:
@@ -91,7 +116,7 @@ def upsert_addresses(bind: Bind, gdf: gpd.GeoDataFrame) -> int:
     return len(rows)
 
 
-def get_address(bind: Bind, address_id: str) -> dict[str, Any]:
+def get_address(bind: Bind, address_id: str) -> Address:
     with read_connection(bind) as conn:
         row = (
             conn.execute(sa.select(addresses).where(addresses.c.id == address_id))
@@ -110,7 +135,7 @@ def find_addresses(
     street_prefix: str | None = None,
     house_number_prefix: str | None = None,
     limit: int = 20,
-) -> list[dict[str, Any]]:
+) -> list[Address]:
     """Addresses for autocomplete: postal code → street prefix → house number prefix.
 
     The street is matched by either of its names (Finnish or Swedish), ignoring case
@@ -161,7 +186,7 @@ def find_streets(
     return [found[k] for k in sorted(found)][:limit]
 
 
-def example_address(bind: Bind) -> dict[str, Any] | None:
+def example_address(bind: Bind) -> Address | None:
     """A real address to show as an example in search hints: the lowest house number on
     the street with the most addresses (None for an empty register)."""
     busiest = (
@@ -238,8 +263,8 @@ def address_places(bind: Bind, ids: Iterable[str]) -> pd.DataFrame:
     return pd.DataFrame(sorted(rows, key=str), columns=["street", "municipality"])
 
 
-def _public(row: Any) -> dict[str, Any]:
-    return {c: row[c] for c in (*ADDRESS_COLUMNS, "geometry")}
+def _public(row: Any) -> Address:
+    return Address(**{c: row[c] for c in (*ADDRESS_COLUMNS, "geometry")})
 
 
 def _text(value: Any) -> str | None:
@@ -277,6 +302,21 @@ def address_bounds(bind: Bind) -> tuple[float, float, float, float] | None:
         float(max(b[2] for b in boxes)),
         float(max(b[3] for b in boxes)),
     )
+
+
+def address_lines(bind: Bind, ids: Iterable[str]) -> dict[str, str]:
+    """{address id: "Street 1, 00100"} for these addresses (ids not found are left out):
+    what an engineer reads in a difference rather than register ids."""
+    c = addresses.c
+    query = sa.select(c.id, c.street, c.house_number, c.postal_code)
+    wanted = sorted(set(ids))
+    found: dict[str, str] = {}
+    with read_connection(bind) as conn:
+        for start in range(0, len(wanted), 1000):  # keep IN lists small
+            chunk = wanted[start : start + 1000]
+            for row in conn.execute(query.where(in_values(conn, c.id, chunk))):
+                found[row.id] = f"{row.street} {row.house_number}, {row.postal_code}"
+    return found
 
 
 def municipalities_of(bind: Bind, ids: Iterable[str]) -> dict[str, str | None]:

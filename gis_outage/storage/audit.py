@@ -6,14 +6,27 @@ numbers, e-mail addresses), so the log can be kept longer than the data it descr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
+from gis_outage.storage.db import Bind, read_connection, write_transaction
 from gis_outage.storage.schema import audit_log, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One row of the audit trail."""
+
+    id: int
+    at: datetime
+    actor: str  # a user name, "cli", or resident:<id>
+    action: str  # e.g. outage.published
+    target: str  # e.g. outage:12
+    details: dict[str, Any]  # ids, statuses, field names: never personal data
 
 
 def write_audit(
@@ -32,13 +45,14 @@ def write_audit(
     )
 
 
-def audit_entries(bind: Bind, target: str | None = None) -> list[dict[str, Any]]:
+def audit_entries(bind: Bind, target: str | None = None) -> list[AuditEntry]:
     """Audit rows, oldest first, optionally for one target (e.g. "outage:12")."""
-    query = sa.select(audit_log).order_by(audit_log.c.id)
+    c = audit_log.c
+    query = sa.select(c.id, c.at, c.actor, c.action, c.target, c.details).order_by(c.id)
     if target is not None:
-        query = query.where(audit_log.c.target == target)
+        query = query.where(c.target == target)
     with read_connection(bind) as conn:
-        return dict_rows(conn.execute(query))
+        return [AuditEntry(*row) for row in conn.execute(query)]
 
 
 def resident_actor(subscriber_id: int) -> str:

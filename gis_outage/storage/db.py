@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -34,14 +36,72 @@ def normalize_url(url: str) -> sa.URL:
     return parsed
 
 
+# SQLite reports a wrong statement or schema as an OperationalError too: waiting does
+# not mend those, as it may mend a locked or unreadable file.
+_SQLITE_STATEMENT_ERRORS = ("no such table", "no such column", "table ", "near ",
+                            "incomplete input")
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """Whether `exc` says the database cannot be reached (a restart, a failover, a lost
     connection), not that a statement is wrong: what is worth trying again later."""
     if isinstance(exc, BaseExceptionGroup):
         return all(database_unavailable(e) for e in exc.exceptions)
     if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
-        return True
+        return not (isinstance(exc.orig, sqlite3.OperationalError)
+                    and str(exc.orig).startswith(_SQLITE_STATEMENT_ERRORS))
     return isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
+
+
+# While the database is away, the pause between two tries doubles from the first to the
+# longest: a restart is ridden through in a few seconds, and a long outage costs a try
+# every two seconds.
+AWAY_FIRST_PAUSE = 0.1
+AWAY_LONGEST_PAUSE = 2.0
+
+T = TypeVar("T")
+
+
+def away_pause(tries: int) -> float:
+    """The pause after the `tries`-th failed try (1 is the first) while the database is
+    away."""
+    # The exponent is capped: 2 ** 1024 is too large a float after half an hour away.
+    doublings = min(max(0, tries - 1), 16)
+    return min(AWAY_FIRST_PAUSE * 2**doublings, AWAY_LONGEST_PAUSE)
+
+
+def try_again_after(exc: BaseException, tries: int, *, give_up: bool = False) -> float | None:
+    """The pause before trying again after `exc` ended the `tries`-th try, or None: not
+    to be tried again (another error than the database being away, or `give_up`)."""
+    if give_up or not database_unavailable(exc):
+        return None
+    return away_pause(tries)
+
+
+def while_database_away(
+    call: Callable[[], T],
+    *,
+    give_up: Callable[[], bool] = lambda: False,
+    wait: Callable[[float], object] = time.sleep,
+    on_away: Callable[[BaseException, int], None] | None = None,
+) -> T:
+    """`call()`, tried again while the database is away, with `away_pause` between tries
+    (`wait(seconds)`; a threading.Event's wait ends a pause when it is set). Any other
+    error is raised at once, and the database's once `give_up()` is true; `on_away(exc,
+    tries)` is told of each failed try (to log the class name: the message may quote
+    personal data)."""
+    tries = 0
+    while True:
+        try:
+            return call()
+        except Exception as exc:
+            tries += 1
+            pause = try_again_after(exc, tries, give_up=give_up())
+            if pause is None:
+                raise
+            if on_away is not None:
+                on_away(exc, tries)
+        wait(pause)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -151,14 +211,6 @@ def in_values(conn: Connection, column: Any, values: Iterable[Any]) -> Any:
 
         return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
-
-
-def dict_rows(result: sa.CursorResult[Any]) -> list[dict[str, Any]]:
-    """A result's rows as plain dicts. The column names are taken once: a mapping per
-    row (`dict(r) for r in result.mappings()`) costs more than the query itself on the
-    tens of thousands of rows a large outage reads."""
-    keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 @contextmanager

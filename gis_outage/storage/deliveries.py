@@ -19,17 +19,23 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gis_outage.model import Channel, DeliveryStatus
+from gis_outage.storage.claims import OPEN, RETRYABLE, Finished, finish_deliveries
 from gis_outage.storage.db import (
     Bind,
     dialect_insert,
-    dict_rows,
     driver_marker,
     driver_value,
+    in_values,
     read_connection,
     write_transaction,
 )
+from gis_outage.storage.delivery_records import (
+    Delivery,
+    DeliveryPart,
+    PendingDelivery,
+    pending_deliveries,
+)
 from gis_outage.storage.errors import NotFound
-from gis_outage.storage.recipients import RETRYABLE, Finished, finish_deliveries
 from gis_outage.storage.schema import deliveries, delivery_parts, unmatched_receipts, utcnow
 
 # Receipt statuses that make a delivery failed whatever its other parts say.
@@ -107,10 +113,32 @@ def update_delivery(
         raise NotFound(f"no delivery of event {event_id} to that destination")
 
 
-def deliveries_for_event(bind: Bind, event_id: int) -> list[dict[str, Any]]:
+def deliveries_for_event(bind: Bind, event_id: int) -> list[Delivery]:
+    """The event's deliveries, whole, in id order."""
     query = sa.select(deliveries).where(deliveries.c.event_id == event_id).order_by(deliveries.c.id)
     with read_connection(bind) as conn:
-        return dict_rows(conn.execute(query))
+        return [Delivery.from_row(row) for row in conn.execute(query).mappings()]
+
+
+def untried_rows(
+    bind: Bind, event_id: int, destinations: Sequence[str], *, before: datetime
+) -> list[PendingDelivery]:
+    """The event's deliveries to these destinations that were queued before `before`
+    and never tried: a resolve that died after queueing them and before handing them
+    over left them. Found by UNIQUE(event_id, destination)."""
+    c = deliveries.c
+    out: list[PendingDelivery] = []
+    with read_connection(bind) as conn:
+        for start in range(0, len(destinations), 1000):
+            query = sa.select(c.id, c.destination, c.channel).where(
+                c.event_id == event_id,
+                in_values(conn, c.destination, destinations[start : start + 1000]),
+                c.attempts == 0,
+                c.created_at < before,
+                OPEN,
+            )
+            out += pending_deliveries(conn.execute(query.order_by(c.id)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -342,8 +370,8 @@ def count_unmatched_receipt(bind: Bind, provider: str, *, now: datetime | None =
         )
 
 
-def delivery_parts_of(bind: Bind, delivery_id: int) -> list[dict[str, Any]]:
-    """part, provider, provider_message_id and status of a delivery's parts, in order."""
+def delivery_parts_of(bind: Bind, delivery_id: int) -> list[DeliveryPart]:
+    """A delivery's parts, in order."""
     query = (
         sa.select(
             delivery_parts.c.part,
@@ -355,4 +383,7 @@ def delivery_parts_of(bind: Bind, delivery_id: int) -> list[dict[str, Any]]:
         .order_by(delivery_parts.c.part)
     )
     with read_connection(bind) as conn:
-        return dict_rows(conn.execute(query))
+        return [
+            DeliveryPart(part, provider, message_id, status and DeliveryStatus(status))
+            for part, provider, message_id, status in conn.execute(query)
+        ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,6 @@ from gis_outage.apartments import normalize_apartment
 from gis_outage.model import Language, NumberType
 from gis_outage.storage.db import (
     Bind,
-    dict_rows,
     in_values,
     read_connection,
     write_transaction,
@@ -22,6 +22,21 @@ from gis_outage.storage.schema import directory_entries, utcnow
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 BATCH_SIZE = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryEntry:
+    """One operator directory entry as the notifier's resolve reads it (personal data)."""
+
+    id: int
+    phone: str  # E.164, checked on import
+    number_type: str  # a model.NumberType value
+    address_id: str
+    apartment: str | None  # "A 12"; None: the building
+    language: str | None  # where the operator's extract says
+    secret: bool
+    birth_year: int | None
+    source: str
 
 
 def replace_directory(
@@ -54,14 +69,13 @@ def replace_directory(
     return count
 
 
-def directory_entries_for(bind: Bind, address_ids: Iterable[str]) -> list[dict[str, Any]]:
-    """All directory entries at these addresses (filtering secret/under-16 is the caller's):
-    id, phone, number_type, address_id, apartment, language, secret, birth_year, source."""
+def directory_entries_for(bind: Bind, address_ids: Iterable[str]) -> list[DirectoryEntry]:
+    """All directory entries at these addresses (filtering secret/under-16 is the caller's)."""
     c = directory_entries.c
     columns = (c.id, c.phone, c.number_type, c.address_id, c.apartment, c.language, c.secret,
                c.birth_year, c.source)
     wanted = sorted(set(address_ids))
-    result: list[dict[str, Any]] = []
+    result: list[DirectoryEntry] = []
     with read_connection(bind) as conn:
         for start in range(0, len(wanted), 1000):
             query = (
@@ -69,7 +83,8 @@ def directory_entries_for(bind: Bind, address_ids: Iterable[str]) -> list[dict[s
                 .where(in_values(conn, c.address_id, wanted[start : start + 1000]))
                 .order_by(c.id)
             )
-            result += dict_rows(conn.execute(query))
+            # The columns in the record's order: one record per row, built once.
+            result += [DirectoryEntry(*row) for row in conn.execute(query)]
     return result
 
 

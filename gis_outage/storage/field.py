@@ -12,6 +12,8 @@ and what was dropped because its device is gone.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,18 +21,59 @@ from sqlalchemy.engine import Connection
 
 from gis_outage.model import DeviceFinding
 from gis_outage.storage.audit import write_audit
-from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
+from gis_outage.storage.db import Bind, read_connection, write_transaction
 from gis_outage.storage.schema import device_states, network_devices, network_versions, utcnow
 
 _KEEP = object()
 
 
-def device_states_of(bind: Bind, version_id: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class DeviceState:
+    """A device that differs from the imported network (a row of `device_states`)."""
+
+    network_version_id: int
+    device_id: str
+    passes: bool | None  # set by hand; None: the normal position
+    finding: DeviceFinding | None
+    note: str | None
+    changed_by: str
+    changed_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """A field state row a new network version could not take over: its device is gone."""
+
+    device_id: str
+    passes: bool | None
+    finding: DeviceFinding | None
+
+
+@dataclass(frozen=True, slots=True)
+class CarriedOver:
+    """What a new network version took over from the one current before it."""
+
+    previous: int | None  # that version; None for a first import
+    carried: list[str]  # device ids
+    dropped: list[Dropped]
+
+
+def _state(row: Any) -> DeviceState:
+    finding = row.finding
+    return DeviceState(row.network_version_id, row.device_id, row.passes,
+                       DeviceFinding(finding) if finding is not None else None, row.note,
+                       row.changed_by, row.changed_at)
+
+
+def device_states_of(bind: Bind, version_id: int) -> list[DeviceState]:
     """The field state rows of one network version, by device id."""
     query = (sa.select(device_states).where(device_states.c.network_version_id == version_id)
              .order_by(device_states.c.device_id))
     with read_connection(bind) as conn:
-        return dict_rows(conn.execute(query))
+        return [_state(row) for row in conn.execute(query)]
 
 
 def known_devices(bind: Bind, version_id: int, ids: list[str]) -> set[str]:
@@ -56,7 +99,7 @@ def change_device_state(
     passes: bool | None | object = _KEEP,
     finding: DeviceFinding | str | None | object = _KEEP,
     note: str | None = None,
-) -> dict[str, Any] | None:
+) -> DeviceState | None:
     """Set a device's position by hand (None: back to normal) and/or its finding (None:
     cleared); the row after the change, or None when nothing differs any more.
     LookupError when the version has no such device."""
@@ -92,7 +135,10 @@ def change_device_state(
             "before": {k: old[k] for k in ("passes", "finding")} if old else None,
             "after": {k: new[k] for k in ("passes", "finding")} if new else None,
         })
-    return new
+    if new is None:
+        return None
+    finding = new["finding"]
+    return DeviceState(**{**new, "finding": DeviceFinding(finding) if finding else None})
 
 
 def carry_over(conn: Connection, previous: int, version_id: int) -> None:
@@ -111,20 +157,20 @@ def carry_over(conn: Connection, previous: int, version_id: int) -> None:
     conn.execute(device_states.insert().from_select(columns, kept))
 
 
-def carried_over(bind: Bind, version_id: int) -> dict[str, Any]:
+def carried_over(bind: Bind, version_id: int) -> CarriedOver:
     """What a new version took over from the one current before it: `previous` (its id,
-    None for a first import), `carried` (device ids) and `dropped` (rows of devices the
-    new version lacks: device_id, passes, finding; no names)."""
+    None for a first import), `carried` (device ids) and `dropped` (the devices the new
+    version lacks: device_id, passes, finding; no names)."""
     v = network_versions.c
     with read_connection(bind) as conn:
         service = conn.execute(sa.select(v.service).where(v.id == version_id)).scalar_one()
         previous = conn.execute(
             sa.select(sa.func.max(v.id)).where(v.service == service, v.id < version_id)
         ).scalar()
-    carried = [r["device_id"] for r in device_states_of(bind, version_id)]
+    carried = [r.device_id for r in device_states_of(bind, version_id)]
     if previous is None:
-        return {"previous": None, "carried": carried, "dropped": []}
+        return CarriedOver(None, carried, [])
     kept = set(carried)
-    dropped = [{k: r[k] for k in ("device_id", "passes", "finding")}
-               for r in device_states_of(bind, int(previous)) if r["device_id"] not in kept]
-    return {"previous": int(previous), "carried": carried, "dropped": dropped}
+    dropped = [Dropped(r.device_id, r.passes, r.finding)
+               for r in device_states_of(bind, int(previous)) if r.device_id not in kept]
+    return CarriedOver(int(previous), carried, dropped)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from gis_outage.model import Channel
 from gis_outage.storage.audit import resident_actor, subscriber_target, write_audit
-from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
+from gis_outage.storage.db import Bind, read_connection, write_transaction
 from gis_outage.storage.schema import (
     portal_logins,
     portal_pin_challenges,
@@ -23,6 +23,38 @@ from gis_outage.storage.schema import (
 )
 
 # -- PIN challenges ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    """A PIN sent to `destination`; with `subscriber_id` it proves the destination for
+    that logged-in subscriber, without it it logs in."""
+
+    id: int
+    token_hash: str = field(repr=False)
+    destination: str = field(repr=False)
+    channel: str
+    pin_hash: str = field(repr=False)
+    name: str | None = field(repr=False)
+    email: str | None = field(repr=False)  # given beside the phone on the start form
+    language: str
+    attempts: int
+    created_at: datetime
+    expires_at: datetime
+    subscriber_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProofSent:
+    """When the newest live code that proves a destination was sent."""
+
+    id: int
+    created_at: datetime
+    expires_at: datetime
+
+
+def _challenge(row: Any) -> Challenge | None:
+    return Challenge(**row) if row else None
 
 
 def create_challenge(
@@ -62,7 +94,7 @@ def create_challenge(
 
 def get_challenge(
     bind: Bind, token_hash: str, *, subscriber_id: int | None = None, now: datetime | None = None
-) -> dict | None:
+) -> Challenge | None:
     """The live challenge with this token hash (not expired), or None: a login challenge,
     or with `subscriber_id` one that proves a destination for that subscriber."""
     now = now or utcnow()
@@ -78,12 +110,12 @@ def get_challenge(
             .mappings()
             .first()
         )
-    return dict(row) if row else None
+    return _challenge(row)
 
 
 def latest_proof(
     bind: Bind, subscriber_id: int, destination: str, *, now: datetime | None = None
-) -> dict | None:
+) -> ProofSent | None:
     """The newest live challenge that proves `destination` for this subscriber (only
     this subscriber's own: whatever others asked for the destination is not told)."""
     now = now or utcnow()
@@ -96,12 +128,12 @@ def latest_proof(
     )
     with read_connection(bind) as conn:
         row = conn.execute(query).mappings().first()
-    return dict(row) if row else None
+    return ProofSent(**row) if row else None
 
 
 def take_attempt(
     bind: Bind, token_hash: str, max_attempts: int, *, now: datetime | None = None
-) -> dict | None:
+) -> Challenge | None:
     """Count one PIN try and return the challenge (with the new count), or None when it
     is unknown, expired or out of tries. Counting comes first, in one UPDATE, so
     parallel guesses cannot share a try."""
@@ -115,7 +147,7 @@ def take_attempt(
     )
     with write_transaction(bind) as conn:
         row = conn.execute(statement).mappings().first()
-    return dict(row) if row else None
+    return _challenge(row)
 
 
 def delete_challenge(bind: Bind, token_hash: str) -> None:
@@ -140,7 +172,32 @@ def consume_proof(bind: Bind, challenge_id: int, subscriber_id: int) -> str | No
 # -- logins and sessions ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class LoginRecord:
+    """A destination the subscriber logs in with; `verified_at` None: a claim (an
+    e-mail given beside the phone whose code was not typed yet)."""
+
+    id: int
+    subscriber_id: int
+    destination: str = field(repr=False)
+    channel: str
+    verified_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """A live portal session and the login that opened it."""
+
+    id: int
+    subscriber_id: int
+    login_id: int
+    last_seen_at: datetime
+    destination: str = field(repr=False)
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
 class Login:
     subscriber_id: int
     login_id: int
@@ -249,7 +306,7 @@ def _insert_login(
 
 def get_session(
     bind: Bind, token_hash: str, *, idle: timedelta, now: datetime | None = None
-) -> dict | None:
+) -> SessionRecord | None:
     """The live session (id, subscriber_id, login destination), touching its last use;
     None when unknown, past its absolute end or idle longer than `idle`."""
     now = now or utcnow()
@@ -266,7 +323,7 @@ def get_session(
     if now - row["last_seen_at"] > timedelta(seconds=30):  # not a write per request
         with write_transaction(bind) as conn:
             conn.execute(portal_sessions.update().where(s.id == row["id"]).values(last_seen_at=now))
-    return dict(row)
+    return SessionRecord(**row)
 
 
 def delete_session(bind: Bind, token_hash: str) -> None:
@@ -274,8 +331,8 @@ def delete_session(bind: Bind, token_hash: str) -> None:
         conn.execute(portal_sessions.delete().where(portal_sessions.c.token_hash == token_hash))
 
 
-def list_logins(bind: Bind, subscriber_id: int) -> list[dict]:
+def list_logins(bind: Bind, subscriber_id: int) -> list[LoginRecord]:
     lc = portal_logins.c
     query = sa.select(portal_logins).where(lc.subscriber_id == subscriber_id).order_by(lc.id)
     with read_connection(bind) as conn:
-        return dict_rows(conn.execute(query))
+        return [LoginRecord(**row) for row in conn.execute(query).mappings()]

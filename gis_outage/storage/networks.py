@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -27,6 +28,27 @@ from gis_outage.storage.errors import ConflictError
 from gis_outage.storage.field import carry_over
 from gis_outage.storage.geometry import decode_many, encode_many, raw
 from gis_outage.storage.schema import FEATURE_TABLES, network_versions, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkVersion:
+    """One imported network (a row of `network_versions`)."""
+
+    id: int
+    service: Service
+    created_at: datetime
+    source_name: str  # the imported file's name
+    srid: int  # EPSG code of the features' CRS; 0: none or one without a code (crs_wkt)
+    crs_wkt: str | None
+    snap_tolerance_m: float | None  # the topology's tolerance; None: the setting's
+    counts: dict[str, int]  # {"links": n, ...}
+    extra_columns: dict[str, list[str]]  # {"links": [names in order], ...}
+    is_current: bool
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> NetworkVersion:
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
 
 # Interchange columns per layer (after `id`) and the default for a missing value.
 INTERCHANGE: dict[str, dict[str, Any]] = {
@@ -132,14 +154,14 @@ def save_network(
     return int(version_id)
 
 
-def current_network_version(bind: Bind, service: str) -> dict[str, Any] | None:
-    """The current version's row (id, srid, counts, ...), None if none was saved."""
+def current_network_version(bind: Bind, service: str) -> NetworkVersion | None:
+    """The current version (id, srid, counts, ...), None if none was saved."""
     query = sa.select(network_versions).where(
         network_versions.c.service == Service(service).value, network_versions.c.is_current
     )
     with read_connection(bind) as conn:
         row = conn.execute(query).mappings().first()
-    return dict(row) if row else None
+    return NetworkVersion.from_row(row) if row else None
 
 
 def connected_services(bind: Bind, address_id: str) -> set[str]:
@@ -174,9 +196,10 @@ def load_network_layers(bind: Bind, service: str) -> dict[str, gpd.GeoDataFrame]
         )
         if version is None:
             return None
+        version = NetworkVersion.from_row(version)
         crs = stored_crs(version)
         return {
-            name: _load_layer(conn, name, version["id"], version["extra_columns"][name], crs)
+            name: _load_layer(conn, name, version.id, version.extra_columns[name], crs)
             for name in NETWORK_LAYERS
         }
 
@@ -200,11 +223,11 @@ def prune_network_versions(bind: Bind, service: str, keep: int = 3) -> int:
     return len(ids)
 
 
-def stored_crs(version: Mapping[str, Any]) -> CRS | None:
+def stored_crs(version: NetworkVersion) -> CRS | None:
     """The CRS of a stored version: by EPSG code, else from its WKT, else none."""
-    if version["srid"]:
-        return CRS.from_epsg(version["srid"])
-    return CRS.from_wkt(version["crs_wkt"]) if version.get("crs_wkt") else None
+    if version.srid:
+        return CRS.from_epsg(version.srid)
+    return CRS.from_wkt(version.crs_wkt) if version.crs_wkt else None
 
 
 def _srid(crs: CRS | None) -> int:

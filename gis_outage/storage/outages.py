@@ -3,14 +3,16 @@
 Every change is one transaction that writes the outage, the event residents are told
 about (per `model.TRANSITIONS`; an edit of a published outage is an `updated` event),
 one outbox row for the notifier and an audit row. The `version` column makes
-concurrent edits fail loudly instead of overwriting each other.
+concurrent edits fail loudly instead of overwriting each other. A change that does not
+edit the affected set reads and returns the outage's header (`trace_lists`: `affected`
+without the trace's lists of ids); its event gets them from the row in the database.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,10 +25,12 @@ from sqlalchemy.engine import Connection
 from gis_outage.model import TRANSITIONS, EventKind, OutageKind, OutageStatus, Service
 from gis_outage.public import PUBLIC_FIELDS, PublicOutage, public_outage
 from gis_outage.storage.audit import write_audit
-from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
+from gis_outage.storage.db import Bind, read_connection, write_transaction
 from gis_outage.storage.errors import ConflictError, InvalidTransition, NotFound
-from gis_outage.storage.outbox import NOTIFY_TASK, enqueue
+from gis_outage.storage.event_writes import write_event
+from gis_outage.storage.outage_records import Outage, OutageEvent
 from gis_outage.storage.schema import outage_events, outages, utcnow
+from gis_outage.storage.trace_lists import header_columns, outage_list
 
 # Fields an engineer may edit with update_outage (status changes go through change_status).
 EDITABLE = frozenset(
@@ -92,7 +96,7 @@ def update_outage(
     *,
     expected_version: int | None = None,
     **changes: Any,
-) -> dict[str, Any]:
+) -> Outage:
     """Edit an outage's fields; returns the updated outage.
 
     A published outage gets an `updated` event (and its outbox row); a draft is edited
@@ -107,16 +111,16 @@ def update_outage(
         changes["kind"] = OutageKind(changes["kind"]).value
     with write_transaction(bind) as conn:
         current = _get_for_change(conn, outage_id, expected_version)
-        if current["status"] in CLOSED:
-            raise ConflictError(f"outage {outage_id} is {current['status']}; it cannot be edited")
-        changed = sorted(k for k, v in changes.items() if not _same(current[k], v))
+        if current.status in CLOSED:
+            raise ConflictError(f"outage {outage_id} is {current.status}; it cannot be edited")
+        changed = sorted(k for k, v in changes.items() if not _same(getattr(current, k), v))
         if not changed:
             return current
-        _check({**current, **changes})
+        _check({**current.as_dict(), **changes})
         updated = _write_change(conn, current, {k: changes[k] for k in changed})
-        details: dict[str, Any] = {"fields": changed, "version": updated["version"]}
-        if current["status"] == OutageStatus.PUBLISHED:
-            details["event_id"] = _write_event(conn, updated, EventKind.UPDATED, changed)
+        details: dict[str, Any] = {"fields": changed, "version": updated.version}
+        if current.status == OutageStatus.PUBLISHED:
+            details["event_id"] = write_event(conn, updated, EventKind.UPDATED, changed)
         write_audit(conn, actor, "outage.update", _target(outage_id), details)
     return updated
 
@@ -130,7 +134,7 @@ def change_status(
     at: datetime | None = None,
     expected_version: int | None = None,
     notify_addresses: list[str] | None = None,
-) -> dict[str, Any]:
+) -> Outage:
     """Move an outage along its life cycle; returns the updated outage.
 
     `notify_addresses`: the addresses the event's message goes to when not all of the
@@ -138,12 +142,13 @@ def change_status(
 
     Writes the event that `model.TRANSITIONS` names, its outbox row and an audit row,
     all in one transaction. Resolving sets `ended_at` (to `at`, default now).
-    Raises InvalidTransition for a change the life cycle does not allow.
+    Raises InvalidTransition for a change the life cycle does not allow. Reads and
+    returns the outage's header (no trace lists).
     """
     new = OutageStatus(new_status)
     with write_transaction(bind) as conn:
-        current = _get_for_change(conn, outage_id, expected_version)
-        old = OutageStatus(current["status"])
+        current = _get_for_change(conn, outage_id, expected_version, header=True)
+        old = current.status
         event_kind = TRANSITIONS.get((old, new))
         if event_kind is None:
             allowed = sorted(to.value for (frm, to) in TRANSITIONS if frm == old) or ["nothing"]
@@ -155,13 +160,12 @@ def change_status(
         if new == OutageStatus.RESOLVED:
             values["ended_at"] = at or utcnow()
         updated = _write_change(conn, current, values)
-        told = updated
+        told: dict[str, list[str]] = {}
         if notify_addresses is not None:  # the rest is still cut off by another outage
-            affected = updated["affected"] or {}
-            still = sorted(set(affected.get("addresses") or []) - set(notify_addresses))
-            told = {**updated, "affected": {**affected, "addresses": sorted(notify_addresses),
-                                            "still_cut_off": still}}
-        event_id = _write_event(conn, told, event_kind, sorted(values))
+            addresses = outage_list(conn, outage_id, "addresses")
+            told = {"addresses": sorted(notify_addresses),
+                    "still_cut_off": sorted(set(addresses) - set(notify_addresses))}
+        event_id = write_event(conn, updated, event_kind, sorted(values), told)
         write_audit(
             conn,
             actor,
@@ -184,25 +188,25 @@ def change_affected(
     restored: list[str],
     action: str,
     expected_version: int | None = None,
-) -> dict[str, Any]:
+) -> Outage:
     """The field changed what an outage cuts off: store its new affected set and area;
     a published outage gets an `extended` event for the newly affected addresses and a
     `restored` one for those whose supply is back, each naming only them. One transaction."""
     with write_transaction(bind) as conn:
-        current = _get_for_change(conn, outage_id, expected_version)
-        if current["status"] in CLOSED:
-            raise ConflictError(f"outage {outage_id} is {current['status']}; it cannot change")
+        current = _get_for_change(conn, outage_id, expected_version, header=True)
+        if current.status in CLOSED:
+            raise ConflictError(f"outage {outage_id} is {current.status}; it cannot change")
         values = {"affected": affected, "public_area": public_area,
                   "area_description": area_description}
         updated = _write_change(conn, current, values)
-        details: dict[str, Any] = {"action": action, "version": updated["version"],
+        details: dict[str, Any] = {"action": action, "version": updated.version,
                                    "added": len(newly_affected), "restored": len(restored)}
-        if current["status"] == OutageStatus.PUBLISHED:
+        if current.status == OutageStatus.PUBLISHED:
             for kind, addresses in ((EventKind.EXTENDED, newly_affected),
                                     (EventKind.RESTORED, restored)):
                 if addresses:
-                    told = {**updated, "affected": {**affected, "addresses": sorted(addresses)}}
-                    details[f"{kind.value}_event_id"] = _write_event(conn, told, kind, ["affected"])
+                    details[f"{kind.value}_event_id"] = write_event(
+                        conn, updated, kind, ["affected"], {"addresses": sorted(addresses)})
         write_audit(conn, actor, f"outage.{action}", _target(outage_id), details)
     return updated
 
@@ -210,10 +214,10 @@ def change_affected(
 def add_reminder(bind: Bind, outage_id: int, actor: str) -> int:
     """Write a `reminder` event (e.g. the day before planned works); returns its id."""
     with write_transaction(bind) as conn:
-        current = _get_for_change(conn, outage_id, None)
-        if current["status"] != OutageStatus.PUBLISHED:
-            raise ConflictError(f"outage {outage_id} is {current['status']}; no reminder")
-        event_id = _write_event(conn, current, EventKind.REMINDER, [])
+        current = _get_for_change(conn, outage_id, None, header=True)
+        if current.status != OutageStatus.PUBLISHED:
+            raise ConflictError(f"outage {outage_id} is {current.status}; no reminder")
+        event_id = write_event(conn, current, EventKind.REMINDER, [])
         write_audit(conn, actor, "outage.reminder", _target(outage_id), {"event_id": event_id})
     return event_id
 
@@ -236,20 +240,31 @@ def add_reminder_once(bind: Bind, outage_id: int, *, announced_before: date, zon
         published = [at for kind, at in events if kind == EventKind.PUBLISHED]
         if not published or min(published).astimezone(zone).date() >= announced_before:
             return None
-        current = _get_for_change(conn, outage_id, None)
-        if current["status"] != OutageStatus.PUBLISHED:
+        current = _get_for_change(conn, outage_id, None, header=True)
+        if current.status != OutageStatus.PUBLISHED:
             return None
-        event_id = _write_event(conn, current, EventKind.REMINDER, [])
+        event_id = write_event(conn, current, EventKind.REMINDER, [])
         write_audit(conn, actor, "outage.reminder", _target(outage_id), {"event_id": event_id})
     return event_id
 
 
-def get_outage(bind: Bind, outage_id: int) -> dict[str, Any]:
+def get_outage(bind: Bind, outage_id: int) -> Outage:
     with read_connection(bind) as conn:
         row = conn.execute(sa.select(outages).where(outages.c.id == outage_id)).mappings().first()
     if row is None:
         raise NotFound(f"no outage {outage_id}")
-    return dict(row)
+    return Outage.from_row(row)
+
+
+def get_outage_header(bind: Bind, outage_id: int) -> Outage:
+    """The outage as `get_outage` reads it, but `affected` without the trace's lists of
+    ids (`trace_lists.TRACE_LISTS`): what publishing, resolving and cancelling need."""
+    with read_connection(bind) as conn:
+        query = sa.select(*header_columns(conn)).where(outages.c.id == outage_id)
+        row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound(f"no outage {outage_id}")
+    return Outage.from_row(row)
 
 
 def list_outages(
@@ -260,7 +275,7 @@ def list_outages(
     bbox: BBox | None = None,
     updated_since: datetime | None = None,
     limit: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Outage]:
     """Outages ordered by start time; `bbox` keeps those whose public area meets it."""
     query = sa.select(outages)
     if status is not None:
@@ -273,16 +288,16 @@ def list_outages(
     query = query.order_by(outages.c.starts_at, outages.c.id)
     with read_connection(bind) as conn:
         if bbox is None:
-            return dict_rows(conn.execute(query.limit(limit)))
+            return _records(conn.execute(query.limit(limit)).mappings())
         if conn.dialect.name == "postgresql":
             # Uses the GIST index on public_area.
             envelope = sa.func.ST_MakeEnvelope(*map(float, bbox), 4326)
             query = query.where(sa.func.ST_Intersects(outages.c.public_area, envelope))
-            return dict_rows(conn.execute(query.limit(limit)))
+            return _records(conn.execute(query.limit(limit)).mappings())
         # SQLite: spatial filtering in-process with shapely.
         box = shapely.box(*bbox)
         rows = conn.execute(query.where(outages.c.public_area.is_not(None))).mappings()
-        hits = [dict(r) for r in rows if shapely.intersects(r["public_area"], box)]
+        hits = _records(r for r in rows if shapely.intersects(r["public_area"], box))
         return hits[:limit] if limit is not None else hits
 
 
@@ -292,15 +307,15 @@ def public_outages(
     service: str | None = None,
     bbox: BBox | None = None,
     starting_before: datetime | None = None,
-) -> list[dict[str, Any]]:
-    """Published outages — ongoing and upcoming planned works — with public fields only.
+) -> list[PublicOutage]:
+    """Published outages — ongoing and upcoming planned works — as the public sees them.
 
     `starting_before` limits upcoming works to a horizon (e.g. the coming weeks).
     """
     rows = list_outages(bind, status=OutageStatus.PUBLISHED, service=service, bbox=bbox)
     if starting_before is not None:
-        rows = [r for r in rows if r["starts_at"] <= starting_before]
-    return [{k: r[k] for k in PUBLIC_FIELDS} for r in rows]
+        rows = [r for r in rows if r.starts_at <= starting_before]
+    return [public_outage(r.as_dict()) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -308,6 +323,7 @@ class PublicState:
     token: str  # changes with any change to the outages table
     newest: datetime | None  # the newest edit
     outages: tuple[PublicOutage, ...] | None  # public ones; None: the token was known
+    versions: dict[int, int] | None = None  # id -> version of each of `outages`
 
 
 def _public_columns() -> list[sa.ColumnElement[Any]]:
@@ -315,13 +331,21 @@ def _public_columns() -> list[sa.ColumnElement[Any]]:
 
 
 def public_state(
-    bind: Bind, known_token: str | None = None, *, ended_since: datetime | None = None
+    bind: Bind,
+    known_token: str | None = None,
+    *,
+    ended_since: datetime | None = None,
+    known: Mapping[int, tuple[int, PublicOutage]] | None = None,
 ) -> PublicState:
     """The public outages (ongoing and upcoming planned works, and those resolved or
     cancelled since `ended_since`, public fields only) and a token for them, read in one
     transaction so they match; the outages are read only when the token is not
     `known_token`. The token counts the recently ended ones too, so it changes when one
-    of them ages out of the window, not only when the table changes."""
+    of them ages out of the window, not only when the table changes.
+
+    `known` (id -> (version, outage) of a previous read): those whose version is
+    unchanged are taken from it instead of being read and parsed again (every change
+    to an outage raises its version), so a publish costs one outage, not all."""
     recent = sa.false()
     if ended_since is not None:
         recent = sa.and_(
@@ -334,19 +358,30 @@ def public_state(
         sa.func.max(outages.c.id),
         sa.func.coalesce(sa.func.sum(sa.case((recent, 1), else_=0)), 0),
     )
-    query = (
-        sa.select(*_public_columns())
-        .where(sa.or_(outages.c.status == OutageStatus.PUBLISHED.value, recent))
+    shown = sa.or_(outages.c.status == OutageStatus.PUBLISHED.value, recent)
+    keys_query = (
+        sa.select(outages.c.id, outages.c.version)
+        .where(shown)
         .order_by(outages.c.starts_at, outages.c.id)
     )
+    known = known or {}
     with read_connection(bind) as conn:
         count, newest, versions, max_id, ended = conn.execute(token_query).one()
         raw = f"{count}|{newest}|{versions}|{max_id}|{ended}"
         token = hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
         if token == known_token:
             return PublicState(token, newest, None)
-        rows = conn.execute(query).mappings()
-        return PublicState(token, newest, tuple(public_outage(row) for row in rows))
+        keys = [(int(i), int(v)) for i, v in conn.execute(keys_query)]
+        wanted = [i for i, v in keys if known.get(i, (None,))[0] != v]
+        read: dict[int, PublicOutage] = {}
+        for start in range(0, len(wanted), 500):
+            query = sa.select(*_public_columns()).where(
+                outages.c.id.in_(wanted[start : start + 500])
+            )
+            read.update((int(r["id"]), public_outage(r)) for r in conn.execute(query).mappings())
+    found = tuple(read[i] if i in read else known[i][1] for i, _ in keys if i in read or i in known)
+    version = dict(keys)
+    return PublicState(token, newest, found, {o.id: version[o.id] for o in found})
 
 
 def announced_outages(bind: Bind, limit: int) -> list[PublicOutage]:
@@ -373,17 +408,20 @@ def announced_outage(bind: Bind, outage_id: int) -> PublicOutage:
     return public_outage(row)
 
 
-def outage_events_for(bind: Bind, outage_id: int) -> list[dict[str, Any]]:
+def outage_events_for(bind: Bind, outage_id: int) -> list[OutageEvent]:
+    """The outage's events in order, whole (trace lists and all: `storage.events` reads
+    them without)."""
     query = (
         sa.select(outage_events)
         .where(outage_events.c.outage_id == outage_id)
         .order_by(outage_events.c.id)
     )
     with read_connection(bind) as conn:
-        return dict_rows(conn.execute(query))
+        return [OutageEvent.from_row(r) for r in conn.execute(query).mappings()]
 
 
-def get_event(bind: Bind, event_id: int) -> dict[str, Any]:
+def get_event(bind: Bind, event_id: int) -> OutageEvent:
+    """One event, whole."""
     with read_connection(bind) as conn:
         row = (
             conn.execute(sa.select(outage_events).where(outage_events.c.id == event_id))
@@ -392,7 +430,7 @@ def get_event(bind: Bind, event_id: int) -> dict[str, Any]:
         )
     if row is None:
         raise NotFound(f"no outage event {event_id}")
-    return dict(row)
+    return OutageEvent.from_row(row)
 
 
 def _target(outage_id: int) -> str:
@@ -418,10 +456,17 @@ def _same(old: Any, new: Any) -> bool:
     return bool(old == new)
 
 
+def _records(rows: Iterable[Mapping[str, Any]]) -> list[Outage]:
+    return [Outage.from_row(r) for r in rows]
+
+
 def _get_for_change(
-    conn: Connection, outage_id: int, expected_version: int | None
-) -> dict[str, Any]:
-    row = conn.execute(sa.select(outages).where(outages.c.id == outage_id)).mappings().first()
+    conn: Connection, outage_id: int, expected_version: int | None, *, header: bool = False
+) -> Outage:
+    """The outage (`header`: without the trace lists) as a change starts from it."""
+    columns = header_columns(conn) if header else list(outages.c)
+    query = sa.select(*columns).where(outages.c.id == outage_id)
+    row = conn.execute(query).mappings().first()
     if row is None:
         raise NotFound(f"no outage {outage_id}")
     if expected_version is not None and row["version"] != expected_version:
@@ -429,47 +474,19 @@ def _get_for_change(
             f"outage {outage_id} is at version {row['version']}, not {expected_version}; "
             "reload it and try again"
         )
-    return dict(row)
+    return Outage.from_row(row)
 
 
-def _write_change(conn: Connection, current: dict[str, Any], values: dict[str, Any]) -> dict:
+def _write_change(conn: Connection, current: Outage, values: dict[str, Any]) -> Outage:
     """Apply `values` if nobody changed the outage since `current` was read."""
     now = utcnow()
-    values = {**values, "updated_at": now, "version": current["version"] + 1}
+    values = {**values, "updated_at": now, "version": current.version + 1}
     result = conn.execute(
         outages.update()
-        .where(outages.c.id == current["id"], outages.c.version == current["version"])
+        .where(outages.c.id == current.id, outages.c.version == current.version)
         .values(values)
     )
     if result.rowcount != 1:
-        raise ConflictError(f"outage {current['id']} was changed meanwhile; try again")
-    return {**current, **values}
-
-
-def _write_event(
-    conn: Connection, outage: dict[str, Any], kind: EventKind, changed: list[str]
-) -> int:
-    """The event (with a snapshot of what residents are told) and its outbox row."""
-    payload = {"outage": event_snapshot(outage), "changed": changed}
-    event_id = int(
-        conn.execute(
-            outage_events.insert().values(
-                outage_id=outage["id"], kind=kind.value, created_at=utcnow(), payload=payload
-            )
-        ).inserted_primary_key[0]
-    )
-    enqueue(
-        conn,
-        event_id,
-        NOTIFY_TASK,
-        {"event_id": event_id, "outage_id": outage["id"], "kind": kind.value},
-    )
-    return event_id
-
-
-def event_snapshot(outage: dict[str, Any]) -> dict[str, Any]:
-    """JSON-safe copy of the outage as it is at the event (the area is left out: large)."""
-    fields = [f for f in PUBLIC_FIELDS if f != "public_area"] + ["affected"]
-    return {
-        f: outage[f].isoformat() if isinstance(outage[f], datetime) else outage[f] for f in fields
-    }
+        raise ConflictError(f"outage {current.id} was changed meanwhile; try again")
+    typed = {"status": OutageStatus, "kind": OutageKind}
+    return replace(current, **{k: typed[k](v) if k in typed else v for k, v in values.items()})

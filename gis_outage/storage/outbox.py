@@ -7,6 +7,8 @@ worker that dies leaves its rows to be claimed again once the lease runs out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,13 +16,32 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gis_outage.config import NotifySettings
-from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
+from gis_outage.storage.db import Bind, read_connection, write_transaction
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.schema import outbox, utcnow
 
 NOTIFY_TASK = "notify"
 # Workers pass GIS_OUTAGE_NOTIFY_OUTBOX_LEASE_SECONDS; its default is the default here.
 DEFAULT_LEASE = NotifySettings().outbox_lease
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """One outbox row as read back (the columns of `schema.outbox`)."""
+
+    id: int
+    event_id: int
+    task: str
+    payload: dict[str, Any]  # the task's JSON document
+    created_at: datetime
+    processed_at: datetime | None
+    attempts: int
+    claimed_until: datetime | None
+    resolving_from: int | None
+
+
+def _records(rows: Iterable[sa.Row[Any]]) -> list[OutboxRow]:
+    return [OutboxRow(**row._mapping) for row in rows]
 
 
 def enqueue(conn: Connection, event_id: int, task: str, payload: dict[str, Any]) -> int:
@@ -39,7 +60,7 @@ def claim_outbox(
     *,
     lease: timedelta = DEFAULT_LEASE,
     now: datetime | None = None,
-) -> list[dict[str, Any]]:
+) -> list[OutboxRow]:
     """Claim up to `limit` unprocessed rows, oldest first, for `lease`.
 
     One UPDATE ... RETURNING statement: on PostgreSQL the candidate rows are locked
@@ -65,8 +86,8 @@ def claim_outbox(
         .returning(*outbox.c)
     )
     with write_transaction(bind) as conn:
-        rows = dict_rows(conn.execute(statement))
-    return sorted(rows, key=lambda r: r["id"])
+        rows = _records(conn.execute(statement))
+    return sorted(rows, key=lambda r: r.id)
 
 
 def mark_processed(bind: Bind, outbox_id: int, *, now: datetime | None = None) -> None:
@@ -75,10 +96,37 @@ def mark_processed(bind: Bind, outbox_id: int, *, now: datetime | None = None) -
         result = conn.execute(
             outbox.update()
             .where(outbox.c.id == outbox_id)
-            .values(processed_at=now or utcnow(), claimed_until=None)
+            .values(processed_at=now or utcnow(), claimed_until=None, resolving_from=None)
         )
     if result.rowcount != 1:
         raise NotFound(f"no outbox row {outbox_id}")
+
+
+def close_unless_resolving(bind: Bind, outbox_id: int, *, now: datetime | None = None) -> bool:
+    """A sender's close: the row processed unless a run is resolving its event (more
+    deliveries are coming); whether it was closed now."""
+    with write_transaction(bind) as conn:
+        result = conn.execute(
+            outbox.update()
+            .where(
+                outbox.c.id == outbox_id,
+                outbox.c.processed_at.is_(None),
+                outbox.c.resolving_from.is_(None),
+            )
+            .values(processed_at=now or utcnow(), claimed_until=None)
+        )
+    return result.rowcount == 1
+
+
+def mark_resolving(bind: Bind, outbox_id: int, start: int, *, hold_until: datetime) -> None:
+    """A run resolves the event's addresses from `start` on: held until `hold_until`,
+    opened again if a sender had closed it."""
+    with write_transaction(bind) as conn:
+        conn.execute(
+            outbox.update()
+            .where(outbox.c.id == outbox_id)
+            .values(resolving_from=start, processed_at=None, claimed_until=hold_until)
+        )
 
 
 def release_outbox(bind: Bind, outbox_id: int, *, retry_at: datetime | None = None) -> None:
@@ -87,25 +135,31 @@ def release_outbox(bind: Bind, outbox_id: int, *, retry_at: datetime | None = No
         result = conn.execute(
             outbox.update()
             .where(outbox.c.id == outbox_id, outbox.c.processed_at.is_(None))
-            .values(claimed_until=retry_at)
+            .values(claimed_until=retry_at, resolving_from=None)
         )
     if result.rowcount != 1:
         raise NotFound(f"no unprocessed outbox row {outbox_id}")
 
 
-def get_outbox_row(bind: Bind, outbox_id: int) -> dict[str, Any]:
+def resolved(bind: Bind, outbox_id: int) -> None:
+    """The run resolving the event is done with its addresses: a sender may close it."""
+    with write_transaction(bind) as conn:
+        conn.execute(outbox.update().where(outbox.c.id == outbox_id).values(resolving_from=None))
+
+
+def get_outbox_row(bind: Bind, outbox_id: int) -> OutboxRow:
     with read_connection(bind) as conn:
-        rows = dict_rows(conn.execute(sa.select(outbox).where(outbox.c.id == outbox_id)))
+        rows = _records(conn.execute(sa.select(outbox).where(outbox.c.id == outbox_id)))
     if not rows:
         raise NotFound(f"no outbox row {outbox_id}")
     return rows[0]
 
 
-def pending_outbox(bind: Bind) -> list[dict[str, Any]]:
+def pending_outbox(bind: Bind) -> list[OutboxRow]:
     """Unprocessed rows, claimed or not, oldest first."""
     query = sa.select(outbox).where(outbox.c.processed_at.is_(None)).order_by(outbox.c.id)
     with read_connection(bind) as conn:
-        return dict_rows(conn.execute(query))
+        return _records(conn.execute(query))
 
 
 def event_outbox_done(bind: Bind, event_id: int) -> bool:

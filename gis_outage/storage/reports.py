@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
-from gis_outage.storage.db import Bind, dict_rows, read_connection
+from gis_outage.model import Channel, DeliveryStatus, EventKind
+from gis_outage.storage.db import Bind, read_connection
 from gis_outage.storage.schema import deliveries, outage_events, outbox, unmatched_receipts
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    """One delivery of an outage as the regulator's CSV lists it."""
+
+    event: EventKind  # the kind of the event it was for
+    channel: Channel
+    destination: str  # personal data: the CSV is for admins only
+    status: DeliveryStatus
+    provider: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    updated_at: datetime
+
+
+DELIVERY_ROW_FIELDS = tuple(DeliveryRow.__dataclass_fields__)
 
 
 def delivery_stats(bind: Bind, outage_id: int) -> dict[str, dict[str, int]]:
@@ -25,7 +44,7 @@ def delivery_stats(bind: Bind, outage_id: int) -> dict[str, dict[str, int]]:
     return out
 
 
-def delivery_rows(bind: Bind, outage_id: int) -> list[dict[str, Any]]:
+def delivery_rows(bind: Bind, outage_id: int) -> list[DeliveryRow]:
     """Every delivery of the outage, for the regulator's CSV (destinations included)."""
     query = (
         sa.select(
@@ -43,7 +62,7 @@ def delivery_rows(bind: Bind, outage_id: int) -> list[dict[str, Any]]:
         .order_by(deliveries.c.id)
     )
     with read_connection(bind) as conn:
-        return dict_rows(conn.execute(query))
+        return [DeliveryRow(*row) for row in conn.execute(query)]
 
 
 OperationsCounts = tuple[int, list[tuple[str, str, int]], list[tuple[str, int]]]

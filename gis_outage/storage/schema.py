@@ -213,6 +213,9 @@ outbox = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     # A claim is a lease: until this time no other worker takes the row.
     sa.Column("claimed_until", UTCDateTime()),
+    # A run (or its follow-up) is resolving the event's addresses, the next slice from
+    # this position: no sender closes the row meanwhile. Null: none is.
+    sa.Column("resolving_from", sa.Integer),
     sa.UniqueConstraint("event_id", "task"),
     sa.Index("ix_outbox_pending", "processed_at", "id"),
 )

@@ -3,12 +3,10 @@ the services the utility runs there."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 
 from gis_outage.model import Service
-from gis_outage.storage.addresses import find_addresses, street_key
+from gis_outage.storage.addresses import Address, find_addresses, is_named
 from gis_outage.storage.db import Bind, read_connection
 from gis_outage.storage.schema import (
     utility_services,
@@ -17,9 +15,7 @@ from gis_outage.storage.schema import (
 # -- addresses: the service area ---------------------------------------------------------
 
 
-def resolve_address(
-    bind: Bind, postal_code: str, street: str, house_number: str
-) -> dict[str, Any] | None:
+def resolve_address(bind: Bind, postal_code: str, street: str, house_number: str) -> Address | None:
     """The register's address with exactly this postal code, street and number (case
     and spacing aside), or None: the register is the service area."""
     postal_code, number = postal_code.strip(), " ".join(house_number.split()).lower()
@@ -28,12 +24,14 @@ def resolve_address(
     for found in find_addresses(
         bind, postal_code=postal_code, street_prefix=street, house_number_prefix=number, limit=50
     ):
-        if _same_street(found, street) and found["house_number"].lower() == number:
+        if is_named(found, street) and found.house_number.lower() == number:
             return found
     return None
 
 
-def house_numbers(bind: Bind, postal_code: str, street: str, prefix: str = "", limit: int = 50):
+def house_numbers(
+    bind: Bind, postal_code: str, street: str, prefix: str = "", limit: int = 50
+) -> list[str]:
     """House numbers on the street within the postal code, for autocomplete."""
     found = find_addresses(
         bind,
@@ -42,14 +40,8 @@ def house_numbers(bind: Bind, postal_code: str, street: str, prefix: str = "", l
         house_number_prefix=prefix or None,
         limit=limit * 4,
     )
-    numbers = [a["house_number"] for a in found if _same_street(a, street)]
+    numbers = [a.house_number for a in found if is_named(a, street)]
     return list(dict.fromkeys(numbers))[:limit]
-
-
-def _same_street(address: dict[str, Any], street: str) -> bool:
-    """Whether `street` is either name of the address's street."""
-    key = street_key(street)
-    return key in (street_key(address["street"]), street_key(address.get("street_sv") or ""))
 
 
 def offered_services(bind: Bind) -> list[str]:

@@ -38,7 +38,8 @@ def _iso(value: Any) -> Any:
 def export_subscriber(bind: Bind, subscriber_id: int, proven: Iterable[str]) -> dict[str, Any]:
     """Everything stored about the subscriber, and what was sent to and blocked for the
     destinations in `proven`: of a number or address only typed in, its owner's
-    messages and block are not the subscriber's to read."""
+    messages and block are not the subscriber's to read. A dict on purpose: it is the
+    JSON document the resident downloads (GDPR export), not a record read back."""
     subscriber = get_subscriber(bind, subscriber_id)
     if subscriber is None:
         raise LookupError("no such subscriber")
@@ -64,27 +65,39 @@ def export_subscriber(bind: Bind, subscriber_id: int, proven: Iterable[str]) -> 
             ).mappings()
         ]
     return {
-        "subscriber": {k: _iso(subscriber[k]) for k in ("name", "language", "created_at")},
+        "subscriber": {
+            "name": subscriber.name,
+            "language": subscriber.language,
+            "created_at": _iso(subscriber.created_at),
+        },
         "logins": [
-            {k: _iso(r[k]) for k in ("destination", "channel", "verified_at", "created_at")}
+            {
+                "destination": r.destination,
+                "channel": r.channel,
+                "verified_at": _iso(r.verified_at),
+                "created_at": _iso(r.created_at),
+            }
             for r in list_logins(bind, subscriber_id)
         ],
         "subscriptions": [
             {
-                "id": r["id"],
+                "id": r.id,
                 "address": {
-                    k: r[k]
-                    for k in ("address_id", "street", "house_number", "postal_code", "municipality")
+                    "address_id": r.address_id,
+                    "street": r.street,
+                    "house_number": r.house_number,
+                    "postal_code": r.postal_code,
+                    "municipality": r.municipality,
                 },
-                "service": r["service"],
-                "role": r["role"],
-                "phone": r["phone"],
-                "phone_verified_at": _iso(r["phone_verified_at"]),
-                "email": r["email"],
-                "email_verified_at": _iso(r["email_verified_at"]),
-                "customer_number": r["customer_number"],
-                "facility_number": r["facility_number"],
-                "created_at": _iso(r["created_at"]),
+                "service": r.service,
+                "role": r.role,
+                "phone": r.phone,
+                "phone_verified_at": _iso(r.phone_verified_at),
+                "email": r.email,
+                "email_verified_at": _iso(r.email_verified_at),
+                "customer_number": r.customer_number,
+                "facility_number": r.facility_number,
+                "created_at": _iso(r.created_at),
             }
             for r in list_subscriptions(bind, subscriber_id)
         ],

@@ -8,6 +8,7 @@ a masked destination."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from gis_outage.apartments import normalize_apartment
 from gis_outage.model import Channel, Service
 from gis_outage.phones import mask
 from gis_outage.storage.audit import audit_resident
-from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
+from gis_outage.storage.db import Bind, read_connection, write_transaction
 from gis_outage.storage.recipients import add_opt_out
 from gis_outage.storage.schema import (
     SubscriptionRole,
@@ -39,14 +40,47 @@ SUBSCRIPTION_FIELDS = (
 # -- the subscriber's own data ----------------------------------------------------------
 
 
-def get_subscriber(bind: Bind, subscriber_id: int) -> dict | None:
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    id: int
+    name: str = field(repr=False)
+    language: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """One of a subscriber's subscriptions with the fields of its address."""
+
+    id: int
+    address_id: str
+    service: str
+    phone: str | None = field(repr=False)
+    phone_verified_at: datetime | None
+    email: str | None = field(repr=False)
+    email_verified_at: datetime | None
+    customer_number: str | None = field(repr=False)
+    facility_number: str | None = field(repr=False)
+    apartment: str | None = field(repr=False)
+    role: str
+    created_at: datetime
+    street: str = field(repr=False)
+    house_number: str = field(repr=False)
+    postal_code: str
+    municipality: str | None
+
+    @property
+    def place(self) -> str:
+        """The address as a line: "Street 1, 00100"."""
+        return f"{self.street} {self.house_number}, {self.postal_code}"
+
+
+def get_subscriber(bind: Bind, subscriber_id: int) -> Subscriber | None:
+    s = subscribers.c
+    query = sa.select(s.id, s.name, s.language, s.created_at).where(s.id == subscriber_id)
     with read_connection(bind) as conn:
-        row = (
-            conn.execute(sa.select(subscribers).where(subscribers.c.id == subscriber_id))
-            .mappings()
-            .first()
-        )
-    return dict(row) if row else None
+        row = conn.execute(query).first()
+    return Subscriber(**row._mapping) if row else None
 
 
 def update_subscriber(
@@ -69,7 +103,7 @@ def _subscription_query() -> sa.Select:
     ).join(addresses, a.id == s.address_id)  # fmt: skip
 
 
-def list_subscriptions(bind: Bind, subscriber_id: int) -> list[dict]:
+def list_subscriptions(bind: Bind, subscriber_id: int) -> list[Subscription]:
     """The subscriber's subscriptions with their address fields, by address then service."""
     s, a = subscriptions.c, addresses.c
     query = (
@@ -78,16 +112,18 @@ def list_subscriptions(bind: Bind, subscriber_id: int) -> list[dict]:
         .order_by(a.street_key, a.house_number, s.address_id, s.service)
     )
     with read_connection(bind) as conn:
-        return dict_rows(conn.execute(query))
+        return [Subscription(**row._mapping) for row in conn.execute(query)]
 
 
-def get_subscription(bind: Bind, subscriber_id: int, subscription_id: int) -> dict | None:
+def get_subscription(
+    bind: Bind, subscriber_id: int, subscription_id: int
+) -> Subscription | None:
     """One of the subscriber's own subscriptions; None for anyone else's."""
     s = subscriptions.c
     query = _subscription_query().where(s.id == subscription_id, s.subscriber_id == subscriber_id)
     with read_connection(bind) as conn:
-        row = conn.execute(query).mappings().first()
-    return dict(row) if row else None
+        row = conn.execute(query).first()
+    return Subscription(**row._mapping) if row else None
 
 
 def proven_destinations(bind: Bind, subscriber_id: int) -> set[str]:
@@ -157,7 +193,7 @@ def save_subscriptions(
                     )
                 )  # fmt: skip
             else:
-                update = _keep_proofs(row, existing._mapping)
+                update = _keep_proofs(row, existing)
                 conn.execute(subscriptions.update().where(s.id == existing.id).values(update))
                 ids.append(int(existing.id))
         details = {"subscriptions": ids, "services": list(services)}
@@ -177,11 +213,13 @@ def _subscription_values(values: dict[str, Any], proven: set[str], now: datetime
 
 
 def _keep_proofs(row: dict[str, Any], current: Any) -> dict[str, Any]:
-    """`row` with the proof times of the destinations that stay as they were."""
+    """`row` with the proof times of the destinations that stay as they were
+    (`current`: a Subscription or a row of those columns)."""
     row = dict(row)
     for kind in ("phone", "email"):
-        if row[kind] == current[kind] and current[f"{kind}_verified_at"] is not None:
-            row[f"{kind}_verified_at"] = current[f"{kind}_verified_at"]
+        proven_at = getattr(current, f"{kind}_verified_at")
+        if row[kind] == getattr(current, kind) and proven_at is not None:
+            row[f"{kind}_verified_at"] = proven_at
     return row
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,18 +20,37 @@ from sqlalchemy.engine import Connection
 from gis_outage.config import SecuritySettings
 from gis_outage.model import Role
 from gis_outage.storage.audit import write_audit
-from gis_outage.storage.db import Bind, dict_rows, read_connection, write_transaction
+from gis_outage.storage.db import Bind, read_connection, write_transaction
 from gis_outage.storage.errors import ConflictError, NotFound
 from gis_outage.storage.schema import api_tokens, users, utcnow
 
 TOKEN_DAYS = SecuritySettings().token_days
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class User:
     id: int
     name: str
     role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A token as listed: never the token or its hash."""
+
+    id: int
+    user: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+    disabled_at: datetime | None  # its user's
+
+    def state(self, now: datetime) -> str:
+        """The state: "revoked" (or its user disabled), "expired" or "valid"."""
+        if self.revoked or self.disabled_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= now else "valid"
 
 
 def hash_token(token: str) -> str:
@@ -145,7 +164,7 @@ def disable_user(bind: Bind, user_name: str, actor: str = "cli") -> int:
     return count
 
 
-def list_tokens(bind: Bind, user_name: str | None = None) -> list[dict[str, Any]]:
+def list_tokens(bind: Bind, user_name: str | None = None) -> list[TokenInfo]:
     """Every token's id, user, dates and state (never the token or its hash)."""
     query = (
         sa.select(api_tokens.c.id, users.c.name.label("user"), api_tokens.c.created_at,
@@ -157,5 +176,5 @@ def list_tokens(bind: Bind, user_name: str | None = None) -> list[dict[str, Any]
     if user_name is not None:
         query = query.where(users.c.name == user_name)
     with read_connection(bind) as conn:
-        return dict_rows(conn.execute(query))
+        return [TokenInfo(**row) for row in conn.execute(query).mappings()]
 

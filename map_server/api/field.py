@@ -7,6 +7,7 @@ call comes again with `confirm` true. Thin adapters over `gis_outage.services.fi
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
@@ -141,4 +142,8 @@ def set_device(service: Service, device_id: str, request: Request, body: DeviceS
     finding = body.finding.value if body.finding is not None else None
     row = _guard(field.set_device, _ctx(request), service, device_id, user.name,
                  passes=body.passes, finding=finding, note=body.note)
-    return {"device_id": device_id, "state": _json(row) if row else None}
+    if row is None:
+        return {"device_id": device_id, "state": None}
+    state = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.as_dict().items()}
+    # `public_area` null: the response has carried it since it shared the outage's shape.
+    return {"device_id": device_id, "state": {**state, "public_area": None}}

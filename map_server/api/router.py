@@ -25,6 +25,8 @@ from gis_outage.services.outages import FieldError, Trace
 from gis_outage.spreadsheet import cell
 from gis_outage.storage.addresses import find_streets
 from gis_outage.storage.errors import ConflictError, NotFound
+from gis_outage.storage.outage_records import Outage
+from gis_outage.storage.reports import DELIVERY_ROW_FIELDS
 from gis_outage.storage.users import User
 
 from . import examples
@@ -137,13 +139,15 @@ def trace(
     return _trace_response(traced, user)
 
 
-def _json(outage: dict[str, Any], stats: dict | None = None) -> dict[str, Any]:
+def _json(outage: Outage, stats: dict | None = None) -> dict[str, Any]:
+    """The outage record as the API's JSON: its columns, times in ISO 8601, the area
+    as GeoJSON."""
     out = {
         k: (v.isoformat() if isinstance(v, datetime) else v)
-        for k, v in outage.items()
+        for k, v in outage.as_dict().items()
         if k != "public_area"
     }
-    area = outage.get("public_area")
+    area = outage.public_area
     out["public_area"] = mapping(area) if area is not None else None
     if stats is not None:
         out["deliveries"] = stats
@@ -255,7 +259,10 @@ def publish(
     """The outage goes on the map and the notices are queued. `messages` says when they
     go: at once, or (`defer`) at `not_before`, e.g. after quiet hours for planned works.
     A draft traced on an older network version answers 409 with what a trace on the
-    current one changes; `retrace: true` traces it again and publishes that."""
+    current one changes; `retrace: true` traces it again and publishes that. The answer
+    is the outage with `affected` but its lists of ids (`addresses`, `service_points`,
+    `links`, `isolated_links`; counts, streets and the rest are there): a national
+    outage lists hundreds of thousands; `GET /outages/{id}` gives them."""
     body = body or StatusChange()
     updated = _guard(outages.publish, _ctx(request), outage_id, user.name,
                      retrace=body.retrace, expected_version=body.expected_version)
@@ -272,7 +279,7 @@ def resolve(
     user: User = engineer,
 ) -> dict[str, Any]:
     """Residents who were told get the all-clear; the map shows it restored for
-    map.ended_visible_hours."""
+    map.ended_visible_hours. Answers as publish does: `affected` without its lists of ids."""
     return _change(outage_id, OutageStatus.RESOLVED, body, request, user)
 
 
@@ -284,7 +291,8 @@ def cancel(
     body: StatusChange | None = Body(default=None, openapi_examples=examples.STATUS),
     user: User = engineer,
 ) -> dict[str, Any]:
-    """A cancelled published outage is messaged to those who were told of it."""
+    """A cancelled published outage is messaged to those who were told of it. Answers as
+    publish does: `affected` without its lists of ids."""
     return _change(outage_id, OutageStatus.CANCELLED, body, request, user)
 
 
@@ -302,12 +310,10 @@ async def deliveries_csv(outage_id: OutageId, request: Request, user: User = adm
         _guard, outages.deliveries, _ctx(request), outage_id, user.name
     )
     buffer = io.StringIO()
-    fields = ["event", "channel", "destination", "status", "provider", "created_at", "sent_at",
-              "updated_at"]
-    writer = csv.DictWriter(buffer, fieldnames=fields)
-    writer.writeheader()
+    writer = csv.writer(buffer)
+    writer.writerow(DELIVERY_ROW_FIELDS)
     for row in rows:
-        writer.writerow({k: cell(v) for k, v in row.items()})
+        writer.writerow([cell(getattr(row, k)) for k in DELIVERY_ROW_FIELDS])
     return Response(
         buffer.getvalue(), media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="outage-{outage_id}.csv"'},

@@ -22,6 +22,7 @@ from gis_outage.config import Settings
 from gis_outage.inputs import xml_text
 from gis_outage.model import is_water_notice
 from gis_outage.public import PublicOutage
+from gis_outage.storage.outage_records import OutageEvent
 from map_server.i18n import STRINGS, advice, cause_text, local_time, notice_advice
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -50,13 +51,9 @@ def cap_time(value: datetime, timezone: str) -> str:
     return text[:-6] + "-00:00" if text.endswith("+00:00") else text
 
 
-def messages_for(events: list[dict], outage: PublicOutage) -> list[Message]:
+def messages_for(events: list[OutageEvent], outage: PublicOutage) -> list[Message]:
     """The CAP messages of an outage from its events (a synthetic one if it has none)."""
-    found = [
-        Message(int(e["id"]), str(e["kind"]), e["created_at"])
-        for e in events
-        if e["kind"] in MESSAGE_EVENTS
-    ]
+    found = [Message(e.id, e.kind.value, e.created_at) for e in events if e.kind in MESSAGE_EVENTS]
     if not found:  # published outside the life cycle (e.g. imported): one Alert
         found = [Message(0, "published", outage.updated_at)]
     return found

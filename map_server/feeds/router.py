@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from gis_outage.storage.errors import NotFound
-from gis_outage.storage.outages import announced_outage, announced_outages, outage_events_for
+from gis_outage.storage.events import event_headers_for
+from gis_outage.storage.outages import announced_outage, announced_outages
 from map_server.api.schemas import OutageId
 from map_server.feeds.atom import atom_feed
 from map_server.feeds.cap import cap_alert, messages_for
@@ -32,7 +33,7 @@ def _body(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
 def geojson(request: Request, lang: Annotated[str | None, Query(max_length=5)] = None) -> Response:
     """The public outages, the recently ended ones with their status; with `lang` the
     cause is in that language (the page's script reads this)."""
-    snapshot = request.app.state.snapshots.current()
+    snapshot = request.app.state.snapshots.get()
     collection = snapshot.feature_collection()
     if lang in STRINGS:
         template_dir = request.app.state.settings.template_dir
@@ -70,6 +71,7 @@ def cap(request: Request, outage_id: OutageId) -> Response:
         outage = announced_outage(db, outage_id)  # drafts are not public
     except NotFound:
         raise HTTPException(404, "no such outage") from None
-    messages = messages_for(outage_events_for(db, outage_id), outage)
+    # Headers: a message takes an event's id, kind and time, never its trace's lists.
+    messages = messages_for(event_headers_for(db, outage_id), outage)
     body = cap_alert(outage, messages, request.app.state.settings)
     return Response(body, media_type="application/cap+xml")

@@ -70,7 +70,7 @@ class OutageProvider(BaseProvider):
     ) -> dict[str, Any]:
         if filterq is not None:
             raise ProviderInvalidQueryError(user_msg="CQL filters are not supported here")
-        hits = list(self.snapshots.current().outages)
+        hits = list(self.snapshots.get().outages)
         if bbox:
             box = shapely.box(*bbox[:2], *bbox[-2:])  # 6-number 3D boxes: drop heights
             hits = [o for o in hits if o.shape is not None and o.shape.intersects(box)]
@@ -99,7 +99,7 @@ class OutageProvider(BaseProvider):
     def get(self, identifier: Any, **kwargs: Any) -> dict[str, Any]:
         outage = None
         if str(identifier).isdigit():
-            outage = self.snapshots.current().get(int(identifier))
+            outage = self.snapshots.get().get(int(identifier))
         if outage is None:
             raise ProviderItemNotFoundError(user_msg=f"no public outage {identifier}")
         return outage.feature()

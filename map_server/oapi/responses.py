@@ -51,7 +51,7 @@ class OapiResponses:
                 headers["content-type"] = GEOJSON
             snapshot = None
             if COLLECTIONS.match(path):  # read off the event loop when not fresh
-                snapshot = self.snapshots.fresh() or await anyio.to_thread.run_sync(
+                snapshot = self.snapshots.latest() or await anyio.to_thread.run_sync(
                     self.snapshots.current
                 )
             query = scope.get("query_string", b"").decode("latin-1")

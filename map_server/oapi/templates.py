@@ -106,7 +106,14 @@ EDITS: dict[str, list[tuple[str | re.Pattern[str], str]]] = {
          'class="col-sm-12 col-md-6 oapi-scroll"'),
         (EXTRAFOOT, ITEMS_FOOT),
     ],  # fmt: skip
-    "collections/items/item.html": [(EXTRAFOOT, ITEM_FOOT)],
+    "collections/items/item.html": [
+        # A value ending in .png/.jpg… became <img src=value>: an engineer's text would
+        # make every visitor's browser request that path (a GET to our own endpoints, or a
+        # tracking pixel). Such a value is shown as the text it is.
+        ("{% if val|length and val.lower().endswith(('.jpg', '.jpeg', '.png', '.gif', '.bmp')) %}",
+         "{% if false %}"),
+        (EXTRAFOOT, ITEM_FOOT),
+    ],  # fmt: skip
 }
 # Job pages (no processes are offered): their inline scripts only format results.
 STRIPPED = ("jobs/index.html", "jobs/job.html", "jobs/results/index.html")

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from gis_outage.config import PortalSettings, Settings, secret
 from gis_outage.links import Links, load_secret
+from gis_outage.services.pins import PinRules
 
 from .i18n import PORTAL
 from .security import cookies_secure
@@ -32,6 +33,11 @@ class Portal:
     @property
     def config(self) -> PortalSettings:
         return self.settings.portal
+
+    @property
+    def pins(self) -> PinRules:
+        """What the PIN rules (`gis_outage/services/pins.py`) need."""
+        return PinRules(self.db, self.secret, self.config)
 
     @property
     def languages(self) -> tuple[str, ...]:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-from phonenumbers import PhoneNumberType
 from starlette.datastructures import FormData
 
 from gis_outage.apartments import normalize_apartment
-from gis_outage.model import Channel, NumberType, Service, SubscriptionRole
-from gis_outage.phones import InvalidPhoneNumber, normalise, number_type
+from gis_outage.emails import normalise_email
+from gis_outage.model import Service, SubscriptionRole
+from gis_outage.phones import InvalidPhoneNumber, OutsideArea, ordinary_number
 
 MAX = {"name": 100, "street": 100, "house_number": 20, "postal_code": 10, "number": 40}
 
@@ -26,66 +24,12 @@ def text(form: FormData, name: str) -> str:
     return "".join(ch for ch in value if unicodedata.category(ch) != "Cc").strip()
 
 
-# What a resident can register: numbers a PIN may be sent to or called at without
-# paying a premium or shared-cost operator (PIN messages to such numbers are fraud).
-_ORDINARY = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE,
-                       PhoneNumberType.FIXED_LINE_OR_MOBILE})
-
-
-# Parts of a country that have numbering regions of their own under its country code.
-_SAME_COUNTRY = {"FI": frozenset({"FI", "AX"}), "NO": frozenset({"NO", "SJ"})}
-
-
-def phone(raw: str, region: str) -> str:
-    """E.164, or InvalidPhoneNumber; OutsideArea for a number that is not an ordinary
-    mobile or landline number of `region`'s country (FI: Finland and Åland; a shared
-    calling code alone, as +1 for the Caribbean, is not enough)."""
-    if len(raw) > 30:
-        raise InvalidPhoneNumber("too long")
-    e164 = normalise(raw, region)
-    number = phonenumbers.parse(e164)
-    home = _SAME_COUNTRY.get(region.upper(), frozenset({region.upper()}))
-    if (phonenumbers.region_code_for_number(number) not in home
-            or phonenumbers.number_type(number) not in _ORDINARY):
-        raise OutsideArea(e164)
-    return e164
-
-
-class OutsideArea(InvalidPhoneNumber):
-    """A valid number that no PIN goes to: premium rate, shared cost, another country."""
-
-
-def email(raw: str) -> str:
-    """One e-mail address in lower case, or ValueError. A real validator (RFC 5322 and
-    6531 syntax, no DNS look-up): a hand-made pattern let "a@b.org,attacker" through,
-    and the mail went to both. Quoted local parts and bare hosts are refused."""
-    value = raw.strip()
-    if len(value) > 254:
-        raise ValueError("too long for an e-mail address")
-    try:
-        checked = validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        raise ValueError("not one e-mail address") from None
-    return checked.normalized.lower()
-
-
-def phone_channel(e164: str) -> Channel:
-    """A landline hears its PIN in a call; anything else gets a text message."""
-    return Channel.VOICE if number_type(e164) is NumberType.FIXED_LINE else Channel.SMS
-
-
 @dataclass
 class StartForm:
     name: str = ""
     phone: str = field(default="", repr=False)
     email: str = field(default="", repr=False)
     errors: dict[str, str] = field(default_factory=dict)
-
-    def pin_target(self) -> tuple[str, Channel]:
-        """Where the PIN goes: the phone when given (it is what messages go to)."""
-        if self.phone:
-            return self.phone, phone_channel(self.phone)
-        return self.email, Channel.EMAIL
 
 
 def read_start(form: FormData, region: str) -> tuple[StartForm, dict[str, str]]:
@@ -101,14 +45,14 @@ def read_start(form: FormData, region: str) -> tuple[StartForm, dict[str, str]]:
         out.errors["phone"] = "phone_or_email"
     if typed["phone"]:
         try:
-            out.phone = phone(typed["phone"], region)
+            out.phone = ordinary_number(typed["phone"], region)
         except OutsideArea:
             out.errors["phone"] = "phone_not_ordinary"
         except InvalidPhoneNumber:
             out.errors["phone"] = "phone_invalid"
     if typed["email"]:
         try:
-            out.email = email(typed["email"])
+            out.email = normalise_email(typed["email"])
         except ValueError:
             out.errors["email"] = "email_invalid"
     return out, typed
@@ -151,14 +95,14 @@ def read_subscription(
     out.role = typed["role"] if typed["role"] in roles else SubscriptionRole.RESIDENT.value
     if typed["phone"]:
         try:
-            out.phone = phone(typed["phone"], region)
+            out.phone = ordinary_number(typed["phone"], region)
         except OutsideArea:
             out.errors["phone"] = "phone_not_ordinary"
         except InvalidPhoneNumber:
             out.errors["phone"] = "phone_invalid"
     if typed["email"]:
         try:
-            out.email = email(typed["email"])
+            out.email = normalise_email(typed["email"])
         except ValueError:
             out.errors["email"] = "email_invalid"
     if not typed["phone"] and not typed["email"]:

@@ -14,13 +14,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import FormData
 
+from gis_outage.emails import normalise_email
 from gis_outage.links import unsubscribe_url as unsubscribe_url
-from gis_outage.model import Channel
-from gis_outage.storage.recipients import add_opt_out
-from gis_outage.storage.subscriptions import find_email
+from gis_outage.services import residents
 
 from .context import portal
-from .forms import email as parse_email
 from .forms import text
 from .outgoing import send_link
 from .security import same
@@ -62,7 +60,7 @@ def unsubscribe_request(request: Request, form: Form) -> Response:
     p = portal(request)
     typed = text(form, "email")
     try:
-        email = parse_email(typed)
+        email = normalise_email(typed)
     except ValueError:
         context = {"values": {"email": typed}, "errors": {"email": "email_invalid"}}
         return render(request, "portal/unsubscribe.html", context, status=400)
@@ -94,8 +92,6 @@ def unsubscribe(
 ) -> Response:
     p = portal(request)
     payload = _read(request, "unsubscribe", token)
-    email = find_email(p.db, lambda e: same(p.links.email_digest(e), payload["h"]))
-    if email is not None:
-        add_opt_out(p.db, email, Channel.EMAIL.value)
+    residents.opt_out_by_link(p.db, lambda e: same(p.links.email_digest(e), payload["h"]))
     # The same answer either way: an address nobody registered gets no mail anyway.
     return render(request, "portal/notice.html", {"notice": "unsubscribed", "ok": True})

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from gis_outage.services import residents
+from gis_outage.services import pins, registrations
 from gis_outage.storage.logins import (
+    Challenge,
     complete_login,
     create_challenge,
     delete_challenge,
@@ -24,18 +25,7 @@ from gis_outage.storage.schema import utcnow
 from .context import portal
 from .forms import read_start, text
 from .i18n import PRIVACY
-from .outgoing import (
-    KNOWN,
-    KNOWN_SECONDS,
-    check_pin,
-    client_address,
-    is_known,
-    known_value,
-    locked_out,
-    pin_limits,
-    send_pin,
-    wait_minutes,
-)
+from .outgoing import KNOWN, KNOWN_SECONDS, client_address, is_known, known_value, send_pin
 from .prove import render_pin_page, send_proof
 from .security import new_pin, new_token, pin_hash, token_hash
 from .web import (
@@ -75,12 +65,12 @@ def start(request: Request, form: Form) -> Response:
     if data.errors:
         context = {"values": typed, "errors": data.errors}
         return render(request, "portal/start.html", context, status=400)
-    destination, channel = data.pin_target()
+    destination, channel = registrations.pin_target(data.phone, data.email)
     client = client_address(request)
     known = is_known(p, request, destination)
-    limits = pin_limits(p, destination, client, known)
-    if locked_out(p, destination, client, known) or take_rate_limits(p.db, limits):
-        minutes = wait_minutes(p, destination, client, limits, known)
+    limits = pins.pin_limits(p.pins, destination, client, known)
+    if pins.locked_out(p.pins, destination, client, known) or take_rate_limits(p.db, limits):
+        minutes = pins.wait_minutes(p.pins, destination, client, limits, known)
         context = {"values": typed, "errors": {}, "notice": "too_many_wait", "minutes": minutes}
         response = render(request, "portal/start.html", context, status=429)
         response.headers["Retry-After"] = str(minutes * 60)
@@ -106,11 +96,11 @@ def start(request: Request, form: Form) -> Response:
     return response
 
 
-def _challenge(request: Request) -> tuple[str, dict]:
+def _challenge(request: Request) -> tuple[str, Challenge]:
     p = portal(request)
     token = request.cookies.get(cookie(p, CHALLENGE))
     challenge = get_challenge(p.db, token_hash(token)) if token else None
-    if token is None or challenge is None or challenge["attempts"] >= p.config.pin_max_attempts:
+    if token is None or not registrations.challenge_open(challenge, p.config.pin_max_attempts):
         raise Redirect(url(request, "/portal/?m=pin_dead"))
     return token, challenge
 
@@ -118,7 +108,7 @@ def _challenge(request: Request) -> tuple[str, dict]:
 @router.get("/pin")
 def pin_page(request: Request) -> Response:
     _token, challenge = _challenge(request)
-    left = portal(request).config.pin_max_attempts - challenge["attempts"]
+    left = portal(request).config.pin_max_attempts - challenge.attempts
     return render_pin_page(request, challenge, None, left, 200)
 
 
@@ -126,8 +116,10 @@ def pin_page(request: Request) -> Response:
 def check_pin_route(request: Request, form: Form) -> Response:
     p = portal(request)
     token, challenge = _challenge(request)
-    known = is_known(p, request, challenge["destination"])
-    outcome = check_pin(p, token, challenge, text(form, "pin"), client_address(request), known)
+    known = is_known(p, request, challenge.destination)
+    outcome = pins.check_pin(
+        p.pins, token, challenge, text(form, "pin"), client_address(request), known
+    )
     if outcome.error is None:
         return _logged_in(request, token, outcome.challenge)
     if outcome.gone:
@@ -138,23 +130,23 @@ def check_pin_route(request: Request, form: Form) -> Response:
     return render_pin_page(request, outcome.challenge, outcome.error, outcome.left, outcome.status)
 
 
-def _logged_in(request: Request, token: str, challenge: dict) -> Response:
+def _logged_in(request: Request, token: str, challenge: Challenge) -> Response:
     p = portal(request)
     session_token = new_token()
     login = complete_login(
         p.db,
-        challenge["id"],
+        challenge.id,
         session_token_hash=token_hash(session_token),
         session_expires_at=utcnow() + p.config.session_max,
     )
     if login is None:  # a parallel request used this PIN first
         raise Redirect(url(request, "/portal/?m=pin_dead"))
     target = "/portal/me?m=welcome_new" if login.created else "/portal/me"
-    response = _prove_email(request, login.subscriber_id, challenge["email"]) or RedirectResponse(
+    response = _prove_email(request, login.subscriber_id, challenge.email) or RedirectResponse(
         url(request, target), status_code=303
     )
     set_cookie(p, response, SESSION, session_token, int(p.config.session_max.total_seconds()))
-    set_cookie(p, response, KNOWN, known_value(p, challenge["destination"]), KNOWN_SECONDS)
+    set_cookie(p, response, KNOWN, known_value(p, challenge.destination), KNOWN_SECONDS)
     clear_cookie(p, response, CHALLENGE)
     return response
 
@@ -163,7 +155,7 @@ def _prove_email(request: Request, subscriber_id: int, email: str | None) -> Res
     """An e-mail given beside the phone: a code goes to it, typed next (its page), whether
     or not another account holds it, so nothing here tells which. None: nothing to prove,
     or no code could go now (the login stands; the address can be added later)."""
-    if not email or email in residents.proven(portal(request).db, subscriber_id):
+    if not registrations.email_to_prove_after_login(portal(request).db, subscriber_id, email):
         return None
     try:
         response = send_proof(request, subscriber_id, email)

@@ -4,7 +4,6 @@ subscriber, so another person's id finds nothing (404), whatever it is."""
 
 from __future__ import annotations
 
-import difflib
 import json
 from typing import Annotated, Any
 
@@ -12,23 +11,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.datastructures import FormData
 
-from gis_outage.model import Channel, Service
-from gis_outage.services import residents
-from gis_outage.storage.addresses import find_addresses, find_streets, street_key
-from gis_outage.storage.service_area import house_numbers, offered_services, resolve_address
-from gis_outage.storage.subscriber_records import erase_subscriber
-from gis_outage.storage.subscriptions import (
-    delete_address,
-    delete_subscription,
-    get_subscriber,
-    get_subscription,
-    list_subscriptions,
-    save_subscriptions,
-    update_subscriber,
-    update_subscription,
-)
+from gis_outage.services import registrations, residents
+from gis_outage.storage.addresses import find_streets
+from gis_outage.storage.service_area import house_numbers, offered_services
+from gis_outage.storage.subscriptions import Subscription, get_subscriber
 
-from .context import Portal, portal
+from .context import portal
 from .forms import (
     AddressForm,
     SubscriptionForm,
@@ -63,9 +51,8 @@ def _redirect(request: Request, path: str) -> Response:
 def _page(
     request: Request, session: PortalSession, template: str, context: dict, status: int = 200
 ) -> Response:
-    p = portal(request)
-    subscriber = get_subscriber(p.db, session.subscriber_id) or {}
-    base = {"logged_in": True, "preferred_language": subscriber.get("language")}
+    language = registrations.preferred_language(portal(request).db, session.subscriber_id)
+    base = {"logged_in": True, "preferred_language": language}
     return render(request, template, {**base, **context}, status=status)
 
 
@@ -75,17 +62,10 @@ def me(request: Request, session: Session) -> Response:
     subscriber = get_subscriber(p.db, session.subscriber_id)
     if subscriber is None:
         raise PortalError(404, "not_found")
-    places: dict[str, dict[str, Any]] = {}
-    for sub in list_subscriptions(p.db, session.subscriber_id):  # by address
-        place = places.setdefault(sub["address_id"], {"address": sub, "subscriptions": []})
-        place["subscriptions"].append(sub)
-    order = {service.value: i for i, service in enumerate(Service)}
-    for place in places.values():  # water, district heating, electricity
-        place["subscriptions"].sort(key=lambda s: order[s["service"]])
     context = {
         "subscriber": subscriber,
         "logins": residents.logins(p.db, session.subscriber_id),
-        "places": list(places.values()),
+        "places": registrations.places(p.db, session.subscriber_id),
         # Blocked or not is said of proven destinations only (residents.destinations).
         "destinations": residents.destinations(p.db, session.subscriber_id),
     }
@@ -95,32 +75,13 @@ def me(request: Request, session: Session) -> Response:
 @router.post("/profile")
 def profile(request: Request, form: Form, session: Session) -> Response:
     p = portal(request)
-    name, lang = text(form, "name")[:100], text(form, "language")
-    update_subscriber(
-        p.db,
-        session.subscriber_id,
-        name=name or None,
-        language=lang if lang in p.languages else None,
+    lang = registrations.update_profile(
+        p.db, session.subscriber_id, text(form, "name"), text(form, "language"), p.languages
     )
-    return _redirect(
-        request, "/portal/me?m=saved" + (f"&lang={lang}" if lang in p.languages else "")
-    )
+    return _redirect(request, "/portal/me?m=saved" + (f"&lang={lang}" if lang else ""))
 
 
 # -- addresses -------------------------------------------------------------------------
-
-
-def _defaults(p: Portal, session: PortalSession) -> dict[str, str]:
-    """The new-address form starts with the contacts the resident logged in with."""
-    values = {"role": "resident"}
-    if session.login_channel == Channel.EMAIL.value:
-        values["email"] = session.login_destination
-    else:
-        values["phone"] = session.login_destination
-    for login in residents.logins(p.db, session.subscriber_id):
-        if login["channel"] == Channel.EMAIL.value and "email" not in values:
-            values["email"] = login["destination"]
-    return values
 
 
 def _address_page(
@@ -155,7 +116,10 @@ def _address_page(
 @router.get("/addresses/new")
 def new_address(request: Request, session: Session) -> Response:
     p = portal(request)
-    values = {**_defaults(p, session), "services": offered_services(p.db)}
+    defaults = registrations.contact_defaults(
+        p.db, session.subscriber_id, session.login_destination, session.login_channel
+    )
+    values = {**defaults, "services": offered_services(p.db)}
     return _address_page(request, session, values, {})
 
 
@@ -166,60 +130,31 @@ def add_address(request: Request, form: Form, session: Session) -> Response:
     address = read_address(form)
     data, typed = read_subscription(form, p.settings.default_region, offered, with_services=True)
     values = {**typed, "services": data.services}
-    found = (
-        resolve_address(p.db, address.postal_code, address.street, address.house_number)
-        if address.complete
-        else None
+    found = registrations.find_address(
+        p.db, address.postal_code, address.street, address.house_number
     )
     errors = dict(data.errors)
     suggestions: list[str] = []
     if found is None:
-        errors["address"], suggestions = _not_found(p, address)
+        errors["address"], suggestions = registrations.why_not_found(
+            p.db, address.postal_code, address.street, address.house_number
+        )
     if errors:
         return _address_page(request, session, values, errors, address, status=400,
                              suggestions=suggestions)
-    save_subscriptions(p.db, session.subscriber_id, found["id"], data.services, data.values())
+    registrations.add_address(p.db, session.subscriber_id, found, data.services, data.values())
     return _after_save(request, session, data)
 
 
-def _not_found(p: Portal, address: AddressForm) -> tuple[str, list[str]]:
-    """Why the register has no such address, and what it has that is close: another
-    postal code for the street, a similar street name, the numbers on the street."""
-    if not address.complete:
-        return "address_incomplete", []
-    if address.street and not find_streets(p.db, postal_code=address.postal_code, limit=1):
-        elsewhere = _streets_elsewhere(p, address.street)
-        return ("postal_code_unknown" if not elsewhere else "street_elsewhere"), elsewhere
-    numbers = house_numbers(p.db, address.postal_code, address.street, limit=30)
-    if numbers:
-        return "number_unknown", [f"{address.street} {n}" for n in numbers]
-    elsewhere = _streets_elsewhere(p, address.street)
-    if elsewhere:
-        return "street_elsewhere", elsewhere
-    streets = find_streets(p.db, postal_code=address.postal_code, limit=1000)
-    close = difflib.get_close_matches(address.street, streets, n=5, cutoff=0.6)
-    return "street_unknown", close
-
-
-def _streets_elsewhere(p: Portal, street: str) -> list[str]:
-    """The postal codes where a street of this name is, as "Street, 00100"."""
-    found = find_addresses(p.db, street_prefix=street, limit=200)
-    pairs = {(a["street"], a["postal_code"]) for a in found if _is_named(a, street)}
-    return [f"{name}, {code}" for name, code in sorted(pairs)][:5]
-
-
-def _is_named(address: dict[str, Any], street: str) -> bool:
-    wanted = street_key(street)
-    return wanted in (street_key(address["street"]), street_key(address.get("street_sv") or ""))
-
-
 def _after_save(request: Request, session: PortalSession, data: SubscriptionForm) -> Response:
-    """Send a code to a destination not proven yet, the phone's first (its page comes
-    next); one still waiting after that has its "send the code" button on /portal/me."""
+    """A code goes to the first destination still to prove (its page comes next); one
+    still waiting after that has its "send the code" button on /portal/me."""
     p = portal(request)
-    for destination in (data.phone, data.email):
-        if destination and residents.needs_proof(p.db, session.subscriber_id, destination):
-            return send_proof(request, session.subscriber_id, destination)
+    destination = registrations.to_prove_after_save(
+        p.db, session.subscriber_id, (data.phone, data.email)
+    )
+    if destination is not None:
+        return send_proof(request, session.subscriber_id, destination)
     return _redirect(request, "/portal/me?m=saved")
 
 
@@ -228,20 +163,15 @@ def remove_address(request: Request, form: Form, session: Session) -> Response:
     p = portal(request)
     address_id = text(form, "address_id")
     if text(form, "confirm") != "yes":
-        subs = [s for s in list_subscriptions(p.db, session.subscriber_id)
-                if s["address_id"] == address_id]
+        subs = registrations.subscriptions_at(p.db, session.subscriber_id, address_id)
         if not subs:
             raise PortalError(404, "not_found", back=url(request, "/portal/me"))
-        context = {"what": _place(subs[0]), "action": "/portal/me/addresses/delete",
+        context = {"what": subs[0].place, "action": "/portal/me/addresses/delete",
                    "field": ("address_id", address_id)}
         return _page(request, session, "portal/delete.html", context)
-    if not delete_address(p.db, session.subscriber_id, address_id):
+    if not registrations.remove_address(p.db, session.subscriber_id, address_id):
         raise PortalError(404, "not_found")
     return _redirect(request, "/portal/me?m=deleted")
-
-
-def _place(sub: dict[str, Any]) -> str:
-    return f"{sub['street']} {sub['house_number']}, {sub['postal_code']}"
 
 
 @router.post("/autocomplete")
@@ -268,8 +198,9 @@ def autocomplete(request: Request, form: Form, session: Session) -> JSONResponse
 # -- one subscription ------------------------------------------------------------------
 
 
-def _own(request: Request, session: PortalSession, subscription_id: int) -> dict[str, Any]:
-    found = get_subscription(portal(request).db, session.subscriber_id, subscription_id)
+def _own(request: Request, session: PortalSession, subscription_id: int) -> Subscription:
+    found = registrations.own_subscription(portal(request).db, session.subscriber_id,
+                                           subscription_id)
     if found is None:
         raise PortalError(404, "not_found", back=url(request, "/portal/me"))
     return found
@@ -278,9 +209,9 @@ def _own(request: Request, session: PortalSession, subscription_id: int) -> dict
 @router.get("/subscriptions/{subscription_id}")
 def edit_subscription(request: Request, subscription_id: int, session: Session) -> Response:
     sub = _own(request, session, subscription_id)
-    values = {k: sub[k] or "" for k in ("phone", "email", "customer_number", "facility_number",
-                                         "apartment")}
-    context = {"sub": sub, "values": {**values, "role": sub["role"]}, "errors": {}}
+    values = {k: getattr(sub, k) or "" for k in ("phone", "email", "customer_number",
+                                                  "facility_number", "apartment")}
+    context = {"sub": sub, "values": {**values, "role": sub.role}, "errors": {}}
     return _page(request, session, "portal/subscription.html", context)
 
 
@@ -294,7 +225,7 @@ def change_subscription(
     if data.errors:
         context = {"sub": sub, "values": typed, "errors": data.errors}
         return _page(request, session, "portal/subscription.html", context, status=400)
-    update_subscription(p.db, session.subscriber_id, subscription_id, data.values())
+    registrations.change_subscription(p.db, session.subscriber_id, subscription_id, data.values())
     return _after_save(request, session, data)
 
 
@@ -305,10 +236,12 @@ def remove_subscription(
     if text(form, "confirm") != "yes":
         sub = _own(request, session, subscription_id)
         t = strings(language(request))
-        context = {"what": f"{t[sub['service']]}: {_place(sub)}",
+        context = {"what": f"{t[sub.service]}: {sub.place}",
                    "action": f"/portal/me/subscriptions/{subscription_id}/delete", "field": None}
         return _page(request, session, "portal/delete.html", context)
-    if not delete_subscription(portal(request).db, session.subscriber_id, subscription_id):
+    if not registrations.remove_subscription(
+        portal(request).db, session.subscriber_id, subscription_id
+    ):
         raise PortalError(404, "not_found", back=url(request, "/portal/me"))
     return _redirect(request, "/portal/me?m=deleted")
 
@@ -350,7 +283,7 @@ def erase(request: Request, form: Form, session: Session) -> Response:
     p = portal(request)
     if text(form, "confirm") != "yes":
         return _redirect(request, "/portal/me")
-    erase_subscriber(p.db, session.subscriber_id)
+    registrations.erase(p.db, session.subscriber_id)
     response = _redirect(request, "/portal/?m=erased")
     clear_cookie(p, response, SESSION)
     return response

@@ -12,32 +12,23 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from urllib.parse import urlsplit
 
 from gis_outage.links import keyed
+
+# The hashes of PINs and tokens are the PIN rules' (gis_outage/services/pins.py).
+from gis_outage.services.pins import pin_hash as pin_hash
+from gis_outage.services.pins import same
+from gis_outage.services.pins import token_hash as token_hash
 
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def new_pin() -> str:
     return f"{secrets.randbelow(10_000):04d}"
-
-
-def pin_hash(secret: bytes, challenge_token: str, pin: str) -> str:
-    return keyed(secret, "pin", f"{token_hash(challenge_token)}:{pin}")
-
-
-def same(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def csrf_token(secret: bytes, csrf_cookie: str, session_token: str | None) -> str:

@@ -205,7 +205,7 @@ def current_session(request: Request) -> PortalSession | None:
     row = get_session(p.db, token_hash(token), idle=p.config.session_idle)
     if row is None:
         return None
-    return PortalSession(token, int(row["subscriber_id"]), row["destination"], row["channel"])
+    return PortalSession(token, row.subscriber_id, row.destination, row.channel)
 
 
 def require_session(request: Request) -> PortalSession:

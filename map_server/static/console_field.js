@@ -17,7 +17,14 @@
   var pending = null;  // the previewed action: {path, body, what}
 
   var api = kit.api, failed = kit.failed;
-  function list(ids) { return ids && ids.length ? ids.join(", ") : t.field_none; }
+  function list(ids, places) {
+    if (!ids || !ids.length) return t.field_none;
+    // Addresses read as the register writes them ("Street 1, 00100"), the id after it.
+    if (!places) return ids.join(", ");
+    return ids.map(function (id) {
+      return places[id] ? places[id] + " (" + id + ")" : id;
+    }).join("; ");
+  }
   function critical(rows) {
     return rows.map(function (c) {
       return (t[c.category] || c.category) + " (" + c.service_point + ")";
@@ -117,7 +124,8 @@
   // ---- the difference, then Confirm or Cancel ----
   function part(id, heading, rows) {
     return el("div", { id: id }, [el("h3", {}, [heading]), el("ul", {}, rows.map(function (r) {
-      return el("li", { "data-part": r[0] }, [r[1] + " (" + r[2].length + "): " + list(r[2])]);
+      return el("li", { "data-part": r[0] },
+                [r[1] + " (" + r[2].length + "): " + list(r[2], r[3])]);
     }))]);
   }
   function show(d, what) {
@@ -126,9 +134,10 @@
     document.getElementById("difference-body").replaceChildren(
       part("diff-devices", t.diff_devices, [["added", t.diff_added, d.devices_to_operate.added],
                                             ["removed", t.diff_removed, d.devices_to_operate.removed]]),
-      part("diff-addresses", t.diff_addresses, [["added", t.diff_added, d.addresses.added],
-                                                ["removed", t.diff_removed, d.addresses.removed],
-                                                ["supplied", t.diff_supplied, d.addresses.supplied_again]]),
+      part("diff-addresses", t.diff_addresses, [
+        ["added", t.diff_added, d.addresses.added, d.addresses.places],
+        ["removed", t.diff_removed, d.addresses.removed, d.addresses.places],
+        ["supplied", t.diff_supplied, d.addresses.supplied_again, d.addresses.places]]),
       el("p", { id: "diff-customers" }, [fill(t.diff_customers, d.customers)]),
       part("diff-critical", t.diff_critical, [["added", t.diff_added, critical(c.added)],
                                               ["removed", t.diff_removed, critical(c.removed)]])

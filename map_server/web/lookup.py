@@ -20,7 +20,13 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from gis_outage.model import WATER_NOTICES
 from gis_outage.public import PublicOutage
-from gis_outage.storage.addresses import find_addresses, get_address, street_in, street_key
+from gis_outage.storage.addresses import (
+    Address,
+    find_addresses,
+    get_address,
+    street_in,
+    street_key,
+)
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.networks import connected_services
 from gis_outage.storage.rate_limits import RateLimit, take_rate_limits, wait_for
@@ -50,21 +56,21 @@ def parse_query(q: str) -> dict[str, str]:
     return parsed
 
 
-def label(address: dict[str, Any], language: str = "fi") -> str:
-    town = f" {address['municipality']}" if address.get("municipality") else ""
+def label(address: Address, language: str = "fi") -> str:
+    town = f" {address.municipality}" if address.municipality else ""
     street = street_in(address, language)
-    return f"{street} {address['house_number']}, {address['postal_code']}{town}"
+    return f"{street} {address.house_number}, {address.postal_code}{town}"
 
 
-def public_address(address: dict[str, Any], language: str = "fi") -> dict[str, Any]:
-    point = address.get("geometry")
+def public_address(address: Address, language: str = "fi") -> dict[str, Any]:
+    point = address.geometry
     return {
-        "id": address["id"],
+        "id": address.id,
         "label": label(address, language),
         "street": street_in(address, language),
-        "house_number": address["house_number"],
-        "postal_code": address["postal_code"],
-        "municipality": address.get("municipality"),
+        "house_number": address.house_number,
+        "postal_code": address.postal_code,
+        "municipality": address.municipality,
         "lon": round(point.x, 6) if point is not None else None,
         "lat": round(point.y, 6) if point is not None else None,
     }
@@ -96,9 +102,9 @@ def addresses(
     out = []
     for address in found:
         # Typed in Swedish: answer in Swedish whatever the page's language.
-        shown = "sv" if (address.get("street_sv") and
-                         street_key(address["street_sv"]).startswith(typed)
-                         and not street_key(address["street"]).startswith(typed)) else language
+        shown = "sv" if (address.street_sv and
+                         street_key(address.street_sv).startswith(typed)
+                         and not street_key(address.street).startswith(typed)) else language
         out.append(public_address(address, shown))
     return {"addresses": out}
 
@@ -137,7 +143,7 @@ def status(
         address = get_address(db, address_id)
     except NotFound:
         raise HTTPException(404, "unknown address") from None
-    snapshot: Snapshot = request.app.state.snapshots.current()
+    snapshot: Snapshot = request.app.state.snapshots.get()
     answer = address_status(snapshot, address, weeks, datetime.now(UTC),
                             _language(request, lang), settings.map.lookup_min_customers)
     if any("reason" not in item for item in answer["nearby"]):
@@ -150,7 +156,7 @@ def status(
 
 
 def address_status(
-    snapshot: Snapshot, address: dict[str, Any], weeks: int, now: datetime,
+    snapshot: Snapshot, address: Address, weeks: int, now: datetime,
     language: str = "fi", min_customers: int = 1,
 ) -> dict[str, Any]:
     """The answer for one address. An outage of fewer than `min_customers` customers is
@@ -158,20 +164,20 @@ def address_status(
     (reason `small_area`) and none is told it is affected, so asking address after
     address cannot pin it to a house; an address outside the area hears nothing of it."""
     horizon = now + timedelta(weeks=weeks)
-    point = address.get("geometry")
+    point = address.geometry
 
     def covered(o: PublicOutage) -> bool:
         return point is not None and o.shape is not None and bool(o.shape.covers(point))
 
     small = {o.id for o in snapshot.outages if o.properties["customers"] < min_customers}
-    here = [o for o in snapshot.outages if o.id not in small and address["id"] in o.address_ids]
+    here = [o for o in snapshot.outages if o.id not in small and address.id in o.address_ids]
     mine = [o for o in here if o.ongoing_or_planned]
     current = [o for o in mine if o.starts_at <= now]
     upcoming = [o for o in mine if now < o.starts_at <= horizon]
     around = [o for o in snapshot.outages
               if o.ongoing_or_planned and o.starts_at <= horizon and covered(o)]
     nearby = [_summary(o, language) for o in around
-              if o.id not in small and address["id"] not in o.address_ids]
+              if o.id not in small and address.id not in o.address_ids]
     nearby += [{**_summary(o, language), "reason": "small_area"}
                for o in around if o.id in small]
     return {

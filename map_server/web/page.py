@@ -105,7 +105,7 @@ def map_page(request: Request) -> HTMLResponse:
     """The public outage map (HTML)."""
     settings: Settings = request.app.state.settings
     language = pick_language(request, settings.languages, settings.default_language)
-    snapshot = request.app.state.snapshots.current()
+    snapshot = request.app.state.snapshots.get()
     shown = [lang for lang in settings.languages if lang in STRINGS]
     if language not in shown:
         shown.append(language)
@@ -113,7 +113,7 @@ def map_page(request: Request) -> HTMLResponse:
     example = example_address(request.app.state.read_db)
     t = STRINGS[language]
     hint_example = (
-        f"{street_in(example, language)} {example['house_number']}" if example else "…"
+        f"{street_in(example, language)} {example.house_number}" if example else "…"
     )
     return TEMPLATES.TemplateResponse(
         request,

@@ -48,6 +48,8 @@ REPORT_LINES = [
     "map ratio storm / baseline (req/s, p99)",
     "load average (1/5/15 min) before",
 ]
+# The publish's own figures, each with its target (met or not).
+FIRST_LINES = ["publish request s", "first SMS after request s", "after the API's answer s"]
 
 
 @pytest.mark.parametrize(
@@ -93,9 +95,31 @@ def test_storm_reaches_every_recipient_once_while_the_map_answers(
 
     # The printed report has every figure, none left blank.
     lines = run.stdout.splitlines()
-    for label in REPORT_LINES:
+    assert_figures(lines, REPORT_LINES + FIRST_LINES)
+    assert "- " not in next(line for line in lines if line.startswith("map ratio"))
+
+
+def assert_figures(lines: list[str], labels: list[str]) -> None:
+    for label in labels:
         line = next((line for line in lines if line.startswith(label)), None)
         assert line is not None, f"no {label!r} in the report"
         value = line[len(label) :].strip()
-        assert value and value != "-", f"{label!r} has no figure"
-    assert "- " not in next(line for line in lines if line.startswith("map ratio"))
+        assert value and value.split()[0] != "-", f"{label!r} has no figure"
+        if label in FIRST_LINES:
+            assert "(target " in value and ("met)" in value), value
+
+
+def test_first_only_stops_at_the_first_message(tmp_path: Path) -> None:
+    smpp_log, figures_path = tmp_path / "smsc.jsonl", tmp_path / "storm.json"
+    command = [
+        sys.executable, "-m", "bench.storm", "--scale", str(SCALE), "--backend", "sqlite",
+        "--seconds", "1", "--warmup", "0.5", "--connections", "2", "--timeout", "300",
+        "--first-only", "--smpp-log", str(smpp_log), "--json", str(figures_path),
+    ]  # fmt: skip
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    figures = json.loads(figures_path.read_text())
+    assert figures["ours"]["done"] and "bare_runs" not in figures
+    assert figures["first_s"] > 0 and figures["ours_messages"] >= 1
+    assert figures["first_after_answer_s"] == figures["first_s"] - figures["ours"]["answered_s"]
+    assert_figures(run.stdout.splitlines(), FIRST_LINES)

@@ -29,8 +29,8 @@ def _outage(db: Engine, tmp_path: Path) -> tuple:
     ctx = build_context(Settings(data_dir=tmp_path), db=db)
     outage = outages.draft(ctx, service="water", kind="unplanned", starts_at=datetime.now(UTC),
                            selection=Selection(break_links=("L2",)), actor="eng")
-    assert outage["affected"]["devices_to_operate"] == ["V1", "V3", "V4"]
-    return ctx, outage["id"]
+    assert outage.affected["devices_to_operate"] == ["V1", "V3", "V4"]
+    return ctx, outage.id
 
 
 def test_critical_customers_restored_rank_first(db_engine: Engine, tmp_path: Path) -> None:

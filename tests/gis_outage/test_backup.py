@@ -83,8 +83,8 @@ def fill(db: Engine, tmp_path: Path) -> dict[str, Any]:
     version = current_network_version(db, "water")
     with db.connect() as conn:
         valve = conn.execute(sa.select(network_devices.c.feature_id).where(
-            network_devices.c.network_version_id == version["id"])).scalars().first()
-    change_device_state(db, version["id"], valve, "eng:1", finding="inoperable")
+            network_devices.c.network_version_id == version.id)).scalars().first()
+    change_device_state(db, version.id, valve, "eng:1", finding="inoperable")
 
     # A resident registers in the portal: PIN challenge, login, a subscription.
     now = utcnow()
@@ -113,15 +113,15 @@ def fill(db: Engine, tmp_path: Path) -> dict[str, Any]:
         estimated_end_at=now + timedelta(hours=3), cause="pipe_burst",
         texts={"fi": "Vesijohtovuoto", "sv": "Vattenläcka", "en": "Water main leak"},
         selection=outages.Selection(break_links=("L4",)), actor=ENGINEER,
-    )["id"]
+    ).id
     outages.publish(ctx, outage_id, ENGINEER)
     demo = DemoProvider(tmp_path / "messages")
     providers = Providers({c: ProviderChain(c, [demo]) for c in ("sms", "email", "voice")})
     for event in outage_events_for(db, outage_id):
-        process_event(db, settings, event["id"], providers)
+        process_event(db, settings, event.id, providers)
     # A long SMS: the provider took it as two parts, each with its own receipt to come.
-    sms = next(d for d in deliveries_for_event(db, event["id"]) if d["channel"] == "sms")
-    record_sends(db, [], [SentParts(sms["id"], "smpp", ["part-1", "part-2"])])
+    sms = next(d for d in deliveries_for_event(db, event.id) if d.channel == "sms")
+    record_sends(db, [], [SentParts(sms.id, "smpp", ["part-1", "part-2"])])
     return {"token": token, "outage_id": outage_id}
 
 
@@ -198,7 +198,7 @@ def test_export_import_round_trips_to_the_other_backend(
     assert traced == TraceEngines(source).get("water").engine.break_trace(["L4"])
     outage = get_outage(target, data["outage_id"])
     assert outage == get_outage(source, data["outage_id"])
-    assert outage["public_area"].equals(get_outage(source, data["outage_id"])["public_area"])
+    assert outage.public_area.equals(get_outage(source, data["outage_id"]).public_area)
     assert create_user(target, "new-engineer", "viewer") > user.id  # sequences moved on
 
 

@@ -24,14 +24,20 @@ def run(db_url: str, *args: str):
                           capture_output=True, text=True, check=False, env=env)
 
 
-def test_stuck_restore_and_device_from_the_command_line(tmp_path):
+def draft_on_a_file(tmp_path):
+    """A database file with the small water network and a drafted break of L2."""
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     db = make_engine(url)
     migrate(db)
     save_network(db, "water", small_water(), "small.gpkg")
     ctx = build_context(Settings(data_dir=tmp_path), db=db)
     oid = outages.draft(ctx, service="water", kind="unplanned", starts_at=datetime.now(UTC),
-                        selection=Selection(break_links=("L2",)), actor="eng")["id"]
+                        selection=Selection(break_links=("L2",)), actor="eng").id
+    return url, ctx, oid
+
+
+def test_stuck_restore_and_device_from_the_command_line(tmp_path):
+    url, ctx, oid = draft_on_a_file(tmp_path)
 
     out = run(url, "stuck", str(oid), "--device", "V1")
     assert out.returncode == 0, out.stderr
@@ -54,3 +60,28 @@ def test_stuck_restore_and_device_from_the_command_line(tmp_path):
     assert (state["passes"], state["note"], state["changed_by"]) == (True, "flushing", "cli")
     out = run(url, "device", "water", "V1")
     assert out.returncode == 2 and "give --position and/or --finding" in out.stderr
+
+
+def test_a_confirm_on_a_stale_difference_stores_nothing(tmp_path):
+    url, ctx, oid = draft_on_a_file(tmp_path)
+    shown = json.loads(run(url, "stuck", str(oid), "--device", "V1").stdout)["difference"]
+    seen = shown["outage_version"]
+
+    # Someone else stores another change to the outage meanwhile.
+    outages.update(ctx, oid, "other-engineer", cause="Pipe burst on the main street")
+    before, _ = outages.get(ctx, oid)
+
+    out = run(url, "stuck", str(oid), "--device", "V1", "--confirm",
+              "--expected-version", str(seen))
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines()[-1] == (
+        f"error: outage {oid} changed since the difference was shown (version {seen}, now "
+        f"{before.version}): nothing was stored; look at the difference again")
+    after, _ = outages.get(ctx, oid)
+    assert after.version == before.version
+    assert after.affected == before.affected
+
+    out = run(url, "stuck", str(oid), "--device", "V1", "--confirm",
+              "--expected-version", str(before.version))
+    assert out.returncode == 0, out.stderr
+    assert outages.get(ctx, oid)[0].version == before.version + 1

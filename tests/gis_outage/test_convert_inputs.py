@@ -114,7 +114,7 @@ def test_a_crs_without_an_epsg_code_imports_and_traces(db_engine, tmp_path):
     out = cli("import-network", str(converted), "--service", "water", db_url=url)
     assert out.returncode == 0, out.stderr
     version = current_network_version(db_engine, "water")
-    assert version["srid"] == 0 and version["crs_wkt"]
+    assert version.srid == 0 and version.crs_wkt
     stored = load_network_layers(db_engine, "water")["links"]
     assert CRS.from_user_input(stored.crs).equals(CRS.from_proj4(LOCAL_TM), ignore_axis_order=True)
     from_file = cli("trace", "--network", str(converted), "--break", "101", "--json")

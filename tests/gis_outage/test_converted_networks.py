@@ -105,4 +105,4 @@ def test_imported_converted_network_traces_and_drafts_through_the_api(
         published = client.post(f"/api/v1/outages/{outage['id']}/publish", headers=headers,
                                 json={})
         assert published.status_code == 200, published.text
-    assert get_outage(db_engine, outage["id"])["status"] == "published"
+    assert get_outage(db_engine, outage["id"]).status == "published"

@@ -15,7 +15,7 @@ from gis_outage.importers import import_network
 from gis_outage.services import field, outages
 from gis_outage.services.context import build_context
 from gis_outage.services.outages import Selection
-from gis_outage.storage.field import carried_over, device_states_of
+from gis_outage.storage.field import Dropped, carried_over, device_states_of
 from gis_outage.storage.networks import current_network_version
 
 from .networks import small_water
@@ -32,7 +32,7 @@ def _without(layers: dict[str, gpd.GeoDataFrame], layer: str, fid: str) -> dict:
 
 
 def _version(db: Engine) -> int:
-    return int(current_network_version(db, "water")["id"])
+    return int(current_network_version(db, "water").id)
 
 
 def test_findings_carry_over_to_a_new_version_and_vanished_ones_are_reported(
@@ -46,7 +46,7 @@ def test_findings_carry_over_to_a_new_version_and_vanished_ones_are_reported(
     assert ctx.traces.get("water").engine.break_trace(["L2"]).devices_to_operate == ["V1", "V2"]
     field.set_device(ctx, "water", "V2", "eng:anna", finding="inoperable")
     field.set_device(ctx, "water", "V5", "eng:anna", passes=False)
-    before = {r["device_id"]: r for r in device_states_of(db_engine, _version(db_engine))}
+    before = {r.device_id: r for r in device_states_of(db_engine, _version(db_engine))}
     result, _ = field.break_trace(ctx, "water", ["L2"])
     assert result.devices_to_operate == ["V1"]
 
@@ -56,11 +56,11 @@ def test_findings_carry_over_to_a_new_version_and_vanished_ones_are_reported(
     v2 = _version(db_engine)
     assert f"field state carried over from version {v2 - 1}: 2 device(s) (V2, V5)" in summary
     assert "dropped" not in summary
-    after = {r["device_id"]: r for r in device_states_of(db_engine, v2)}
+    after = {r.device_id: r for r in device_states_of(db_engine, v2)}
     assert set(after) == {"V2", "V5"}
     for device in after:
         for key in ("finding", "passes", "changed_by", "changed_at"):
-            assert after[device][key] == before[device][key]
+            assert getattr(after[device], key) == getattr(before[device], key)
     assert ctx.traces.get("water").version == v2
     result, _ = field.break_trace(ctx, "water", ["L2"])
     assert result.devices_to_operate == ["V1"]  # V2 is still inoperable
@@ -73,9 +73,8 @@ def test_findings_carry_over_to_a_new_version_and_vanished_ones_are_reported(
     assert "field state carried over from version" in summary and "1 device(s) (V2)" in summary
     assert (f"warning: 1 field finding(s) / position(s) dropped: their devices are not in "
             f"version {v3}:\n  V5: set by hand to block") in summary
-    assert [r["device_id"] for r in device_states_of(db_engine, v3)] == ["V2"]
-    assert carried_over(db_engine, v3)["dropped"] == [
-        {"device_id": "V5", "passes": False, "finding": None}]
+    assert [r.device_id for r in device_states_of(db_engine, v3)] == ["V2"]
+    assert carried_over(db_engine, v3).dropped == [Dropped("V5", False, None)]
     result, _ = field.break_trace(ctx, "water", ["L2"])
     assert result.devices_to_operate == ["V1"]
 
@@ -95,9 +94,10 @@ def test_a_published_outage_keeps_working_or_the_import_warns(
     draft = outages.draft(ctx, service="water", kind="unplanned", actor="eng",
                           starts_at=datetime.now(UTC) - timedelta(minutes=1),
                           selection=Selection(break_links=("L4",)))
-    outage = outages.publish(ctx, draft["id"], "eng")
-    assert outage["affected"]["devices_to_operate"] == ["V3", "V5"]
-    assert outage["affected"]["addresses"] == ["A3"]
+    outages.publish(ctx, draft.id, "eng")
+    outage, _ = outages.get(ctx, draft.id)  # publish answers the header, without id lists
+    assert outage.affected["devices_to_operate"] == ["V3", "V5"]
+    assert outage.affected["addresses"] == ["A3"]
 
     # Same network: no warning; the outage's devices still hold on the new version.
     summary = import_network(_gpkg(tmp_path / "v2.gpkg", small_water()), "water",
@@ -110,9 +110,9 @@ def test_a_published_outage_keeps_working_or_the_import_warns(
                                    _without(small_water(), "devices", "V5")),
                              "water", engine=db_engine)
     v3 = _version(db_engine)
-    assert (f"warning: published outage {outage['id']} holds devices V5 that version {v3} "
+    assert (f"warning: published outage {outage.id} holds devices V5 that version {v3} "
             "lacks") in summary
     field.break_trace(ctx, "water", ["L2"])
-    proposal = field.restore(ctx, outage["id"], everything=True)
+    proposal = field.restore(ctx, outage.id, everything=True)
     assert proposal.difference()["addresses"]["supplied_again"] == ["A3"]
-    assert field.confirm(ctx, proposal, "eng", "restore")["status"] == "resolved"
+    assert field.confirm(ctx, proposal, "eng", "restore").status == "resolved"

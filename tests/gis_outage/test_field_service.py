@@ -45,9 +45,9 @@ def test_backfeed_before_or_after_publishing(db_engine: Engine, tmp_path, publis
     outage = outages.draft(ctx, service="water", kind="unplanned",
                            starts_at=datetime.now(UTC) - timedelta(minutes=1),
                            selection=Selection(break_links=("L4",)), actor="eng")
-    oid = outage["id"]
-    assert outage["affected"]["devices_to_operate"] == ["V3", "V5"]
-    assert outage["affected"]["addresses"] == ["A3"]
+    oid = outage.id
+    assert outage.affected["devices_to_operate"] == ["V3", "V5"]
+    assert outage.affected["addresses"] == ["A3"]
     if publish_first:
         outages.publish(ctx, oid, "eng")
 
@@ -56,18 +56,19 @@ def test_backfeed_before_or_after_publishing(db_engine: Engine, tmp_path, publis
         ("V7", ["SP3"])]
     proposal = field.backfeed(ctx, oid, "V7")
     assert proposal.difference()["addresses"] == {"added": [], "removed": ["A3"],
-                                                  "supplied_again": ["A3"]}
+                                                  "supplied_again": ["A3"],
+                                                  "places": {}}  # A3 is not in the register
     updated = field.confirm(ctx, proposal, "eng", "backfeed")
-    assert updated["affected"]["backfeed_devices"] == ["V7"]
-    assert updated["affected"]["addresses"] == []
-    kinds = [e["kind"] for e in outage_events_for(db_engine, oid)]
+    assert updated.affected["backfeed_devices"] == ["V7"]
+    assert updated.affected["addresses"] == []
+    kinds = [e.kind for e in outage_events_for(db_engine, oid)]
     if publish_first:
         assert kinds == ["published", "restored"]
-        assert outage_events_for(db_engine, oid)[-1]["payload"]["outage"]["affected"][
-            "addresses"] == ["A3"]
+        assert outage_events_for(db_engine, oid)[-1].affected["addresses"] == ["A3"]
     else:
         assert kinds == []  # a draft tells nobody; published now, A3 is not in it
-        assert outages.publish(ctx, oid, "eng")["affected"]["addresses"] == []
+        outages.publish(ctx, oid, "eng")
+        assert outage_events_for(db_engine, oid)[0].affected["addresses"] == []
     with pytest.raises(TraceError, match="feeds nothing of this outage back"):
         field.backfeed(ctx, oid, "V3")  # would feed the work area
 
@@ -80,9 +81,9 @@ def test_electricity_back_feed_from_the_other_source_stays_radial(db_engine: Eng
     outage = outages.draft(ctx, service="electricity", kind="unplanned",
                            starts_at=datetime.now(UTC), actor="eng",
                            selection=Selection(break_links=("L5",)))
-    assert outage["affected"]["devices_to_operate"] == ["V3", "V5"]
-    assert outage["affected"]["crossed_devices"] == ["V4"]
-    offered = field.suggestions(ctx, outage["id"])
+    assert outage.affected["devices_to_operate"] == ["V3", "V5"]
+    assert outage.affected["crossed_devices"] == ["V4"]
+    offered = field.suggestions(ctx, outage.id)
     assert [(s["device"], s["meshed"], s["customers"]) for s in offered] == [("V7", False, 1)]
 
 
@@ -99,14 +100,14 @@ def test_resolving_keeps_closed_what_another_work_area_relies_on(db_engine: Engi
         draft = outages.draft(ctx, service="water", kind="unplanned", actor="eng",
                               starts_at=datetime.now(UTC) - timedelta(minutes=1),
                               selection=Selection(break_links=(link,)))
-        return outages.publish(ctx, draft["id"], "eng")
+        return outages.publish(ctx, draft.id, "eng")
 
     a, b = published("L4"), published("L6")
-    assert a["affected"]["devices_to_operate"] == ["V3", "V5"]
-    assert b["affected"]["devices_to_operate"] == []
-    outages.resolve(ctx, a["id"], "eng")
+    assert a.affected["devices_to_operate"] == ["V3", "V5"]
+    assert b.affected["devices_to_operate"] == []
+    outages.resolve(ctx, a.id, "eng")
     rows = device_states_of(db_engine, version)
-    assert [(r["device_id"], r["passes"], r["changed_by"]) for r in rows] == [("V5", False, "eng")]
-    resolved = outage_events_for(db_engine, a["id"])[-1]
-    assert resolved["kind"] == "resolved"
-    assert resolved["payload"]["outage"]["affected"]["addresses"] == []
+    assert [(r.device_id, r.passes, r.changed_by) for r in rows] == [("V5", False, "eng")]
+    resolved = outage_events_for(db_engine, a.id)[-1]
+    assert resolved.kind == "resolved"
+    assert resolved.affected["addresses"] == []

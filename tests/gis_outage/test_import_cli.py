@@ -42,7 +42,7 @@ def test_bad_network_is_refused_and_the_stored_one_stays(db_engine, tmp_path):
     assert "devices 'V1': link_id 'L99' is not a link" in out.stderr
     assert "service_points 'SP3': link_id 'L77' is not a link" in out.stderr
     assert "Traceback" not in out.stderr
-    assert current_network_version(db_engine, "water")["id"] == before["id"]
+    assert current_network_version(db_engine, "water").id == before.id
     stored = load_network_layers(db_engine, "water")
     assert sorted(stored["devices"]["link_id"]) == sorted(small_water()["devices"]["link_id"])
 
@@ -51,12 +51,12 @@ def test_reimport_replaces_the_version(db_engine, tmp_path):
     layers = small_water()
     path = write(layers, tmp_path / "v1.gpkg")
     assert run(url_of(db_engine), "import-network", str(path), "--service", "water").returncode == 0
-    first = current_network_version(db_engine, "water")["id"]
+    first = current_network_version(db_engine, "water").id
     layers["links"] = layers["links"][layers["links"]["id"] != "L6"]
     layers["service_points"] = layers["service_points"][layers["service_points"]["id"] != "SP3"]
     path = write(layers, tmp_path / "v2.gpkg")
     assert run(url_of(db_engine), "import-network", str(path), "--service", "water").returncode == 0
-    assert current_network_version(db_engine, "water")["id"] != first
+    assert current_network_version(db_engine, "water").id != first
     assert "L6" not in set(load_network_layers(db_engine, "water")["links"]["id"])
 
 
@@ -77,12 +77,12 @@ def test_directory_numbers_are_normalised_and_classified(db_engine, tmp_path, ra
     assert "row 5: address_id is empty" in out.stdout
     # The skipped numbers are not echoed.
     assert "050 555 1234" not in out.stdout and "12," not in out.stdout
-    entries = {e["address_id"]: e for e in directory_entries_for(db_engine, ["A1", "A2"])}
-    assert entries["A1"]["phone"] == "+358401234567"
-    assert entries["A1"]["number_type"] == "mobile"
-    assert entries["A2"]["phone"] == "+35891234567"
-    assert entries["A2"]["number_type"] == "fixed_line"
-    assert entries["A2"]["secret"] is True
+    entries = {e.address_id: e for e in directory_entries_for(db_engine, ["A1", "A2"])}
+    assert entries["A1"].phone == "+358401234567"
+    assert entries["A1"].number_type == "mobile"
+    assert entries["A2"].phone == "+35891234567"
+    assert entries["A2"].number_type == "fixed_line"
+    assert entries["A2"].secret is True
 
 
 def test_directory_without_phone_column_is_refused(sqlite_engine, tmp_path):

@@ -135,7 +135,7 @@ def test_the_version_keeps_its_tolerance_and_the_server_uses_it(db_engine, tmp_p
     out = cli("import-network", str(path), "--service", "water", db_url=url, tolerance="0.1")
     assert out.returncode == 0, out.stderr
     assert "4 nodes" in out.stdout
-    assert current_network_version(db_engine, "water")["snap_tolerance_m"] == 0.1
+    assert current_network_version(db_engine, "water").snap_tolerance_m == 0.1
     # A server configured otherwise still builds the topology the import checked.
     loaded = TraceEngines(db_engine, snap_tolerance_m=0.01).get("water")
     assert len(loaded.network.node_ids) == 4

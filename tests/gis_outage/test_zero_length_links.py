@@ -123,7 +123,7 @@ def test_import_stores_it_and_the_api_traces_it(db_engine, tmp_path):
         # The public map shows it, with the generalised area and no network geometry.
         public = client.get("/api/v1/outages", headers=headers).json()
         assert len(public) == 1
-    assert current_network_version(db_engine, "water")["counts"]["links"] == 4
+    assert current_network_version(db_engine, "water").counts["links"] == 4
 
 
 def test_converters_write_zero_length_links_as_drawn(tmp_path: Path):

@@ -49,6 +49,16 @@ def helsinki_water():
 def api(tmp_path):
     db = make_engine(f"sqlite:///{tmp_path / 'api.sqlite'}")
     migrate(db)
+    yield from _served(db, tmp_path)
+
+
+@pytest.fixture
+def api_on(tmp_path, db_engine):
+    """`api` on each backend."""
+    yield from _served(db_engine, tmp_path)
+
+
+def _served(db, tmp_path):
     from gis_outage.storage.addresses import upsert_addresses
 
     layers = helsinki_water()
@@ -157,10 +167,10 @@ def test_outage_life_cycle_writes_events_outbox_and_audit(api):
 
     r = client.post(f"/api/v1/outages/{outage['id']}/publish", headers=tokens["engineer"])
     assert r.status_code == 200, r.text
-    assert [p["id"] for p in public_outages(db)] == [outage["id"]]
+    assert [p.id for p in public_outages(db)] == [outage["id"]]
     events = outage_events_for(db, outage["id"])
-    assert [e["kind"] for e in events] == ["published"]
-    assert [o["event_id"] for o in pending_outbox(db)] == [events[0]["id"]]
+    assert [e.kind for e in events] == ["published"]
+    assert [o.event_id for o in pending_outbox(db)] == [events[0].id]
 
     new_end = (START + timedelta(hours=6)).isoformat()
     r = client.patch(
@@ -181,9 +191,9 @@ def test_outage_life_cycle_writes_events_outbox_and_audit(api):
     r = client.post(f"/api/v1/outages/{outage['id']}/cancel", headers=tokens["engineer"])
     assert r.status_code == 409
     assert "resolved" in r.json()["detail"]
-    kinds = [e["kind"] for e in outage_events_for(db, outage["id"])]
+    kinds = [e.kind for e in outage_events_for(db, outage["id"])]
     assert kinds == ["published", "updated", "resolved"]
-    actions = [(a["actor"], a["action"]) for a in audit_entries(db, f"outage:{outage['id']}")]
+    actions = [(a.actor, a.action) for a in audit_entries(db, f"outage:{outage['id']}")]
     assert ("engineer-user", "outage.create") in actions
     assert ("engineer-user", "outage.resolved") in actions
 
@@ -193,6 +203,32 @@ def test_outage_life_cycle_writes_events_outbox_and_audit(api):
     csv = client.get(f"/api/v1/outages/{outage['id']}/deliveries.csv", headers=tokens["admin"])
     assert csv.status_code == 200
     assert csv.text.splitlines()[0].startswith("event,channel,destination,status")
+
+
+TRACE_LISTS = ("addresses", "service_points", "links", "isolated_links")
+
+
+def test_status_changes_answer_without_the_id_lists_that_get_returns(api_on):
+    client, db, tokens = api_on
+    first = draft(client, tokens["engineer"]).json()
+    second = draft(client, tokens["engineer"]).json()
+    whole = client.get(f"/api/v1/outages/{first['id']}", headers=tokens["engineer"]).json()
+    assert whole["affected"]["links"] == ["L2", "L3"]
+    assert all(key in whole["affected"] for key in TRACE_LISTS)
+    header = {k: v for k, v in whole["affected"].items() if k not in TRACE_LISTS}
+    assert header["customers"] == 3 and header["streets"]
+
+    for outage, path in ((first, "publish"), (first, "resolve"), (second, "cancel")):
+        r = client.post(f"/api/v1/outages/{outage['id']}/{path}", headers=tokens["engineer"])
+        assert r.status_code == 200, r.text
+        assert r.json()["affected"] == header, path
+        assert r.json()["messages"]["action"]
+    got = client.get(f"/api/v1/outages/{first['id']}", headers=tokens["engineer"]).json()
+    assert (got["status"], got["affected"]) == ("resolved", whole["affected"])
+    # The published event has the outage's lists, as stored.
+    published = outage_events_for(db, first["id"])[0]
+    assert {k: published.affected[k] for k in TRACE_LISTS} == {
+        k: whole["affected"][k] for k in TRACE_LISTS}
 
 
 def test_bad_outage_input_is_422(api):
@@ -315,7 +351,7 @@ def test_the_deliveries_csv_runs_no_formula_and_is_audited(api):
     [event] = outage_events_for(db, outage["id"])
     hostile = ["=cmd|' /C calc'!A0@example.org", "+1+1@example.org", "-2+3@example.org"]
     insert_deliveries_once(
-        db, event["id"], [(d, "email") for d in hostile] + [("+358401234567", "sms")]
+        db, event.id, [(d, "email") for d in hostile] + [("+358401234567", "sms")]
     )
     response = client.get(f"/api/v1/outages/{outage['id']}/deliveries.csv",
                           headers=tokens["admin"])  # fmt: skip
@@ -327,6 +363,6 @@ def test_the_deliveries_csv_runs_no_formula_and_is_audited(api):
     for row in rows:
         for cell in row.values():
             assert not cell.startswith(("=", "-", "@", "\t", "\r")), cell
-    downloads = [(a["actor"], a["details"]) for a in audit_entries(db, f"outage:{outage['id']}")
-                 if a["action"] == "outage.deliveries.download"]  # fmt: skip
+    downloads = [(a.actor, a.details) for a in audit_entries(db, f"outage:{outage['id']}")
+                 if a.action == "outage.deliveries.download"]  # fmt: skip
     assert downloads == [("admin-user", {"rows": 4})]

@@ -30,7 +30,7 @@ def ties(tmp_path):
         tokens[role] = {"Authorization": f"Bearer {create_token(db, f'{role}-user')}"}
     ctx = build_context(Settings(data_dir=tmp_path), db=db)
     oid = outages.draft(ctx, service="water", kind="unplanned", starts_at=datetime.now(UTC),
-                        selection=Selection(break_links=("L2",)), actor="eng")["id"]
+                        selection=Selection(break_links=("L2",)), actor="eng").id
     with TestClient(create_app(Settings(data_dir=tmp_path), engine=db)) as client:
         yield client, tokens, oid
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pytest
+from shapely.geometry import Point
 
+from gis_outage.storage.addresses import upsert_addresses
 from gis_outage.storage.outages import outage_events_for
 
 from .test_api import api, draft  # noqa: F401  (the fixture)
@@ -14,6 +17,9 @@ def test_stuck_preview_confirm_restore_and_device_state(api):  # noqa: F811
     eng = tokens["engineer"]
     oid = draft(client, eng).json()["id"]
     assert client.post(f"/api/v1/outages/{oid}/publish", headers=eng).status_code == 200
+    upsert_addresses(db, gpd.GeoDataFrame(
+        {"id": ["A1"], "street": ["Runebergsgatan"], "house_number": ["7 A"],
+         "postal_code": ["00100"]}, geometry=[Point(24.93, 60.17)], crs="EPSG:4326"))
 
     r = client.post(f"/api/v1/outages/{oid}/stuck", headers=eng, json={"devices": ["V1"]})
     assert r.status_code == 200, r.text
@@ -21,6 +27,9 @@ def test_stuck_preview_confirm_restore_and_device_state(api):  # noqa: F811
     assert r.json()["confirmed"] is False
     assert diff["devices_to_operate"] == {"added": ["V3"], "removed": ["V1"]}
     assert diff["addresses"]["added"] == ["A1", "A3"]
+    # Each as the register writes it (A1 just renamed there).
+    places = diff["addresses"]["places"]
+    assert set(places) == {"A1", "A3"} and places["A1"] == "Runebergsgatan 7 A, 00100"
     assert client.get(f"/api/v1/outages/{oid}", headers=eng).json()["affected"][
         "devices_to_operate"] == ["V1", "V2"]  # a preview stores nothing
 
@@ -30,14 +39,14 @@ def test_stuck_preview_confirm_restore_and_device_state(api):  # noqa: F811
     outage = r.json()["outage"]
     assert outage["affected"]["devices_to_operate"] == ["V2", "V3"]
     assert outage["public_area"]["type"] in ("Polygon", "MultiPolygon")
-    kinds = [e["kind"] for e in outage_events_for(db, oid)]
+    kinds = [e.kind for e in outage_events_for(db, oid)]
     assert kinds == ["published", "extended"]
 
     r = client.post(f"/api/v1/outages/{oid}/restore", headers=eng,
                     json={"links": ["L1", "L2"], "devices": ["V3"], "confirm": True})
     assert r.status_code == 200, r.text
     assert r.json()["difference"]["addresses"]["supplied_again"] == ["A1", "A3"]
-    assert [e["kind"] for e in outage_events_for(db, oid)][-1] == "restored"
+    assert [e.kind for e in outage_events_for(db, oid)][-1] == "restored"
     r = client.post(f"/api/v1/outages/{oid}/restore", headers=eng,
                     json={"everything": True, "confirm": True})
     assert r.json()["outage"]["status"] == "resolved"

@@ -52,7 +52,7 @@ def test_checking_a_token_takes_no_write_lock_unless_its_use_is_noted(db_engine:
     token = create_token(db_engine, "eng")
     assert user_for_token(db_engine, token).name == "eng"
     [noted] = list_tokens(db_engine, "eng")
-    assert noted["last_used_at"] is not None
+    assert noted.last_used_at is not None
 
     answers: list[object] = []
     with write_transaction(db_engine) as holder:  # another writer holds the token table
@@ -67,33 +67,33 @@ def test_checking_a_token_takes_no_write_lock_unless_its_use_is_noted(db_engine:
     check.join()
     assert not locked_out, "checking a token waited for the write lock"
     assert answers[0] is None and answers[1].name == "eng"
-    assert list_tokens(db_engine, "eng")[0]["last_used_at"] == noted["last_used_at"]
+    assert list_tokens(db_engine, "eng")[0].last_used_at == noted.last_used_at
 
 
 def test_token_life_in_storage(db_engine: Engine) -> None:
     create_user(db_engine, "eng", "engineer")
     old, new = create_token(db_engine, "eng"), create_token(db_engine, "eng", days=1)
     [first, second] = list_tokens(db_engine, "eng")
-    assert first["expires_at"] - first["created_at"] == timedelta(days=90)  # the default
-    assert second["expires_at"] - second["created_at"] == timedelta(days=1)
+    assert first.expires_at - first.created_at == timedelta(days=90)  # the default
+    assert second.expires_at - second.created_at == timedelta(days=1)
     assert user_for_token(db_engine, old) is not None
     with db_engine.begin() as conn:  # the token's 90 days have passed
-        conn.execute(api_tokens.update().where(api_tokens.c.id == first["id"])
+        conn.execute(api_tokens.update().where(api_tokens.c.id == first.id)
                      .values(expires_at=utcnow() - timedelta(seconds=1)))
     assert user_for_token(db_engine, old) is None
     assert user_for_token(db_engine, new) is not None
-    assert revoke_tokens(db_engine, "eng", token_id=second["id"]) == 1
+    assert revoke_tokens(db_engine, "eng", token_id=second.id) == 1
     assert user_for_token(db_engine, new) is None
     again = create_token(db_engine, "eng")
     assert disable_user(db_engine, "eng") == 2  # the expired one is revoked too
     assert user_for_token(db_engine, again) is None
     with pytest.raises(ConflictError, match="'eng' is disabled"):
         create_token(db_engine, "eng")
-    actions = [(e["action"], e["details"]) for e in audit_entries(db_engine)]
+    actions = [(e.action, e.details) for e in audit_entries(db_engine)]
     assert [a for a, _ in actions] == ["user.create", "token.create", "token.create",
                                        "token.revoke", "token.create", "token.revoke",
                                        "user.disable"]
-    assert actions[3][1] == {"count": 1, "token_ids": [second["id"]]}
+    assert actions[3][1] == {"count": 1, "token_ids": [second.id]}
     assert actions[5][1]["count"] == 2 and len(actions[5][1]["token_ids"]) == 2
     assert actions[6][1] == {"tokens_revoked": 2}
     assert "expires_at" in actions[1][1]

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +26,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings
@@ -37,6 +34,7 @@ from gis_outage.storage.outages import change_status, get_outage
 from gis_outage.storage.users import create_token, create_user
 from map_server.app import create_app
 from map_server.i18n import STRINGS
+from tests.map_server import live
 from tests.map_server.data import ENGINEER, add_addresses, new_outage
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -111,35 +109,17 @@ def seed(engine: Engine) -> tuple[dict[str, int], list[int]]:
     return outages, [draft, resolved]
 
 
-def free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((LOOPBACK, 0))
-    return sock
-
-
 @contextmanager
 def serving(tmp: Path, engine: Engine) -> Iterator[str]:
     """The app on a real uvicorn server on a free loopback port; yields its URL and
     stops it (and disposes of the engine) afterwards."""
-    sock = free_socket()
-    url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
     # The default state TTL (1 s), as in production: the publish test measures it.
-    app = create_app(Settings(data_dir=tmp, public_url=url), engine)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
     try:
-        yield url
+        with live.serving(
+            lambda url: create_app(Settings(data_dir=tmp, public_url=url), engine)
+        ) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
         engine.dispose()
 
 
@@ -325,9 +305,9 @@ def test_popup_shows_times_cause_and_customers(
         outage = get_outage(site.engine, outage_id)
         assert fields[FI["cause"]] == cause
         assert fields[FI["customers"]] == customers
-        assert local_clock(outage["starts_at"]).search(fields[FI["starts_at"]]), fields
-        assert local_clock(outage["estimated_end_at"]).search(fields[FI["estimated_end_at"]])
-        assert str(outage["starts_at"].year) in fields[FI["starts_at"]]
+        assert local_clock(outage.starts_at).search(fields[FI["starts_at"]]), fields
+        assert local_clock(outage.estimated_end_at).search(fields[FI["estimated_end_at"]])
+        assert str(outage.starts_at.year) in fields[FI["starts_at"]]
         page.keyboard.press("Escape")  # Leaflet closes the pop-up
         expect(page.locator(".leaflet-popup")).to_have_count(0)
     # No estimated end: said so, not left blank.

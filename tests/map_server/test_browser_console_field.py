@@ -7,28 +7,26 @@ axe-core finds nothing serious; a viewer sees no outage data."""
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import geopandas as gpd
 import pytest
-import uvicorn
+from shapely.geometry import Point
 from sqlalchemy.engine import Engine
 
-from gis_outage.config import Settings
 from gis_outage.services import outages
 from gis_outage.services.outages import Selection
-from gis_outage.storage.db import make_engine, migrate
+from gis_outage.storage.addresses import upsert_addresses
 from gis_outage.storage.networks import save_network
 from gis_outage.storage.outages import get_outage, outage_events_for
-from gis_outage.storage.users import create_token, create_user
-from map_server.app import create_app
+from gis_outage.storage.users import create_token
 from tests.gis_outage.networks import two_ties
+from tests.map_server import live
 
-from .crew_data import HOSTILE_ID, X0, Y0
-from .test_browser import LOOPBACK, browser, free_socket, load, open_page  # noqa: F401
+from .crew_data import HOSTILE_CAUSE, HOSTILE_ID, X0, Y0
+from .test_browser import browser, load, open_page  # noqa: F401
 from .test_browser_crew_sheet import CSP_WATCH, no_serious_axe_violation
 
 SCREENSHOTS = os.environ.get("GIS_OUTAGE_SCREENSHOT_DIR")
@@ -44,6 +42,14 @@ def field_network() -> dict:
     return out
 
 
+def register_addresses() -> gpd.GeoDataFrame:
+    """A3 and A4 in the address register, A3's street named with hostile HTML."""
+    return gpd.GeoDataFrame(
+        {"id": ["A3", "A4"], "street": [HOSTILE_CAUSE, "Mannerheimintie"],
+         "house_number": ["3", "4 B"], "postal_code": ["00100", "00250"]},
+        geometry=[Point(24.94, 60.17), Point(24.92, 60.19)], crs="EPSG:4326")
+
+
 @dataclass
 class FieldSite:
     url: str
@@ -57,36 +63,19 @@ class FieldSite:
 @pytest.fixture(scope="module")
 def field_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FieldSite]:
     tmp = tmp_path_factory.mktemp("field")
-    engine = make_engine(f"sqlite:///{tmp / 'outages.sqlite'}")
-    migrate(engine)
-    save_network(engine, "water", field_network(), source_name="ties.gpkg")
-    create_user(engine, "Field Engineer", "engineer")
-    create_user(engine, "Field Viewer", "viewer")
-    sock = free_socket()
-    url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
-    app = create_app(Settings(data_dir=tmp, public_url=url), engine)
-    draft = outages.draft(app.state.ctx, service="water", kind="unplanned",
-                          starts_at=datetime.now(UTC) - timedelta(minutes=5),
-                          texts={"en": "Water outage"}, selection=Selection(break_links=("L2",)),
-                          actor="Field Engineer")
-    outages.publish(app.state.ctx, draft["id"], "Field Engineer")
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield FieldSite(f"{url}/console/outages/{draft['id']}?lang=en", engine, draft["id"],
+    users = {"Field Engineer": "engineer", "Field Viewer": "viewer"}
+    with live.console_site(tmp, users) as (url, engine, app):
+        save_network(engine, "water", field_network(), source_name="ties.gpkg")
+        upsert_addresses(engine, register_addresses())
+        ctx = app.state.ctx
+        draft = outages.draft(ctx, service="water", kind="unplanned",
+                              starts_at=datetime.now(UTC) - timedelta(minutes=5),
+                              texts={"en": "Water outage"},
+                              selection=Selection(break_links=("L2",)), actor="Field Engineer")
+        outages.publish(ctx, draft.id, "Field Engineer")
+        yield FieldSite(f"{url}/console/outages/{draft.id}?lang=en", engine, draft.id,
                         create_token(engine, "Field Engineer"),
-                        create_token(engine, "Field Viewer"), app.state.ctx)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-        engine.dispose()
+                        create_token(engine, "Field Viewer"), ctx)
 
 
 def _difference(page) -> str:
@@ -121,30 +110,31 @@ def test_preview_cancel_and_confirm_in_the_browser(browser, field_site: FieldSit
         page.click("#cancel-change")
         assert page.is_hidden("#difference")
         assert page.inner_text("#console-status") == "Nothing was changed."
-        assert get_outage(field_site.db, oid)["affected"]["devices_to_operate"] == [
+        assert get_outage(field_site.db, oid).affected["devices_to_operate"] == [
             "V1", "V3", "V4"]
 
         # The back-feed through T3: the hospital is supplied again; Confirm stores it.
         page.click("#backfeed-rows tr[data-device=T3] button")
         shown = _difference(page)
-        assert "get the all-clear (1): A3" in shown
+        # Addresses read as the register writes them, the hostile street as text.
+        assert f"get the all-clear (1): {HOSTILE_CAUSE} 3, 00100 (A3)" in shown
         assert "hospital (SP3)" in page.inner_text("#diff-critical li[data-part=removed]")
         page.click("#confirm-change")
         page.wait_for_selector("#console-status:has-text('Stored')")
         page.wait_for_selector("#field-outage dd:has-text('T3')")
         stored = get_outage(field_site.db, oid)
-        assert stored["affected"]["backfeed_devices"] == ["T3"]
-        assert [e["kind"] for e in outage_events_for(field_site.db, oid)] == [
+        assert stored.affected["backfeed_devices"] == ["T3"]
+        assert [e.kind for e in outage_events_for(field_site.db, oid)] == [
             "published", "restored"]
 
         # Staged restoration: everything; the outage resolves.
         page.check("#restore-all")
         page.click("#restore-preview")
-        assert "get the all-clear (1): A4" in _difference(page)
+        assert "get the all-clear (1): Mannerheimintie 4 B, 00250 (A4)" in _difference(page)
         page.click("#confirm-change")
         page.wait_for_selector("body[data-status=resolved]")
         assert "The outage is over" in page.inner_text("#console-status")
-        assert get_outage(field_site.db, oid)["status"] == "resolved"
+        assert get_outage(field_site.db, oid).status == "resolved"
         assert page.is_disabled("#stuck-preview")
 
         assert page.evaluate("window.__pwned") is None
@@ -179,7 +169,7 @@ def test_the_console_links_each_outage_to_its_field_page(browser, field_site: Fi
     page.context.add_init_script(CSP_WATCH)
     oid = outages.draft(field_site.ctx, service="water", kind="unplanned",
                         starts_at=datetime.now(UTC), selection=Selection(break_links=("L1",)),
-                        actor="Field Engineer")["id"]
+                        actor="Field Engineer").id
     try:
         site = field_site.url.split("/console/")[0]
         page.goto(f"{site}/console/?lang=en", wait_until="load")
@@ -198,7 +188,7 @@ def test_the_console_links_each_outage_to_its_field_page(browser, field_site: Fi
 def test_on_a_phone_the_page_needs_no_sideways_scrolling(browser, field_site: FieldSite) -> None:  # noqa: F811
     oid = outages.draft(field_site.ctx, service="water", kind="unplanned",
                         starts_at=datetime.now(UTC), selection=Selection(break_links=("L1",)),
-                        actor="Field Engineer")["id"]
+                        actor="Field Engineer").id
     page, watch = open_page(browser, viewport={"width": 390, "height": 844})
     page.context.add_init_script(CSP_WATCH)
     try:

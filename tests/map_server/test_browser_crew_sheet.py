@@ -6,25 +6,20 @@ engineer's token the page shows no outage data."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-import uvicorn
 
-from gis_outage.config import Settings
 from gis_outage.services import outages
 from gis_outage.services.outages import Selection
-from gis_outage.storage.db import make_engine, migrate
-from gis_outage.storage.users import create_token, create_user
-from map_server.app import create_app
+from gis_outage.storage.users import create_token
+from tests.map_server import live
 from tests.processes import ROOT
 
 from .crew_data import HOSTILE_CAUSE, HOSTILE_ID, ORDER, add_crew_network
-from .test_browser import LOOPBACK, browser, free_socket, load, open_page  # noqa: F401
+from .test_browser import browser, load, open_page  # noqa: F401
 
 AXE = (ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js").read_text()
 CSP_WATCH = (
@@ -43,43 +38,24 @@ class Sheet:
 @pytest.fixture(scope="module")
 def sheet_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sheet]:
     tmp = tmp_path_factory.mktemp("crew")
-    engine = make_engine(f"sqlite:///{tmp / 'outages.sqlite'}")
-    migrate(engine)
-    add_crew_network(engine)
-    create_user(engine, "Crew Engineer", "engineer")
-    create_user(engine, "Crew Viewer", "viewer")
-    sock = free_socket()
-    url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
-    app = create_app(Settings(data_dir=tmp, public_url=url), engine)
-    outage = outages.draft(
-        app.state.ctx,
-        service="water",
-        kind="unplanned",
-        starts_at=datetime.now(UTC),
-        cause=HOSTILE_CAUSE,
-        texts={"en": HOSTILE_CAUSE},
-        selection=Selection(break_links=("L2",)),
-        actor="Crew Engineer",
-    )
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
+    users = {"Crew Engineer": "engineer", "Crew Viewer": "viewer"}
+    with live.console_site(tmp, users) as (url, engine, app):
+        add_crew_network(engine)
+        outage = outages.draft(
+            app.state.ctx,
+            service="water",
+            kind="unplanned",
+            starts_at=datetime.now(UTC),
+            cause=HOSTILE_CAUSE,
+            texts={"en": HOSTILE_CAUSE},
+            selection=Selection(break_links=("L2",)),
+            actor="Crew Engineer",
+        )
         yield Sheet(
-            f"{url}/console/outages/{outage['id']}/crew-sheet?lang=en",
+            f"{url}/console/outages/{outage.id}/crew-sheet?lang=en",
             create_token(engine, "Crew Engineer"),
             create_token(engine, "Crew Viewer"),
         )
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-        engine.dispose()
 
 
 def no_serious_axe_violation(page) -> None:

@@ -38,6 +38,8 @@ CAUSE = "</script><script>window.__pwned = 'cause'</script>Putkirikko"
 DESCRIPTION = "\"'><img src=x onerror=\"window.__pwned = 'description'\">Kluuvi"
 STREET = "Skriptikatu<img src=x onerror=\"window.__pwned = 'street'\">"
 TEXT_SV = "<svg onload=\"window.__pwned = 'sv'\"></svg>Rörbrott"
+# pygeoapi's item page made a value ending in an image extension an <img> of that path.
+PICTURE = "/portal/logout?x=.png"
 WATCHER = (
     "window.__csp = []; document.addEventListener('securitypolicyviolation',"
     " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
@@ -48,6 +50,7 @@ WATCHER = (
 class Hostile:
     url: str
     outage: int
+    picture: int
 
 
 def add_hostile_street(engine: Engine) -> None:
@@ -70,8 +73,10 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
         engine, addresses=("A1", "X1"), cause=CAUSE, description=DESCRIPTION,
         texts={"fi": CAUSE, "sv": TEXT_SV},
     )  # fmt: skip
+    picture = new_outage(engine, addresses=("A1",), cause=PICTURE, description=PICTURE,
+                         where=(25.6, 60.6))
     with serving(lambda url: create_app(Settings(data_dir=tmp, public_url=url), engine)) as url:
-        yield Hostile(url, outage)
+        yield Hostile(url, outage, picture)
     engine.dispose()
 
 
@@ -147,6 +152,16 @@ def test_oapi_item_and_collection_pages(page, hostile: Hostile) -> None:
     expect(page.locator("#collection-map")).to_have_count(0)  # TileMatrixSets has none
     visit(page, f"{hostile.url}/oapi/collections/outages?f=html")
     expect(page.locator("#collection-map path.leaflet-interactive")).to_have_count(1)
+
+
+def test_an_item_value_ending_in_png_is_text_not_an_image(page, hostile: Hostile) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    visit(page, f"{hostile.url}/oapi/collections/outages/items/{hostile.picture}?f=html")
+    expect(page.locator("table")).to_contain_text(PICTURE)
+    expect(page.locator("table img, img[src*=logout]")).to_have_count(0)
+    assert not [u for u in requested if "logout" in u], requested
+    nothing_ran(page, "item with a picture path")
 
 
 @pytest.mark.parametrize("path", ["/api/v1/docs", "/oapi/openapi?f=html"])

@@ -45,7 +45,7 @@ def test_preview_cancel_and_confirm_as_the_page_calls_them(ties):  # noqa: F811
     difference = r.json()["difference"]
     assert difference["addresses"]["removed"] == ["A3"]
     assert [c["category"] for c in difference["critical_customers"]["removed"]] == ["hospital"]
-    assert get_outage(db, oid)["version"] == before["version"]
+    assert get_outage(db, oid).version == before.version
     assert outage_events_for(db, oid) == []
     # A viewer can neither preview nor confirm.
     for confirm in (False, True):
@@ -56,9 +56,9 @@ def test_preview_cancel_and_confirm_as_the_page_calls_them(ties):  # noqa: F811
                     json={"device": "T3", "confirm": True})
     assert r.status_code == 200 and r.json()["difference"]["addresses"] == difference["addresses"]
     stored = get_outage(db, oid)
-    assert stored["version"] > before["version"]
-    assert stored["affected"]["backfeed_devices"] == ["T3"]
-    assert stored["affected"]["addresses"] == ["A4"]
+    assert stored.version > before.version
+    assert stored.affected["backfeed_devices"] == ["T3"]
+    assert stored.affected["addresses"] == ["A4"]
 
 
 def test_confirm_refuses_a_difference_shown_on_an_older_outage(ties):  # noqa: F811
@@ -70,7 +70,7 @@ def test_confirm_refuses_a_difference_shown_on_an_older_outage(ties):  # noqa: F
     shown = client.post(f"/api/v1/outages/{oid}/backfeed", headers=eng,
                         json={"device": "T3"}).json()["difference"]
     version = shown["outage_version"]
-    assert version == get_outage(db, oid)["version"]
+    assert version == get_outage(db, oid).version
     # Someone else feeds the other part back first.
     r = client.post(f"/api/v1/outages/{oid}/backfeed", headers=eng,
                     json={"device": "T4", "confirm": True, "expected_version": version})
@@ -79,7 +79,7 @@ def test_confirm_refuses_a_difference_shown_on_an_older_outage(ties):  # noqa: F
                         json={"device": "T3", "confirm": True, "expected_version": version})
     assert stale.status_code == 409
     assert "changed since the difference was shown" in stale.json()["detail"]
-    assert get_outage(db, oid)["affected"]["backfeed_devices"] == ["T4"]
+    assert get_outage(db, oid).affected["backfeed_devices"] == ["T4"]
     # Asked again, it is confirmed on the current outage.
     fresh = client.post(f"/api/v1/outages/{oid}/backfeed", headers=eng,
                         json={"device": "T3"}).json()["difference"]

@@ -128,3 +128,105 @@ def test_publish_shows_once_the_cached_answer_expires(tmp_path: Path, engine) ->
             assert time.monotonic() - published_at < 30, "publish never became visible"
             time.sleep(0.05)
         assert [f["id"] for f in response.json()["features"]] == [outage_id]
+
+
+def test_while_a_changed_copy_renders_other_requests_get_the_previous_one(app, engine) -> None:
+    # One request renders the new outages' copy; requests for that URL meanwhile get the
+    # previous copy with its own ETag (and their 304s against it) instead of rendering
+    # it again each; afterwards everyone gets the new copy, rendered once.
+    renders: list[int] = []
+    events: dict[str, anyio.Event] = {}
+
+    async def render(scope, receive, send) -> None:
+        renders.append(len(renders) + 1)
+        n = renders[-1]
+        if n == 2:
+            events["entered"].set()
+            await events["release"].wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": f"render {n}".encode()})
+
+    cache = PublicCacheMiddleware(
+        render, snapshots=app.state.snapshots, settings=app.state.settings
+    )
+
+    async def get(etag: str | None = None) -> tuple[int, dict[str, str], bytes]:
+        headers = [(b"if-none-match", etag.encode())] if etag else []
+        scope = {"type": "http", "method": "GET", "path": "/oapi/collections/outages/items",
+                 "query_string": b"f=json", "headers": headers}  # fmt: skip
+        out: dict = {"body": b""}
+
+        async def send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                out["status"] = message["status"]
+                out["headers"] = {k.decode(): v.decode() for k, v in message["headers"]}
+            else:
+                out["body"] += message.get("body", b"")
+
+        await cache(scope, None, send)
+        return out["status"], out["headers"], out["body"]
+
+    async def scenario() -> None:
+        events.update(entered=anyio.Event(), release=anyio.Event())
+        status, headers, body = await get()
+        assert (status, body) == (200, b"render 1")
+        old = headers["etag"]
+        new_outage(engine)
+        renderer: list = []
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(lambda: _into(renderer, get()))
+            await events["entered"].wait()
+            during = await get()
+            assert (during[0], during[2], during[1]["etag"]) == (200, b"render 1", old)
+            assert (await get(old))[0] == 304
+            events["release"].set()
+        status, headers, body = renderer[0]
+        assert (status, body) == (200, b"render 2") and headers["etag"] != old
+        assert (await get())[2] == b"render 2"
+        assert (await get(headers["etag"]))[0] == 304
+        assert (await get(old))[0] == 200
+        assert renders == [1, 2]
+
+    anyio.run(scenario)
+
+
+def test_concurrent_requests_for_an_uncached_url_render_it_once(app) -> None:
+    renders: list[int] = []
+    events: dict[str, anyio.Event] = {}
+
+    async def render(scope, receive, send) -> None:
+        renders.append(1)
+        events["entered"].set()
+        await events["release"].wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"features"})
+
+    cache = PublicCacheMiddleware(
+        render, snapshots=app.state.snapshots, settings=app.state.settings
+    )
+    bodies: list[bytes] = []
+
+    async def get() -> None:
+        scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"",
+                 "headers": []}  # fmt: skip
+
+        async def send(message: dict) -> None:
+            if message["type"] == "http.response.body":
+                bodies.append(message.get("body", b""))
+
+        await cache(scope, None, send)
+
+    async def scenario() -> None:
+        events.update(entered=anyio.Event(), release=anyio.Event())
+        async with anyio.create_task_group() as tasks:
+            for _ in range(5):
+                tasks.start_soon(get)
+            await events["entered"].wait()
+            events["release"].set()
+
+    anyio.run(scenario)
+    assert renders == [1] and bodies == [b"features"] * 5
+
+
+async def _into(results: list, awaitable) -> None:
+    results.append(await awaitable)

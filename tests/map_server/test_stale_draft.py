@@ -42,16 +42,16 @@ def test_a_draft_traced_on_an_older_network_is_refused_or_retraced(db_engine, tm
             f"(snap tolerance 0.01 m); version {second} (snap tolerance 0.05 m) is current.")
         assert "customers 1 → 5" in detail and "Publish with retrace" in detail
         stored = get_outage(db_engine, draft["id"])
-        assert stored["status"] == "draft" and outage_events_for(db_engine, draft["id"]) == []
+        assert stored.status == "draft" and outage_events_for(db_engine, draft["id"]) == []
 
         published = client.post(f"/api/v1/outages/{draft['id']}/publish", headers=headers,
                                 json={"retrace": True})
         assert published.status_code == 200, published.text
         assert published.json()["status"] == "published"
     stored = get_outage(db_engine, draft["id"])
-    assert stored["affected"]["network_version"] == second
-    assert stored["affected"]["snap_tolerance_m"] == 0.05
-    assert stored["affected"]["customers"] == 5
+    assert stored.affected["network_version"] == second
+    assert stored.affected["snap_tolerance_m"] == 0.05
+    assert stored.affected["customers"] == 5
 
 
 def test_a_draft_on_the_current_network_publishes_as_before(db_engine, tmp_path):

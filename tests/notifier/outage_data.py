@@ -123,7 +123,7 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 15.0) -> None:
 
 
 def last_event(db: Engine, outage_id: int) -> int:
-    return int(outage_events_for(db, outage_id)[-1]["id"])
+    return outage_events_for(db, outage_id)[-1].id
 
 
 def numbers_at(db: Engine, count: int, per_address: int = 5, prefix: str = "A") -> list[str]:

@@ -155,6 +155,7 @@ class _Session(asyncio.Protocol):
         burst = server.config.throttle_burst
         self.burst = burst if burst is not None else max(1.0, (rate or 0) / 5)
         self.tokens, self.refilled = self.burst, time.monotonic()
+        self.delayed: dict[int, tuple[asyncio.TimerHandle, list[bytes]]] = {}
 
     def throttled(self) -> bool:
         """Whether this submit is above the bind's rate (and so refused)."""
@@ -205,13 +206,25 @@ class _Session(asyncio.Protocol):
             self.in_flight += len(delayed)
             self.server.max_in_flight = max(self.server.max_in_flight, self.in_flight)
             loop = asyncio.get_running_loop()
-            loop.call_later(self.server.config.response_delay, self._release, delayed)
+            handle = loop.call_later(self.server.config.response_delay, self._release, delayed)
+            self.delayed[id(delayed)] = (handle, delayed)
         for record in receipts:
             self.server.schedule_receipt(self, record)
 
     def _release(self, responses: list[bytes]) -> None:
+        self.delayed.pop(id(responses), None)
         self.in_flight -= len(responses)
         self.write(b"".join(responses))
+
+    def drop(self) -> None:
+        """Read nothing more, answer every submit it took, and close the connection."""
+        if self.transport is None:
+            return
+        self.transport.pause_reading()
+        for handle, responses in list(self.delayed.values()):
+            handle.cancel()
+            self._release(responses)
+        self.transport.close()
 
     def handle(self, raw: bytes, replies: list[bytes], delayed: list[bytes],
                records: list[dict[str, Any]], receipts: list[dict[str, Any]]) -> None:
@@ -451,6 +464,18 @@ class SmppServer:
     def _cancel_all(self) -> None:
         for task in asyncio.all_tasks():
             task.cancel()
+
+    def drop_bind(self) -> None:
+        """One bound session (the oldest) closes after answering every submit it took, as
+        an SMSC that drops one of an account's binds (thread-safe)."""
+        assert self._loop is not None
+
+        def drop() -> None:
+            bound = sorted((s for s in self.sessions if s.bound), key=lambda s: s.number)
+            if bound:
+                bound[0].drop()
+
+        self._loop.call_soon_threadsafe(drop)
 
     def close_sessions(self) -> None:
         """Drop every client connection, as an SMSC restart would (thread-safe)."""

@@ -28,7 +28,7 @@ from .outage_data import (
 
 
 def _destinations(db: Engine, event_id: int) -> set[str]:
-    return {d["destination"] for d in deliveries_for_event(db, event_id)}
+    return {d.destination for d in deliveries_for_event(db, event_id)}
 
 
 def test_the_all_clear_reaches_those_told_of_the_start(

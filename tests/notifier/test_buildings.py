@@ -89,7 +89,7 @@ def test_a_registration_in_a_block_silences_no_neighbour(block: Engine) -> None:
     # A detached house: the facility is the house.
     add_subscription(block, "H1", phone=mobile(11))
     assert resolve(block, ["H1"], subscription_replaces_directory="facility") == {mobile(11)}
-    assert [e["apartment"] for e in directory_entries_for(block, ["B1"])] == [
+    assert [e.apartment for e in directory_entries_for(block, ["B1"])] == [
         "A 1", "A 2", "B 7", None
     ]
 

@@ -94,10 +94,12 @@ def celery_worker(tmp_path: Path, smpp_server: Any, request: pytest.FixtureReque
             "-s", str(tmp_path / "beat-schedule"), "-n", f"{prefix}@%h",
             "--without-gossip", "--without-mingle",
         ]
-        process = subprocess.Popen(
-            command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        # A file, not a pipe: an unread pipe fills at 64 KiB and then blocks the worker.
+        with (tmp_path / "celery.log").open("ab") as log:
+            process = subprocess.Popen(
+                command, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         processes.append(process)
         return process
 
@@ -135,13 +137,14 @@ def test_a_celery_worker_sends_a_published_outage_end_to_end(
         wait_until(lambda: not pending_outbox(db), timeout=30)
         # Receipts come back through the receipts queue.
         wait_until(
-            lambda: Counter(d["status"] for d in deliveries_for_event(db, event_id))
+            lambda: Counter(d.status for d in deliveries_for_event(db, event_id))
             == {"delivered": 121, "sent": 1},
             timeout=30,
         )
     except AssertionError:
         if process.poll() is not None:
-            pytest.fail("celery worker died:\n" + process.stdout.read().decode()[-3000:])
+            output = (tmp_path / "celery.log").read_text(errors="replace")
+            pytest.fail("celery worker died:\n" + output[-3000:])
         raise
     counts = Counter(m["destination"] for m in smpp_server.messages())
     assert len(counts) == 121 and set(counts.values()) == {1}
@@ -149,7 +152,7 @@ def test_a_celery_worker_sends_a_published_outage_end_to_end(
         f"{PUBLIC_URL}/?outage={outage_id}"
     }
     assert all(m["text"].startswith(f"{UTILITY}: ") for m in smpp_server.messages())
-    email = [d for d in deliveries_for_event(db, event_id) if d["channel"] == "email"]
-    assert [d["provider"] for d in email] == ["demo"]
+    email = [d for d in deliveries_for_event(db, event_id) if d.channel == "email"]
+    assert [d.provider for d in email] == ["demo"]
     print(f"\ncelery on {broker}: 121 SMS delivered {elapsed:.1f} s after publish")
 

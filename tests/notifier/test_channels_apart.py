@@ -65,8 +65,8 @@ def _all_sms_before_the_calls_end(
     first_sms = time.monotonic() - published
     assert smpp_server.wait_for(lambda s: len(s.received) >= MOBILES, timeout=60)
     all_sms = time.monotonic() - published
-    voice = [d for d in deliveries_for_event(db, event_id) if d["channel"] == "voice"]
-    calls_made = sum(1 for d in voice if d["sent_at"] is not None)
+    voice = [d for d in deliveries_for_event(db, event_id) if d.channel == "voice"]
+    calls_made = sum(1 for d in voice if d.sent_at is not None)
     assert len(voice) == LANDLINES
     assert calls_made < LANDLINES
     assert sorted(m["destination"] for m in smpp_server.messages()) == sorted(

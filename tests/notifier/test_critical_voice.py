@@ -70,9 +70,9 @@ def test_the_dialysis_patient_gets_an_sms_and_a_call_the_others_an_sms(
         selection=Selection(break_links=("L1",)),
         actor=ACTOR,
     )
-    assert [c["service_point"] for c in draft["affected"]["critical_customers"]] == ["SP3", "SP1"]
-    outages.publish(ctx, draft["id"], ACTOR)
-    event_id = last_event(db, draft["id"])
+    assert [c["service_point"] for c in draft.affected["critical_customers"]] == ["SP3", "SP1"]
+    outages.publish(ctx, draft.id, ACTOR)
+    event_id = last_event(db, draft.id)
 
     sink = ReceiptSink(db)
     providers = build_providers(settings, on_receipt=sink)
@@ -88,7 +88,7 @@ def test_the_dialysis_patient_gets_an_sms_and_a_call_the_others_an_sms(
         mobile(3),
     ]
     rows = deliveries_for_event(db, event_id)
-    assert sorted((r["destination"], r["channel"]) for r in rows) == [
+    assert sorted((r.destination, r.channel) for r in rows) == [
         (mobile(1), "sms"),
         (mobile(2), "sms"),
         (mobile(3), "sms"),
@@ -98,13 +98,13 @@ def test_the_dialysis_patient_gets_an_sms_and_a_call_the_others_an_sms(
     wait_until(
         lambda: (
             sink.retry() == 0
-            and [r["status"] for r in deliveries_for_event(db, event_id) if r["channel"] == "voice"]
+            and [r.status for r in deliveries_for_event(db, event_id) if r.channel == "voice"]
             == ["delivered"]
         ),
         timeout=30,
     )
-    [call] = [r for r in deliveries_for_event(db, event_id) if r["channel"] == "voice"]
-    assert call["provider"] == "sip" and answered["id"] == call["provider_message_id"]
+    [call] = [r for r in deliveries_for_event(db, event_id) if r.channel == "voice"]
+    assert call.provider == "sip" and answered["id"] == call.provider_message_id
 
 
 def recipients(db: Engine, settings: Settings, critical: dict[str, str]) -> list[tuple[str, str]]:

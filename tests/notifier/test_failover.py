@@ -58,9 +58,9 @@ def test_a_slow_primary_sends_the_next_batches_to_the_secondary(
 
     # The first batch waited for the slow answers; every later batch went elsewhere.
     rows = deliveries_for_event(db, event_id)
-    assert Counter(r["provider"] for r in rows) == {"smpp": 10, "smpp2": 30}
-    assert {r["status"] for r in rows} == {"sent"}
-    assert {r["provider"] for r in deliveries_for_event(db, second)} == {"smpp2"}
+    assert Counter(r.provider for r in rows) == {"smpp": 10, "smpp2": 30}
+    assert {r.status for r in rows} == {"sent"}
+    assert {r.provider for r in deliveries_for_event(db, second)} == {"smpp2"}
     # Nothing lost, nothing twice: 40 numbers, each once per event, across both SMSCs.
     sent = Counter(m["destination"] for m in primary.messages() + secondary.messages())
     assert len(sent) == 40 and set(sent.values()) == {2}
@@ -89,7 +89,7 @@ def test_a_primary_that_turns_slow_and_recovers_gets_traffic_back_after_its_cool
         providers.close()
 
     def split(event_id: int) -> Counter[str]:
-        return Counter(r["provider"] for r in deliveries_for_event(db, event_id))
+        return Counter(r.provider for r in deliveries_for_event(db, event_id))
 
     assert split(events[0]) == {"smpp": 20}  # quick: all through the primary
     assert split(events[1]) == {"smpp": 10, "smpp2": 10}  # a slow batch, then failover

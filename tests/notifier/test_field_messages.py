@@ -51,7 +51,7 @@ def test_stuck_valve_and_staged_restoration_message_exactly_who_changed(
         draft = outages.draft(ctx, service="water", kind="unplanned",
                               starts_at=datetime.now(UTC) - timedelta(minutes=5),
                               selection=Selection(break_links=("L2",)), actor=ACTOR)
-        oid = draft["id"]
+        oid = draft.id
         outages.publish(ctx, oid, ACTOR)
         assert sent_after(0, 1) == [mobile(2)]
 
@@ -59,12 +59,13 @@ def test_stuck_valve_and_staged_restoration_message_exactly_who_changed(
         preview = field.stuck(ctx, oid, ["V1"])
         diff = preview.difference()
         assert diff["devices_to_operate"] == {"added": ["V3"], "removed": ["V1"]}
-        assert diff["addresses"] == {"added": ["A1", "A3"], "removed": [],
-                                     "supplied_again": []}
+        assert diff["addresses"] == {
+            "added": ["A1", "A3"], "removed": [], "supplied_again": [],
+            "places": {"A1": "Mannerheimintie 1, 00100", "A3": "Mannerheimintie 3, 00100"}}
         assert diff["customers"] == {"before": 3, "after": 7}
         field.confirm(ctx, preview, ACTOR, "stuck", findings=["V1"])
         assert sent_after(1, 2) == [mobile(1), mobile(3)]
-        assert [r["finding"] for r in device_states_of(db, ctx.traces.get("water").version)
+        assert [r.finding for r in device_states_of(db, ctx.traces.get("water").version)
                 ] == ["inoperable"]
 
         # A link outside the work area is not the outage's to restore.
@@ -84,7 +85,7 @@ def test_stuck_valve_and_staged_restoration_message_exactly_who_changed(
 
         # V2 back: nothing is left, the outage resolves and A2 gets the all-clear.
         done = field.confirm(ctx, field.restore(ctx, oid, devices=["V2"]), ACTOR, "restore")
-        assert done["status"] == "resolved"
+        assert done.status == "resolved"
         assert sent_after(5, 1) == [mobile(2)]
     finally:
         worker.stop()
@@ -112,28 +113,30 @@ def test_overlapping_outages_start_from_the_field_and_resolve_to_who_is_supplied
         draft = outages.draft(ctx, service="water", kind="unplanned",
                               starts_at=datetime.now(UTC) - timedelta(minutes=5),
                               selection=Selection(break_links=(link,)), actor=ACTOR)
-        return outages.publish(ctx, draft["id"], ACTOR)
+        return outages.publish(ctx, draft.id, ACTOR)
 
     try:
         a = publish("L2")
-        assert a["affected"]["devices_to_operate"] == ["V1", "V2"]
+        assert a.affected["devices_to_operate"] == ["V1", "V2"]
         assert sent_after(0, 1) == [mobile(2)]
 
         # A crew found V3 stuck earlier; the next break passes it (and V4, inoperable in the
         # network) and stops at V5; V1 is held closed by the first outage already.
         field.set_device(ctx, "water", "V3", ACTOR, finding="inoperable")
         b = publish("L1")
-        assert b["affected"]["devices_to_operate"] == ["V5"]
-        assert b["affected"]["crossed_devices"] == ["V3", "V4"]
-        assert b["affected"]["addresses"] == ["A1", "A2", "A3"]
+        assert b.affected["devices_to_operate"] == ["V5"]
+        assert b.affected["crossed_devices"] == ["V3", "V4"]
+        # The publish answers the header; the whole outage has the trace's lists.
+        assert "addresses" not in b.affected
+        assert outages.get(ctx, b.id)[0].affected["addresses"] == ["A1", "A2", "A3"]
         assert sent_after(1, 3) == [mobile(1), mobile(2), mobile(3)]
 
         # The first is repaired, but the second still cuts A2 off: nobody is told.
-        outages.resolve(ctx, a["id"], ACTOR)
+        outages.resolve(ctx, a.id, ACTOR)
         worker.wake()
         wait_until(lambda: not pending_outbox(db))
         assert len(smpp_server.received) == 4
-        outages.resolve(ctx, b["id"], ACTOR)
+        outages.resolve(ctx, b.id, ACTOR)
         assert sent_after(4, 3) == [mobile(1), mobile(2), mobile(3)]
         with pytest.raises(TraceError, match="finding must be one of"):
             field.set_device(ctx, "water", "V3", ACTOR, finding="rusty")

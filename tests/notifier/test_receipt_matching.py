@@ -10,13 +10,15 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from gis_outage.model import ReceiptStatus
+from gis_outage.storage.claims import Finished
 from gis_outage.storage.deliveries import (
     apply_receipt,
     count_unmatched_receipt,
     deliveries_for_event,
     record_sends,
 )
-from gis_outage.storage.recipients import Finished, insert_deliveries_once
+from gis_outage.storage.delivery_records import Delivery
+from gis_outage.storage.recipients import insert_deliveries_once
 from gis_outage.storage.reports import operations_counts
 from gis_outage.storage.schema import utcnow
 from notifier.channels.base import DeliveryReceipt
@@ -35,8 +37,8 @@ from .outage_data import (
 )
 
 
-def _by_number(db: Engine, event_id: int) -> dict[str, dict[str, Any]]:
-    return {d["destination"]: d for d in deliveries_for_event(db, event_id)}
+def _by_number(db: Engine, event_id: int) -> dict[str, Delivery]:
+    return {d.destination: d for d in deliveries_for_event(db, event_id)}
 
 
 def test_receipts_after_an_smsc_restart_land_only_on_the_second_send(
@@ -67,7 +69,7 @@ def test_receipts_after_an_smsc_restart_land_only_on_the_second_send(
                                             receipt_stats={failed.lstrip("+"): "UNDELIV"})
         second = last_event(db, publish_outage(db, ["M2", "M3", "M4", "M5"]))
         wait_until(lambda: process_event(db, settings, second, providers).sent == 0
-                   and all(d["sent_at"] for d in deliveries_for_event(db, second)))
+                   and all(d.sent_at for d in deliveries_for_event(db, second)))
         wait_until(lambda: len(second_server.deliver_responses) == 4 and sink.retry() == 0)
     finally:
         providers.close()
@@ -78,10 +80,10 @@ def test_receipts_after_an_smsc_restart_land_only_on_the_second_send(
     assert any(first_ids.get(dest) != mid for dest, mid in second_ids.items())
 
     before = _by_number(db, first)
-    assert {n: d["status"] for n, d in before.items()} == {n: "delivered" for n in numbers[:4]}
+    assert {n: d.status for n, d in before.items()} == {n: "delivered" for n in numbers[:4]}
     after = _by_number(db, second)
-    assert after[failed]["status"] == "permanent-failure"
-    assert {n: d["status"] for n, d in after.items() if n != failed} == {
+    assert after[failed].status == "permanent-failure"
+    assert {n: d.status for n, d in after.items() if n != failed} == {
         n: "delivered" for n in numbers[1:] if n != failed
     }
     assert sink.applied == 8
@@ -93,7 +95,7 @@ def _sent_delivery(db: Engine, address: str, number: str, message_id: str,
                    sent_ago: timedelta = timedelta(0)) -> int:
     event = last_event(db, publish_outage(db, [address]))
     [row] = insert_deliveries_once(db, event, [(number, "sms")])
-    record_sends(db, [Finished(row["id"], "sent", "smpp", message_id)],
+    record_sends(db, [Finished(row.id, "sent", "smpp", message_id)],
                  now=utcnow() - sent_ago)
     return event
 
@@ -113,10 +115,10 @@ def test_a_receipt_never_touches_another_destination_or_an_old_send(db_engine: E
     # already delivered, nor the one older than the window.
     assert apply_receipt(db, "smpp", "0000000001", "permanent-failure",
                          destination=mobile(2))
-    assert deliveries_for_event(db, done)[0]["status"] == "delivered"
-    assert deliveries_for_event(db, fresh)[0]["status"] == "permanent-failure"
+    assert deliveries_for_event(db, done)[0].status == "delivered"
+    assert deliveries_for_event(db, fresh)[0].status == "permanent-failure"
     assert not apply_receipt(db, "smpp", "0000000001", "delivered", destination=mobile(1))
-    assert deliveries_for_event(db, old)[0]["status"] == "sent"
+    assert deliveries_for_event(db, old)[0].status == "sent"
     # A wider window reaches it; another provider's (bind's) receipt does not.
     assert not apply_receipt(db, "smpp2", "0000000001", "delivered", destination=mobile(1),
                              window=timedelta(days=7))
@@ -135,7 +137,7 @@ def test_a_destination_digest_matches_as_the_number_does(db_engine: Engine) -> N
     assert not apply_receipt(db, "smpp", "00AB", "delivered", destination=wrong_key)
     same = digest_test("key", destination_digest("key", mobile(5)))
     assert apply_receipt(db, "smpp", "00AB", "delivered", destination=same)
-    assert deliveries_for_event(db, event)[0]["status"] == "delivered"
+    assert deliveries_for_event(db, event)[0].status == "delivered"
 
 
 def test_unmatched_receipts_are_counted_per_provider(db_engine: Engine) -> None:
@@ -150,9 +152,9 @@ def test_unmatched_receipts_are_counted_per_provider(db_engine: Engine) -> None:
     assert sink.dropped == 1
     count_unmatched_receipt(db, "smpp2")
     assert sorted(operations_counts(db)[2]) == [("smpp", 1), ("smpp2", 1)]
-    assert deliveries_for_event(db, event)[0]["status"] == "sent"
+    assert deliveries_for_event(db, event)[0].status == "sent"
     # The right handset's receipt, in national form, still applies.
     sink(DeliveryReceipt("smpp", "77", ReceiptStatus.DELIVERED, "DELIVRD",
                          destination="0" + mobile(8)[4:]))
     assert sink.applied == 1
-    assert deliveries_for_event(db, event)[0]["status"] == "delivered"
+    assert deliveries_for_event(db, event)[0].status == "delivered"

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from gis_outage.config import Settings
+from gis_outage.storage.claims import Finished
 from gis_outage.storage.deliveries import (
     SentParts,
     apply_receipt,
@@ -20,8 +21,9 @@ from gis_outage.storage.deliveries import (
     delivery_status,
     record_sends,
 )
+from gis_outage.storage.delivery_records import Delivery
 from gis_outage.storage.outages import change_status, create_outage
-from gis_outage.storage.recipients import Finished, insert_deliveries_once
+from gis_outage.storage.recipients import insert_deliveries_once
 from notifier.pipeline import process_event
 from notifier.providers import build_providers
 from notifier.receipts import ReceiptSink
@@ -85,26 +87,26 @@ def test_a_long_sms_is_delivered_only_when_every_part_is(
         providers.close()
 
     rows = _by_number(db, event_id)
-    assert rows[waiting]["status"] == "sent"  # two parts delivered, one still on its way
+    assert rows[waiting].status == "sent"  # two parts delivered, one still on its way
     assert sink.dropped == 0
     for number, expected in (
         (delivered, ["delivered"] * 3),
         (failed, ["delivered", "permanent-failure", "delivered"]),
         (waiting, ["delivered", "delivered", None]),
     ):
-        stored = delivery_parts_of(db, rows[number]["id"])
-        assert [p["part"] for p in stored] == [1, 2, 3]
-        assert [p["status"] for p in stored] == expected
+        stored = delivery_parts_of(db, rows[number].id)
+        assert [p.part for p in stored] == [1, 2, 3]
+        assert [p.status for p in stored] == expected
         sent_ids = next(
             m["message_ids"] for m in server.messages() if m["destination"] == number.lstrip("+")
         )
-        assert [p["provider_message_id"] for p in stored] == sent_ids
-        assert rows[number]["provider_message_id"] == sent_ids[0]
+        assert [p.provider_message_id for p in stored] == sent_ids
+        assert rows[number].provider_message_id == sent_ids[0]
 
     # The last part's receipt, when it comes, completes the delivery.
-    last_id = delivery_parts_of(db, rows[waiting]["id"])[2]["provider_message_id"]
+    last_id = delivery_parts_of(db, rows[waiting].id)[2].provider_message_id
     assert apply_receipt(db, "smpp", last_id, "delivered")
-    assert _by_number(db, event_id)[waiting]["status"] == "delivered"
+    assert _by_number(db, event_id)[waiting].status == "delivered"
     # A receipt naming no message we know is left for the caller to retry.
     assert not apply_receipt(db, "smpp", "no-such-id", "delivered")
 
@@ -128,8 +130,8 @@ def test_single_part_messages_keep_their_receipts_on_the_delivery(
     finally:
         providers.close()
     [row] = deliveries_for_event(db, event_id)
-    assert row["status"] == "temporary-failure"
-    assert delivery_parts_of(db, row["id"]) == []  # one part: nothing more to keep
+    assert row.status == "temporary-failure"
+    assert delivery_parts_of(db, row.id) == []  # one part: nothing more to keep
 
 
 def _smpp_settings(tmp_path: Path, port: int) -> Settings:
@@ -153,8 +155,8 @@ def _short_outage(db: Engine) -> int:
     )
 
 
-def _by_number(db: Engine, event_id: int) -> dict[str, dict[str, Any]]:
-    return {d["destination"]: d for d in deliveries_for_event(db, event_id)}
+def _by_number(db: Engine, event_id: int) -> dict[str, Delivery]:
+    return {d.destination: d for d in deliveries_for_event(db, event_id)}
 
 
 @pytest.mark.parametrize(
@@ -182,8 +184,8 @@ def test_receipts_of_two_parts_at_once_both_count(postgis_db: Engine) -> None:
     change_status(db, outage_id, "published", ACTOR)
     event_id = last_event(db, outage_id)
     [row] = insert_deliveries_once(db, event_id, [(mobile(1), "sms")])
-    record_sends(db, [Finished(row["id"], "sent", "smpp", "m-1")],
-                 [SentParts(row["id"], "smpp", ("m-1", "m-2"))])
+    record_sends(db, [Finished(row.id, "sent", "smpp", "m-1")],
+                 [SentParts(row.id, "smpp", ("m-1", "m-2"))])
 
     second_done = threading.Event()
     with db.connect() as first, first.begin():
@@ -197,5 +199,5 @@ def test_receipts_of_two_parts_at_once_both_count(postgis_db: Engine) -> None:
     second.join(10)
     assert second_done.is_set()
     [delivery] = deliveries_for_event(db, event_id)
-    assert delivery["status"] == "delivered"
-    assert [p["status"] for p in delivery_parts_of(db, row["id"])] == ["delivered"] * 2
+    assert delivery.status == "delivered"
+    assert [p.status for p in delivery_parts_of(db, row.id)] == ["delivered"] * 2

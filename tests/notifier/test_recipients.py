@@ -196,10 +196,10 @@ def test_recipients_of_an_event_and_preview_counts(db: Engine) -> None:
     ])
     add_subscription(db, "A3", email="a3@example.fi")
     outage_id = publish_outage(db, ["A1", "A2", "A3"])
-    event = get_event(db, outage_events_for(db, outage_id)[-1]["id"])
+    event = get_event(db, outage_events_for(db, outage_id)[-1].id)
     found = resolve_recipients(db, SETTINGS, event)
     assert sorted(r.address_id for r in found) == ["A1", "A2", "A3"]
-    counts = preview_counts(db, SETTINGS, get_outage(db, outage_id))
+    counts = preview_counts(db, SETTINGS, get_outage(db, outage_id).as_dict())
     assert counts == {"sms": 1, "email": 1, "voice": 1}
     assert all(isinstance(v, int) for v in counts.values())  # counts only, nothing personal
     assert "+358" not in repr(found) and "@" not in repr(found)  # repr leaves them out

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from gis_outage.config import Settings
 from gis_outage.model import Channel
 from gis_outage.storage.deliveries import deliveries_for_event
+from gis_outage.storage.delivery_records import Delivery
 from notifier.channels.base import DeliveryReceipt, Outcome, ReceiptStatus, SendResult
 from notifier.channels.demo import recent_messages
 from notifier.channels.sip import SipConfig, SipProvider
@@ -323,8 +324,8 @@ def pipeline_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return settings_for(tmp_path, **values)
 
 
-def _voice_rows(db: Engine, event_id: int) -> list[dict[str, Any]]:
-    return [d for d in deliveries_for_event(db, event_id) if d["channel"] == "voice"]
+def _voice_rows(db: Engine, event_id: int) -> list[Delivery]:
+    return [d for d in deliveries_for_event(db, event_id) if d.channel == "voice"]
 
 
 def test_an_outage_calls_the_landline_and_the_delivery_ends_delivered(
@@ -346,12 +347,12 @@ def test_an_outage_calls_the_landline_and_the_delivery_ends_delivered(
     finally:
         providers.close()
     assert report.sent == 1
-    wait_until(lambda: sink.retry() == 0 and _voice_rows(db, event_id)[0]["status"]
+    wait_until(lambda: sink.retry() == 0 and _voice_rows(db, event_id)[0].status
                     == ReceiptStatus.DELIVERED.value, timeout=30)
     [row] = _voice_rows(db, event_id)
-    assert row["provider"] == "sip"
+    assert row.provider == "sip"
     [answered] = peer.wait_event("CALL_ESTABLISHED")
-    assert answered["id"] == row["provider_message_id"]
+    assert answered["id"] == row.provider_message_id
     assert peer.wait_event("CALL_CLOSED")[0]["param"] == BYE_RECEIVED
     [heard] = peer.received()
     assert speech_span(heard) > 1.0
@@ -373,10 +374,10 @@ def test_voice_fails_over_to_demo_when_the_trunk_is_down(db_engine: Engine, tmp_
         providers.close()
     assert report.sent == 1
     [row] = _voice_rows(db, event_id)
-    assert (row["provider"], row["status"]) == ("demo", "sent")
+    assert (row.provider, row.status) == ("demo", "sent")
     voice = [m for m in recent_messages(5, tmp_path) if m["channel"] == "voice"]
     assert [m["text"] for m in voice] == ["Vesikatko. Testivesi."]
-    assert Counter(r["channel"] for r in deliveries_for_event(db, event_id))["voice"] == 1
+    assert Counter(r.channel for r in deliveries_for_event(db, event_id))["voice"] == 1
 
 
 def test_a_celery_worker_calls_the_landline_through_sip(
@@ -403,7 +404,7 @@ def test_a_celery_worker_calls_the_landline_through_sip(
     workers.start()
     try:
         event_id = last_event(db, publish_outage(db, ["A1"]))
-        wait_until(lambda: [d["status"] for d in _voice_rows(db, event_id)]
+        wait_until(lambda: [d.status for d in _voice_rows(db, event_id)]
                         == ["delivered"], timeout=90)
     except AssertionError:
         if (output := workers.died()) is not None:
@@ -413,7 +414,7 @@ def test_a_celery_worker_calls_the_landline_through_sip(
         workers.stop()
     [row] = _voice_rows(db, event_id)
     [answered] = peer.wait_event("CALL_ESTABLISHED")
-    assert (row["provider"], row["provider_message_id"]) == ("sip", answered["id"])
+    assert (row.provider, row.provider_message_id) == ("sip", answered["id"])
     assert peer.wait_event("CALL_CLOSED")[0]["param"] == BYE_RECEIVED
 
 

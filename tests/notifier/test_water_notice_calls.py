@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from gis_outage.model import Channel, MessageKind
 from gis_outage.services.policy import Decision
 from gis_outage.storage.deliveries import deliveries_for_event
+from gis_outage.storage.delivery_records import Delivery
 from gis_outage.storage.outages import get_event
 from map_server.app import create_app
 from notifier.pipeline import message_context, process_event
@@ -35,14 +36,14 @@ def _spoken(db: Engine, settings: Any, event_id: int, kind: MessageKind) -> str:
                   config=RenderConfig.from_settings(settings)).text
 
 
-def _voice(db: Engine, event_id: int) -> list[dict[str, Any]]:
-    return [d for d in deliveries_for_event(db, event_id) if d["channel"] == "voice"]
+def _voice(db: Engine, event_id: int) -> list[Delivery]:
+    return [d for d in deliveries_for_event(db, event_id) if d.channel == "voice"]
 
 
 def _delivered(db: Engine, sink: ReceiptSink, event_id: int) -> None:
     """Until the call's receipt (sent when the call ends: both playings) is recorded."""
     wait_until(lambda: sink.retry() == 0
-               and [d["status"] for d in _voice(db, event_id)] == ["delivered"], timeout=180)
+               and [d.status for d in _voice(db, event_id)] == ["delivered"], timeout=180)
 
 
 def test_a_boil_water_notice_and_its_lifting_call_the_landline(
@@ -82,7 +83,7 @@ def test_a_boil_water_notice_and_its_lifting_call_the_landline(
         providers.close()
     calls = peer.wait_event("CALL_ESTABLISHED", count=2)
     assert [c["id"] for c in calls] == [
-        _voice(db, told)[0]["provider_message_id"], _voice(db, lifted)[0]["provider_message_id"]
+        _voice(db, told)[0].provider_message_id, _voice(db, lifted)[0].provider_message_id
     ]
     heard = peer.received()
     assert heard and all(speech_span(path) > 2.0 for path in heard)

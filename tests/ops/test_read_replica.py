@@ -96,7 +96,7 @@ def test_public_endpoints_read_the_replica_and_the_api_writes_the_primary(
         address = outage["affected"]["addresses"][0]
 
         # Written to the primary, which the engineer API reads...
-        assert [o["id"] for o in public_outages(primary)] == [outage["id"]]
+        assert [o.id for o in public_outages(primary)] == [outage["id"]]
         listed = client.get("/api/v1/outages", headers=headers).json()
         assert [o["id"] for o in listed] == [outage["id"]]
         # ...and nowhere yet in what the public reads.

@@ -10,7 +10,6 @@ import select
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.ops.test_serve import ROOT, _cli, _wait_for_port, free_port
+from tests.ops.test_serve import ROOT, _cli, _wait_for_port, free_port, serve
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 MIB = 1024 * 1024
@@ -48,13 +47,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     })
     _cli("create-user", "engineer", "--role", "engineer", env=env)
     token = _cli("create-token", "engineer", env=env).strip()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gis_outage.cli", "serve", "--port", str(port)],
-        env=env, cwd=data, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    process = serve(["--port", str(port)], env, data)
     try:
-        _wait_for_port(port, process)
+        _wait_for_port(port, process, data)
         yield Server(f"http://127.0.0.1:{port}", port, token, process.pid)
     finally:
         os.killpg(process.pid, signal.SIGINT)

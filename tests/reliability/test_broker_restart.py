@@ -40,7 +40,7 @@ VOLATILE_GRACE = "3"
 
 
 def _sent(db: Engine, event_id: int) -> int:
-    return Counter(d["status"] for d in deliveries_for_event(db, event_id))["sent"]
+    return Counter(d.status for d in deliveries_for_event(db, event_id))["sent"]
 
 
 def _waiting(broker_url: str, queue: str) -> int:

@@ -73,7 +73,7 @@ def db(postgres: PrivatePostgres) -> Iterator[Engine]:
 
 
 def _sent(db: Engine, event_id: int) -> int:
-    return Counter(d["status"] for d in deliveries_for_event(db, event_id))["sent"]
+    return Counter(d.status for d in deliveries_for_event(db, event_id))["sent"]
 
 
 def _get_all(client: httpx.Client) -> dict[str, httpx.Response]:
@@ -107,7 +107,7 @@ def _held(db: Engine, event_id: int, restart: Restart) -> int:
     """Messages the SMSC had while the database was away whose send was not recorded
     before it went: what the senders held in memory."""
     recorded = sum(1 for d in deliveries_for_event(db, event_id)
-                   if d["sent_at"] < restart.stopped_at)
+                   if d.sent_at < restart.stopped_at)
     return restart.at_smsc_while_down - recorded
 
 

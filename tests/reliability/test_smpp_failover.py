@@ -25,8 +25,8 @@ COOLDOWN = 2.0  # seconds a failed provider is tried last
 
 
 def _providers(db: Engine, event_id: int) -> Counter[str]:
-    return Counter(d["provider"] for d in deliveries_for_event(db, event_id)
-                   if d["status"] == "sent")
+    return Counter(d.provider for d in deliveries_for_event(db, event_id)
+                   if d.status == "sent")
 
 
 def test_the_primary_smsc_down_mid_send_fails_over_and_comes_back_after_the_cooldown(

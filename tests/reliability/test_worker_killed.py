@@ -29,7 +29,7 @@ TOTAL = 3000
 
 
 def _sent(db: Engine, event_id: int) -> int:
-    return Counter(d["status"] for d in deliveries_for_event(db, event_id))["sent"]
+    return Counter(d.status for d in deliveries_for_event(db, event_id))["sent"]
 
 
 def _claimed_unrecorded(db: Engine, event_id: int) -> set[str]:

@@ -40,9 +40,9 @@ def test_upsert_inserts_then_updates(db_engine: Engine) -> None:
     )
     assert upsert_addresses(db_engine, moved) == 1
     a1 = get_address(db_engine, "A1")
-    assert a1["house_number"] == "2 A"
-    assert a1["municipality"] is None
-    assert a1["geometry"].wkb == Point(24.95, 60.17).wkb
+    assert a1.house_number == "2 A"
+    assert a1.municipality is None
+    assert a1.geometry.wkb == Point(24.95, 60.17).wkb
     assert len(load_addresses(db_engine)) == 5
 
 
@@ -70,12 +70,12 @@ def test_addresses_without_crs_are_refused(db_engine: Engine) -> None:
 def test_autocomplete_postal_code_street_house_number(db_engine: Engine) -> None:
     upsert_addresses(db_engine, helsinki_addresses())
     found = find_addresses(db_engine, postal_code="00100", street_prefix="manner")
-    assert [a["house_number"] for a in found] == ["2", "10", "10a"]  # "2" before "10"
-    assert [a["id"] for a in find_addresses(db_engine, street_prefix="MANNERHEIMINTIE 1")] == []
+    assert [a.house_number for a in found] == ["2", "10", "10a"]  # "2" before "10"
+    assert [a.id for a in find_addresses(db_engine, street_prefix="MANNERHEIMINTIE 1")] == []
     tens = find_addresses(db_engine, street_prefix="mannerheimintie", house_number_prefix="10")
-    assert [a["id"] for a in tens] == ["A2", "A5"]
+    assert [a.id for a in tens] == ["A2", "A5"]
     # Case-insensitive beyond ASCII: SQLite's own lower() would miss this.
-    assert [a["id"] for a in find_addresses(db_engine, street_prefix="äijä")] == ["A4"]
+    assert [a.id for a in find_addresses(db_engine, street_prefix="äijä")] == ["A4"]
     assert find_addresses(db_engine, postal_code="99999") == []
     assert len(find_addresses(db_engine, limit=2)) == 2
 
@@ -123,14 +123,14 @@ def test_replace_directory_replaces_one_source(db_engine: Engine) -> None:
     assert replace_directory(db_engine, iter(directory_rows(2)), source="operator-a") == 2
 
     entries = directory_entries_for(db_engine, ["A1", "A2"])
-    assert sorted((e["source"], e["phone"]) for e in entries) == [
+    assert sorted((e.source, e.phone) for e in entries) == [
         ("operator-a", "+358401230000"),
         ("operator-a", "+358401230001"),
         ("operator-b", "+35891234567"),
     ]
-    fixed = next(e for e in entries if e["source"] == "operator-b")
-    assert fixed["secret"] is True and fixed["number_type"] == "unknown"
-    assert fixed["birth_year"] is None
+    fixed = next(e for e in entries if e.source == "operator-b")
+    assert fixed.secret is True and fixed.number_type == "unknown"
+    assert fixed.birth_year is None
 
 
 def test_bad_directory_row_keeps_the_old_entries(db_engine: Engine) -> None:
@@ -153,18 +153,18 @@ def test_streets_are_found_by_either_name(db_engine: Engine) -> None:
                           "Mannerheimvägen"]
     upsert_addresses(db_engine, frame)
     by_swedish = find_addresses(db_engine, street_prefix="mannerheimv", house_number_prefix="10")
-    assert [a["id"] for a in by_swedish] == ["A2", "A5"]
-    assert by_swedish[0]["street"] == "Mannerheimintie"
-    assert by_swedish[0]["street_sv"] == "Mannerheimvägen"
-    assert [a["id"] for a in find_addresses(db_engine, street_prefix="Mannerheimi")] == [
+    assert [a.id for a in by_swedish] == ["A2", "A5"]
+    assert by_swedish[0].street == "Mannerheimintie"
+    assert by_swedish[0].street_sv == "Mannerheimvägen"
+    assert [a.id for a in find_addresses(db_engine, street_prefix="Mannerheimi")] == [
         "A1", "A2", "A5"
     ]
     assert find_streets(db_engine, postal_code="00100", prefix="ale") == [
         "Aleksanterinkatu", "Alexandersgatan"
     ]
     assert find_streets(db_engine, prefix="mannerheimv") == ["Mannerheimvägen"]
-    assert resolve_address(db_engine, "00100", "mannerheimvägen", "10A")["id"] == "A5"
-    assert resolve_address(db_engine, "00100", "Mannerheimintie", "2")["id"] == "A1"
+    assert resolve_address(db_engine, "00100", "mannerheimvägen", "10A").id == "A5"
+    assert resolve_address(db_engine, "00100", "Mannerheimintie", "2").id == "A1"
     assert house_numbers(db_engine, "00100", "Mannerheimvägen") == ["2", "10", "10a"]
     assert street_names(db_engine, "alexandersgatan") == ("Aleksanterinkatu", "Alexandersgatan")
     assert street_names(db_engine, "Äijälänkatu") == ("Äijälänkatu", None)
@@ -172,4 +172,4 @@ def test_streets_are_found_by_either_name(db_engine: Engine) -> None:
     assert addresses_on_streets(db_engine, ["Mannerheimvägen", "Äijälänkatu"]) == [
         "A1", "A2", "A4", "A5"
     ]
-    assert get_address(db_engine, "A4")["street_sv"] is None
+    assert get_address(db_engine, "A4").street_sv is None

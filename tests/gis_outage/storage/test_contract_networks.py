@@ -84,8 +84,8 @@ def test_round_trip_keeps_geometries_columns_and_crs(db_engine: Engine, layers) 
     ]
 
     version = current_network_version(db_engine, "water")
-    assert version["id"] == version_id and version["srid"] == 3067
-    assert version["counts"] == {"links": 3, "devices": 2, "sources": 1, "service_points": 2}
+    assert version.id == version_id and version.srid == 3067
+    assert version.counts == {"links": 3, "devices": 2, "sources": 1, "service_points": 2}
 
 
 def test_missing_layers_load_empty_and_no_crs_is_kept_unknown(db_engine: Engine) -> None:
@@ -96,7 +96,7 @@ def test_missing_layers_load_empty_and_no_crs_is_kept_unknown(db_engine: Engine)
     assert len(loaded["links"]) == 3
     assert len(loaded["devices"]) == 0
     assert "normally_passes" in loaded["devices"].columns
-    assert current_network_version(db_engine, "electricity")["srid"] == 0
+    assert current_network_version(db_engine, "electricity").srid == 0
 
 
 def test_layers_in_another_crs_are_reprojected_to_the_links_crs(db_engine: Engine, layers):
@@ -116,8 +116,8 @@ def test_new_version_replaces_current_per_service(db_engine: Engine, layers) -> 
     heating = save_network(db_engine, "district_heating", network_layers("H"), "heat.gpkg")
     second = save_network(db_engine, "water", network_layers("B"), "v2.gpkg")
     assert second > first
-    assert current_network_version(db_engine, "water")["id"] == second
-    assert current_network_version(db_engine, "district_heating")["id"] == heating
+    assert current_network_version(db_engine, "water").id == second
+    assert current_network_version(db_engine, "district_heating").id == heating
     assert load_network_layers(db_engine, "water")["links"]["id"].tolist() == ["BL1", "BL2", "BL3"]
     with db_engine.connect() as conn:
         current = (
@@ -139,7 +139,7 @@ def test_failed_save_leaves_previous_version_current_and_untouched(db_engine, la
     with pytest.raises(ConflictError, match="network not saved"):
         save_network(db_engine, "water", broken, "v2.gpkg")
 
-    assert current_network_version(db_engine, "water")["id"] == first
+    assert current_network_version(db_engine, "water").id == first
     assert feature_count(db_engine) == rows_before  # nothing half-written
     with db_engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(network_versions)).scalar() == 1
@@ -163,9 +163,9 @@ def test_addresses_layer_goes_to_the_address_register(db_engine: Engine, layers)
     layers["addresses"] = helsinki_addresses().to_crs("EPSG:3067")
     save_network(db_engine, "water", layers, "with-addresses.gpkg")
     found = find_addresses(db_engine, postal_code="00530")
-    assert [a["id"] for a in found] == ["A4"]
-    assert found[0]["geometry"].distance(Point(24.96, 60.185)) < 1e-7  # back in EPSG:4326
-    assert current_network_version(db_engine, "water")["counts"]["addresses"] == 5
+    assert [a.id for a in found] == ["A4"]
+    assert found[0].geometry.distance(Point(24.96, 60.185)) < 1e-7  # back in EPSG:4326
+    assert current_network_version(db_engine, "water").counts["addresses"] == 5
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gis_outage.model import TRANSITIONS, OutageStatus
+from gis_outage.public import PROPERTY_NAMES
 from gis_outage.storage.audit import audit_entries
 from gis_outage.storage.errors import ConflictError, InvalidTransition, NotFound
 from gis_outage.storage.outages import (
-    PUBLIC_FIELDS,
     add_reminder,
     change_status,
     create_outage,
@@ -61,33 +61,33 @@ def counts(engine: Engine) -> tuple[int, int, int]:
 def test_create_makes_a_quiet_draft(db_engine: Engine) -> None:
     outage_id = new_outage(db_engine)
     outage = get_outage(db_engine, outage_id)
-    assert outage["status"] == "draft" and outage["version"] == 1
-    assert outage["starts_at"] == T0 and outage["starts_at"].tzinfo is not None
-    assert outage["texts"]["sv"] == "Vattenavbrott"
-    assert outage["public_area"].wkb == HELSINKI_CENTRE.wkb
+    assert outage.status == "draft" and outage.version == 1
+    assert outage.starts_at == T0 and outage.starts_at.tzinfo is not None
+    assert outage.texts["sv"] == "Vattenavbrott"
+    assert outage.public_area.wkb == HELSINKI_CENTRE.wkb
     assert counts(db_engine) == (0, 0, 1)  # audit only: drafts are not announced
 
 
 def test_publish_writes_event_outbox_and_audit(db_engine: Engine) -> None:
     outage_id = new_outage(db_engine)
     published = change_status(db_engine, outage_id, "published", "eng2")
-    assert published["status"] == "published" and published["version"] == 2
+    assert published.status == "published" and published.version == 2
 
     [event] = outage_events_for(db_engine, outage_id)
-    assert event["kind"] == "published"
-    snapshot = event["payload"]["outage"]
+    assert event.kind == "published" and event.outage_id == outage_id
+    snapshot = event.snapshot
     assert snapshot["status"] == "published"
     assert snapshot["affected"]["address_ids"] == ["A1", "A2"]
     assert snapshot["starts_at"] == T0.isoformat()
 
     [row] = pending_outbox(db_engine)
-    assert row["event_id"] == event["id"] and row["task"] == "notify"
-    assert row["payload"] == {"event_id": event["id"], "outage_id": outage_id, "kind": "published"}
+    assert row.event_id == event.id and row.task == "notify"
+    assert row.payload == {"event_id": event.id, "outage_id": outage_id, "kind": "published"}
 
     audit = audit_entries(db_engine, f"outage:{outage_id}")
-    assert [a["action"] for a in audit] == ["outage.create", "outage.published"]
-    assert audit[-1]["actor"] == "eng2"
-    assert audit[-1]["details"] == {"from": "draft", "to": "published", "event_id": event["id"]}
+    assert [a.action for a in audit] == ["outage.create", "outage.published"]
+    assert audit[-1].actor == "eng2"
+    assert audit[-1].details == {"from": "draft", "to": "published", "event_id": event.id}
 
 
 @pytest.mark.parametrize(("old", "new"), list(TRANSITIONS))
@@ -96,7 +96,7 @@ def test_every_allowed_transition_writes_its_event(db_engine, old, new) -> None:
     if old == OutageStatus.PUBLISHED:
         change_status(db_engine, outage_id, "published", "eng")
     change_status(db_engine, outage_id, new, "eng")
-    assert outage_events_for(db_engine, outage_id)[-1]["kind"] == TRANSITIONS[(old, new)]
+    assert outage_events_for(db_engine, outage_id)[-1].kind == TRANSITIONS[(old, new)]
     events, outbox_rows, _ = counts(db_engine)
     assert events == outbox_rows == (2 if old == OutageStatus.PUBLISHED else 1)
 
@@ -106,7 +106,7 @@ def test_resolve_sets_ended_at(db_engine: Engine) -> None:
     change_status(db_engine, outage_id, "published", "eng")
     ended = T0 + timedelta(hours=3)
     change_status(db_engine, outage_id, "resolved", "eng", at=ended)
-    assert get_outage(db_engine, outage_id)["ended_at"] == ended
+    assert get_outage(db_engine, outage_id).ended_at == ended
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,7 @@ def test_status_change_is_one_transaction(db_engine: Engine) -> None:
         change_status(conn, outage_id, "published", "eng")
         assert conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar_one() == 1
         conn.rollback()
-    assert get_outage(db_engine, outage_id)["status"] == "draft"
+    assert get_outage(db_engine, outage_id).status == "draft"
     assert counts(db_engine) == (0, 0, 1)
 
 
@@ -147,29 +147,30 @@ def test_failure_at_the_last_write_rolls_back_the_whole_change(db_engine: Engine
     # The audit row is written last; a missing actor violates NOT NULL there.
     with pytest.raises(sa.exc.IntegrityError):
         change_status(db_engine, outage_id, "published", None)  # type: ignore[arg-type]
-    assert get_outage(db_engine, outage_id)["status"] == "draft"
+    assert get_outage(db_engine, outage_id).status == "draft"
     assert counts(db_engine) == (0, 0, 1)
 
 
 def test_update_of_draft_is_quiet_and_of_published_writes_updated(db_engine: Engine) -> None:
     outage_id = new_outage(db_engine)
     draft = update_outage(db_engine, outage_id, "eng", cause="pipe burst")
-    assert draft["version"] == 2 and counts(db_engine)[:2] == (0, 0)
+    assert draft.version == 2 and counts(db_engine)[:2] == (0, 0)
 
     change_status(db_engine, outage_id, "published", "eng")
     later = T0 + timedelta(hours=6)
     updated = update_outage(db_engine, outage_id, "eng", estimated_end_at=later)
-    assert updated["version"] == 4
-    assert get_outage(db_engine, outage_id)["estimated_end_at"] == later
+    assert updated.version == 4
+    assert get_outage(db_engine, outage_id).estimated_end_at == later
 
     events = outage_events_for(db_engine, outage_id)
-    assert [e["kind"] for e in events] == ["published", "updated"]
-    assert events[-1]["payload"]["changed"] == ["estimated_end_at"]
-    assert events[-1]["payload"]["outage"]["estimated_end_at"] == later.isoformat()
-    assert [r["payload"]["kind"] for r in pending_outbox(db_engine)] == ["published", "updated"]
+    assert [e.kind for e in events] == ["published", "updated"]
+    assert events[-1].changed == ["estimated_end_at"]
+    assert events[-1].snapshot["estimated_end_at"] == later.isoformat()
+    assert events[-1].estimated_end_at == later
+    assert [r.payload["kind"] for r in pending_outbox(db_engine)] == ["published", "updated"]
     audit = audit_entries(db_engine, f"outage:{outage_id}")[-1]
-    assert audit["action"] == "outage.update"
-    assert audit["details"]["fields"] == ["estimated_end_at"]
+    assert audit.action == "outage.update"
+    assert audit.details["fields"] == ["estimated_end_at"]
 
 
 def test_update_with_same_values_writes_nothing(db_engine: Engine) -> None:
@@ -183,7 +184,7 @@ def test_update_with_same_values_writes_nothing(db_engine: Engine) -> None:
         cause="valve replacement",
         public_area=shapely.box(24.93, 60.16, 24.96, 60.18),
     )
-    assert same["version"] == 2 and counts(db_engine) == before
+    assert same.version == 2 and counts(db_engine) == before
 
 
 def test_update_refusals(db_engine: Engine) -> None:
@@ -201,7 +202,7 @@ def test_update_refusals(db_engine: Engine) -> None:
     change_status(db_engine, outage_id, "cancelled", "eng")
     with pytest.raises(ConflictError, match="cancelled"):
         update_outage(db_engine, outage_id, "eng", cause="x")
-    assert get_outage(db_engine, outage_id)["cause"] == "valve replacement"
+    assert get_outage(db_engine, outage_id).cause == "valve replacement"
 
 
 def test_expected_version_guards_status_changes(db_engine: Engine) -> None:
@@ -219,8 +220,8 @@ def test_reminder_only_for_published(db_engine: Engine) -> None:
     change_status(db_engine, outage_id, "published", "eng")
     event_id = add_reminder(db_engine, outage_id, "scheduler")
     last = outage_events_for(db_engine, outage_id)[-1]
-    assert (last["id"], last["kind"]) == (event_id, "reminder")
-    assert [r["payload"]["kind"] for r in pending_outbox(db_engine)] == ["published", "reminder"]
+    assert (last.id, last.kind) == (event_id, "reminder")
+    assert [r.payload["kind"] for r in pending_outbox(db_engine)] == ["published", "reminder"]
 
 
 def test_naive_datetimes_are_refused(db_engine: Engine) -> None:
@@ -242,20 +243,20 @@ def test_list_outages_filters(db_engine: Engine) -> None:
     )
     change_status(db_engine, helsinki, "published", "eng")
 
-    assert [o["id"] for o in list_outages(db_engine)] == [tampere, helsinki, no_area]
-    assert [o["id"] for o in list_outages(db_engine, status="published")] == [helsinki]
-    assert [o["id"] for o in list_outages(db_engine, status=["draft"])] == [tampere, no_area]
-    assert [o["id"] for o in list_outages(db_engine, service="electricity")] == [tampere]
+    assert [o.id for o in list_outages(db_engine)] == [tampere, helsinki, no_area]
+    assert [o.id for o in list_outages(db_engine, status="published")] == [helsinki]
+    assert [o.id for o in list_outages(db_engine, status=["draft"])] == [tampere, no_area]
+    assert [o.id for o in list_outages(db_engine, service="electricity")] == [tampere]
     # bbox: PostGIS ST_Intersects on one backend, shapely on the other; same answers.
-    assert [o["id"] for o in list_outages(db_engine, bbox=(24.9, 60.1, 25.0, 60.2))] == [helsinki]
-    assert [o["id"] for o in list_outages(db_engine, bbox=(24.96, 60.18, 25.0, 60.2))] == [
+    assert [o.id for o in list_outages(db_engine, bbox=(24.9, 60.1, 25.0, 60.2))] == [helsinki]
+    assert [o.id for o in list_outages(db_engine, bbox=(24.96, 60.18, 25.0, 60.2))] == [
         helsinki  # touching the corner counts
     ]
     assert list_outages(db_engine, bbox=(10.0, 50.0, 11.0, 51.0)) == []
     assert len(list_outages(db_engine, bbox=(20.0, 59.0, 30.0, 70.0))) == 2
 
-    since = get_outage(db_engine, helsinki)["updated_at"] - timedelta(microseconds=1)
-    assert [o["id"] for o in list_outages(db_engine, updated_since=since)] == [helsinki]
+    since = get_outage(db_engine, helsinki).updated_at - timedelta(microseconds=1)
+    assert [o.id for o in list_outages(db_engine, updated_since=since)] == [helsinki]
     far_future = datetime(2100, 1, 1, tzinfo=UTC)
     assert list_outages(db_engine, updated_since=far_future) == []
 
@@ -271,11 +272,11 @@ def test_public_outages_show_published_with_public_fields_only(db_engine: Engine
     change_status(db_engine, resolved, "resolved", "eng")
 
     public = public_outages(db_engine)
-    assert [o["id"] for o in public] == [ongoing, upcoming, far]
-    assert all(set(o) == set(PUBLIC_FIELDS) for o in public)
-    assert "affected" not in public[0] and "created_by" not in public[0]
+    assert [o.id for o in public] == [ongoing, upcoming, far]
+    assert all(set(o.properties) == set(PROPERTY_NAMES) for o in public)
+    assert public[0].properties["customers"] == 12
     soon = public_outages(db_engine, starting_before=T0 + timedelta(weeks=3))
-    assert [o["id"] for o in soon] == [ongoing, upcoming]
+    assert [o.id for o in soon] == [ongoing, upcoming]
     assert public_outages(db_engine, bbox=(23.0, 61.0, 24.0, 62.0)) == []
 
 

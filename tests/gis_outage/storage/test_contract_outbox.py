@@ -37,7 +37,7 @@ def published_events(engine: Engine, n: int) -> list[int]:
         )
         change_status(engine, outage_id, "published", "eng")
     for row in pending_outbox(engine):
-        event_ids.append(row["event_id"])
+        event_ids.append(row.event_id)
     return event_ids
 
 
@@ -66,51 +66,51 @@ def test_claim_takes_oldest_first_and_leases(db_engine: Engine) -> None:
     published_events(db_engine, 5)
     now = utcnow()
     first = claim_outbox(db_engine, limit=3, now=now)
-    assert [r["id"] for r in first] == [1, 2, 3]
-    assert all(r["attempts"] == 1 for r in first)
-    assert all(r["claimed_until"] == now + DEFAULT_LEASE for r in first)
-    assert first[0]["payload"]["kind"] == "published"
+    assert [r.id for r in first] == [1, 2, 3]
+    assert all(r.attempts == 1 for r in first)
+    assert all(r.claimed_until == now + DEFAULT_LEASE for r in first)
+    assert first[0].payload["kind"] == "published"
 
     # Leased rows are not handed out again; the rest are.
-    assert [r["id"] for r in claim_outbox(db_engine, limit=10, now=now)] == [4, 5]
+    assert [r.id for r in claim_outbox(db_engine, limit=10, now=now)] == [4, 5]
     assert claim_outbox(db_engine, limit=10, now=now) == []
 
     # A worker that died: after the lease its rows come back, counting another attempt.
     later = now + DEFAULT_LEASE + timedelta(minutes=1)
     again = claim_outbox(db_engine, limit=10, now=later)
-    assert [(r["id"], r["attempts"]) for r in again] == [(i, 2) for i in range(1, 6)]
+    assert [(r.id, r.attempts) for r in again] == [(i, 2) for i in range(1, 6)]
 
 
 def test_processed_rows_are_never_claimed_again(db_engine: Engine) -> None:
     published_events(db_engine, 2)
     now = utcnow()
     rows = claim_outbox(db_engine, now=now)
-    mark_processed(db_engine, rows[0]["id"])
-    release_outbox(db_engine, rows[1]["id"])  # failed: may be retried at once
-    assert [r["id"] for r in claim_outbox(db_engine, now=now)] == [rows[1]["id"]]
+    mark_processed(db_engine, rows[0].id)
+    release_outbox(db_engine, rows[1].id)  # failed: may be retried at once
+    assert [r.id for r in claim_outbox(db_engine, now=now)] == [rows[1].id]
     # Processed rows never come back, however old their lease.
-    assert [r["id"] for r in claim_outbox(db_engine, now=now + timedelta(days=1))] == [
-        rows[1]["id"]
+    assert [r.id for r in claim_outbox(db_engine, now=now + timedelta(days=1))] == [
+        rows[1].id
     ]
-    assert [r["id"] for r in pending_outbox(db_engine)] == [rows[1]["id"]]
+    assert [r.id for r in pending_outbox(db_engine)] == [rows[1].id]
     with pytest.raises(NotFound):
         mark_processed(db_engine, 999)
     with pytest.raises(NotFound):
-        release_outbox(db_engine, rows[0]["id"])  # already processed
+        release_outbox(db_engine, rows[0].id)  # already processed
 
 
 def test_release_with_retry_time(db_engine: Engine) -> None:
     published_events(db_engine, 1)
     now = utcnow()
     [row] = claim_outbox(db_engine, now=now)
-    release_outbox(db_engine, row["id"], retry_at=now + timedelta(minutes=1))
+    release_outbox(db_engine, row.id, retry_at=now + timedelta(minutes=1))
     assert claim_outbox(db_engine, now=now + timedelta(seconds=30)) == []
-    assert [r["id"] for r in claim_outbox(db_engine, now=now + timedelta(minutes=2))] == [row["id"]]
+    assert [r.id for r in claim_outbox(db_engine, now=now + timedelta(minutes=2))] == [row.id]
 
 
 def test_concurrent_workers_claim_disjoint_rows(db_engine: Engine) -> None:
     published_events(db_engine, 40)
-    claims = run_in_threads(4, lambda _: [r["id"] for r in claim_outbox(db_engine, limit=10)])
+    claims = run_in_threads(4, lambda _: [r.id for r in claim_outbox(db_engine, limit=10)])
     claimed = [i for claim in claims for i in claim]
     assert sorted(claimed) == list(range(1, 41))  # every row once, none twice
 
@@ -120,15 +120,15 @@ def test_postgis_claim_skips_rows_locked_by_another_worker(postgis_db: Engine) -
     published_events(postgis_db, 4)
     with postgis_db.connect() as worker_a:
         # Worker A claims two rows and has not committed: they stay locked.
-        assert [r["id"] for r in claim_outbox(worker_a, limit=2)] == [1, 2]
+        assert [r.id for r in claim_outbox(worker_a, limit=2)] == [1, 2]
         with postgis_db.connect() as conn:
             conn.exec_driver_sql("SET lock_timeout = '2s'")  # fail, not hang, if it blocks
             conn.commit()
             # Worker B neither waits for A nor takes A's rows.
-            assert [r["id"] for r in claim_outbox(conn, limit=10)] == [3, 4]
+            assert [r.id for r in claim_outbox(conn, limit=10)] == [3, 4]
             conn.commit()
         worker_a.rollback()  # A crashed before committing: its rows are free again
-    assert [r["id"] for r in claim_outbox(postgis_db)] == [1, 2]
+    assert [r.id for r in claim_outbox(postgis_db)] == [1, 2]
 
 
 def test_delivery_is_inserted_once_per_event_and_destination(db_engine: Engine) -> None:
@@ -158,7 +158,7 @@ def test_delivery_is_inserted_once_per_event_and_destination(db_engine: Engine) 
         is True
     )
     rows = deliveries_for_event(db_engine, event_id)
-    assert [(r["destination"], r["channel"], r["status"]) for r in rows] == [
+    assert [(r.destination, r.channel, r.status) for r in rows] == [
         ("+358401234567", "sms", "queued"),
         ("a@example.fi", "email", "queued"),
     ]
@@ -206,13 +206,13 @@ def test_delivery_status_updates(db_engine: Engine) -> None:
     )
     update_delivery(db_engine, event_id, "+358401234567", status="delivered")
     [row] = deliveries_for_event(db_engine, event_id)
-    assert (row["status"], row["provider"], row["provider_message_id"], row["attempts"]) == (
+    assert (row.status, row.provider, row.provider_message_id, row.attempts) == (
         "delivered",
         "demo",
         "m-1",
         1,
     )
-    assert row["sent_at"] is not None
+    assert row.sent_at is not None
     with pytest.raises(ValueError):
         update_delivery(db_engine, event_id, "+358401234567", status="lost")
     with pytest.raises(NotFound):

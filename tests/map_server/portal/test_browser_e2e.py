@@ -11,7 +11,6 @@ nothing leaves loopback, every request watched).
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from shapely import box
 from sqlalchemy.engine import Engine
 
@@ -30,6 +28,7 @@ from gis_outage.storage.schema import utcnow
 from map_server.app import create_app
 from map_server.portal.i18n import PORTAL
 from notifier.worker import EmbeddedWorker, start_embedded_worker
+from tests.map_server import live
 from tests.map_server.data import add_addresses
 from tests.notifier.smpp_server import ServerConfig, SmppServer
 
@@ -80,9 +79,9 @@ class Demo:
 
     def wait_processed(self, outage: int, timeout: float = 20.0) -> None:
         """Until the worker has finished the outage's events (its outbox rows are done)."""
-        events = {e["id"] for e in outage_events_for(self.engine, outage)}
+        events = {e.id for e in outage_events_for(self.engine, outage)}
         deadline = time.monotonic() + timeout
-        while {r["event_id"] for r in pending_outbox(self.engine)} & events:
+        while {r.event_id for r in pending_outbox(self.engine)} & events:
             assert time.monotonic() < deadline, "the notifier did not process the event"
             time.sleep(0.05)
 
@@ -95,27 +94,23 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
     smpp = SmppServer(ServerConfig()).start()
     mailbox = Mailbox()
     mailbox.port = 9  # type: ignore[attr-defined]  # e-mail is not used in this flow
-    sock = browser_test.free_socket()
-    url = f"http://{browser_test.LOOPBACK}:{sock.getsockname()[1]}"
-    # The portal's PINs and the notifier's messages go through the same SMPP provider.
-    settings = portal_settings(tmp_path, smpp, mailbox, poll_seconds=0.05, public_url=url,
-                               map={}, portal={"secret_key": "e2e-key"})
-    app = create_app(settings, engine)
-    worker = start_embedded_worker(settings, engine)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
+    made = {}
+
+    def make_app(url: str):
+        # The portal's PINs and the notifier's messages go through the same SMPP provider.
+        made["settings"] = portal_settings(tmp_path, smpp, mailbox, poll_seconds=0.05,
+                                           public_url=url, map={},
+                                           portal={"secret_key": "e2e-key"})
+        return create_app(made["settings"], engine)
+
     try:
-        yield Demo(url, engine, smpp, worker)
+        with live.serving(make_app) as url:
+            worker = start_embedded_worker(made["settings"], engine)
+            try:
+                yield Demo(url, engine, smpp, worker)
+            finally:
+                worker.stop()
     finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-        worker.stop()
         smpp.stop()
         engine.dispose()
 

@@ -398,7 +398,10 @@ def test_the_start_never_reveals_whether_a_number_is_registered(
     statements: list[str] = []
 
     def record(_conn, _cursor, statement, _params, _context, _many) -> None:
-        statements.append((threading.get_ident(), statement))
+        # An SMPP reader thread records a receipt for an earlier PIN whenever the SMSC
+        # sends it; that is not the attempt's work.
+        if not threading.current_thread().name.endswith("-reader"):
+            statements.append((threading.get_ident(), statement))
 
     def attempt(number: str) -> tuple[Any, ...]:
         person = Resident(app, smpp, mailbox)
@@ -598,13 +601,13 @@ def test_a_pin_goes_only_to_ordinary_numbers_of_the_country(
     ("GB", "+447797123456", False),  # Jersey shares +44
 ])
 def test_a_shared_calling_code_is_not_the_country(region: str, number: str, ordinary: bool):
-    from map_server.portal.forms import OutsideArea, phone
+    from gis_outage.phones import OutsideArea, ordinary_number
 
     if ordinary:
-        assert phone(number, region) == number
+        assert ordinary_number(number, region) == number
     else:
         with pytest.raises(OutsideArea):
-            phone(number, region)
+            ordinary_number(number, region)
 
 
 def test_strangers_on_many_connections_cannot_lock_out_a_browser_that_logged_in_before(

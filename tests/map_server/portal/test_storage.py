@@ -75,7 +75,7 @@ def challenge(db: Engine, token: str = "t" * 64, **kw) -> int:
 def test_pin_tries_are_counted_atomically(db_engine: Engine) -> None:
     challenge(db_engine)
     tries = race(12, lambda: take_attempt(db_engine, "t" * 64, 5))
-    counted = sorted(t["attempts"] for t in tries if t is not None)
+    counted = sorted(t.attempts for t in tries if t is not None)
     assert counted == [1, 2, 3, 4, 5]
     challenge(db_engine, "e" * 64, expires_at=utcnow() - timedelta(seconds=1))
     assert take_attempt(db_engine, "e" * 64, 5) is None

@@ -1,0 +1,262 @@
+"""A large event is read and resolved a slice of its addresses at a time: the header that
+deciding and rendering need is read without the trace's lists of ids, the addresses come
+from the database a slice at a time, and under Celery each slice is a task of its own.
+Every number gets one message however the event is cut, by either worker, and a Celery
+worker killed in the middle of the slices loses nothing and repeats nothing."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from gis_outage.config import load_settings
+from gis_outage.services import notification
+from gis_outage.storage.deliveries import deliveries_for_event
+from gis_outage.storage.events import EVENT_LISTS, event_header, event_ids
+from gis_outage.storage.outages import change_status, get_event
+from gis_outage.storage.outbox import event_outbox_done
+from gis_outage.storage.schema import deliveries
+from notifier.providers import build_providers
+from notifier.worker import EmbeddedWorker
+
+from .celery_processes import CeleryWorkers
+from .outage_data import add_directory, last_event, mobile, numbers_at, publish_outage, wait_until
+
+SLICE = 3  # addresses per slice: 40 addresses make 14 slices
+RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+def test_an_event_is_read_without_its_lists_and_its_addresses_a_slice_at_a_time(
+    db_engine: Engine,
+) -> None:
+    db = db_engine
+    addresses = [f"S{i:03d}" for i in range(25)]
+    outage_id = publish_outage(db, addresses, streets=("Aleksanterinkatu", "Unioninkatu"))
+    event_id = last_event(db, outage_id)
+    whole = get_event(db, event_id)
+    header = event_header(db, event_id)
+    assert "addresses" not in header.affected
+    assert header.streets == ["Aleksanterinkatu", "Unioninkatu"]
+    assert whole.affected["addresses"] == addresses
+    # Apart from the lists, the header is the event.
+    affected = {k: v for k, v in whole.affected.items() if k not in EVENT_LISTS}
+    snapshot = {**whole.snapshot, "affected": affected}
+    assert header == replace(whole, payload={**whole.payload, "outage": snapshot})
+    assert event_ids(db, event_id, "addresses", 0, 10) == addresses[:10]
+    assert event_ids(db, event_id, "addresses", 20, 10) == addresses[20:]
+    assert event_ids(db, event_id, "addresses", 25, 10) == []
+    assert event_ids(db, event_id, "still_cut_off", 0, 10) == []  # not in this event
+    with pytest.raises(ValueError, match="not one of an event's lists"):
+        event_ids(db, event_id, "streets", 0, 10)
+
+
+def _event_with_shared_number(db: Engine) -> tuple[int, set[str]]:
+    """40 addresses with 3 numbers each, and one number listed at the first and the
+    last address (slices apart); the event and the numbers (without '+')."""
+    addresses = numbers_at(db, 120, per_address=3)
+    add_directory(
+        db,
+        [{"phone": mobile(0), "address_id": addresses[-1], "number_type": "mobile"}],
+        source="operator-other",
+    )
+    event_id = last_event(db, publish_outage(db, addresses))
+    return event_id, {mobile(i).lstrip("+") for i in range(120)}
+
+
+def _each_once(db: Engine, event_id: int, server: Any, numbers: set[str]) -> None:
+    received = Counter(m["destination"] for m in server.messages())
+    assert set(received) == numbers
+    assert set(received.values()) == {1}
+    rows = deliveries_for_event(db, event_id)
+    assert len(rows) == len({r.destination for r in rows}) == len(numbers)
+
+
+class _Handed:
+    """A sliced dispatch that keeps what it is handed: one slice per run."""
+
+    fresh_grace = None
+    slices_per_run = 1
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self.follow_ups: list[int] = []
+
+    def in_flight(self) -> tuple[int, ...]:
+        return ()
+
+    def __call__(self, outbox_id: int | None, plan: Any, channel: str, items: list) -> None:
+        self.items.extend(items)
+
+    def follow_up(self, outbox_id: int | None, plan: Any, start: int) -> None:
+        self.follow_ups.append(start)
+
+
+def test_a_cancel_between_slices_stops_the_rest_of_the_notice(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    db = db_engine
+    settings = load_settings(data_dir=tmp_path, notify={
+        "address_slice": SLICE, "quiet_hours_start": None, "quiet_hours_end": None})
+    addresses = numbers_at(db, 40, per_address=1)
+    outage_id = publish_outage(db, addresses)
+    event_id = last_event(db, outage_id)
+    dispatch = _Handed()
+    first = notification.notify_event(db, settings, event_id, dispatch)
+    assert first.decision.action == "send" and dispatch.follow_ups
+    queued = len(dispatch.items)
+    assert 0 < queued < 40
+    change_status(db, outage_id, "cancelled", "engineer")
+    rest = notification.continue_event(db, settings, None, event_id, first.decision,
+                                       dispatch.follow_ups[-1], dispatch)
+    assert rest.decision.action == "skip" and "cancelled" in rest.decision.reason
+    assert len(dispatch.items) == queued  # nothing more resolved or handed over
+    assert len(deliveries_for_event(db, event_id)) == queued
+    assert len(dispatch.follow_ups) == 1
+
+
+def test_the_embedded_worker_sends_a_many_slice_event_once_to_each_number(
+    postgis_db: Engine, tmp_path: Path, smpp_server: Any
+) -> None:
+    db = postgis_db
+    settings = load_settings(
+        data_dir=tmp_path,
+        notify={
+            "sms_providers": "smpp",
+            "smpp_port": smpp_server.port,
+            "address_slice": SLICE,
+            "batch_size": 20,
+            "quiet_hours_start": None,
+            "quiet_hours_end": None,
+        },
+    )
+    worker = EmbeddedWorker(db, settings, build_providers(settings), periodic=False).start()
+    try:
+        event_id, numbers = _event_with_shared_number(db)
+        worker.wake()
+        assert worker.wait_done(event_id, timeout=120)
+    finally:
+        worker.stop()
+    _each_once(db, event_id, smpp_server, numbers)
+    [report] = [r for r in worker.reports if r.event_id == event_id]
+    assert report.recipients == 121 and report.inserted == 120  # one run, every slice
+
+
+def test_celery_resolves_a_many_slice_event_a_task_per_slice_once_to_each_number(
+    db_engine: Engine, tmp_path: Path, smpp_server: Any
+) -> None:
+    db = db_engine
+    workers = CeleryWorkers(
+        db,
+        "redis://127.0.0.1:6379/0",
+        tmp_path,
+        notify_sms_providers="smpp",
+        notify_smpp_port=str(smpp_server.port),
+        notify_address_slice=str(SLICE),
+        notify_batch_size="20",
+    )
+    workers.start(loglevel="INFO")
+    try:
+        workers.wait_ready()
+        event_id, numbers = _event_with_shared_number(db)
+        workers.wait_until(lambda: event_outbox_done(db, event_id), timeout=120)
+    finally:
+        workers.stop()
+    output = workers.output()
+    _each_once(db, event_id, smpp_server, numbers)
+    # The first look resolved the first slice (one address: a tenth of 3, at least one)
+    # and each slice of 3 after it was a task of its own: 14 slices, 13 handed on, and
+    # the last, full, hands on to a run that finds no more.
+    handed_on = [
+        line
+        for line in output.splitlines()
+        if f"event {event_id} from " in line and "the rest from" in line
+    ]
+    assert len(handed_on) == 14, output[-3000:]
+    assert "+358" not in output
+
+
+def _rabbitmq() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def _waiting_on_directory(db: Engine) -> bool:
+    """Whether a session waits for the lock on directory_entries (a slice's resolve)."""
+    with db.connect() as conn:
+        return bool(
+            conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE c.relname = 'directory_entries' AND NOT l.granted"
+            ).scalar()
+        )
+
+
+def test_a_celery_worker_killed_in_the_middle_of_the_slices_loses_nothing(
+    postgis_db: Engine, tmp_path: Path, smpp_server: Any
+) -> None:
+    """The worker is killed while a slice's task waits on the directory (locked here):
+    RabbitMQ hands that task out again to the next worker, which does the slice again;
+    rows the dead worker queued and never handed over are handed over then, none queued
+    twice. At most a window per sending process was accepted and not recorded."""
+    if not _rabbitmq():
+        pytest.skip("RabbitMQ is not running on 127.0.0.1:5672")
+    db = postgis_db
+    window = 10
+    addresses = numbers_at(db, 600, per_address=2)  # 300 addresses: 100 slices
+    numbers = {mobile(i).lstrip("+") for i in range(600)}
+    workers = CeleryWorkers(
+        db,
+        RABBITMQ,
+        tmp_path,
+        notify_sms_providers="smpp",
+        notify_smpp_port=str(smpp_server.port),
+        notify_address_slice=str(SLICE),
+        notify_batch_size="20",
+        notify_smpp_window=str(window),
+        notify_delivery_lease_seconds="2",
+        notify_recheck_seconds="1",
+        notify_send_task_grace_seconds="3",
+    )
+    workers.start()
+    try:
+        workers.wait_ready()
+        event_id = last_event(db, publish_outage(db, addresses))
+        workers.wait_until(lambda: len(smpp_server.received) > 0, timeout=60)
+        with db.connect() as blocker:
+            blocker.exec_driver_sql("BEGIN")
+            blocker.exec_driver_sql("LOCK TABLE directory_entries IN ACCESS EXCLUSIVE MODE")
+            with db.connect() as conn:
+                queued = conn.execute(
+                    sa.select(sa.func.count()).where(deliveries.c.event_id == event_id)
+                ).scalar_one()
+            if queued == len(numbers):
+                blocker.exec_driver_sql("ROLLBACK")
+                pytest.skip("every slice was resolved before the lock was taken")
+            wait_until(lambda: _waiting_on_directory(db), timeout=60)
+            output = workers.kill()
+            time.sleep(0.5)  # the dead worker's last submits reach the SMSC
+            blocker.exec_driver_sql("ROLLBACK")
+        before_restart = Counter(m["destination"] for m in smpp_server.messages())
+        assert len(before_restart) < len(numbers), "the event ended before the kill"
+        workers.start()
+        workers.wait_until(lambda: event_outbox_done(db, event_id), timeout=180)
+    finally:
+        workers.stop()
+    received = Counter(m["destination"] for m in smpp_server.messages())
+    assert set(received) == numbers  # nothing lost
+    rows = deliveries_for_event(db, event_id)
+    assert len(rows) == len({r.destination for r in rows}) == len(numbers)
+    duplicates = sum(received.values()) - len(received)
+    assert duplicates <= window * 2, duplicates  # two sending processes
+    assert "+358" not in output
