@@ -99,10 +99,10 @@ def run(db: Any, port: int, log: Path, folder: Path, ids: list[str], timeout: fl
         draft = outages.draft(ctx, service="water", kind="unplanned", actor="bench",
                               starts_at=datetime.now(UTC) - timedelta(minutes=5),
                               selection=outages.Selection(break_links=(f"M{BREAK}",)))
-        oid = draft["id"]
+        oid = draft.id
         outages.publish(ctx, oid, "bench")
         worker.wake()
-        worker.wait_done(outage_events_for(db, oid)[-1]["id"], timeout)
+        worker.wait_done(outage_events_for(db, oid)[-1].id, timeout)
         before = len(read_parts(log))
         preview = field.stuck(ctx, oid, [f"VA{BREAK}"])  # upstream of the break
         added = set(preview.added)
@@ -116,7 +116,7 @@ def run(db: Any, port: int, log: Path, folder: Path, ids: list[str], timeout: fl
                 break
         on_map = time.time()
         event = outage_events_for(db, oid)[-1]
-        worker.wait_done(event["id"], timeout)
+        worker.wait_done(event.id, timeout)
     finally:
         worker.stop()
     new = read_parts(log)[before:]

@@ -254,7 +254,7 @@ def run_ours(
         "quiet_hours_end": None,  # the same figures at any hour
     })
     published, finished, done, event_id = publish_with_worker(db, settings, outage_id, timeout)
-    sent = sum(d["sent_at"] is not None for d in deliveries_for_event(db, event_id))
+    sent = sum(d.sent_at is not None for d in deliveries_for_event(db, event_id))
     return {"published": published, "finished": finished, "sent": sent, "done": done}
 
 
@@ -273,7 +273,7 @@ def publish_with_worker(
         published = time.time()
         change_status(db, outage_id, "published", "bench")
         worker.wake()
-        event_id = outage_events_for(db, outage_id)[-1]["id"]
+        event_id = outage_events_for(db, outage_id)[-1].id
         done = worker.wait_done(event_id, timeout)
         finished = time.time()
     finally:
