@@ -338,7 +338,9 @@ def get(ctx: Context, outage_id: int) -> tuple[Outage, dict[str, dict[str, int]]
 def listing(
     ctx: Context, *, status: list[str] | None = None, service: str | None = None
 ) -> list[tuple[Outage, dict[str, dict[str, int]]]]:
-    rows = store.list_outages(ctx.db, status=status, service=service)
+    """Outages and their delivery figures, each without its trace lists (`get` has them):
+    a national outage lists hundreds of thousands of ids."""
+    rows = store.list_outages(ctx.db, status=status, service=service, header=True)
     return [(row, delivery_stats(ctx.db, row.id)) for row in rows]
 
 

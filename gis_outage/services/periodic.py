@@ -35,7 +35,7 @@ def schedule_reminders(db: Engine, settings: Settings, *, now: datetime | None =
         return []
     tomorrow = local.date() + timedelta(days=1)
     written = []
-    for outage in list_outages(db, status=OutageStatus.PUBLISHED):
+    for outage in list_outages(db, status=OutageStatus.PUBLISHED, header=True):
         if outage.kind != OutageKind.PLANNED:
             continue
         if outage.starts_at.astimezone(zone).date() != tomorrow:

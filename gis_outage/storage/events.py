@@ -20,7 +20,7 @@ from gis_outage.storage.db import Bind, read_connection
 from gis_outage.storage.errors import NotFound
 from gis_outage.storage.outage_records import OutageEvent
 from gis_outage.storage.schema import outage_events, outages
-from gis_outage.storage.trace_lists import TRACE_LISTS, without_lists
+from gis_outage.storage.trace_lists import TRACE_LISTS, WithoutLists, without_lists
 
 # The lists of ids in `payload.outage.affected` that a header leaves out: the trace's,
 # and whom a resolve leaves cut off by another outage.
@@ -41,7 +41,15 @@ def event_header(bind: Bind, event_id: int) -> OutageEvent:
         row = conn.execute(query).mappings().first()
     if row is None:
         raise NotFound(f"no outage event {event_id}")
-    return OutageEvent.from_row(row)
+    return _header(row)
+
+
+def _header(row: Any) -> OutageEvent:
+    """The record of a row of `_header_query`: its `affected` refuses EVENT_LISTS."""
+    payload = dict(row["payload"])
+    snapshot = dict(payload.get("outage") or {})
+    snapshot["affected"] = WithoutLists(snapshot.get("affected") or {}, EVENT_LISTS)
+    return OutageEvent.from_row({**row, "payload": {**payload, "outage": snapshot}})
 
 
 def event_headers_for(bind: Bind, outage_id: int) -> list[OutageEvent]:
@@ -49,7 +57,7 @@ def event_headers_for(bind: Bind, outage_id: int) -> list[OutageEvent]:
     with read_connection(bind) as conn:
         query = _header_query(conn).where(outage_events.c.outage_id == outage_id)
         rows = conn.execute(query.order_by(outage_events.c.id)).mappings()
-        return [OutageEvent.from_row(r) for r in rows]
+        return [_header(r) for r in rows]
 
 
 _PG_SLICE = sa.text(

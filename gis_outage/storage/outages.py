@@ -30,7 +30,7 @@ from gis_outage.storage.errors import ConflictError, InvalidTransition, NotFound
 from gis_outage.storage.event_writes import write_event
 from gis_outage.storage.outage_records import Outage, OutageEvent
 from gis_outage.storage.schema import outage_events, outages, utcnow
-from gis_outage.storage.trace_lists import header_columns, outage_list
+from gis_outage.storage.trace_lists import header_columns, outage_header, outage_list
 
 # Fields an engineer may edit with update_outage (status changes go through change_status).
 EDITABLE = frozenset(
@@ -97,7 +97,8 @@ def update_outage(
     expected_version: int | None = None,
     **changes: Any,
 ) -> Outage:
-    """Edit an outage's fields; returns the updated outage.
+    """Edit an outage's fields; returns the updated outage (its header, unless
+    `affected` is among the changes).
 
     A published outage gets an `updated` event (and its outbox row); a draft is edited
     quietly. Closed (resolved/cancelled) outages cannot be edited. With
@@ -110,7 +111,9 @@ def update_outage(
     if "kind" in changes:
         changes["kind"] = OutageKind(changes["kind"]).value
     with write_transaction(bind) as conn:
-        current = _get_for_change(conn, outage_id, expected_version)
+        # An edit of times, cause or texts compares and returns the header only.
+        header = "affected" not in changes
+        current = _get_for_change(conn, outage_id, expected_version, header=header)
         if current.status in CLOSED:
             raise ConflictError(f"outage {outage_id} is {current.status}; it cannot be edited")
         changed = sorted(k for k, v in changes.items() if not _same(getattr(current, k), v))
@@ -264,7 +267,7 @@ def get_outage_header(bind: Bind, outage_id: int) -> Outage:
         row = conn.execute(query).mappings().first()
     if row is None:
         raise NotFound(f"no outage {outage_id}")
-    return Outage.from_row(row)
+    return outage_header(row)
 
 
 def list_outages(
@@ -275,8 +278,10 @@ def list_outages(
     bbox: BBox | None = None,
     updated_since: datetime | None = None,
     limit: int | None = None,
+    header: bool = False,
 ) -> list[Outage]:
-    """Outages ordered by start time; `bbox` keeps those whose public area meets it."""
+    """Outages ordered by start time; `bbox` keeps those whose public area meets it.
+    `header`: each without its trace lists (as `get_outage_header` reads one)."""
     query = sa.select(outages)
     if status is not None:
         statuses = [status] if isinstance(status, str) else list(status)
@@ -286,18 +291,21 @@ def list_outages(
     if updated_since is not None:
         query = query.where(outages.c.updated_at > updated_since)
     query = query.order_by(outages.c.starts_at, outages.c.id)
+    record = outage_header if header else Outage.from_row
     with read_connection(bind) as conn:
+        if header:
+            query = query.with_only_columns(*header_columns(conn))
         if bbox is None:
-            return _records(conn.execute(query.limit(limit)).mappings())
+            return [record(r) for r in conn.execute(query.limit(limit)).mappings()]
         if conn.dialect.name == "postgresql":
             # Uses the GIST index on public_area.
             envelope = sa.func.ST_MakeEnvelope(*map(float, bbox), 4326)
             query = query.where(sa.func.ST_Intersects(outages.c.public_area, envelope))
-            return _records(conn.execute(query.limit(limit)).mappings())
+            return [record(r) for r in conn.execute(query.limit(limit)).mappings()]
         # SQLite: spatial filtering in-process with shapely.
         box = shapely.box(*bbox)
         rows = conn.execute(query.where(outages.c.public_area.is_not(None))).mappings()
-        hits = _records(r for r in rows if shapely.intersects(r["public_area"], box))
+        hits = [record(r) for r in rows if shapely.intersects(r["public_area"], box)]
         return hits[:limit] if limit is not None else hits
 
 
@@ -456,10 +464,6 @@ def _same(old: Any, new: Any) -> bool:
     return bool(old == new)
 
 
-def _records(rows: Iterable[Mapping[str, Any]]) -> list[Outage]:
-    return [Outage.from_row(r) for r in rows]
-
-
 def _get_for_change(
     conn: Connection, outage_id: int, expected_version: int | None, *, header: bool = False
 ) -> Outage:
@@ -474,7 +478,7 @@ def _get_for_change(
             f"outage {outage_id} is at version {row['version']}, not {expected_version}; "
             "reload it and try again"
         )
-    return Outage.from_row(row)
+    return outage_header(row) if header else Outage.from_row(row)
 
 
 def _write_change(conn: Connection, current: Outage, values: dict[str, Any]) -> Outage:

@@ -198,7 +198,8 @@ def list_outages(
     user: User = viewer,
 ) -> list[dict[str, Any]]:
     """Outages by start time; `deliveries` counts messages per channel and status
-    (`{"sms": {"delivered": 120, "queued": 3}}`). Example: `GET
+    (`{"sms": {"delivered": 120, "queued": 3}}`). Each has `affected` without its lists
+    of ids, as publish answers; `GET /outages/{id}` gives them. Example: `GET
     /api/v1/outages?status=published&service=water`."""
     rows = outages.listing(
         _ctx(request), status=[s.value for s in status_] if status_ else None,
@@ -228,7 +229,8 @@ def update_outage(
     user: User = engineer,
 ) -> dict[str, Any]:
     """Fields left out are kept. On a published outage residents hear of a new
-    restoration time; a draft changes quietly; a closed outage cannot change (409)."""
+    restoration time; a draft changes quietly; a closed outage cannot change (409).
+    Answers as publish does: `affected` without its lists of ids."""
     changes = body.model_dump(exclude_unset=True, exclude={"expected_version"})
     updated = _guard(
         outages.update, _ctx(request), outage_id, user.name,

@@ -208,7 +208,7 @@ def test_outage_life_cycle_writes_events_outbox_and_audit(api):
 TRACE_LISTS = ("addresses", "service_points", "links", "isolated_links")
 
 
-def test_status_changes_answer_without_the_id_lists_that_get_returns(api_on):
+def test_changes_and_the_list_answer_without_the_id_lists_that_get_returns(api_on):
     client, db, tokens = api_on
     first = draft(client, tokens["engineer"]).json()
     second = draft(client, tokens["engineer"]).json()
@@ -217,6 +217,15 @@ def test_status_changes_answer_without_the_id_lists_that_get_returns(api_on):
     assert all(key in whole["affected"] for key in TRACE_LISTS)
     header = {k: v for k, v in whole["affected"].items() if k not in TRACE_LISTS}
     assert header["customers"] == 3 and header["streets"]
+
+    listed = client.get("/api/v1/outages", headers=tokens["engineer"]).json()
+    assert [o["affected"] for o in listed] == [header, header]
+    end = (START + timedelta(hours=9)).isoformat()
+    edited = client.patch(f"/api/v1/outages/{first['id']}", headers=tokens["engineer"],
+                          json={"estimated_end_at": end, "expected_version": whole["version"]})
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["affected"], edited.json()["version"]) == (header, whole["version"] + 1)
+    whole = client.get(f"/api/v1/outages/{first['id']}", headers=tokens["engineer"]).json()
 
     for outage, path in ((first, "publish"), (first, "resolve"), (second, "cancel")):
         r = client.post(f"/api/v1/outages/{outage['id']}/{path}", headers=tokens["engineer"])

@@ -43,7 +43,7 @@ def test_an_event_is_read_without_its_lists_and_its_addresses_a_slice_at_a_time(
     event_id = last_event(db, outage_id)
     whole = get_event(db, event_id)
     header = event_header(db, event_id)
-    assert "addresses" not in header.affected
+    assert "addresses" not in dict(header.affected)
     assert header.streets == ["Aleksanterinkatu", "Unioninkatu"]
     assert whole.affected["addresses"] == addresses
     # Apart from the lists, the header is the event.

@@ -18,6 +18,7 @@ from gis_outage.services.outages import Selection, TraceError
 from gis_outage.storage.field import device_states_of
 from gis_outage.storage.networks import save_network
 from gis_outage.storage.outbox import pending_outbox
+from gis_outage.storage.trace_lists import ListsLeftOut
 from notifier.worker import start_embedded_worker
 from tests.gis_outage.networks import small_water
 from tests.settings import notifier_settings
@@ -126,8 +127,10 @@ def test_overlapping_outages_start_from_the_field_and_resolve_to_who_is_supplied
         b = publish("L1")
         assert b.affected["devices_to_operate"] == ["V5"]
         assert b.affected["crossed_devices"] == ["V3", "V4"]
-        # The publish answers the header; the whole outage has the trace's lists.
-        assert "addresses" not in b.affected
+        # The publish answers the header, which refuses the trace's lists; the whole
+        # outage has them.
+        with pytest.raises(ListsLeftOut):
+            b.affected.get("addresses")
         assert outages.get(ctx, b.id)[0].affected["addresses"] == ["A1", "A2", "A3"]
         assert sent_after(1, 3) == [mobile(1), mobile(2), mobile(3)]
 

@@ -22,6 +22,7 @@ from gis_outage.storage.outages import (
     update_outage,
 )
 from gis_outage.storage.schema import outage_events
+from gis_outage.storage.trace_lists import ListsLeftOut
 
 from .conftest import T0
 from .test_contract_outages import new_outage
@@ -52,9 +53,15 @@ def test_an_event_is_a_typed_frozen_record(db_engine: Engine) -> None:
     # The columns at the JSON edge, in the table's order.
     assert list(updated.as_dict()) == [c.name for c in outage_events.columns]
 
-    # A header is the same record without the trace's lists of ids.
+    # A header is the same record without the trace's lists of ids; asking it for one
+    # is refused rather than answered as if the event reached nobody.
     header = event_header(db_engine, published.id)
-    assert "addresses" not in header.affected and header.streets == ["Mannerheimintie"]
+    assert header.streets == ["Mannerheimintie"] and header.affected["customers"] == 12
+    for ask in (lambda a: a.get("addresses"), lambda a: a["addresses"],
+                lambda a: "addresses" in a, lambda a: a.get("still_cut_off", [])):
+        with pytest.raises(ListsLeftOut, match="read the whole record"):
+            ask(header.affected)
+    assert "addresses" not in dict(header.affected)
     assert [(h.id, h.kind) for h in event_headers_for(db_engine, outage_id)] == [
         (published.id, EventKind.PUBLISHED), (updated.id, EventKind.UPDATED)]
     for read in (get_event, event_header):
@@ -92,6 +99,11 @@ def test_a_published_event_carries_exactly_the_outages_id_lists(db_engine: Engin
     whole = get_outage(db_engine, outage_id)
     assert whole.affected == affected
     assert get_outage_header(db_engine, outage_id) == dataclasses.replace(whole, affected=header)
+    with pytest.raises(ListsLeftOut):
+        published.affected.get("service_points")
+    assert published.affected.get("nothing such", 0) == 0  # other members read as usual
+    with pytest.raises(KeyError):
+        published.affected["nothing such"]
     # Its events have them all, copied from the outage by the database.
     reminder_id = add_reminder(db_engine, outage_id, "eng")
     cancelled = change_status(db_engine, outage_id, "cancelled", "eng")

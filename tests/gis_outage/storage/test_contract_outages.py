@@ -26,6 +26,7 @@ from gis_outage.storage.outages import (
 )
 from gis_outage.storage.outbox import pending_outbox
 from gis_outage.storage.schema import audit_log, outage_events, outbox
+from gis_outage.storage.trace_lists import ListsLeftOut
 
 from .conftest import T0
 
@@ -259,6 +260,25 @@ def test_list_outages_filters(db_engine: Engine) -> None:
     assert [o.id for o in list_outages(db_engine, updated_since=since)] == [helsinki]
     far_future = datetime(2100, 1, 1, tzinfo=UTC)
     assert list_outages(db_engine, updated_since=far_future) == []
+
+
+def test_listed_headers_leave_the_trace_lists_out(db_engine: Engine) -> None:
+    affected = {"addresses": ["A1", "A2"], "service_points": ["SP1"], "links": ["L1"],
+                "isolated_links": ["L1"], "customers": 12, "streets": ["Mannerheimintie"]}
+    helsinki = new_outage(db_engine, affected=affected)
+    tampere = new_outage(db_engine, service="electricity", public_area=TAMPERE, affected=affected)
+    for bbox in (None, (20.0, 59.0, 30.0, 70.0)):  # SQLite filters the bbox in Python
+        headers = list_outages(db_engine, bbox=bbox, header=True)
+        assert [o.id for o in headers] == [helsinki, tampere]
+        for header in headers:
+            assert dict(header.affected) == {"customers": 12, "streets": ["Mannerheimintie"]}
+            with pytest.raises(ListsLeftOut):
+                header.affected.get("addresses")
+    # The whole record keeps them; an edit of its times answers with the header.
+    assert list_outages(db_engine)[0].affected == affected
+    edited = update_outage(db_engine, helsinki, "eng", estimated_end_at=T0 + timedelta(hours=9))
+    assert dict(edited.affected) == {"customers": 12, "streets": ["Mannerheimintie"]}
+    assert get_outage(db_engine, helsinki).affected == affected
 
 
 def test_public_outages_show_published_with_public_fields_only(db_engine: Engine) -> None:
