@@ -226,8 +226,9 @@ def update(
     ctx: Context, outage_id: int, actor: str, *, expected_version: int | None = None,
     **changes: Any,
 ) -> Outage:
-    """Change times, cause or texts; a published outage's residents hear of a new end."""
-    current = store.get_outage(ctx.db, outage_id)
+    """Change times, cause or texts; a published outage's residents hear of a new end.
+    Returns the outage's header (no trace lists)."""
+    current = store.get_outage_header(ctx.db, outage_id)
     if changes.get("kind") is not None:
         changes["kind"] = check_kind(current.service, changes["kind"], current.kind).value
     if changes.get("estimated_end_at") is not None:
