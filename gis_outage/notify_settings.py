@@ -97,6 +97,12 @@ class NotifySettings(Section):
     # -- Celery ------------------------------------------------------------------------
     drain_seconds: float = Field(default=2.0, description="Beat: how often to drain the outbox")
     queue_prefix: str = Field(default="", description="Before each queue name (shared brokers)")
+    resolve_hold_seconds: float = Field(
+        default=60.0, gt=0,
+        description="A slice holds its event this long for the next slice's task; an "
+        "event whose next slice has not started by then (a broker that lost the task) is "
+        "taken over from where it stood",
+    )
     send_task_grace_seconds: float = Field(
         default=600.0, gt=0,
         description="A queued, never-tried delivery younger than this is presumed on its "
@@ -196,6 +202,10 @@ class NotifySettings(Section):
     @property
     def recheck(self) -> timedelta:
         return timedelta(seconds=self.recheck_seconds)
+
+    @property
+    def resolve_hold(self) -> timedelta:
+        return timedelta(seconds=self.resolve_hold_seconds)
 
     @property
     def send_task_grace(self) -> timedelta:

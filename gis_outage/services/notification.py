@@ -46,6 +46,7 @@ from ..storage.outbox import (
     NOTIFY_TASK,
     OutboxRow,
     close_unless_resolving,
+    hold_slice,
     mark_processed,
     mark_resolving,
     release_outbox,
@@ -297,15 +298,16 @@ def notify_event(
     *,
     outbox_id: int | None = None,
     now: datetime | None = None,
+    start: int = 0,
 ) -> EventReport:
-    """Decide, resolve, queue and dispatch one event (or its first share) in batches per
-    channel."""
+    """Decide, resolve, queue and dispatch one event (or its first share, from address
+    position `start`) in batches per channel."""
     plan = plan_event(db, settings, event_id, now=now)
     report = EventReport(event_id, plan.decision)
     if plan.decision.action != "send":
         log.info("event %s: %s (%s)", event_id, plan.decision.action, plan.decision.reason)
         return report
-    _queue_and_dispatch(db, plan, dispatch, outbox_id, report, start=0)
+    _queue_and_dispatch(db, plan, dispatch, outbox_id, report, start=start)
     return report
 
 
@@ -323,6 +325,13 @@ def continue_event(
     """A follow-up share of an event whose first run handed on the addresses from
     `start` (with the decision it took): resolved, queued and dispatched as the first
     share was; the last share settles the outbox row as `handle_outbox_row` does."""
+    hold = utcnow() + settings.notify.resolve_hold
+    if outbox_id is not None and not hold_slice(db, outbox_id, start, hold_until=hold):
+        # Handed out again (a worker died after it handed on, or the event was taken
+        # over): the event is past this slice, or done.
+        log.info("event %s: the slice from %d is not the event's next; dropped",
+                 event_id, start)
+        return EventReport(event_id, Decision("skip", "not the next slice", decision.kind))
     event = event_header(db, event_id)
     stale = gone_stale(db, event)
     if stale is not None:  # cancelled or resolved since the first share: resolve no more
@@ -342,8 +351,12 @@ def _queue_and_dispatch(
     *, start: int,
 ) -> None:  # fmt: skip
     settings, event_id = plan.settings, plan.event_id
+    # A run that resolves every slice holds the row for the lease; one slice of a
+    # sliced run, until its follow-up starts (a lost follow-up is taken over then).
+    sliced = getattr(dispatch, "slices_per_run", None) is not None
+    hold = settings.notify.resolve_hold if sliced else settings.notify.outbox_lease
     if outbox_id is not None:  # no sender closes the row while deliveries are coming
-        mark_resolving(db, outbox_id, start, hold_until=utcnow() + settings.notify.outbox_lease)
+        mark_resolving(db, outbox_id, start, hold_until=utcnow() + hold)
     stats = SendStats()
     batches: dict[str, list[WorkItem]] = defaultdict(list)
 
@@ -371,8 +384,7 @@ def _queue_and_dispatch(
     if plan.next_start is not None:
         report.follow_up = plan.next_start
         if outbox_id is not None:  # before the follow-up: it may be done before we return
-            hold = utcnow() + settings.notify.outbox_lease
-            mark_resolving(db, outbox_id, plan.next_start, hold_until=hold)
+            mark_resolving(db, outbox_id, plan.next_start, hold_until=utcnow() + hold)
         typing_cast(SlicedDispatch, dispatch).follow_up(outbox_id, plan, plan.next_start)
     else:
         if outbox_id is not None:  # a sender that ends from here on may close the row
@@ -429,13 +441,15 @@ def handle_outbox_row(
 ) -> EventReport | None:
     """Everything one claimed outbox row needs; leaves the row processed (done) or
     released until the time it is to be looked at again (with a follow-up share on
-    its way, until the outbox lease has run out)."""
+    its way, held until `notify.resolve_hold` has run out)."""
     if row.task != NOTIFY_TASK:
         log.warning("outbox row %s has an unknown task; skipped", row.id)
         mark_processed(db, row.id)
         return None
     try:
-        report = notify_event(db, settings, row.event_id, dispatch, outbox_id=row.id, now=now)
+        # A row taken over from a run whose next slice never started goes on from there.
+        report = notify_event(db, settings, row.event_id, dispatch, outbox_id=row.id, now=now,
+                              start=row.resolving_from or 0)
     except Exception:
         # The traceback is kept (the log handler redacts destinations from it).
         log.exception("event %s failed", row.event_id, extra={"event_id": row.event_id})

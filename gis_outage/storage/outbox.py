@@ -119,14 +119,31 @@ def close_unless_resolving(bind: Bind, outbox_id: int, *, now: datetime | None =
 
 
 def mark_resolving(bind: Bind, outbox_id: int, start: int, *, hold_until: datetime) -> None:
-    """A run resolves the event's addresses from `start` on: held until `hold_until`,
-    opened again if a sender had closed it."""
+    """A run resolves the event's addresses from `start` on: held until `hold_until`.
+    A processed row stays processed."""
     with write_transaction(bind) as conn:
         conn.execute(
             outbox.update()
-            .where(outbox.c.id == outbox_id)
-            .values(resolving_from=start, processed_at=None, claimed_until=hold_until)
+            .where(outbox.c.id == outbox_id, outbox.c.processed_at.is_(None))
+            .values(resolving_from=start, claimed_until=hold_until)
         )
+
+
+def hold_slice(bind: Bind, outbox_id: int, start: int, *, hold_until: datetime) -> bool:
+    """The slice from `start` takes the row's hold, if that slice is the event's next
+    (`resolving_from`) and the row is not processed. False: a slice handed out again
+    after the event went past it or was done, which resolves nothing."""
+    with write_transaction(bind) as conn:
+        result = conn.execute(
+            outbox.update()
+            .where(
+                outbox.c.id == outbox_id,
+                outbox.c.processed_at.is_(None),
+                outbox.c.resolving_from == start,
+            )
+            .values(claimed_until=hold_until)
+        )
+    return result.rowcount == 1
 
 
 def release_outbox(bind: Bind, outbox_id: int, *, retry_at: datetime | None = None) -> None:

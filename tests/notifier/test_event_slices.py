@@ -10,6 +10,7 @@ import socket
 import time
 from collections import Counter
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,13 @@ from gis_outage.services import notification
 from gis_outage.storage.deliveries import deliveries_for_event
 from gis_outage.storage.events import EVENT_LISTS, event_header, event_ids
 from gis_outage.storage.outages import change_status, get_event
-from gis_outage.storage.outbox import event_outbox_done
-from gis_outage.storage.schema import deliveries
+from gis_outage.storage.outbox import (
+    claim_outbox,
+    event_outbox_done,
+    get_outbox_row,
+    mark_processed,
+)
+from gis_outage.storage.schema import deliveries, utcnow
 from notifier.providers import build_providers
 from notifier.worker import EmbeddedWorker
 
@@ -122,6 +128,55 @@ def test_a_cancel_between_slices_stops_the_rest_of_the_notice(
     assert len(dispatch.follow_ups) == 1
 
 
+def test_a_slice_handed_out_again_drops_out_and_a_lost_one_is_taken_over_where_it_was(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    db = db_engine
+    settings = load_settings(data_dir=tmp_path, notify={
+        "address_slice": SLICE, "quiet_hours_start": None, "quiet_hours_end": None,
+        "resolve_hold_seconds": 60})
+    addresses = numbers_at(db, 12, per_address=1)  # 12 addresses: 4 slices of 3
+    event_id = last_event(db, publish_outage(db, addresses))
+    dispatch = _Handed()
+    now = utcnow()
+    [row] = claim_outbox(db, now=now, lease=settings.notify.outbox_lease)
+    first = notification.handle_outbox_row(db, settings, row, dispatch)
+    assert first is not None and dispatch.follow_ups == [1]  # a tenth of 12: one address
+    second = notification.continue_event(db, settings, row.id, event_id, first.decision, 1,
+                                          dispatch)
+    assert second.follow_up == 4 and len(dispatch.items) == 4
+
+    # The slice from 1 handed out again (its worker died after handing on): dropped.
+    again = notification.continue_event(db, settings, row.id, event_id, first.decision, 1,
+                                         dispatch)
+    assert (again.decision.action, again.dispatched) == ("skip", 0)
+    assert len(dispatch.items) == 4 and dispatch.follow_ups == [1, 4]
+    held = get_outbox_row(db, row.id)
+    assert held.resolving_from == 4 and held.processed_at is None
+
+    # The slice from 4 is lost: the row is held for resolve_hold, not the outbox lease,
+    # and the run that claims it then goes on from address 4, not from the first.
+    assert held.claimed_until <= utcnow() + settings.notify.resolve_hold
+    assert claim_outbox(db, now=utcnow()) == []
+    [taken] = claim_outbox(db, now=held.claimed_until + timedelta(seconds=1))
+    third = notification.handle_outbox_row(db, settings, taken, dispatch)
+    assert third is not None and third.recipients == 3  # addresses 4, 5 and 6 only
+    assert len(dispatch.items) == 7 and dispatch.follow_ups == [1, 4, 7]
+    for start in (7, 10):
+        notification.continue_event(db, settings, row.id, event_id, first.decision, start,
+                                    dispatch)
+    assert sorted(i.delivery_id for i in dispatch.items) == sorted(
+        r.id for r in deliveries_for_event(db, event_id))
+    assert len(dispatch.items) == 12 and dispatch.follow_ups == [1, 4, 7, 10]
+
+    # Done, then a late copy of the last slice: the closed event stays closed.
+    mark_processed(db, row.id)
+    late = notification.continue_event(db, settings, row.id, event_id, first.decision, 10,
+                                       dispatch)
+    assert late.decision.action == "skip" and len(dispatch.items) == 12
+    assert get_outbox_row(db, row.id).processed_at is not None
+
+
 def test_the_embedded_worker_sends_a_many_slice_event_once_to_each_number(
     postgis_db: Engine, tmp_path: Path, smpp_server: Any
 ) -> None:
@@ -202,14 +257,18 @@ def _waiting_on_directory(db: Engine) -> bool:
         )
 
 
+@pytest.mark.parametrize("broker", ["rabbitmq", "redis"])
 def test_a_celery_worker_killed_in_the_middle_of_the_slices_loses_nothing(
-    postgis_db: Engine, tmp_path: Path, smpp_server: Any
+    postgis_db: Engine, tmp_path: Path, smpp_server: Any, broker: str
 ) -> None:
-    """The worker is killed while a slice's task waits on the directory (locked here):
+    """The worker is killed while a slice's task waits on the directory (locked here).
     RabbitMQ hands that task out again to the next worker, which does the slice again;
-    rows the dead worker queued and never handed over are handed over then, none queued
-    twice. At most a window per sending process was accepted and not recorded."""
-    if not _rabbitmq():
+    Redis hands it out only after its visibility timeout (an hour), so the event's row,
+    held for the resolve hold (3 s here, the outbox lease left at its 600 s), is claimed
+    again and goes on from that slice. Rows the dead worker queued and never handed
+    over are handed over then, none queued twice. At most a window per sending process
+    was accepted and not recorded."""
+    if broker == "rabbitmq" and not _rabbitmq():
         pytest.skip("RabbitMQ is not running on 127.0.0.1:5672")
     db = postgis_db
     window = 10
@@ -217,7 +276,7 @@ def test_a_celery_worker_killed_in_the_middle_of_the_slices_loses_nothing(
     numbers = {mobile(i).lstrip("+") for i in range(600)}
     workers = CeleryWorkers(
         db,
-        RABBITMQ,
+        RABBITMQ if broker == "rabbitmq" else "redis://127.0.0.1:6379/0",
         tmp_path,
         notify_sms_providers="smpp",
         notify_smpp_port=str(smpp_server.port),
@@ -227,6 +286,7 @@ def test_a_celery_worker_killed_in_the_middle_of_the_slices_loses_nothing(
         notify_delivery_lease_seconds="2",
         notify_recheck_seconds="1",
         notify_send_task_grace_seconds="3",
+        notify_resolve_hold_seconds="3",
     )
     workers.start()
     try:

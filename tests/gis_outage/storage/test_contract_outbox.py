@@ -19,7 +19,10 @@ from gis_outage.storage.outages import change_status, create_outage
 from gis_outage.storage.outbox import (
     DEFAULT_LEASE,
     claim_outbox,
+    get_outbox_row,
+    hold_slice,
     mark_processed,
+    mark_resolving,
     pending_outbox,
     release_outbox,
 )
@@ -97,6 +100,30 @@ def test_processed_rows_are_never_claimed_again(db_engine: Engine) -> None:
         mark_processed(db_engine, 999)
     with pytest.raises(NotFound):
         release_outbox(db_engine, rows[0].id)  # already processed
+
+
+def test_only_the_events_next_slice_takes_the_hold(db_engine: Engine) -> None:
+    published_events(db_engine, 1)
+    now = utcnow()
+    [row] = claim_outbox(db_engine, now=now)
+    mark_resolving(db_engine, row.id, 6, hold_until=now + timedelta(seconds=60))
+    hold = now + timedelta(seconds=90)
+    # A slice handed out again after the event went past it takes nothing.
+    assert not hold_slice(db_engine, row.id, 3, hold_until=hold)
+    assert get_outbox_row(db_engine, row.id).claimed_until == now + timedelta(seconds=60)
+    assert hold_slice(db_engine, row.id, 6, hold_until=hold)
+    assert get_outbox_row(db_engine, row.id).claimed_until == hold
+    # Held until then; a follow-up that never came lets the row be claimed after it.
+    assert claim_outbox(db_engine, now=hold - timedelta(seconds=1)) == []
+    [again] = claim_outbox(db_engine, now=hold + timedelta(seconds=1))
+    assert (again.id, again.resolving_from, again.attempts) == (row.id, 6, 2)
+    # A processed row is neither held nor opened again by a late slice.
+    mark_processed(db_engine, row.id)
+    assert not hold_slice(db_engine, row.id, 6, hold_until=hold)
+    mark_resolving(db_engine, row.id, 9, hold_until=hold)
+    done = get_outbox_row(db_engine, row.id)
+    assert done.processed_at is not None and done.resolving_from is None
+    assert pending_outbox(db_engine) == []
 
 
 def test_release_with_retry_time(db_engine: Engine) -> None:
