@@ -239,6 +239,11 @@ def update(
     )
 
 
+# A resolve that lost a race with a field change is worked out again this many times
+# in all before it answers 409.
+RESOLVE_TRIES = 3
+
+
 def change_status(
     ctx: Context,
     outage_id: int,
@@ -251,15 +256,35 @@ def change_status(
     """Publish, resolve (`at`: when supply came back) or cancel; returns the outage's
     header (`affected` without the trace's lists of ids: `get` has them)."""
     new = OutageStatus(new)
-    extra: dict[str, Any] = {"at": at} if new is OutageStatus.RESOLVED and at is not None else {}
-    if new is OutageStatus.RESOLVED:
-        # Who gets the all-clear, and which devices stay closed, depend on the trace.
-        outage = store.get_outage(ctx.db, outage_id)
-        if outage.status == OutageStatus.PUBLISHED.value:
-            hand_over(ctx, outage, actor)
-        extra["notify_addresses"] = resolve_addresses(ctx, outage)
+    if new is not OutageStatus.RESOLVED:
+        return store.change_status(
+            ctx.db, outage_id, new.value, actor, expected_version=expected_version
+        )
+    for _ in range(RESOLVE_TRIES - 1):
+        try:
+            return _resolve(ctx, outage_id, actor, expected_version, at)
+        except ConflictError:
+            if expected_version is not None:  # the caller's version is not current: 409
+                raise
+    return _resolve(ctx, outage_id, actor, expected_version, at)
+
+
+def _resolve(
+    ctx: Context, outage_id: int, actor: str, expected_version: int | None,
+    at: datetime | None,
+) -> Outage:  # fmt: skip
+    """Who gets the all-clear, and which devices stay closed, depend on the trace, so
+    the status changes only on the version they were worked out from (ConflictError
+    when a field change committed in between)."""
+    outage = store.get_outage(ctx.db, outage_id)
+    store.check_version(outage_id, outage.version, expected_version)  # before any change
+    if outage.status == OutageStatus.PUBLISHED.value:
+        hand_over(ctx, outage, actor)
+    extra: dict[str, Any] = {"at": at} if at is not None else {}
     return store.change_status(
-        ctx.db, outage_id, new.value, actor, expected_version=expected_version, **extra
+        ctx.db, outage_id, OutageStatus.RESOLVED.value, actor,
+        expected_version=outage.version if expected_version is None else expected_version,
+        notify_addresses=resolve_addresses(ctx, outage), **extra,
     )
 
 

@@ -473,12 +473,17 @@ def _get_for_change(
     row = conn.execute(query).mappings().first()
     if row is None:
         raise NotFound(f"no outage {outage_id}")
-    if expected_version is not None and row["version"] != expected_version:
+    check_version(outage_id, row["version"], expected_version)
+    return outage_header(row) if header else Outage.from_row(row)
+
+
+def check_version(outage_id: int, version: int, expected_version: int | None) -> None:
+    """ConflictError unless the outage is at `expected_version` (None: any)."""
+    if expected_version is not None and version != expected_version:
         raise ConflictError(
-            f"outage {outage_id} is at version {row['version']}, not {expected_version}; "
+            f"outage {outage_id} is at version {version}, not {expected_version}; "
             "reload it and try again"
         )
-    return outage_header(row) if header else Outage.from_row(row)
 
 
 def _write_change(conn: Connection, current: Outage, values: dict[str, Any]) -> Outage:
