@@ -111,7 +111,7 @@ class TraceEngine:
         self.device_passes = arrays["device_passes"]
         self.device_operable = arrays["device_operable"]
         self._source_node = arrays["source_node"]
-        self._sp_xy = arrays["sp_xy"]
+        self._sp_xy, self._sp_origin = arrays["sp_xy"], arrays["sp_xy_origin"]
         self._seg_a, self._seg_b, self._blocked = (
             arrays["seg_a"],
             arrays["seg_b"],
@@ -134,7 +134,7 @@ class TraceEngine:
 
     def sp_points(self, sps: np.ndarray) -> gpd.GeoSeries:
         """These service points' locations in the network's CRS (those that have one)."""
-        xy = self._sp_xy[np.asarray(sps, dtype=np.int64)]
+        xy = self._sp_xy[np.asarray(sps, dtype=np.int64)].astype(np.float64) + self._sp_origin
         xy = xy[~np.isnan(xy).any(axis=1)]
         return gpd.GeoSeries(shapely.points(xy), crs=self.crs)
 

@@ -27,7 +27,7 @@ import numpy as np
 
 MAGIC = b"GOTRACE\n"
 # Raise when the arrays or their meaning change: files of other formats are rebuilt.
-FORMAT = 2
+FORMAT = 3
 _ALIGN = 64
 _PREFIX = len(MAGIC) + 8  # magic, then the header's length (little-endian u64)
 

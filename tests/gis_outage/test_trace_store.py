@@ -16,7 +16,7 @@ from gis_outage.trace_build import build_arrays
 from gis_outage.trace_store import IdTable, StoreError, read_arrays, write_arrays
 from gis_outage.tracing import TraceEngines
 
-from .networks import layers
+from .networks import layers, small_water
 from .test_trace_random import random_network
 
 
@@ -127,3 +127,22 @@ def test_stored_versions_are_written_once_and_a_damaged_file_rebuilt(
         assert path.read_bytes() == data
     # Drawn-area traces read the layers when first asked.
     assert sorted(rebuilt.network.link_ids) == sorted(links)
+
+
+@pytest.mark.parametrize("crs, within", [("EPSG:3067", 0.02), ("EPSG:4326", 2e-7)])
+def test_service_points_are_located_to_the_centimetre(crs, within, tmp_path):
+    """The file keeps service point locations as float32 offsets from an origin: to
+    under 2 cm (2e-7 degrees), across a network spread over 300 km (3 degrees)."""
+    engine_layers = small_water()
+    sps = engine_layers["service_points"]
+    far = sps.geometry.translate(xoff=300_000.0, yoff=-300_000.0).iloc[-1:]
+    sps = sps.set_geometry(sps.geometry.where(sps.index != sps.index[-1], far))
+    engine_layers = {name: layer.to_crs(crs) for name, layer in
+                     {**engine_layers, "service_points": sps}.items()}
+    _, disk = mapped(engine_layers, tmp_path / "net.trace")
+    expected = engine_layers["service_points"].set_index("id").geometry
+    points = disk.sp_points(np.arange(len(disk.sp_ids)))
+    assert points.crs == expected.crs and len(points) == len(expected)
+    for i, point in enumerate(points):
+        truth = expected[disk.sp_ids[i]]
+        assert point.distance(truth) < within, (disk.sp_ids[i], point, truth)
