@@ -244,9 +244,9 @@ def _sp_points(net: Network) -> tuple[np.ndarray, np.ndarray]:
     """Each service point's x, y in the network's CRS (NaN where it has no point), as
     float32 offsets from the smallest x and y (the origin, float64).
 
-    The offsets span the network, so float32 keeps them to span × 2⁻²⁴: under 2 cm
-    across 300 km or 5 degrees, for the public area drawn around the points, at half
-    the memory of float64 coordinates."""
+    The offsets span the network, so float32 keeps each axis to span × 2⁻²⁴ (1.8 cm
+    across 300 km, 1.2e-7 degrees across 2 degrees), enough for the public area drawn
+    around the points, at half the memory of float64 coordinates."""
     xy = np.full((len(net.sp_ids), 2), np.nan)
     sps = net.layers.get("service_points")
     if sps is not None and not sps.empty and len(net.sp_ids):

@@ -129,13 +129,14 @@ def test_stored_versions_are_written_once_and_a_damaged_file_rebuilt(
     assert sorted(rebuilt.network.link_ids) == sorted(links)
 
 
-@pytest.mark.parametrize("crs, within", [("EPSG:3067", 0.02), ("EPSG:4326", 2e-7)])
+@pytest.mark.parametrize("crs, within", [("EPSG:3067", 0.01), ("EPSG:4326", 2e-7)])
 def test_service_points_are_located_to_the_centimetre(crs, within, tmp_path):
-    """The file keeps service point locations as float32 offsets from an origin: to
-    under 2 cm (2e-7 degrees), across a network spread over 300 km (3 degrees)."""
+    """The file keeps service point locations as float32 offsets from an origin, each
+    axis to within span x 2^-24: under 1 cm (2e-7 degrees) on a network spread over
+    100 km each way (1.8 degrees of longitude); absolute float32 would be off by 0.5 m."""
     engine_layers = small_water()
     sps = engine_layers["service_points"]
-    far = sps.geometry.translate(xoff=300_000.0, yoff=-300_000.0).iloc[-1:]
+    far = sps.geometry.translate(xoff=100_000.0, yoff=-100_000.0).iloc[-1:]
     sps = sps.set_geometry(sps.geometry.where(sps.index != sps.index[-1], far))
     engine_layers = {name: layer.to_crs(crs) for name, layer in
                      {**engine_layers, "service_points": sps}.items()}
