@@ -21,7 +21,7 @@ same numbers, split between the binds. Each side gets an SMSC process of its own
 its throttling errors are its own; the bare loop does not resend a throttled part.
 
 With `--notifier celery`, ours is production's deployment instead: a `celery -A
-notifier.celery_app worker` per role as deploy/ runs them (bench.storm.CeleryNotifier:
+notifier.celery_app worker` per role as deploy/ runs them (bench.storm_notifiers.CeleryNotifier:
 `resolve` with beat draining the outbox every 0.5 s, the send queues in `--concurrency`
 prefork processes, `receipts`; queues of their own on the broker) on PostgreSQL
 (`--db`, default the local server), the binds split between the send processes
@@ -114,7 +114,7 @@ def run_ours_celery(
 ) -> dict[str, Any]:  # fmt: skip
     """Ours under Celery: `concurrency` prefork processes with binds / concurrency binds
     each, one account rate in Redis; the last batch closes the event's outbox row."""
-    from bench.storm import CeleryNotifier
+    from bench.storm_notifiers import CeleryNotifier
     from gis_outage.storage.deliveries import deliveries_for_event
     from gis_outage.storage.outages import change_status, outage_events_for
 

@@ -18,7 +18,7 @@ outages. Everything is real and on loopback:
   server bench/notify uses (tests/notifier/smpp_server.py as its own process, which
   logs each accepted part with its arrival time before answering it);
 * the map clients: `wrk` (or, without it, an asyncio httpx client in a process of
-  its own) on the map page's own request, the outages as GeoJSON.
+  its own: bench/storm_load.py) on the map page's own request, the outages as GeoJSON.
 
 Phases, each next to its peer from the same run:
 
@@ -34,36 +34,27 @@ Phases, each next to its peer from the same run:
     python -m bench.storm --backend sqlite --scale 0.02
     python -m bench.storm --notifier celery --scale 0.05
 
-Nothing is asserted; the figures and ratios are printed with the load average.
+Nothing is asserted; the figures and ratios are printed with the load average. The
+parts: bench/storm_data.py (sizes, the database), storm_load.py (the map clients),
+storm_notifiers.py (the notifier under test) and storm_report.py (the report).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import json
 import os
-import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
-import psycopg
-import shapely
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bench.map import (
@@ -72,46 +63,31 @@ from bench.map import (
     ENV_DB_URL,
     ENV_PUBLIC_URL,
     HOST,
-    STREETS,
-    WRK_SCRIPT,
     Result,
     free_port,
-    httpx_load,
-    make_outages,
-    publish_outages,
     serve,
-    wrk_command,
-    wrk_result,
 )
-from bench.notify import (
-    BARE_ID,
-    BARE_RUNS,
-    OURS_ID,
-    draft_outage,
-    mobile,
-    read_parts,
-    run_bare,
-    smpp_server,
-)
+from bench.notify import BARE_ID, BARE_RUNS, OURS_ID, read_parts, run_bare, smpp_server
 from bench.procmem import tree_memory
+from bench.storm_data import (
+    Sizes,
+    active_outages,
+    bulk_load,
+    draft_big_outage,
+    engineer_token,
+    published_numbers,
+    storm_database,
+)
+from bench.storm_load import BackgroundLoad
+from bench.storm_notifiers import CeleryNotifier, EmbeddedNotifier
+from bench.storm_report import describe, report, report_first
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DSN = os.environ.get(
     "GIS_OUTAGE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-# Full size (scale 1), from the issue.
-RECIPIENTS = 200_000
-DIRECTORY = 1_000_000
-OUTAGES = 2_000
 # What the public map page's script fetches (map_server.web.page.page_config).
 MAP_ITEMS = "/oapi/collections/outages/items?f=json&limit=1000"
-ENGINEER = "storm-engineer"
-FIRST_TARGET = 2.0  # seconds from the publish request to the first message
-# The first message's budget, split: the engineer API's answer, then the notifier.
-PUBLISH_TARGET = 1.0
-AFTER_ANSWER_TARGET = FIRST_TARGET - PUBLISH_TARGET
-MAP_P99_TARGET_MS = 50.0  # the map's p99 during the storm
-LOAD_FOREVER = 24 * 3600  # seconds; a background load runs until it is stopped
 
 STARTED = time.perf_counter()
 
@@ -120,282 +96,7 @@ def log(message: str) -> None:
     print(f"[{time.perf_counter() - STARTED:6.1f} s] {message}", flush=True)
 
 
-# --------------------------------------------------------------------------- sizes
-
-
-@dataclass(frozen=True)
-class Sizes:
-    recipients: int  # mobile numbers at the published outage's addresses (asked for)
-    directory: int  # directory entries in all
-    outages: int  # active published outages on the map before the storm
-
-    @classmethod
-    def at_scale(cls, scale: float, outages: int | None = None) -> Sizes:
-        return cls(
-            recipients=max(1, round(RECIPIENTS * scale)),
-            directory=max(5, round(DIRECTORY * scale)),
-            outages=outages if outages is not None else max(1, round(OUTAGES * scale)),
-        )
-
-    def numbers_per_address(self) -> np.ndarray:
-        """2 and 3 numbers at alternate addresses (2.5 on average), `directory` in all."""
-        count = np.resize(np.array([2, 3]), (2 * self.directory) // 5 + 1)
-        total = np.cumsum(count)
-        return count[: int(np.searchsorted(total, self.directory)) + 1]
-
-    def published_addresses(self) -> int:
-        """How many addresses (from the first) the big outage covers: the fewest whose
-        numbers reach `recipients`."""
-        total = np.cumsum(self.numbers_per_address())
-        return min(int(np.searchsorted(total, self.recipients)) + 1, len(total))
-
-
-def published_numbers(sizes: Sizes) -> list[str]:
-    """The destinations the big outage must reach, once each: the directory numbers are
-    numbered address by address, so its addresses hold the first ones."""
-    count = int(sizes.numbers_per_address()[: sizes.published_addresses()].sum())
-    return [mobile(n) for n in range(count)]
-
-
-def address_id(n: int) -> str:
-    return f"storm-{n}"
-
-
-# --------------------------------------------------------------------------- database
-
-
-@contextlib.contextmanager
-def storm_database(backend: str, dsn: str, folder: Path) -> Iterator[str]:
-    """The URL of a fresh database (PostGIS `gis_outage_bench_storm_<pid>`, dropped at
-    the end, or a SQLite file in `folder`)."""
-    if backend == "sqlite":
-        yield f"sqlite:///{folder / 'storm.sqlite'}"
-        return
-    admin = dsn.replace("postgresql+psycopg://", "postgresql://", 1)
-    name = f"gis_outage_bench_storm_{os.getpid()}"
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = sa.make_url(admin).set(drivername="postgresql+psycopg", database=name)
-    try:
-        with psycopg.connect(url.set(drivername="postgresql").render_as_string(False)) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def address_points(i: np.ndarray) -> np.ndarray:
-    """Addresses number i on a grid in central Helsinki (EPSG:4326), 1,000 to a row."""
-    return shapely.points(24.80 + (i % 1000) * 2e-4, 60.15 + (i // 1000) * 1e-4)
-
-
-def street_of(k: int) -> str:
-    return STREETS[(k // 60) % len(STREETS)]
-
-
-def address_rows(n: int) -> Iterator[tuple[Any, ...]]:
-    """n addresses as the addresses table holds them on PostgreSQL (hex EWKB points)."""
-    from gis_outage.storage.addresses import street_key
-    from gis_outage.storage.geometry import encode_many
-
-    step = 50_000
-    for start in range(0, n, step):
-        i = np.arange(start, min(start + step, n))
-        geometry = encode_many(list(address_points(i)), "postgresql", 4326)
-        for k, geom in zip(i.tolist(), geometry, strict=True):
-            street = street_of(k)
-            yield (
-                address_id(k), street, str(k % 60 + 1), f"00{100 + (k // 6000) % 900}",
-                "Helsinki", street_key(street), geom,
-            )  # fmt: skip
-
-
-def directory_rows(sizes: Sizes) -> Iterator[tuple[str, str]]:
-    """(phone, address id): every address's numbers in turn, numbered from 0."""
-    n = 0
-    for k, count in enumerate(sizes.numbers_per_address().tolist()):
-        for _ in range(count):
-            yield mobile(n), address_id(k)
-            n += 1
-
-
-def bulk_load(engine: Engine, sizes: Sizes) -> None:
-    """The address register and the operator directory: COPY on PostgreSQL, the
-    storage layer's own batch writers on SQLite."""
-    n_addresses = len(sizes.numbers_per_address())
-    if engine.dialect.name != "postgresql":
-        _bulk_load_sqlite(engine, sizes, n_addresses)
-        return
-    now = datetime.now(UTC)
-    with engine.begin() as conn:
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur:
-            columns = "id, street, house_number, postal_code, municipality, street_key, geometry"
-            with cur.copy(f"COPY addresses ({columns}) FROM STDIN") as copy:
-                for row in address_rows(n_addresses):
-                    copy.write_row(row)
-            columns = "phone, number_type, address_id, secret, source, imported_at"
-            with cur.copy(f"COPY directory_entries ({columns}) FROM STDIN") as copy:
-                for phone, address in directory_rows(sizes):
-                    copy.write_row((phone, "mobile", address, False, "operator", now))
-            cur.execute("ANALYZE addresses")
-            cur.execute("ANALYZE directory_entries")
-
-
-def _bulk_load_sqlite(engine: Engine, sizes: Sizes, n_addresses: int) -> None:
-    import geopandas as gpd
-
-    from gis_outage.storage.addresses import upsert_addresses
-    from gis_outage.storage.directory import replace_directory
-
-    rows = list(address_rows(n_addresses))
-    frame = gpd.GeoDataFrame(
-        {
-            "id": [r[0] for r in rows],
-            "street": [r[1] for r in rows],
-            "house_number": [r[2] for r in rows],
-            "postal_code": [r[3] for r in rows],
-            "municipality": [r[4] for r in rows],
-        },
-        geometry=address_points(np.arange(n_addresses)),
-        crs="EPSG:4326",
-    )
-    upsert_addresses(engine, frame)
-    replace_directory(
-        engine,
-        ({"phone": p, "address_id": a, "number_type": "mobile"} for p, a in directory_rows(sizes)),
-        "operator",
-    )
-
-
-def draft_big_outage(engine: Engine, sizes: Sizes) -> int:
-    """A draft water outage on the first addresses, its area their convex hull."""
-    n = sizes.published_addresses()
-    ids = [address_id(k) for k in range(n)]
-    hull = shapely.MultiPoint(address_points(np.arange(n))).convex_hull.buffer(2e-4)
-    return draft_outage(
-        engine, ids, streets=sorted({street_of(k) for k in range(n)}), created_by=ENGINEER,
-        public_area=hull, area_description="Helsinki",
-    )
-
-
-def active_outages(engine: Engine, n: int, seed: int) -> None:
-    """n published outages with traced areas (bench/map's); announced earlier, so their
-    outbox rows are marked done before the storm."""
-    from gis_outage.storage.outbox import mark_processed, pending_outbox
-
-    publish_outages(engine, make_outages(n, seed))
-    for row in pending_outbox(engine):
-        mark_processed(engine, row.id)
-
-
-def engineer_token(engine: Engine) -> str:
-    from gis_outage.storage.users import create_token, create_user
-
-    create_user(engine, ENGINEER, "engineer", actor="bench")
-    return create_token(engine, ENGINEER, actor="bench")
-
-
-# --------------------------------------------------------------------------- map load
-
-
-class BackgroundLoad:
-    """The map clients as a process of their own (wrk, or this module's httpx client),
-    from start() until stop(), which returns what they measured."""
-
-    def __init__(self, url: str, connections: int, folder: Path) -> None:
-        self.url = url
-        self.connections = connections
-        self.script = folder / "report.lua"
-        self.script.write_text(WRK_SCRIPT)
-        # stdbuf: wrk's first line ("Running …") must reach the pipe at once, not at exit.
-        self.wrk = shutil.which("wrk") and shutil.which("stdbuf")
-        self._process: subprocess.Popen[str] | None = None
-
-    @property
-    def tool(self) -> str:
-        return "wrk" if self.wrk else "httpx (asyncio, its own process; wrk not installed)"
-
-    def start(self) -> None:
-        headers = {"Accept": ACCEPT}
-        if self.wrk:
-            command = [
-                "stdbuf", "-oL",
-                *wrk_command(self.url, headers, LOAD_FOREVER, self.connections, self.script),
-            ]  # fmt: skip
-        else:
-            command = [sys.executable, "-m", "bench.storm", "load", self.url,
-                       "--connections", str(self.connections)]  # fmt: skip
-        self._process = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        # Both print a line once they send ("Running …" from wrk): the load is on from here.
-        assert self._process.stdout is not None
-        first = self._process.stdout.readline()
-        if self._process.poll() is not None:
-            raise RuntimeError(f"the map load did not start: {first}{self._process.stdout.read()}")
-
-    def stop(self) -> Result:
-        """SIGINT: both stop at once and print their summary line."""
-        assert self._process is not None
-        self._process.send_signal(signal.SIGINT)
-        out, _ = self._process.communicate(timeout=120)
-        try:
-            return wrk_result(out)
-        except StopIteration:
-            raise RuntimeError(f"the map load printed no result: {out[-2000:]}") from None
-
-    def kill(self) -> None:
-        """Ends a load left running by an error (stop() was not reached)."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
-
-    def measure(self, seconds: float) -> Result:
-        self.start()
-        time.sleep(seconds)  # the measured span itself, not a wait for anything
-        return self.stop()
-
-
-def load_main(argv: Sequence[str]) -> int:
-    """`python -m bench.storm load URL`: the httpx map client until SIGINT; prints the
-    line WRK_SCRIPT's `done` hook prints, so both tools are read alike."""
-    parser = argparse.ArgumentParser(prog="bench.storm load")
-    parser.add_argument("url")
-    parser.add_argument("--connections", type=int, default=16)
-    args = parser.parse_args(argv)
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    print(f"Running until SIGINT @ {args.url}", flush=True)
-    r = asyncio.run(
-        httpx_load(args.url, {"Accept": ACCEPT}, LOAD_FOREVER, args.connections, until=stop)
-    )
-    line = {
-        "requests": r.requests, "duration_us": int(r.seconds * 1e6),
-        "bytes": int(r.mean_bytes * r.requests), "p50_us": int(r.p50_ms * 1000),
-        "p99_us": int(r.p99_ms * 1000), "errors": r.errors,
-    }  # fmt: skip
-    print("WRK " + json.dumps(line), flush=True)
-    return 0
-
-
 # --------------------------------------------------------------------------- the storm
-
-
-def notify_section(port: int, window: int | None) -> dict[str, Any]:
-    """The notifier's settings of a storm: SMS to the loopback SMSC at any hour."""
-    extra = {"smpp_window": window} if window else {}
-    return {
-        "sms_providers": "smpp",
-        "smpp_host": "127.0.0.1",
-        "smpp_port": port,
-        "smpp_system_id": OURS_ID,
-        "quiet_hours_start": None,
-        "quiet_hours_end": None,  # the same figures at any hour
-        **extra,
-    }
 
 
 def publish_and_wait(
@@ -439,155 +140,6 @@ def publish_and_wait(
         "finished": time.time(),
         "done": done,
     }
-
-
-class EmbeddedNotifier:
-    """The embedded default: notifier.worker's thread, in this process."""
-
-    name = "embedded worker"
-
-    def __init__(self, engine: Engine, folder: Path, smpp_port: int, window: int | None):
-        from gis_outage.config import Settings
-        from notifier.worker import start_embedded_worker
-
-        url = engine.url.render_as_string(hide_password=False)
-        settings = Settings(data_dir=folder / "notifier", database_url=url,
-                            notify=notify_section(smpp_port, window))
-        worker = start_embedded_worker(settings, engine)
-        assert worker is not None
-        self.worker = worker
-
-    def wake(self) -> None:
-        self.worker.wake()  # in this process: no need to wait for its next poll
-
-    def memory(self) -> list[dict[str, Any]]:
-        """This process (the worker's threads, and the bench's own set-up and clients)."""
-        return tree_memory("bench process with the " + self.name, os.getpid())[:1]
-
-    def wait_done(self, event_id: int, timeout: float) -> bool:
-        return self.worker.wait_done(event_id, timeout)
-
-    def stop(self) -> None:
-        self.worker.stop()
-
-
-class CeleryNotifier:
-    """Production: a Celery worker per role on the broker, queues of their own, as
-    deploy/ runs them (docs/deployment.md): `resolve` (one process, with beat draining
-    the outbox every 0.5 s), the send queues (prefork, `concurrency` processes: the
-    ones that hold SMPP binds) and `receipts` (one process)."""
-
-    name = "Celery workers"
-
-    def __init__(
-        self, engine: Engine, folder: Path, smpp_port: int, window: int | None,
-        broker: str, concurrency: int, extra_env: dict[str, str] | None = None,
-        nice: int = 0,
-    ) -> None:  # fmt: skip
-        from gis_outage.config import NotifySettings
-
-        self.engine = engine
-        prefix = f"storm-{os.getpid()}-"  # queues of our own on a shared broker
-        self.prefix, self.broker = prefix, broker
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GIS_OUTAGE_")}
-        env.update({
-            "GIS_OUTAGE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-            "GIS_OUTAGE_DATA_DIR": str(folder / "notifier"),
-            "GIS_OUTAGE_BROKER_URL": broker,
-            "GIS_OUTAGE_NOTIFY_QUEUE_PREFIX": prefix,
-            "GIS_OUTAGE_NOTIFY_DRAIN_SECONDS": "0.5",
-            "GIS_OUTAGE_NOTIFY_SMS_PROVIDERS": "smpp",
-            "GIS_OUTAGE_NOTIFY_SMPP_PORT": str(smpp_port),
-            "GIS_OUTAGE_NOTIFY_SMPP_SYSTEM_ID": OURS_ID,
-            "GIS_OUTAGE_NOTIFY_SMPP_WINDOW": str(
-                notify_section(smpp_port, window).get("smpp_window")
-                or NotifySettings().smpp_window
-            ),
-            "PYTHONPATH": str(ROOT),
-        } | (extra_env or {}))  # fmt: skip
-        (folder / "notifier").mkdir(exist_ok=True)
-        # (role, queues, processes, beat): one worker service per role.
-        self.roles = [
-            ("resolve", ("resolve",), 1, True),
-            ("send", ("send-sms", "send-email", "send-voice"), concurrency, False),
-            ("receipts", ("receipts",), 1, False),
-        ]
-        self.log_path = folder / "celery.log"
-        self._log = self.log_path.open("w")
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
-        for role, queues, processes, beat in self.roles:
-            command = [
-                sys.executable, "-m", "celery", "-A", "notifier.celery_app", "worker",
-                "-Q", ",".join(prefix + q for q in queues), "-c", str(processes),
-                "--loglevel", "WARNING", "-n", f"{prefix}{role}@%h",
-                "--without-gossip", "--without-mingle",
-            ]  # fmt: skip
-            if beat:
-                command += ["-B", "-s", str(folder / "notifier" / "beat-schedule")]
-            if nice:  # below the web workers' CPU priority, as docs/deployment.md advises
-                command = ["nice", "-n", str(nice), *command]
-            self.processes[role] = subprocess.Popen(
-                command, env=env, cwd=folder, stdout=self._log, stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: stopped with its children
-            )  # fmt: skip
-
-    def wake(self) -> None:
-        """Beat drains the outbox on its own schedule."""
-
-    def _exited(self) -> None:
-        if any(p.poll() is not None for p in self.processes.values()):
-            raise RuntimeError(f"celery exited: {self.log_path.read_text()[-2000:]}")
-
-    def ready(self, timeout: float = 120.0) -> float:
-        """Wait until every worker answers a ping over the broker and its pool (and
-        beat) are up (on a loaded machine that takes seconds); the seconds it took."""
-        from celery import Celery
-
-        started = time.monotonic()
-        names = {f"{self.prefix}{role}@{socket.gethostname()}" for role, *_ in self.roles}
-        # Each worker, its pool, and beat's process.
-        processes = sum(1 + n + beat for _role, _q, n, beat in self.roles)
-        control = Celery(broker=self.broker)
-        try:
-            while time.monotonic() - started < timeout:
-                self._exited()
-                replies = control.control.ping(destination=sorted(names), timeout=1.0)
-                answered = {name for reply in replies for name in reply}
-                if answered >= names and len(self.memory()) >= processes:
-                    return time.monotonic() - started
-                time.sleep(0.2)
-        finally:
-            control.close()
-        raise RuntimeError(f"celery did not answer within {timeout:g} s")
-
-    def memory(self) -> list[dict[str, Any]]:
-        """Each worker, its pool and beat: RSS now and peak, per process."""
-        return [row for role, process in self.processes.items()
-                for row in tree_memory(f"Celery {role}", process.pid)]
-
-    def wait_done(self, event_id: int, timeout: float) -> bool:
-        """The last batch of the event marks its outbox row processed."""
-        from gis_outage.storage.outbox import pending_outbox
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self._exited()
-            if not any(r.event_id == event_id for r in pending_outbox(self.engine)):
-                return True
-            time.sleep(0.2)  # the database is the only place that knows
-        return False
-
-    def stop(self) -> None:
-        running = [p for p in self.processes.values() if p.poll() is None]
-        for process in running:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in running:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        self._log.close()
 
 
 def wait_first(
@@ -777,125 +329,6 @@ def run_phases(
     return out
 
 
-def describe(r: Result) -> str:
-    return (f"{r.rps:,.1f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, "
-            f"{r.requests:,} requests, {r.errors} errors")  # fmt: skip
-
-
-# --------------------------------------------------------------------------- report
-
-
-def secs(v: float | None) -> str:
-    return "-" if v is None else f"{v:.2f} s"
-
-
-def first_rows(f: dict[str, Any]) -> list[tuple[str, str]]:
-    """The publish's own figures, each beside its target: the engineer API's answer, the
-    first message from the request and from the answer."""
-    def against(v: float | None, target: float) -> str:
-        verdict = "met" if v is not None and v <= target else "NOT met"
-        return f"{secs(v)}  (target {target:g} s: {verdict})"
-
-    return [
-        ("publish request s", against(f["ours"]["answered_s"], PUBLISH_TARGET)),
-        ("first SMS after request s", against(f.get("first_s"), FIRST_TARGET)),
-        ("after the API's answer s", against(f.get("first_after_answer_s"), AFTER_ANSWER_TARGET)),
-    ]
-
-
-def report_first(f: dict[str, Any], scale: float) -> None:
-    """`--first-only`: the publish and its first message; the map's load beside it."""
-    sizes, storm_ = f["sizes"], f["map_storm"]
-    rows = [
-        ("scale / backend / notifier", f"{scale:g} / {f['backend']} / {f['notifier']}"),
-        ("active outages / recipients", f"{sizes['outages']:,} / {f['recipients']:,}"),
-        *first_rows(f),
-        ("map req/s, p99 ms: baseline / storm",
-         f"{f['map_baseline'].rps:,.1f} / {storm_.rps:,.1f}, "
-         f"{f['map_baseline'].p99_ms:.1f} / {storm_.p99_ms:.1f}"),
-    ]  # fmt: skip
-    _print_rows(rows, f)
-
-
-def _print_rows(rows: list[tuple[str, str]], f: dict[str, Any]) -> None:
-    width = max(len(k) for k, _ in rows)
-    print()
-    for k, v in rows:
-        print(f"{k:<{width}}  {v}")
-    print(
-        "load average (1/5/15 min) before {:.2f} {:.2f} {:.2f}, after {:.2f} {:.2f} {:.2f}"
-        " on {} cores".format(*f["load_before"], *f["load_after"], os.cpu_count())
-    )
-
-
-def report(f: dict[str, Any], scale: float) -> None:
-    def ratio(a: float, b: float) -> str:
-        return f"{a / b:.2f}" if b else "-"
-
-    base, storm_, bare_load = f["map_baseline"], f["map_storm"], f["map_bare"]
-    bare = f["bare"]
-    sizes = f["sizes"]
-    rows = [
-        ("scale / backend / notifier", f"{scale:g} / {f['backend']} / {f['notifier']}"),
-        ("active outages / directory entries",
-         f"{sizes['outages']:,} / {sizes['directory']:,}"),
-        ("set-up: addresses + directory / outages",
-         f"{f['setup_directory_s']:.1f} s / {f['setup_outages_s']:.1f} s"),
-        ("recipients (expected / reached / repeated)",
-         f"{f['recipients']:,} / {f['ours_distinct']:,} / {f['ours_repeated']:,}"),
-        ("messages / parts at the SMPP server", f"{f['ours_messages']:,} / {f['ours_parts']:,}"),
-        ("publish -> the API's answer", secs(f["ours"]["answered_s"])),
-        ("publish -> shown on the map (its OGC API item)", secs(f["ours"]["shown_s"])),
-        ("publish -> first message", secs(f.get("first_s"))),
-        ("publish -> last message", secs(f.get("last_s"))),
-        ("ours msg/s (publish -> last)", f"{f.get('ours_msg_s', 0):,.0f}"),
-        (f"bare smpplib msg/s (best of {len(f['bare_runs'])}, same map load)",
-         f"{bare['msg_s']:,.0f}  (runs: "
-         + ", ".join(f"{b['msg_s']:,.0f}" for b in f["bare_runs"]) + ")"),
-        ("bare smpplib time to last", secs(bare["last_s"])),
-        ("notify ratio ours / bare (msg/s)", ratio(f.get("ours_msg_s", 0), bare["msg_s"])),
-        ("map outages shown before / after", f"{f['map_outages_before']} / "
-         f"{f['map_outages_after']}"),
-        ("map req/s: baseline / storm / bare",
-         f"{base.rps:,.1f} / {storm_.rps:,.1f} / {bare_load.rps:,.1f}"),
-        ("map p50 ms: baseline / storm / bare",
-         f"{base.p50_ms:.1f} / {storm_.p50_ms:.1f} / {bare_load.p50_ms:.1f}"),
-        ("map p99 ms: baseline / storm / bare",
-         f"{base.p99_ms:.1f} / {storm_.p99_ms:.1f} / {bare_load.p99_ms:.1f}"),
-        ("map errors: baseline / storm / bare",
-         f"{base.errors} / {storm_.errors} / {bare_load.errors}"),
-        ("map ratio storm / baseline (req/s, p99)",
-         f"{ratio(storm_.rps, base.rps)}, {ratio(storm_.p99_ms, base.p99_ms)}"),
-    ]  # fmt: skip
-    rows += memory_rows(f.get("memory_before", []), f.get("memory_after", []))
-    p99 = storm_.p99_ms
-    rows += [
-        *first_rows(f),
-        ("target: every recipient once, 0 duplicates",
-         "met" if f["ours_distinct"] == f["recipients"] and f["ours_repeated"] == 0
-         else "NOT met"),
-        (f"target: map p99 under {MAP_P99_TARGET_MS:g} ms in the storm"
-         f" (baseline {base.p99_ms:.1f} ms)", "met" if p99 < MAP_P99_TARGET_MS else "NOT met"),
-    ]  # fmt: skip
-    _print_rows(rows, f)
-
-
-def memory_rows(
-    before: list[dict[str, Any]], after: list[dict[str, Any]]
-) -> list[tuple[str, str]]:
-    """Per process: resident set before the publish, its peak by the end of the storm,
-    and the growth between (peak - before: what the storm cost the process)."""
-    rss = {r["pid"]: r["rss_mib"] for r in before}
-    rows = []
-    for r in after:
-        was = rss.get(r["pid"])
-        grew = "" if was is None else f", +{max(0.0, r['peak_mib'] - was):.0f} in the storm"
-        rows.append((f"memory MiB: {r['label']} [{r['name']} {r['pid']}]",
-                     f"before {'-' if was is None else f'{was:.0f}'}, peak {r['peak_mib']:.0f}"
-                     + grew))  # fmt: skip
-    return rows
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -936,10 +369,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["load"]:
-        return load_main(argv[1:])
-    args = parse_args(argv)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     # Stopped from outside (e.g. `timeout`): unwind, so the servers, the map load and
     # the database go too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))

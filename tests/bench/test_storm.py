@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bench.notify import OURS_ID
-from bench.storm import Sizes, published_numbers
+from bench.storm_data import Sizes, published_numbers
 from tests.notifier.smpp_server import join_parts, read_log
 
 ROOT = Path(__file__).resolve().parents[2]
