@@ -102,59 +102,42 @@ def mark_processed(bind: Bind, outbox_id: int, *, now: datetime | None = None) -
         raise NotFound(f"no outbox row {outbox_id}")
 
 
-def close_unless_resolving(bind: Bind, outbox_id: int, *, now: datetime | None = None) -> bool:
-    """A sender's close: the row processed unless a run is resolving its event (more
-    deliveries are coming); whether it was closed now."""
+def _set_if_open(bind: Bind, outbox_id: int, *conditions: Any, **values: Any) -> bool:
+    """Set `values` on the row if it is not processed and `conditions` hold; whether it
+    was set."""
     with write_transaction(bind) as conn:
         result = conn.execute(
             outbox.update()
-            .where(
-                outbox.c.id == outbox_id,
-                outbox.c.processed_at.is_(None),
-                outbox.c.resolving_from.is_(None),
-            )
-            .values(processed_at=now or utcnow(), claimed_until=None)
+            .where(outbox.c.id == outbox_id, outbox.c.processed_at.is_(None), *conditions)
+            .values(**values)
         )
     return result.rowcount == 1
+
+
+def close_unless_resolving(bind: Bind, outbox_id: int, *, now: datetime | None = None) -> bool:
+    """A sender's close: the row processed unless a run is resolving its event (more
+    deliveries are coming); whether it was closed now."""
+    return _set_if_open(bind, outbox_id, outbox.c.resolving_from.is_(None),
+                        processed_at=now or utcnow(), claimed_until=None)
 
 
 def mark_resolving(bind: Bind, outbox_id: int, start: int, *, hold_until: datetime) -> None:
     """A run resolves the event's addresses from `start` on: held until `hold_until`.
     A processed row stays processed."""
-    with write_transaction(bind) as conn:
-        conn.execute(
-            outbox.update()
-            .where(outbox.c.id == outbox_id, outbox.c.processed_at.is_(None))
-            .values(resolving_from=start, claimed_until=hold_until)
-        )
+    _set_if_open(bind, outbox_id, resolving_from=start, claimed_until=hold_until)
 
 
 def hold_slice(bind: Bind, outbox_id: int, start: int, *, hold_until: datetime) -> bool:
     """The slice from `start` takes the row's hold, if that slice is the event's next
     (`resolving_from`) and the row is not processed. False: a slice handed out again
     after the event went past it or was done, which resolves nothing."""
-    with write_transaction(bind) as conn:
-        result = conn.execute(
-            outbox.update()
-            .where(
-                outbox.c.id == outbox_id,
-                outbox.c.processed_at.is_(None),
-                outbox.c.resolving_from == start,
-            )
-            .values(claimed_until=hold_until)
-        )
-    return result.rowcount == 1
+    return _set_if_open(bind, outbox_id, outbox.c.resolving_from == start,
+                        claimed_until=hold_until)
 
 
 def release_outbox(bind: Bind, outbox_id: int, *, retry_at: datetime | None = None) -> None:
     """Give a claimed row back after a failure, to be claimed again from `retry_at`."""
-    with write_transaction(bind) as conn:
-        result = conn.execute(
-            outbox.update()
-            .where(outbox.c.id == outbox_id, outbox.c.processed_at.is_(None))
-            .values(claimed_until=retry_at, resolving_from=None)
-        )
-    if result.rowcount != 1:
+    if not _set_if_open(bind, outbox_id, claimed_until=retry_at, resolving_from=None):
         raise NotFound(f"no unprocessed outbox row {outbox_id}")
 
 

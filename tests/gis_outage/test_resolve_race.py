@@ -24,12 +24,16 @@ from gis_outage.storage.outages import get_outage, outage_events_for
 from .networks import small_water
 
 
-def _published(ctx: Context) -> int:
+@pytest.fixture
+def published(db_engine: Engine, tmp_path: Path) -> tuple[Context, int]:
+    """small_water stored, and an outage on a break of L2 (A2) published."""
+    save_network(db_engine, "water", small_water(), "small.gpkg")
+    ctx = build_context(Settings(data_dir=tmp_path), db=db_engine)
     draft = outages.draft(ctx, service="water", kind="unplanned",
                           starts_at=datetime.now(UTC) - timedelta(minutes=5),
                           selection=Selection(break_links=("L2",)), actor="eng")
     outages.publish(ctx, draft.id, "eng")
-    return draft.id
+    return ctx, draft.id
 
 
 def _stuck_meanwhile(monkeypatch: pytest.MonkeyPatch, ctx: Context, outage_id: int) -> list:
@@ -49,11 +53,9 @@ def _stuck_meanwhile(monkeypatch: pytest.MonkeyPatch, ctx: Context, outage_id: i
 
 
 def test_a_resolve_that_lost_a_race_with_a_field_change_works_the_all_clear_out_again(
-    db_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_engine: Engine, published: tuple[Context, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    save_network(db_engine, "water", small_water(), "small.gpkg")
-    ctx = build_context(Settings(data_dir=tmp_path), db=db_engine)
-    oid = _published(ctx)
+    ctx, oid = published
     calls = _stuck_meanwhile(monkeypatch, ctx, oid)
 
     resolved = outages.resolve(ctx, oid, "eng")
@@ -66,11 +68,9 @@ def test_a_resolve_that_lost_a_race_with_a_field_change_works_the_all_clear_out_
 
 
 def test_a_resolve_on_a_named_version_that_a_field_change_passed_is_409_and_changes_nothing(
-    db_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_engine: Engine, published: tuple[Context, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    save_network(db_engine, "water", small_water(), "small.gpkg")
-    ctx = build_context(Settings(data_dir=tmp_path), db=db_engine)
-    oid = _published(ctx)
+    ctx, oid = published
     version = get_outage(db_engine, oid).version
     _stuck_meanwhile(monkeypatch, ctx, oid)
 
