@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection
+from dataclasses import replace
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -124,7 +125,7 @@ class QueueDispatch:
 
     def follow_up(self, outbox_id: int | None, plan: notification.Plan, start: int) -> None:
         resolve_slice.apply_async(
-            (outbox_id, plan.event_id, start, *_decision_args(plan.decision)),
+            (outbox_id, plan.event_id, start, *_decision_args(plan.decision), plan.claim),
             queue=queue_name("resolve"),
         )
 
@@ -154,15 +155,19 @@ def drain_outbox(limit: int = 50) -> int:
     """Beat: claim waiting outbox rows and hand each event to the resolve queue."""
     rows = claim_outbox(_db(), limit, lease=_settings().notify.outbox_lease)
     for row in rows:
-        resolve_event.apply_async((row.id, row.event_id), queue=queue_name("resolve"))
+        resolve_event.apply_async((row.id, row.event_id, row.attempts),
+                                  queue=queue_name("resolve"))
     return len(rows)
 
 
 @app.task(name="notifier.tasks.resolve_event")
-def resolve_event(outbox_id: int, event_id: int) -> dict[str, Any]:
-    """The notification service on one claimed outbox row, sends fanned out per channel."""
+def resolve_event(outbox_id: int, event_id: int, claim: int | None = None) -> dict[str, Any]:
+    """The notification service on one claimed outbox row (`claim`: its attempts when
+    the drain claimed it), sends fanned out per channel."""
     db, settings = _db(), _settings()
     row = get_outbox_row(db, outbox_id)
+    if claim is not None:  # this run's claim, not a later one's
+        row = replace(row, attempts=claim)
     report = notification.handle_outbox_row(db, settings, row, QueueDispatch(settings))
     if report is None:
         return {"action": "failed"}
@@ -177,6 +182,7 @@ def resolve_slice(
     start: int,
     kind: str,
     previous_ends_at: str | None = None,
+    claim: int | None = None,
 ) -> dict[str, Any]:
     """One slice of a large event's addresses from position `start`, with the decision
     its first look took: resolved, queued and sent on; the next slice is another task.
@@ -186,7 +192,7 @@ def resolve_slice(
     try:
         report = notification.continue_event(
             db, settings, outbox_id, event_id, _decision(kind, previous_ends_at), start,
-            QueueDispatch(settings),
+            QueueDispatch(settings), claim=claim,
         )
     except Exception as exc:
         _back_to_queue(self, exc, "a slice")

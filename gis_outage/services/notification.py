@@ -83,6 +83,9 @@ class Plan:
     inserted: int = 0  # deliveries this run queued
     # Where the event's addresses go on, when this run resolved only its share of them.
     next_start: int | None = None
+    # The outbox row's claim this run descends from (its `attempts` then): a follow-up
+    # carries it, so a slice of a run that a later claim took over drops out.
+    claim: int | None = None
 
     @property
     def event_id(self) -> int:
@@ -299,10 +302,12 @@ def notify_event(
     outbox_id: int | None = None,
     now: datetime | None = None,
     start: int = 0,
+    claim: int | None = None,
 ) -> EventReport:
     """Decide, resolve, queue and dispatch one event (or its first share, from address
-    position `start`) in batches per channel."""
+    position `start`) in batches per channel; `claim`: the outbox row's claim."""
     plan = plan_event(db, settings, event_id, now=now)
+    plan.claim = claim
     report = EventReport(event_id, plan.decision)
     if plan.decision.action != "send":
         log.info("event %s: %s (%s)", event_id, plan.decision.action, plan.decision.reason)
@@ -321,14 +326,17 @@ def continue_event(
     dispatch: SlicedDispatch,
     *,
     now: datetime | None = None,
+    claim: int | None = None,
 ) -> EventReport:
     """A follow-up share of an event whose first run handed on the addresses from
-    `start` (with the decision it took): resolved, queued and dispatched as the first
-    share was; the last share settles the outbox row as `handle_outbox_row` does."""
+    `start` (with the decision it took, under the row's claim `claim`): resolved,
+    queued and dispatched as the first share was; the last share settles the outbox row
+    as `handle_outbox_row` does."""
     hold = utcnow() + settings.notify.resolve_hold
-    if outbox_id is not None and not hold_slice(db, outbox_id, start, hold_until=hold):
-        # Handed out again (a worker died after it handed on, or the event was taken
-        # over): the event is past this slice, or done.
+    if outbox_id is not None and not hold_slice(db, outbox_id, start, hold_until=hold,
+                                                claim=claim):
+        # Handed out again (a worker died after it handed on), or the event was taken
+        # over by a later claim, or it is past this slice, or done.
         log.info("event %s: the slice from %d is not the event's next; dropped",
                  event_id, start)
         return EventReport(event_id, Decision("skip", "not the next slice", decision.kind))
@@ -339,8 +347,8 @@ def continue_event(
         report = EventReport(event_id, Decision("skip", stale, decision.kind))
     else:
         report = EventReport(event_id, decision)
-        _queue_and_dispatch(db, Plan(event, decision, settings), dispatch, outbox_id, report,
-                            start=start)
+        plan = Plan(event, decision, settings, claim=claim)
+        _queue_and_dispatch(db, plan, dispatch, outbox_id, report, start=start)
     if outbox_id is not None:
         _settle(db, settings, outbox_id, report, now)
     return report
@@ -351,12 +359,14 @@ def _queue_and_dispatch(
     *, start: int,
 ) -> None:  # fmt: skip
     settings, event_id = plan.settings, plan.event_id
-    # A run that resolves every slice holds the row for the lease; one slice of a
-    # sliced run, until its follow-up starts (a lost follow-up is taken over then).
+    # A follow-up slice holds the row for the resolve hold: a lost one is taken over
+    # then. A run from the first address may resolve the whole event (a look again),
+    # which takes minutes for a national one: it holds the row for the lease.
     sliced = getattr(dispatch, "slices_per_run", None) is not None
-    hold = settings.notify.resolve_hold if sliced else settings.notify.outbox_lease
+    resolve_hold = settings.notify.resolve_hold
+    hold = resolve_hold if sliced and start > 0 else settings.notify.outbox_lease
     if outbox_id is not None:  # no sender closes the row while deliveries are coming
-        mark_resolving(db, outbox_id, start, hold_until=utcnow() + hold)
+        mark_resolving(db, outbox_id, start, hold_until=utcnow() + hold, claim=plan.claim)
     stats = SendStats()
     batches: dict[str, list[WorkItem]] = defaultdict(list)
 
@@ -384,7 +394,8 @@ def _queue_and_dispatch(
     if plan.next_start is not None:
         report.follow_up = plan.next_start
         if outbox_id is not None:  # before the follow-up: it may be done before we return
-            mark_resolving(db, outbox_id, plan.next_start, hold_until=utcnow() + hold)
+            mark_resolving(db, outbox_id, plan.next_start, hold_until=utcnow() + resolve_hold,
+                           claim=plan.claim)
         typing_cast(SlicedDispatch, dispatch).follow_up(outbox_id, plan, plan.next_start)
     else:
         if outbox_id is not None:  # a sender that ends from here on may close the row
@@ -449,7 +460,7 @@ def handle_outbox_row(
     try:
         # A row taken over from a run whose next slice never started goes on from there.
         report = notify_event(db, settings, row.event_id, dispatch, outbox_id=row.id, now=now,
-                              start=row.resolving_from or 0)
+                              start=row.resolving_from or 0, claim=row.attempts)
     except Exception:
         # The traceback is kept (the log handler redacts destinations from it).
         log.exception("event %s failed", row.event_id, extra={"event_id": row.event_id})

@@ -24,7 +24,7 @@ from ..network import Network, Problem
 from ..storage import outages as store
 from ..storage.addresses import addresses_on_streets, load_addresses, street_names
 from ..storage.audit import record
-from ..storage.errors import ConflictError
+from ..storage.errors import ConflictError, InvalidTransition
 from ..storage.events import event_headers_for
 from ..storage.networks import current_network_version
 from ..storage.outage_records import Outage, OutageEvent
@@ -263,6 +263,8 @@ def change_status(
     for _ in range(RESOLVE_TRIES - 1):
         try:
             return _resolve(ctx, outage_id, actor, expected_version, at)
+        except InvalidTransition:  # resolved or cancelled already: no race to retry
+            raise
         except ConflictError:
             if expected_version is not None:  # the caller's version is not current: 409
                 raise

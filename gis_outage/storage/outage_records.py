@@ -113,7 +113,8 @@ class OutageEvent:
     @property
     def affected(self) -> Mapping[str, Any]:
         """The snapshot's trace result: streets, counts, critical customers, id lists."""
-        return self.snapshot.get("affected") or {}
+        affected = self.snapshot.get("affected")
+        return {} if affected is None else affected  # a header's, empty, still refuses
 
     @property
     def streets(self) -> list[str]:

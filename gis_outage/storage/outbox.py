@@ -121,23 +121,37 @@ def close_unless_resolving(bind: Bind, outbox_id: int, *, now: datetime | None =
                         processed_at=now or utcnow(), claimed_until=None)
 
 
-def mark_resolving(bind: Bind, outbox_id: int, start: int, *, hold_until: datetime) -> None:
-    """A run resolves the event's addresses from `start` on: held until `hold_until`.
-    A processed row stays processed."""
-    _set_if_open(bind, outbox_id, resolving_from=start, claimed_until=hold_until)
+def _of_claim(claim: int | None) -> list[Any]:
+    """Only the run of claim number `claim` (the row's `attempts` when it was claimed;
+    None: any): a later claim took the event over from it."""
+    return [] if claim is None else [outbox.c.attempts == claim]
 
 
-def hold_slice(bind: Bind, outbox_id: int, start: int, *, hold_until: datetime) -> bool:
+def mark_resolving(
+    bind: Bind, outbox_id: int, start: int, *, hold_until: datetime, claim: int | None = None
+) -> None:
+    """A run of claim `claim` resolves the event's addresses from `start` on: held until
+    `hold_until`. A processed row stays processed."""
+    _set_if_open(bind, outbox_id, *_of_claim(claim), resolving_from=start,
+                 claimed_until=hold_until)
+
+
+def hold_slice(
+    bind: Bind, outbox_id: int, start: int, *, hold_until: datetime, claim: int | None = None
+) -> bool:
     """The slice from `start` takes the row's hold, if that slice is the event's next
-    (`resolving_from`) and the row is not processed. False: a slice handed out again
-    after the event went past it or was done, which resolves nothing."""
-    return _set_if_open(bind, outbox_id, outbox.c.resolving_from == start,
+    (`resolving_from`), the row is not processed and no later claim took the event over.
+    False: a slice handed out again after the event went past it or was done, or one of
+    a run that was taken over, which resolves nothing."""
+    return _set_if_open(bind, outbox_id, outbox.c.resolving_from == start, *_of_claim(claim),
                         claimed_until=hold_until)
 
 
 def release_outbox(bind: Bind, outbox_id: int, *, retry_at: datetime | None = None) -> None:
-    """Give a claimed row back after a failure, to be claimed again from `retry_at`."""
-    if not _set_if_open(bind, outbox_id, claimed_until=retry_at, resolving_from=None):
+    """Give a claimed row back, to be claimed again from `retry_at`. Where a run was
+    resolving the event (`resolving_from`) stays: no sender closes the row meanwhile,
+    and the next claim goes on from there."""
+    if not _set_if_open(bind, outbox_id, claimed_until=retry_at):
         raise NotFound(f"no unprocessed outbox row {outbox_id}")
 
 

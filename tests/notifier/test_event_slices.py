@@ -94,6 +94,7 @@ class _Handed:
     def __init__(self) -> None:
         self.items: list[Any] = []
         self.follow_ups: list[int] = []
+        self.claims: list[int | None] = []  # the claim each follow-up carries
 
     def in_flight(self) -> tuple[int, ...]:
         return ()
@@ -103,6 +104,21 @@ class _Handed:
 
     def follow_up(self, outbox_id: int | None, plan: Any, start: int) -> None:
         self.follow_ups.append(start)
+        self.claims.append(plan.claim)
+
+
+class _Watching(_Handed):
+    """_Handed, noting how long the event's outbox row is held as each batch comes."""
+
+    def __init__(self, db: Engine) -> None:
+        super().__init__()
+        self.db = db
+        self.held: list[Any] = []
+
+    def __call__(self, outbox_id: int | None, plan: Any, channel: str, items: list) -> None:
+        if outbox_id is not None:
+            self.held.append(get_outbox_row(self.db, outbox_id).claimed_until)
+        super().__call__(outbox_id, plan, channel, items)
 
 
 def test_a_cancel_between_slices_stops_the_rest_of_the_notice(
@@ -142,13 +158,15 @@ def test_a_slice_handed_out_again_drops_out_and_a_lost_one_is_taken_over_where_i
     [row] = claim_outbox(db, now=now, lease=settings.notify.outbox_lease)
     first = notification.handle_outbox_row(db, settings, row, dispatch)
     assert first is not None and dispatch.follow_ups == [1]  # a tenth of 12: one address
+    # The first look holds the row for the lease (it may resolve a whole event).
+    assert dispatch.claims == [1]
     second = notification.continue_event(db, settings, row.id, event_id, first.decision, 1,
-                                          dispatch)
+                                          dispatch, claim=1)
     assert second.follow_up == 4 and len(dispatch.items) == 4
 
     # The slice from 1 handed out again (its worker died after handing on): dropped.
     again = notification.continue_event(db, settings, row.id, event_id, first.decision, 1,
-                                         dispatch)
+                                         dispatch, claim=1)
     assert (again.decision.action, again.dispatched) == ("skip", 0)
     assert len(dispatch.items) == 4 and dispatch.follow_ups == [1, 4]
     held = get_outbox_row(db, row.id)
@@ -162,17 +180,32 @@ def test_a_slice_handed_out_again_drops_out_and_a_lost_one_is_taken_over_where_i
     third = notification.handle_outbox_row(db, settings, taken, dispatch)
     assert third is not None and third.recipients == 3  # addresses 4, 5 and 6 only
     assert len(dispatch.items) == 7 and dispatch.follow_ups == [1, 4, 7]
+    assert dispatch.claims == [1, 1, 2]  # the takeover's own claim goes on
+    # The lost slice turns up after all, and its run hands on 7 as the takeover did: the
+    # old claim's slice from 7 drops out, so the event is not resolved twice from here.
+    late_chain = notification.continue_event(db, settings, row.id, event_id, first.decision,
+                                             7, dispatch, claim=1)
+    assert late_chain.decision.action == "skip" and len(dispatch.items) == 7
     for start in (7, 10):
         notification.continue_event(db, settings, row.id, event_id, first.decision, start,
-                                    dispatch)
+                                    dispatch, claim=2)
     assert sorted(i.delivery_id for i in dispatch.items) == sorted(
         r.id for r in deliveries_for_event(db, event_id))
     assert len(dispatch.items) == 12 and dispatch.follow_ups == [1, 4, 7, 10]
 
+    # A look again (every row still open: this dispatch sends nothing) resolves the
+    # whole event in one run, minutes for a national one: it holds the row for the
+    # lease while it runs, not for the hold of a slice.
+    watching = _Watching(db)
+    [look] = claim_outbox(db, now=utcnow() + timedelta(days=1))
+    assert notification.handle_outbox_row(db, settings, look, watching) is not None
+    assert watching.follow_ups == [] and len(watching.items) == 12
+    assert min(watching.held) > utcnow() + settings.notify.resolve_hold * 2
+
     # Done, then a late copy of the last slice: the closed event stays closed.
     mark_processed(db, row.id)
     late = notification.continue_event(db, settings, row.id, event_id, first.decision, 10,
-                                       dispatch)
+                                       dispatch, claim=2)
     assert late.decision.action == "skip" and len(dispatch.items) == 12
     assert get_outbox_row(db, row.id).processed_at is not None
 

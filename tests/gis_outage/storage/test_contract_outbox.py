@@ -117,6 +117,14 @@ def test_only_the_events_next_slice_takes_the_hold(db_engine: Engine) -> None:
     assert claim_outbox(db_engine, now=hold - timedelta(seconds=1)) == []
     [again] = claim_outbox(db_engine, now=hold + timedelta(seconds=1))
     assert (again.id, again.resolving_from, again.attempts) == (row.id, 6, 2)
+    # The claim that took it over holds it; a slice of the run before does not.
+    assert not hold_slice(db_engine, row.id, 6, hold_until=hold, claim=1)
+    assert hold_slice(db_engine, row.id, 6, hold_until=hold, claim=2)
+    mark_resolving(db_engine, row.id, 9, hold_until=hold, claim=1)  # the old run: ignored
+    assert get_outbox_row(db_engine, row.id).resolving_from == 6
+    # Given back after a failure, the row keeps its place: the next claim goes on there.
+    release_outbox(db_engine, row.id)
+    assert get_outbox_row(db_engine, row.id).resolving_from == 6
     # A processed row is neither held nor opened again by a late slice.
     mark_processed(db_engine, row.id)
     assert not hold_slice(db_engine, row.id, 6, hold_until=hold)

@@ -82,10 +82,11 @@ def test_unreachable_server_is_explained(dock, credentials):
 
 
 def test_stale_version_is_a_conflict(dock, server):
+    listed = server.api("GET", "/outages")[0]  # the list has no id lists; GET one has
+    link = server.api("GET", f"/outages/{listed['id']}")["affected"]["isolated_links"][0]
     created = server.api("POST", "/outages", {
         "service": "water", "kind": "unplanned", "starts_at": "2030-01-01T08:00:00+00:00",
-        "selection": {"break_links": [server.api("GET", "/outages")[0]["affected"]
-                                      ["isolated_links"][0]]},
+        "selection": {"break_links": [link]},
     })
     server.api("PATCH", f"/outages/{created['id']}", {"cause": "changed by a colleague"})
     dock.refresh_outages()
