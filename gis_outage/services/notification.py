@@ -362,9 +362,9 @@ def _queue_and_dispatch(
     # A follow-up slice holds the row for the resolve hold: a lost one is taken over
     # then. A run from the first address may resolve the whole event (a look again),
     # which takes minutes for a national one: it holds the row for the lease.
-    sliced = getattr(dispatch, "slices_per_run", None) is not None
+    slices = getattr(dispatch, "slices_per_run", None)
     resolve_hold = settings.notify.resolve_hold
-    hold = resolve_hold if sliced and start > 0 else settings.notify.outbox_lease
+    hold = resolve_hold if slices is not None and start > 0 else settings.notify.outbox_lease
     if outbox_id is not None:  # no sender closes the row while deliveries are coming
         mark_resolving(db, outbox_id, start, hold_until=utcnow() + hold, claim=plan.claim)
     stats = SendStats()
@@ -381,7 +381,7 @@ def _queue_and_dispatch(
         skip=dispatch.in_flight(),
         fresh_grace=dispatch.fresh_grace,
         start=start,
-        slices=getattr(dispatch, "slices_per_run", None),
+        slices=slices,
     )
     for item in work:
         batches[item.channel].append(item)
